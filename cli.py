@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Deskscope command line. The dashboard calls the same functions.
+
+Exit codes: 0 = done, 1 = done but something was rejected or failed, 2 = usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+SAMPLE_DIR = Path("data/sample")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _store(args):
+    from loaders.store import Store
+
+    try:
+        import metrics  # noqa: F401  registers the derived-table hooks
+    except ModuleNotFoundError as exc:
+        if exc.name != "metrics":
+            raise
+
+    return Store(args.db)
+
+
+def _options(args):
+    from loaders.base import LoadOptions
+    from loaders.mapping import read_mapping
+
+    mapping = read_mapping(args.mapping) if getattr(args, "mapping", None) else None
+    return LoadOptions(source=getattr(args, "source", None), tz=getattr(args, "tz", None),
+                       date_order=getattr(args, "date_order", None), mapping=mapping,
+                       table=getattr(args, "table", None), sheet=getattr(args, "sheet", None),
+                       pseudonymize=getattr(args, "pseudonymize", False))
+
+
+def _check_tz(tz: str | None) -> None:
+    if not tz:
+        return
+    from zoneinfo import ZoneInfo
+
+    try:
+        from metrics.business_time import resolve_tz
+
+        resolve_tz(tz)
+    except ImportError:
+        try:
+            ZoneInfo(tz)
+        except Exception as exc:
+            raise UsageError(f"--tz {tz!r} is not a time zone name; use an IANA name such as Europe/Moscow") from exc
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def print_reports(reports, as_json: bool = False) -> int:
+    if as_json:
+        print(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2, default=str))
+    else:
+        for r in reports:
+            print(r.text())
+    bad = any(r.status == "failed" or r.rows_rejected for r in reports)
+    return 1 if bad else 0
+
+
+def cmd_load(args) -> int:
+    _check_tz(args.tz)
+    store = _store(args)
+    reports = store.load_files([Path(p) for p in args.paths], _options(args), format=args.format)
+    return print_reports(reports, args.json)
+
+
+def cmd_demo(args) -> int:
+    from sample_data.generate import generate
+
+    out = Path(args.out)
+    if args.force or not (out / "truth.json").exists() or json.loads((out / "truth.json").read_text()).get("seed") != args.seed \
+            or json.loads((out / "truth.json").read_text()).get("tickets_requested") not in (None, args.tickets):
+        print(f"generating sample exports in {out} (seed {args.seed}, {args.tickets:,} tickets) ...", flush=True)
+        generate(out, seed=args.seed, tickets=args.tickets)
+    files = sorted(p for p in out.iterdir() if p.is_file() and p.name != "truth.json" and not p.name.startswith("."))
+    store = _store(args)
+    reports = store.load_files(files, _options(args))
+    code = print_reports(reports, args.json)
+    print(f"database: {store.path}")
+    return code
+
+
+def cmd_formats(args) -> int:
+    from loaders import registry
+
+    rows = [{"name": a.name, "family": a.family, "title": a.title, "accepts": a.accepts} for a in registry.adapters()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{width}}  [{r['family']}] {r['title']}\n{'':<{width}}  accepts: {r['accepts']}")
+    return 0
+
+
+def cmd_detect(args) -> int:
+    from loaders import registry
+
+    for p in args.paths:
+        scored = registry.detect(Path(p))
+        print(f"{p}:")
+        if not scored:
+            print("  nothing recognised it; use --format or a mapping")
+        for adapter, score, why in scored[:5]:
+            print(f"  {score:5.0%}  {adapter.name:<22} {why}")
+    return 0
+
+
+def cmd_suggest(args) -> int:
+    from loaders import mapping as mp
+    from loaders.files import read_table
+
+    raw = read_table(Path(args.path), sheet=args.sheet)
+    table, columns, coverage = mp.suggest(raw.headers, args.table)
+    m = {"table": table, "source": Path(args.path).stem.lower(), "columns": columns}
+    print(f"# suggested from the headers of {args.path} ({coverage:.0%} of required columns found)")
+    print(f"# columns in the file: {', '.join(raw.headers)}")
+    problems = mp.validate(m, raw.headers, args.path)
+    for p in problems:
+        print(f"# TODO: {p}")
+    print(mp.mapping_to_toml(m))
+    return 0
+
+
+def cmd_loads(args) -> int:
+    store = _store(args)
+    loads = store.loads()
+    if args.json:
+        print(json.dumps(loads.to_dicts(), ensure_ascii=False, indent=2, default=str))
+        return 0
+    if loads.height == 0:
+        print("no loads yet: `python cli.py load FILE` or `python cli.py demo`")
+        return 0
+    for r in loads.iter_rows(named=True):
+        print(f"#{r['load_id']:<4} {str(r['finished_at'])[:19]}  {r['status'] or 'loaded':<8} {r['loader']:<18} "
+              f"{r['file_name']}: in {r['rows_in']:,} = loaded {r['rows_loaded']:,} + rejected {r['rows_rejected']:,} "
+              f"-> {r['target_table']} ({r['source']})")
+    return 0
+
+
+def cmd_rejects(args) -> int:
+    store = _store(args)
+    rows = store.rejects(args.load_id)
+    if args.json:
+        print(json.dumps(rows.to_dicts(), ensure_ascii=False, indent=2, default=str))
+        return 0
+    for r in rows.head(args.limit).iter_rows(named=True):
+        print(f"load #{r['load_id']} {r['file_name']} row {r['row_number']}: {r['reason']}")
+    if rows.height > args.limit:
+        print(f"... {rows.height - args.limit:,} more (use --limit or --json)")
+    return 0
+
+
+def cmd_remove_load(args) -> int:
+    store = _store(args)
+    removed = store.remove_load(args.load_id)
+    print(f"load #{args.load_id} removed: " + (", ".join(f"{t} {n:,}" for t, n in removed.items()) or "no rows"))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cli.py", description="Deskscope: support-operations analytics on your own exports.")
+    parser.add_argument("--db", help="DuckDB file (default: $DESKSCOPE_DB or data/deskscope.duckdb)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name, func, help_):
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        p.add_argument("--db", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+        return p
+
+    def load_opts(p):
+        p.add_argument("--tz", help="time zone of timestamps without an offset (IANA name, e.g. Europe/Moscow)")
+        p.add_argument("--date-order", dest="date_order", choices=["dmy", "mdy"], help="day/month order when the data cannot tell")
+        p.add_argument("--source", help="source name to store rows under (default: the format's)")
+        p.add_argument("--mapping", help="column mapping file (TOML or JSON; see docs/mapping.md)")
+        p.add_argument("--table", choices=["tickets", "ticket_events", "calls", "surveys", "customers"],
+                       help="target table for the generic loader")
+        p.add_argument("--sheet", help="XLSX sheet name")
+        p.add_argument("--json", action="store_true", help="print the load report as JSON")
+
+    p = add("load", cmd_load, "Load export files (format detected; --format overrides) and print a load report.")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", help="adapter name (see `formats`)")
+    load_opts(p)
+
+    p = add("demo", cmd_demo, "Generate the sample exports and load them through the real loaders.")
+    p.add_argument("--out", default=str(SAMPLE_DIR), help="where the sample exports are written (default data/sample)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--tickets", type=int, default=50_000)
+    p.add_argument("--force", action="store_true", help="regenerate even if the files exist")
+    load_opts(p)
+
+    p = add("formats", cmd_formats, "List the formats Deskscope reads and the files each accepts.")
+    p.add_argument("--json", action="store_true")
+
+    p = add("detect", cmd_detect, "Show which formats recognise a file and how sure each is.")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+
+    p = add("suggest", cmd_suggest, "Print a column mapping suggested from a file's headers (TOML, to edit and pass to --mapping).")
+    p.add_argument("path")
+    p.add_argument("--table", choices=["tickets", "ticket_events", "calls", "surveys", "customers"])
+    p.add_argument("--sheet")
+
+    p = add("loads", cmd_loads, "The load history.")
+    p.add_argument("--json", action="store_true")
+
+    p = add("rejects", cmd_rejects, "Rejected rows with their reasons (all loads, or one).")
+    p.add_argument("load_id", type=int, nargs="?")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+
+    p = add("remove-load", cmd_remove_load, "Delete every row one load wrote.")
+    p.add_argument("load_id", type=int)
+
+    for extra in EXTRA_COMMANDS:
+        try:
+            module = __import__(extra, fromlist=["add_commands"])
+        except ModuleNotFoundError as exc:
+            if exc.name != extra:
+                raise
+            continue
+        module.add_commands(add)
+    return parser
+
+
+# Modules that add their own sub-commands through add_commands(add) (metrics, churn, reports).
+EXTRA_COMMANDS = ["metrics.commands", "metrics.churn_commands", "reports.commands"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code not in (0, None) else 0
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    from loaders.base import LoadError
+
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except LoadError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Files → canonical tables (see docs/architecture.md)."""
