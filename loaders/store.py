@@ -316,6 +316,10 @@ class Store:
             return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
                               error=f"{path.name}: {adapter.title or adapter.name} could not read it: {type(exc).__name__}: {exc}. "
                                     f"If the format was misrecognised, pass --format; `cli.py formats` lists them.")
+        if options.pseudonymize:
+            from loaders import pseudonymize
+
+            batch = pseudonymize.apply(batch)
         con.execute("BEGIN TRANSACTION")
         try:
             report = self._write_batch(con, path, digest, adapter, confidence, why, batch, started)
