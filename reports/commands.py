@@ -1,0 +1,92 @@
+"""`cli.py snapshot` and `cli.py audit`."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+
+def _log(line: str, out_dir: Path | None = None) -> None:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    print(f"{stamp} {line}", flush=True)
+    if out_dir is not None:
+        try:
+            with open(out_dir / "snapshots.log", "a", encoding="utf-8") as fh:
+                fh.write(f"{stamp} {line}\n")
+        except OSError:
+            pass
+
+
+def cmd_snapshot(args) -> int:
+    import config
+    import metrics  # noqa: F401  post-load hooks for --load
+    from loaders.base import LoadOptions
+    from loaders.store import Store
+    from reports.snapshot import PeriodError, parse_period, write_snapshot
+
+    settings = config.get()
+    try:
+        today = dt.date.fromisoformat(args.as_of) if args.as_of else None
+        period = parse_period(args.period, today)
+    except (PeriodError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out or settings.get("snapshots", {}).get("dir", "snapshots"))
+    store = Store(args.db if hasattr(args, "db") else None)
+    code = 0
+    if args.load:
+        reports = store.load_files([Path(p) for p in args.load], LoadOptions(tz=args.tz))
+        for r in reports:
+            _log(f"load {r.file}: {r.status}, {r.rows_loaded} loaded, {r.rows_rejected} rejected" + (f" ({r.error.splitlines()[0]})" if r.error else ""))
+            if r.status == "failed" or r.rows_rejected:
+                code = 1
+    if not store.exists():
+        print(f"error: no database at {store.path}; load data first (cli.py load FILE or --load FILE)", file=sys.stderr)
+        return 2
+    lang = args.lang or settings["ui"]["language"]
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        target, changed = write_snapshot(store.cursor(), period, out, lang, settings["ui"]["currency"])
+    except Exception as exc:
+        _log(f"snapshot {period.name} FAILED: {type(exc).__name__}: {exc} (the previous snapshot, if any, is intact)", out)
+        return 1
+    _log(f"snapshot {period.name} {'written' if changed else 'unchanged'}: {target}/index.html (exit {code})", out)
+    return code
+
+
+def cmd_audit(args) -> int:
+    from reports.audit import run_audit
+
+    if not args.out:
+        print("error: --out FILE.html is required", file=sys.stderr)
+        return 2
+
+    def progress(i, n, name):
+        if name:
+            print(f"loading {i + 1}/{n}: {name}", file=sys.stderr, flush=True)
+
+    result = run_audit([Path(p) for p in args.paths], Path(args.out), lang=args.lang, pseudonymize=args.pseudonymize,
+                       currency=args.currency, tz=args.tz, pdf=args.pdf, date_order=args.date_order, on_progress=progress)
+    for m in result.messages:
+        print(m)
+    return result.exit_code
+
+
+def add_commands(add) -> None:
+    p = add("snapshot", cmd_snapshot, "Write a dated, self-contained KPI snapshot (HTML + JSON + CSV); safe to run from cron.")
+    p.add_argument("--period", default="last-week", help="last-week (default), last-month, or YYYY-MM-DD..YYYY-MM-DD")
+    p.add_argument("--load", nargs="+", metavar="PATH", help="load these exports first")
+    p.add_argument("--out", help="snapshot folder (default: settings snapshots.dir = snapshots/)")
+    p.add_argument("--as-of", dest="as_of", help="treat this date as today when resolving last-week/last-month")
+    p.add_argument("--lang", choices=["en", "ru"])
+    p.add_argument("--tz", help="time zone of timestamps without an offset in --load files")
+
+    p = add("audit", cmd_audit, "Audit a client's exports into one self-contained report, without touching the main database.")
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
+    p.add_argument("--out", required=True, help="report file, e.g. audit.html")
+    p.add_argument("--lang", choices=["en", "ru"], default="en")
+    p.add_argument("--pseudonymize", action="store_true", help="replace personal data with stable pseudonyms before storing")
+    p.add_argument("--currency", help="ISO currency code for money figures (default: the data's or settings)")
+    p.add_argument("--tz", help="time zone of timestamps without an offset (IANA name)")
+    p.add_argument("--date-order", dest="date_order", choices=["dmy", "mdy"])
+    p.add_argument("--pdf", action="store_true", help="also print a PDF with headless Chromium")
