@@ -87,7 +87,11 @@ def cmd_demo(args) -> int:
             or json.loads((out / "truth.json").read_text()).get("tickets_requested") not in (None, args.tickets):
         print(f"generating sample exports in {out} (seed {args.seed}, {args.tickets:,} tickets) ...", flush=True)
         generate(out, seed=args.seed, tickets=args.tickets)
-    files = sorted(p for p in out.iterdir() if p.is_file() and p.name != "truth.json" and not p.name.startswith("."))
+    files = sorted(p for p in out.iterdir() if p.name != "truth.json" and not p.name.startswith(".")
+                   and not p.name.lower().endswith((".md", ".txt")))
+    # The generator writes local times the way the vendors export them, in truth.json's zone.
+    if not args.tz:
+        args.tz = json.loads((out / "truth.json").read_text()).get("timezone")
     store = _store(args)
     reports = store.load_files(files, _options(args))
     code = print_reports(reports, args.json)
