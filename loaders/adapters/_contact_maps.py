@@ -1,0 +1,241 @@
+"""Column maps and value vocabularies for the call, survey and customer adapters: data, not code.
+
+Header names are matched on their *squashed* form (lower case, everything but letters, digits
+and ``#`` removed), so ``StartTime``, ``start_time`` and ``Start Time`` are one name. Each list is
+in priority order: the first header present wins. Sources of the vendor names:
+
+* Asterisk: ``cdr/cdr_csv.c`` (``build_csv_record``: the stock Master.csv order) and the
+  ``[mappings]`` sample of ``configs/samples/cdr_custom.conf.sample``.
+* Twilio: the Call resource (2010-04-01 API: Sid, ParentCallSid, DateCreated, ..., CallerName)
+  and its snake_case JSON twin (sid, parent_call_sid, start_time, ...).
+* Aircall: the Call object of the public API (id, direction, status, missed_call_reason,
+  started_at, answered_at, ended_at, duration, user, number, tags) and the Analytics+ call
+  attributes (Call ID (internal), Call direction, Answered, Unanswered Call Reason).
+* SurveyMonkey: ``Respondent ID, Collector ID, Start Date, End Date, IP Address, Email Address,
+  First Name, Last Name, Custom Data 1`` then one column per question (two header rows).
+* Typeform: ``#`` (response token), the questions, hidden fields, ``Response Type``,
+  ``Start Date (UTC)``, ``Stage Date (UTC)``, ``Submit Date (UTC)``, ``Network ID``, ``Tags``.
+* Delighted: the survey_response object (id, person, survey_type, score, comment, created_at,
+  person_properties) and its CSV export (Response ID, Score, Comment, Response timestamp,
+  Person ID, Name, Email, ...; person properties as extra columns).
+* Customers: IBM/Maven telco churn (Customer Status, Churn Label, Churn Category, Churn Reason,
+  Tenure in Months, Monthly Charge, Total Revenue), IBM telco classic (customerID, tenure,
+  MonthlyCharges, TotalCharges, Churn), Kaggle bank churn (CustomerId, Surname, Tenure, Exited).
+"""
+from __future__ import annotations
+
+# ----------------------------------------------------------------------------- Asterisk
+# Positional layouts of headerless CDR files. The first whose start/disposition positions match
+# the data is used; files narrower than a layout use its first columns.
+ASTERISK_LAYOUTS: dict[str, list[str]] = {
+    # cdr_csv (Master.csv in /var/log/asterisk/cdr-csv): uniqueid/userfield only when
+    # loguniqueid/loguserfield are on.
+    "cdr_csv": ["accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
+                "start", "answer", "end", "duration", "billsec", "disposition", "amaflags", "uniqueid", "userfield"],
+    # cdr_custom.conf.sample's Master.csv mapping (clid first, accountcode after amaflags).
+    "cdr_custom": ["clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "start", "answer",
+                   "end", "duration", "billsec", "disposition", "amaflags", "accountcode", "uniqueid", "userfield",
+                   "sequence"],
+    # A common trimmed cdr_custom mapping.
+    "cdr_custom_short": ["clid", "src", "dst", "start", "answer", "end", "duration", "billsec", "disposition", "uniqueid"],
+}
+ASTERISK_DISPOSITIONS = {"ANSWERED", "NO ANSWER", "NOANSWER", "BUSY", "FAILED", "CONGESTION"}
+# Headered CDR dumps (the cdr database table, CDR viewers): header name -> CDR field.
+ASTERISK_HEADER_ALIASES: dict[str, list[str]] = {
+    "start": ["start", "calldate", "starttime"],
+    "answer": ["answer", "answertime"],
+    "end": ["end", "endtime"],
+    "duration": ["duration"],
+    "billsec": ["billsec"],
+    "disposition": ["disposition"],
+    "accountcode": ["accountcode"],
+    "src": ["src"],
+    "dst": ["dst"],
+    "dcontext": ["dcontext"],
+    "clid": ["clid"],
+    "channel": ["channel"],
+    "dstchannel": ["dstchannel"],
+    "lastapp": ["lastapp"],
+    "lastdata": ["lastdata"],
+    "uniqueid": ["uniqueid"],
+    "sequence": ["sequence"],
+}
+# Direction from the dialplan context (regular expressions, matched lower-case).
+ASTERISK_INBOUND_CONTEXT = r"from-pstn|from-trunk|from-did|from-external|from-sip-external|ext-queues|incoming|inbound|from-queue"
+ASTERISK_OUTBOUND_CONTEXT = r"outbound|outgoing|out-|from-internal"
+
+# ----------------------------------------------------------------------------- Twilio
+TWILIO_COLUMNS: dict[str, list[str]] = {
+    "sid": ["sid", "callsid"],
+    "parent": ["parentcallsid"],
+    "start": ["starttime", "datecreated"],
+    "end": ["endtime"],
+    "duration": ["duration"],
+    "status": ["status", "callstatus"],
+    "direction": ["direction"],
+    "from": ["from", "fromformatted", "caller"],
+    "to": ["to", "toformatted", "called"],
+    "answered_by": ["answeredby"],
+    "caller_name": ["callername"],
+}
+TWILIO_SIGNATURE = {"accountsid", "parentcallsid", "phonenumbersid", "priceunit", "answeredby", "forwardedfrom",
+                    "callername", "apiversion", "datecreated", "dateupdated"}
+# Twilio status -> outcome; "no-answer" depends on the direction (see twilio.py).
+TWILIO_OUTCOMES = {"completed": "answered", "busy": "busy", "failed": "failed", "canceled": "abandoned",
+                   "cancelled": "abandoned"}
+TWILIO_MACHINE = {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+
+# ----------------------------------------------------------------------------- Aircall
+AIRCALL_COLUMNS: dict[str, list[str]] = {
+    "id": ["id", "callidinternal", "callid", "calluuid", "sid"],
+    "start": ["startedat", "datetimeutc", "datetime", "starttime", "date"],
+    "answer": ["answeredat"],
+    "end": ["endedat", "endtime"],
+    "duration": ["duration", "durationtotal", "totalduration"],
+    "in_call": ["durationincall", "incallduration", "talktime", "talkingtime"],
+    "waiting": ["waitingtime", "timetoanswer", "ringingduration"],
+    "direction": ["direction", "calldirection"],
+    "status": ["status", "calltype"],
+    "answered": ["answered"],
+    "reason": ["missedcallreason", "unansweredcallreason", "missedreason"],
+    "voicemail": ["voicemail", "voicemailurl"],
+    "user": ["user.name", "user", "agent", "assignedtoname"],
+    "team": ["team", "teams", "teamname"],
+    "line": ["numbername", "number", "line", "linename", "number.name"],
+    "caller": ["rawdigits", "externalnumber", "contactnumber", "from"],
+    "customer": ["customerid", "contactid", "contact.id", "contactcompanyname"],
+    "tags": ["tags"],
+}
+AIRCALL_REASONS = {
+    "short_abandoned": "abandoned",
+    "abandoned_in_ivr": "abandoned",
+    "abandonned_in_ivr": "abandoned",
+    "abandoned_in_classic": "abandoned",
+    "abandoned": "abandoned",
+    "out_of_opening_hours": "missed",
+    "no_available_agent": "missed",
+    "agents_did_not_answer": "missed",
+}
+AIRCALL_STATUSES = {"answered": "answered", "missed": "missed", "voicemail": "voicemail", "abandoned": "abandoned",
+                    "refused": "missed", "out of business hours": "missed", "outbound": None}
+
+# ----------------------------------------------------------------------------- call sheets
+CALL_SHEET_COLUMNS: dict[str, list[str]] = {
+    "id": ["callid", "id", "callnumber", "номерзвонка", "idзвонка"],
+    "agent": ["agent", "agentname", "operator", "оператор", "агент", "сотрудник"],
+    "datetime": ["datetime", "calltime", "starttime", "датаивремя", "времязвонка"],
+    "date": ["date", "calldate", "дата", "датазвонка"],
+    "time": ["time", "время"],
+    "topic": ["topic", "queue", "subject", "reason", "тема", "очередь", "тематика"],
+    "answered": ["answeredyn", "answered", "отвечен", "ответ", "принят"],
+    "resolved": ["resolved", "resolvedyn", "решено", "вопросрешен"],
+    "wait": ["speedofanswerinseconds", "speedofanswer", "asa", "waittime", "waitseconds", "ожидание", "времяожидания"],
+    "talk": ["avgtalkduration", "talkduration", "talktime", "talkseconds", "duration", "длительность", "длительностьразговора"],
+    "satisfaction": ["satisfactionrating", "satisfaction", "csat", "rating", "оценка"],
+    "customer": ["customerid", "customer", "clientid", "клиент", "idклиента"],
+    "caller": ["caller", "phone", "callernumber", "телефон", "номер"],
+    "team": ["team", "group", "команда", "группа"],
+}
+
+# ----------------------------------------------------------------------------- surveys
+# Question text -> kind (regular expressions on lower-case text, tried in this order).
+KIND_PATTERNS: list[tuple[str, str]] = [
+    ("nps", r"\bnps\b|recommend|net promoter|порекоменд|рекомендовал"),
+    ("ces", r"\bces\b|\beasy\b|\beasier\b|effort|\bease\b|легко|усили|просто ли"),
+    ("csat", r"csat|satisf|happy|\brate\b|rating|доволь|удовлетвор|оцен"),
+]
+# Default scale per kind; widened when the data go beyond it (noted in the load report).
+KIND_SCALES = {"csat": (1.0, 5.0), "nps": (0.0, 10.0), "ces": (1.0, 7.0)}
+# Answer labels (SurveyMonkey exports the choice text by default) -> score on the kind's scale.
+SCORE_LABELS = {
+    "very satisfied": 5, "satisfied": 4, "somewhat satisfied": 4, "neither satisfied nor dissatisfied": 3,
+    "neutral": 3, "somewhat dissatisfied": 2, "dissatisfied": 2, "very dissatisfied": 1,
+    "extremely satisfied": 5, "extremely dissatisfied": 1,
+    "very easy": 7, "easy": 6, "somewhat easy": 5, "neither easy nor difficult": 4, "somewhat difficult": 3,
+    "difficult": 2, "very difficult": 1,
+    "strongly agree": 7, "agree": 6, "somewhat agree": 5, "neither agree nor disagree": 4,
+    "somewhat disagree": 3, "disagree": 2, "strongly disagree": 1,
+    "good": 1, "bad": 0,
+    "очень доволен": 5, "доволен": 4, "нейтрально": 3, "не доволен": 2, "недоволен": 2, "очень недоволен": 1,
+}
+# Label sets whose scale is not the kind's default.
+LABEL_SCALES = {"good": (0.0, 1.0), "bad": (0.0, 1.0)}
+SURVEY_COLUMNS: dict[str, list[str]] = {
+    "id": ["responseid", "id", "respondentid", "#", "surveyid", "idответа", "token"],
+    "kind": ["survey", "surveytype", "kind", "metric", "type", "типопроса", "опрос"],
+    "question": ["question", "вопрос"],
+    "score": ["score", "rating", "answer", "value", "оценка", "балл"],
+    "date": ["submittedat", "submitdateutc", "responsetimestamp", "respondedat", "responsedate", "enddate",
+             "datesubmitted", "createdat", "timestamp", "date", "time", "датаответа", "дата", "датаоценки"],
+    "ticket": ["ticketid", "ticket", "ticketnumber", "номерзаявки", "заявка", "обращение"],
+    "customer": ["customerid", "customer", "accountid", "clientid", "idклиента", "клиент"],
+    "agent": ["agent", "assignee", "агент", "оператор", "исполнитель"],
+    "team": ["team", "group", "команда", "группа"],
+    "channel": ["channel", "канал"],
+    "comment": ["comment", "comments", "feedback", "verbatim", "комментарий", "отзыв"],
+    "email": ["email", "emailaddress", "почта"],
+}
+# A free-text question that holds the respondent's comment (wide sheets, SurveyMonkey, Typeform).
+COMMENT_PATTERN = r"comment|feedback|reason for your|why did you|why not|tell us|anything else|suggest|what could we|почему|комментар|отзыв|пожелани"
+# The survey file the sample generator writes (sample_data/generate.py).
+GENERATOR_SURVEY_HEADER = ["Response ID", "Survey", "Question", "Score", "Submitted At", "Ticket ID", "Customer ID",
+                           "Agent", "Team", "Channel", "Comment"]
+DELIGHTED_COLUMNS: dict[str, list[str]] = {
+    "id": ["responseid", "id"],
+    "score": ["score"],
+    "kind": ["surveytype", "survey_type"],
+    "date": ["responsetimestamp", "createdat", "timestamp"],
+    "comment": ["comment"],
+    "person": ["personid", "person"],
+    "email": ["email", "personemail"],
+    "name": ["name", "personname"],
+    "customer": ["customerid", "personpropertiescustomerid", "customer", "accountid"],
+    "ticket": ["ticketid", "personpropertiesticketid"],
+    "agent": ["agent", "personpropertiesagent"],
+    "team": ["team", "personpropertiesteam"],
+    "channel": ["channel", "personpropertieschannel", "delightedsource"],
+}
+SURVEYMONKEY_FIXED = ["respondentid", "collectorid", "startdate", "enddate", "ipaddress", "emailaddress", "firstname",
+                      "lastname", "customdata1", "customdata"]
+TYPEFORM_FIXED = ["#", "responsetype", "startdateutc", "stagedateutc", "submitdateutc", "networkid", "tags", "ending"]
+
+# ----------------------------------------------------------------------------- customers
+CUSTOMER_COLUMNS: dict[str, list[str]] = {
+    "id": ["customerid", "customer_id", "accountid", "clientid", "id", "idклиента", "клиентid", "номерклиента",
+           "кодклиента"],
+    "name": ["name", "customername", "accountname", "company", "surname", "наименование", "название", "клиент",
+             "компания", "фио"],
+    "segment": ["segment", "tier", "customersegment", "сегмент"],
+    "plan": ["plan", "tariff", "subscription", "contract", "product", "тариф", "план", "продукт"],
+    "start": ["startdate", "customersince", "signupdate", "joined", "joindate", "createdat", "created", "datejoined",
+              "start", "датаначала", "клиентс", "датаподключения", "датарегистрации", "датазаключениядоговора"],
+    "churn_date": ["churndate", "churnedat", "canceldate", "cancellationdate", "enddate", "датаухода", "датаоттока",
+                   "датаотключения", "датарасторжения"],
+    "status": ["customerstatus", "status", "churnlabel", "churn", "churned", "exited", "churnvalue", "active",
+               "isactive", "статус", "отток", "ушел", "статусклиента"],
+    "category": ["churncategory", "категорияоттока", "категорияухода"],
+    "reason": ["churnreason", "cancellationreason", "reason", "причинаухода", "причинаоттока", "причина"],
+    "monthly": ["monthlyrevenue", "mrr", "monthlycharge", "monthlycharges", "monthlyfee", "arpu", "ежемесячныйдоход",
+                "выручкавмесяц", "абонентскаяплата", "mrrруб", "платавмесяц"],
+    "total": ["totalrevenue", "totalcharges", "lifetimerevenue", "ltv", "общаявыручка", "выручкавсего", "суммаоплат"],
+    "currency": ["currency", "валюта"],
+    "tenure_months": ["tenureinmonths", "tenure_months", "tenuremonths", "tenure", "срокмесяцев", "стажмесяцев"],
+    "tenure_years": ["tenureyears", "tenureinyears"],
+}
+# Headers only a customer/churn file has (detection).
+CUSTOMER_SIGNALS = {"churn", "churned", "churndate", "churnlabel", "churnvalue", "churncategory", "churnreason",
+                    "customerstatus", "exited", "tenureinmonths", "tenure", "monthlycharge", "monthlycharges",
+                    "monthlyrevenue", "mrr", "totalrevenue", "totalcharges", "cltv", "churnscore", "отток",
+                    "датаухода", "датаоттока", "причинаухода", "абонентскаяплата", "customersince"}
+# Status/flag values -> churned (True) or not (False). Compared lower-case, stripped.
+CHURN_VALUES = {
+    "churned": True, "churn": True, "yes": True, "y": True, "1": True, "1.0": True, "true": True, "exited": True,
+    "lost": True, "cancelled": True, "canceled": True, "inactive": True, "closed": True, "terminated": True,
+    "left": True, "former": True, "ушел": True, "ушёл": True, "отток": True, "расторгнут": True, "отключен": True,
+    "неактивен": True, "да": True,
+    "stayed": False, "joined": False, "active": False, "no": False, "n": False, "0": False, "0.0": False,
+    "false": False, "current": False, "new": False, "активен": False, "действующий": False, "нет": False,
+    "подключен": False,
+}
+# A flag column that means the opposite (1 = still a customer).
+CUSTOMER_ACTIVE_FLAGS = {"active", "isactive"}
