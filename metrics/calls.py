@@ -1,0 +1,62 @@
+"""Call-centre metrics over ``calls``: inbound calls only (direction inbound, or unknown).
+
+* wait = ``wait_seconds``, else answered/ended minus queued;
+* abandoned = outcome ``abandoned`` or ``missed``; a short abandon is one whose wait is below
+  ``metrics.short_abandon_seconds``: excluded from offered and reported apart;
+* offered = inbound calls minus short abandons (voicemail, busy and failed calls are offered but
+  neither answered nor abandoned);
+* answered = outcome ``answered``.
+
+Calls have team, agent, queue, customer (segment) and source; a channel, priority, category or
+tag filter makes every call figure None (see metrics/filters.py).
+"""
+from __future__ import annotations
+
+from metrics.facts import Agg, Fact, Formula
+
+WAIT = ("coalesce(f.wait_seconds, date_diff('millisecond', f.queued_at, coalesce(f.answered_at, f.ended_at)) / 1000.0)")
+ABANDON_LIKE = "lower(f.outcome) IN ('abandoned', 'missed')"
+SHORT = f"{ABANDON_LIKE} AND {WAIT} < ?"
+ANSWERED = "lower(f.outcome) = 'answered'"
+INBOUND = "coalesce(lower(f.direction), 'inbound') = 'inbound'"
+
+
+def _short(s: dict) -> list:
+    return [float(s.get("short_abandon_seconds", 5))]
+
+
+AGGS = (
+    Agg("inbound", "count(*)"),
+    Agg("short", f"count(*) FILTER (WHERE {SHORT})", params=_short),
+    Agg("offered", f"count(*) FILTER (WHERE NOT coalesce({SHORT}, false))", params=_short),
+    Agg("answered", f"count(*) FILTER (WHERE {ANSWERED})"),
+    Agg("abandoned", f"count(*) FILTER (WHERE {ABANDON_LIKE} AND NOT coalesce({WAIT} < ?, false))", params=_short),
+    Agg("asa_n", f"count({WAIT}) FILTER (WHERE {ANSWERED})"),
+    Agg("asa_sum", f"sum({WAIT}) FILTER (WHERE {ANSWERED})"),
+    Agg("sl_within", f"count(*) FILTER (WHERE {ANSWERED} AND {WAIT} <= ?)",
+        params=lambda s: [float(s.get("service_level_seconds", 20))]),
+    Agg("aht_n", f"count(*) FILTER (WHERE {ANSWERED} AND f.talk_seconds IS NOT NULL)"),
+    Agg("aht_sum", f"sum(f.talk_seconds + coalesce(f.hold_seconds, 0) + coalesce(f.wrap_seconds, 0)) "
+                   f"FILTER (WHERE {ANSWERED} AND f.talk_seconds IS NOT NULL)"),
+    Agg("fcr_den", f"count(f.resolved) FILTER (WHERE {ANSWERED})"),
+    Agg("fcr_num", f"count(*) FILTER (WHERE {ANSWERED} AND f.resolved)"),
+)
+
+DIMS = {"team": "team", "agent": "agent", "queue": "queue", "segment": "customer_id", "source": "source"}
+
+CALLS = Fact(name="calls", table="calls", relation=lambda con: "calls", date_column="queued_at", dims=DIMS, aggs=AGGS,
+             base_where=INBOUND, settings_keys=("short_abandon_seconds", "service_level_seconds"))
+
+F = "calls"
+FORMULAS: dict[str, Formula] = {
+    "calls_offered": Formula(F, "count", ("offered",)),
+    "calls_answered": Formula(F, "count", ("answered",)),
+    "calls_abandoned": Formula(F, "count", ("abandoned",)),
+    "short_abandons": Formula(F, "count", ("short",)),
+    "answer_rate": Formula(F, "ratio", ("answered", "offered")),
+    "abandonment_rate": Formula(F, "ratio", ("abandoned", "offered")),
+    "asa_seconds": Formula(F, "mean", ("asa_sum", "asa_n")),
+    "service_level": Formula(F, "ratio", ("sl_within", "offered")),
+    "aht_seconds": Formula(F, "mean", ("aht_sum", "aht_n")),
+    "fcr_rate": Formula(F, "ratio", ("fcr_num", "fcr_den")),
+}

@@ -1,0 +1,116 @@
+"""``cli.py metrics``: the KPIs for a filter state, as a readable table or JSON.
+
+    python cli.py metrics [--from DATE] [--to DATE] [--filter DIM=VALUE ...] [--by DIM] [--json] [--db PATH]
+
+JSON: one object keyed by metric id (rates as fractions 0-1, NPS -100..100, None as null) plus
+``_filters`` (the URL params of the filter state), ``_notes`` and ``_flags``; with --by, a list of
+rows (one per dimension value). Exit 2 on a bad filter name, date or metric id.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+
+def add_commands(add) -> None:
+    from metrics.filters import DIMENSIONS
+    from metrics.engine import BREAKDOWN_DIMENSIONS
+
+    p = add("metrics", cmd_metrics, "Print the KPIs for a date range and filters (a table, or --json).")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--filter", dest="filters", action="append", default=[], metavar="DIM=VALUE",
+                   help=f"repeatable; DIM is one of {', '.join(DIMENSIONS)}; VALUE may list values separated by commas")
+    p.add_argument("--by", metavar="DIM", help=f"one row per value of DIM ({', '.join(BREAKDOWN_DIMENSIONS)})")
+    p.add_argument("--metric", dest="ids", action="append", default=[], metavar="ID",
+                   help="only these metric ids (repeatable or comma-separated; default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _usage(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _json_default(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def cmd_metrics(args) -> int:
+    from loaders.store import Store
+    from metrics import engine
+    from metrics.filters import Filters, FilterError
+    from metrics.registry import METRICS, format_value
+
+    try:
+        filters = Filters.parse_pairs(args.filters, args.date_from, args.date_to)
+    except FilterError as exc:
+        return _usage(str(exc))
+    ids = [i.strip() for item in args.ids for i in item.split(",") if i.strip()] or None
+    if ids:
+        unknown = [i for i in ids if i not in METRICS]
+        if unknown:
+            return _usage(f"unknown metric id {', '.join(unknown)}; valid ids: {', '.join(METRICS)}")
+    if args.by and args.by not in engine.BREAKDOWN_DIMENSIONS:
+        return _usage(f"--by {args.by!r} is not a dimension; valid names: {', '.join(engine.BREAKDOWN_DIMENSIONS)}")
+    store = Store(getattr(args, "db", None))
+    if not store.exists():
+        print(f"error: no database at {store.path}; load data first (`cli.py load FILE` or `cli.py demo`)",
+              file=sys.stderr)
+        return 1
+    cur = store.cursor()
+    try:
+        if args.by:
+            frame = engine.breakdown(cur, filters, args.by, ids)
+            return _print_breakdown(frame, args, filters)
+        figures = engine.kpis(cur, filters, ids)
+    finally:
+        cur.close()
+    if args.json:
+        out = {k: _plain(v) for k, v in figures.items()}
+        out["_filters"] = filters.to_params()
+        out["_notes"] = figures.notes
+        out["_flags"] = figures.flags
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=_json_default))
+        return 0
+    print(f"Deskscope KPIs — {filters.describe()}")
+    width = max(len(METRICS[k].label()) for k in figures)
+    for k, v in figures.items():
+        print(f"  {METRICS[k].label():<{width}}  {format_value(k, v):>14}   [{k}]")
+    for note in figures.notes:
+        print(f"  note: {note}")
+    if figures.flags.get("nps_small_sample"):
+        print("  note: NPS rests on a small sample (see nps_responses and its confidence interval)")
+    return 0
+
+
+def _plain(v):
+    if isinstance(v, float) and v != v:  # NaN never leaves as JSON
+        return None
+    return v
+
+
+def _print_breakdown(frame, args, filters) -> int:
+    from metrics.registry import METRICS, format_value
+
+    by = args.by
+    rows = frame.to_dicts()
+    if args.json:
+        print(json.dumps([{k: _plain(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2,
+                         default=_json_default))
+        return 0
+    ids = [c for c in frame.columns if c in METRICS]
+    print(f"Deskscope KPIs by {by} — {filters.describe()}")
+    header = [by] + ids + ["n"]
+    table = [[str(r[by]) if r[by] is not None else "(none)"] + [format_value(i, r[i]) for i in ids]
+             + [f"{r['n']:,}" + (" *" if r["small_sample"] else "")] for r in rows]
+    widths = [max(len(h), *(len(row[j]) for row in table)) if table else len(h) for j, h in enumerate(header)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    for row in table:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+    if any(r["small_sample"] for r in rows):
+        print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
+    return 0

@@ -1,0 +1,202 @@
+"""Every metric declared once: id, names and descriptions (en/ru), unit, definition, tables.
+
+The formulas live beside their facts (metrics/service.py, metrics/satisfaction.py,
+metrics/calls.py); docs/metrics.md explains each id and tests/test_docs.py fails when one is
+missing there. Units: ``count``, ``minutes``, ``seconds``, ``hours``, ``fraction`` (0-1),
+``score`` (on the survey's scale), ``nps`` (-100..100).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    name: dict
+    description: dict
+    unit: str
+    definition: str
+    tables: tuple
+    better: str | None = None  # 'higher' | 'lower' | None
+
+    def label(self, lang: str = "en") -> str:
+        return self.name.get(lang) or self.name["en"]
+
+
+def _m(id_, en, ru, unit, definition, tables, better=None, desc_en="", desc_ru="") -> Metric:
+    return Metric(id_, {"en": en, "ru": ru}, {"en": desc_en or definition, "ru": desc_ru or ru}, unit,
+                  definition, tuple(tables), better)
+
+
+TM = ("ticket_metrics",)
+_LIST = [
+    # ---------------------------------------------------------------- tickets
+    _m("tickets", "Tickets", "Обращения", "count",
+       "Tickets created in the period.", TM, None,
+       desc_ru="Обращения, созданные за период."),
+    _m("backlog", "Backlog", "Бэклог", "count",
+       "Tickets open at the end of the period: created by then and not solved by then (currently open, or "
+       "solved after the period end). Without an end date: the tickets open now.", TM, "lower",
+       desc_ru="Открытые обращения на конец периода: созданы до его конца и не решены к нему."),
+    _m("backlog_age_median_hours", "Backlog age (median)", "Возраст бэклога (медиана)", "hours",
+       "Median age, in hours, of the backlog tickets at the end of the period (or at the latest timestamp in the "
+       "data when the period is open-ended).", TM, "lower",
+       desc_ru="Медианный возраст открытых обращений на конец периода, в часах."),
+    _m("frt_median_minutes", "First reply time (median)", "Время первого ответа (медиана)", "minutes",
+       "Median calendar minutes from creation to the first public agent reply, tickets created in the period "
+       "that have one (exact, interpolated: quantile_cont).", TM, "lower",
+       desc_ru="Медиана календарных минут от создания до первого публичного ответа агента."),
+    _m("frt_p90_minutes", "First reply time (90th percentile)", "Время первого ответа (90-й процентиль)", "minutes",
+       "90th percentile of first reply calendar minutes (quantile_cont).", TM, "lower",
+       desc_ru="90-й процентиль календарных минут до первого ответа."),
+    _m("frt_mean_minutes", "First reply time (mean)", "Время первого ответа (среднее)", "minutes",
+       "Mean first reply calendar minutes; shown only beside the median (long tails inflate it).", TM, "lower",
+       desc_ru="Среднее время первого ответа (показывается только рядом с медианой)."),
+    _m("frt_business_median_minutes", "First reply time, business hours (median)",
+       "Время первого ответа в рабочих часах (медиана)", "minutes",
+       "Median first reply time counted in business minutes of the schedule in force.", TM, "lower",
+       desc_ru="Медиана времени первого ответа в рабочих минутах по графику."),
+    _m("frt_business_p90_minutes", "First reply time, business hours (90th percentile)",
+       "Время первого ответа в рабочих часах (90-й процентиль)", "minutes",
+       "90th percentile of first reply business minutes.", TM, "lower",
+       desc_ru="90-й процентиль времени первого ответа в рабочих минутах."),
+    _m("replied_within_1h", "Replied within 1 h", "Ответ в течение 1 ч", "fraction",
+       "Share of tickets that needed a reply (replied, or open without a reply) whose first reply came within "
+       "the first target of metrics.reply_targets_minutes (default 60 calendar minutes).", TM, "higher",
+       desc_ru="Доля обращений, требовавших ответа, с первым ответом в пределах первой цели (по умолчанию 60 мин)."),
+    _m("replied_within_12h", "Replied within 12 h", "Ответ в течение 12 ч", "fraction",
+       "As replied_within_1h with the second target (default 720 calendar minutes; Zendesk 2024: replies later "
+       "than 12 h raise negative reviews by 87%).", TM, "higher",
+       desc_ru="То же для второй цели (по умолчанию 12 ч)."),
+    _m("resolution_median_minutes", "Resolution time (median)", "Время решения (медиана)", "minutes",
+       "Median calendar minutes from creation to the last solve (full resolution), tickets created in the "
+       "period and solved now.", TM, "lower",
+       desc_ru="Медиана календарных минут от создания до последнего решения (решённые обращения)."),
+    _m("resolution_p90_minutes", "Resolution time (90th percentile)", "Время решения (90-й процентиль)", "minutes",
+       "90th percentile of full resolution calendar minutes.", TM, "lower",
+       desc_ru="90-й процентиль времени полного решения."),
+    _m("resolution_business_median_minutes", "Resolution time, business hours (median)",
+       "Время решения в рабочих часах (медиана)", "minutes",
+       "Median full resolution time in business minutes.", TM, "lower",
+       desc_ru="Медиана времени полного решения в рабочих минутах."),
+    _m("sla_breach_rate", "SLA breach rate", "Доля нарушений SLA", "fraction",
+       "Completed SLA targets that were breached: breached / (achieved + breached), over every target "
+       "(first reply, next reply, resolution) of tickets created in the period. Active breaches are apart.", TM,
+       "lower", desc_ru="Нарушенные цели SLA / (выполненные + нарушенные), по всем целям."),
+    _m("sla_first_reply_breach_rate", "SLA breach rate: first reply", "Нарушения SLA: первый ответ", "fraction",
+       "breached / (achieved + breached) for first reply targets only.", TM, "lower",
+       desc_ru="Нарушения SLA только по цели первого ответа."),
+    _m("sla_next_reply_breach_rate", "SLA breach rate: next reply", "Нарушения SLA: следующий ответ", "fraction",
+       "breached / (achieved + breached) for next reply targets only.", TM, "lower",
+       desc_ru="Нарушения SLA только по цели следующего ответа."),
+    _m("sla_resolution_breach_rate", "SLA breach rate: resolution", "Нарушения SLA: решение", "fraction",
+       "breached / (achieved + breached) for resolution targets only.", TM, "lower",
+       desc_ru="Нарушения SLA только по цели решения."),
+    _m("sla_active_breaches", "Active SLA breaches", "Активные нарушения SLA", "count",
+       "Open tickets (created in the period) with at least one target past due and not yet completed.", TM,
+       "lower", desc_ru="Открытые обращения, у которых хотя бы одна цель SLA уже просрочена."),
+    _m("reopen_rate", "Reopen rate", "Доля переоткрытых", "fraction",
+       "Tickets solved at least once that were reopened (reopens > 0) / tickets solved at least once.", TM, "lower",
+       desc_ru="Переоткрытые решённые обращения / решённые обращения."),
+    _m("one_touch_rate", "One-touch resolution", "Решено с одного ответа", "fraction",
+       "Solved tickets with at most one public agent reply / solved tickets.", TM, "higher",
+       desc_ru="Решённые обращения не более чем с одним публичным ответом / решённые обращения."),
+    _m("repeat_contact_rate", "Repeat contact rate", "Доля повторных обращений", "fraction",
+       "Tickets whose customer opened another ticket (same category when both have one) in the "
+       "metrics.repeat_contact_days days before / tickets with a customer.", TM, "lower",
+       desc_ru="Обращения клиента, уже обращавшегося за N дней до этого (та же категория) / обращения с клиентом."),
+    _m("replies_per_ticket", "Replies per ticket", "Ответов на обращение", "count",
+       "Mean public agent replies per solved ticket.", TM, "lower",
+       desc_ru="Среднее число публичных ответов агента на решённое обращение."),
+    # ---------------------------------------------------------------- surveys
+    _m("csat", "CSAT", "CSAT", "fraction",
+       "Satisfied / rated CSAT responses: score >= metrics.csat_satisfied_min on 1-5 (4-5), 'good' on good/bad; "
+       "other scales by position.", ("surveys",), "higher",
+       desc_ru="Доля довольных среди оценок CSAT (4-5 из 5, «хорошо» для хорошо/плохо)."),
+    _m("csat_responses", "CSAT responses", "Оценки CSAT", "count",
+       "Rated CSAT responses in the period.", ("surveys",), None,
+       desc_ru="Число оценок CSAT за период."),
+    _m("csat_response_rate", "CSAT response rate", "Доля ответов на CSAT", "fraction",
+       "Tickets with a rating / tickets where a survey was offered (tickets.satisfaction other than unoffered); "
+       "None when the export does not say which tickets were offered one.", ("tickets",), "higher",
+       desc_ru="Обращения с оценкой / обращения, где опрос был предложен."),
+    _m("nps", "NPS", "NPS", "nps",
+       "% promoters (9-10) - % detractors (0-6) of NPS responses on 0-10, passives in the denominator; "
+       "-100..100.", ("surveys",), "higher",
+       desc_ru="% промоутеров (9-10) минус % критиков (0-6), от -100 до 100."),
+    _m("nps_low", "NPS 95% CI low", "NPS: нижняя граница 95% ДИ", "nps",
+       "Lower end of the 95% confidence interval of NPS (normal approximation, see docs).", ("surveys",), None,
+       desc_ru="Нижняя граница 95% доверительного интервала NPS."),
+    _m("nps_high", "NPS 95% CI high", "NPS: верхняя граница 95% ДИ", "nps",
+       "Upper end of the 95% confidence interval of NPS.", ("surveys",), None,
+       desc_ru="Верхняя граница 95% доверительного интервала NPS."),
+    _m("nps_responses", "NPS responses", "Ответы NPS", "count",
+       "NPS responses in the period (flagged as a small sample below metrics.nps_small_sample).", ("surveys",),
+       None, desc_ru="Число ответов NPS за период."),
+    _m("ces", "CES", "CES", "score",
+       "Mean customer effort score on its scale (1-7 by default; mixed scales are rescaled to 1-7).", ("surveys",),
+       None, desc_ru="Средняя оценка усилий клиента по её шкале (по умолчанию 1-7)."),
+    _m("ces_responses", "CES responses", "Ответы CES", "count",
+       "CES responses in the period.", ("surveys",), None, desc_ru="Число ответов CES за период."),
+    # ---------------------------------------------------------------- calls
+    _m("calls_offered", "Calls offered", "Поступившие звонки", "count",
+       "Inbound calls queued in the period, short abandons excluded.", ("calls",), None,
+       desc_ru="Входящие звонки за период без коротких сбросов."),
+    _m("calls_answered", "Calls answered", "Принятые звонки", "count",
+       "Offered calls an agent answered.", ("calls",), "higher", desc_ru="Звонки, принятые агентом."),
+    _m("calls_abandoned", "Calls abandoned", "Потерянные звонки", "count",
+       "Offered calls the caller hung up on (or that were missed) before an answer, short abandons excluded.",
+       ("calls",), "lower", desc_ru="Звонки, сброшенные до ответа (без коротких сбросов)."),
+    _m("short_abandons", "Short abandons", "Короткие сбросы", "count",
+       "Inbound calls abandoned within metrics.short_abandon_seconds (default 5 s): excluded from offered.",
+       ("calls",), None, desc_ru="Сбросы быстрее порога (по умолчанию 5 с), не входят в поступившие."),
+    _m("answer_rate", "Answer rate", "Доля принятых", "fraction",
+       "Answered / offered calls.", ("calls",), "higher", desc_ru="Принятые / поступившие."),
+    _m("abandonment_rate", "Abandonment rate", "Доля потерянных", "fraction",
+       "Abandoned / offered calls (short abandons excluded from both).", ("calls",), "lower",
+       desc_ru="Потерянные / поступившие."),
+    _m("asa_seconds", "Average speed of answer", "Среднее время ответа", "seconds",
+       "Mean queue wait of answered calls, seconds.", ("calls",), "lower",
+       desc_ru="Среднее ожидание в очереди у принятых звонков, секунды."),
+    _m("service_level", "Service level", "Уровень сервиса", "fraction",
+       "Calls answered within metrics.service_level_seconds (default 20 s) / offered calls.", ("calls",), "higher",
+       desc_ru="Принятые за T секунд (по умолчанию 20) / поступившие."),
+    _m("aht_seconds", "Average handle time", "Среднее время обработки", "seconds",
+       "(talk + hold + wrap-up) seconds per answered call.", ("calls",), "lower",
+       desc_ru="(разговор + удержание + постобработка) на принятый звонок, секунды."),
+    _m("fcr_rate", "First-contact resolution (calls)", "Решено с первого звонка", "fraction",
+       "Answered calls marked resolved / answered calls with a resolved flag; None when the data has none.",
+       ("calls",), "higher", desc_ru="Решённые с первого звонка / принятые звонки с этой отметкой."),
+]
+
+METRICS: dict[str, Metric] = {m.id: m for m in _LIST}
+
+# The tiles the Overview shows (and the benchmark times).
+OVERVIEW = ("tickets", "backlog", "frt_median_minutes", "frt_p90_minutes", "frt_business_median_minutes",
+            "resolution_median_minutes", "sla_breach_rate", "reopen_rate", "one_touch_rate", "csat", "nps",
+            "asa_seconds", "abandonment_rate", "service_level", "aht_seconds")
+
+
+def get(metric_id: str) -> Metric:
+    try:
+        return METRICS[metric_id]
+    except KeyError:
+        raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(METRICS)}") from None
+
+
+def format_value(metric_id: str, value, lang: str = "en") -> str:
+    """A value with its unit, for text output (CLI, plain reports)."""
+    if value is None:
+        return "—"
+    unit = METRICS[metric_id].unit if metric_id in METRICS else ""
+    if unit == "fraction":
+        return f"{value * 100:.1f}%"
+    if unit == "nps":
+        return f"{value:+.1f}"
+    if unit in ("minutes", "seconds", "hours"):
+        short = {"minutes": "min", "seconds": "s", "hours": "h"}[unit]
+        return f"{value:,.1f} {short}"
+    if unit == "count":
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return f"{value:,.2f}"
