@@ -1,0 +1,191 @@
+"""Churn & revenue: churn of customers with and without a negative support experience, the
+dose-response, stated reasons, and the churn-cost calculator with what-if sliders (each input
+labelled measured or benchmark)."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from ui import components, data, filters, i18n
+from ui.i18n import t
+
+K = "ch_"
+ADJUSTABLE = [  # (input, kind) the user may override in the calculator
+    ("customers", "count"), ("arpu_monthly", "money"), ("negative_share", "fraction"),
+    ("repeat_negative_share", "fraction"), ("baseline_churn", "fraction"), ("churn_after_one", "fraction"),
+    ("churn_after_two", "fraction"), ("horizon_months", "count"),
+]
+OUTPUTS = [("customers_lost_per_year", "count"), ("revenue_lost", "money"), ("replacement_cost", "money"),
+           ("total", "money"), ("ltv", "money")]
+
+
+def _value(value, kind: str, currency: str | None = None) -> str:
+    if kind == "fraction":
+        return i18n.percent(value)
+    if kind == "money":
+        return i18n.money(value, currency, short=False)
+    if isinstance(value, (int, float)):
+        return i18n.number(value, 0 if float(value).is_integer() or abs(value) >= 1000 else 1)
+    return str(value)
+
+
+def exposure(analysis: dict) -> None:
+    est = analysis.get("estimate")
+    if not est:
+        return
+    st.subheader(t("ch.exposed"))
+    groups = [("exposed", est["exposed"]), ("unexposed", est["unexposed"])]
+    names = [t(f"ch.group.{g}") for g, _ in groups]
+    rates = [r["rate"]["estimate"] for _, r in groups]
+    upper = [(r["rate"]["high"] or 0) - (r["rate"]["estimate"] or 0) for _, r in groups]
+    lower = [(r["rate"]["estimate"] or 0) - (r["rate"]["low"] or 0) for _, r in groups]
+    fig = go.Figure(go.Bar(
+        x=names, y=rates, marker_color=["#E45756", "#54A24B"],
+        error_y=dict(type="data", array=upper, arrayminus=lower, visible=True),
+        text=[f"{i18n.percent(r['rate']['estimate'])}<br>{i18n.number(r['churned'])} / {i18n.number(r['customers'])}"
+              for _, r in groups], textposition="inside", insidetextanchor="start", hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero")
+    left, right = st.columns([3, 2])
+    with left:
+        components.chart(fig, key=K + "exposed_chart", height=320)
+    with right:
+        excess = est.get("excess") or {}
+        attributable = est.get("attributable_churned") or {}
+        pp = "pp" if i18n.current() == "en" else "п.п."
+        st.metric(t("ch.excess"), f"{i18n.number((excess.get('estimate') or 0) * 100, 1)} {pp}",
+                  delta=t("ch.ci", low=i18n.number((excess.get("low") or 0) * 100, 1),
+                          high=i18n.number((excess.get("high") or 0) * 100, 1)),
+                  delta_color="off", delta_arrow="off", border=True)
+        st.metric(t("ch.attributable"), i18n.number(attributable.get("estimate")),
+                  delta=t("ch.ci", low=i18n.number(attributable.get("low")), high=i18n.number(attributable.get("high"))),
+                  delta_color="off", delta_arrow="off", border=True)
+        money = components.churn_money(analysis)
+        if money and money["lost"] is not None:
+            st.metric(t("ch.lost_revenue"), i18n.money(money["lost"], money["currency"]),
+                      delta=f"{money['months']} {'mo' if i18n.current() == 'en' else 'мес.'}",
+                      delta_color="off", delta_arrow="off", border=True)
+    st.caption(est.get("method", ""))
+
+
+def dose_response(analysis: dict) -> None:
+    doses = analysis.get("dose_response") or []
+    if not doses:
+        return
+    st.subheader(t("ch.dose"))
+    fig = go.Figure(go.Bar(
+        x=[d["label"] for d in doses], y=[d["rate"]["estimate"] for d in doses], marker_color="#F58518",
+        error_y=dict(type="data", visible=True,
+                     array=[(d["rate"]["high"] or 0) - (d["rate"]["estimate"] or 0) for d in doses],
+                     arrayminus=[(d["rate"]["estimate"] or 0) - (d["rate"]["low"] or 0) for d in doses]),
+        text=[f"n = {i18n.number(d['customers'])}" for d in doses], textposition="inside", insidetextanchor="start",
+        hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero")
+    fig.update_xaxes(title=t("ch.negatives"), type="category")
+    components.chart(fig, key=K + "dose_chart", height=300)
+
+
+def reasons(analysis: dict) -> None:
+    stated = analysis.get("stated_reasons") or {}
+    categories = stated.get("support_reason_categories") or {}
+    if not stated.get("churned_with_reason"):
+        return
+    st.subheader(t("ch.reasons"))
+    st.caption(t("ch.reasons_summary", support=i18n.number(stated.get("support_reason_churned")),
+                 total=i18n.number(stated.get("churned_with_reason")),
+                 share=i18n.percent(stated.get("support_reason_share"))))
+    if categories:
+        frame = pl.DataFrame({t("ch.reason"): list(categories), t("ch.churned"): list(categories.values())})
+        st.dataframe(frame, hide_index=True, key=K + "reasons")
+
+
+def calculator(params: dict[str, str], analysis: dict | None) -> None:
+    st.subheader(t("ch.calculator"))
+    base = data.calculator(filters.key(params))
+    if base is None:
+        return
+    inputs = base["inputs"]
+    currency = (inputs.get("currency") or {}).get("value")
+    overrides = {}
+    with st.expander(t("ch.adjust"), icon=":material/tune:"):
+        cols = st.columns(4)
+        for i, (name, kind) in enumerate(ADJUSTABLE):
+            item = inputs.get(name)
+            if item is None or item["value"] is None:
+                continue
+            value = float(item["value"])
+            col = cols[i % 4]
+            label = t(f"calc.{name}")
+            if kind == "fraction":
+                chosen = col.number_input(label + " (%)", 0.0, 100.0, round(value * 100, 2), 0.5, key=K + "in_" + name) / 100
+            elif kind == "count":
+                chosen = float(col.number_input(label, 0, 10_000_000, int(round(value)), 1, key=K + "in_" + name))
+            else:
+                chosen = col.number_input(label, 0.0, 1e9, round(value, 2), 10.0, key=K + "in_" + name)
+            if abs(chosen - value) > 1e-9 * max(1.0, abs(value)):
+                overrides[name] = chosen
+    result = data.calculator(filters.key(params), overrides) if overrides else base
+    out = result["outputs"]
+    cols = st.columns(len(OUTPUTS))
+    for col, (name, kind) in zip(cols, OUTPUTS):
+        col.metric(t(f"calc.{name}"), _value(out.get(name), kind, currency), border=True)
+    rows = []
+    for name, item in result["inputs"].items():
+        kind = next((k for n, k in ADJUSTABLE if n == name), "fraction" if name.endswith(("_share", "_churn", "_rate")) or
+                    name.startswith("churn_after") or name == "gross_margin" else "count")
+        origin = t("ch.measured") if item["measured"] else (t("ch.your_value") if name in overrides else t("ch.benchmark"))
+        rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
+                     if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): "" if item["measured"] else item["source"]})
+    st.dataframe(pl.DataFrame(rows), hide_index=True, key=K + "inputs", height=components.table_height(len(rows), 700))
+    with st.expander(t("ch.steps")):
+        st.code("\n".join(out.get("steps", [])), language=None, wrap_lines=True)
+
+    st.subheader(t("ch.what_if"))
+    measured_rate = (result["inputs"].get("sla_breach_rate") or {}).get("value") or 0.1
+    left, right = st.columns(2)
+    start = left.slider(t("ch.breach_from"), 0.0, 100.0, round(measured_rate * 100, 1), 0.5, key=K + "wi_from",
+                        format="%.1f%%")
+    target = right.slider(t("ch.breach_to"), 0.0, 100.0, round(measured_rate * 50, 1), 0.5, key=K + "wi_to",
+                          format="%.1f%%")
+    if start <= 0:
+        return
+    outcome = data.what_if(filters.key(params), start / 100, target / 100, overrides)
+    if outcome is None:
+        return
+    st.success(t("ch.what_if_result", a=i18n.percent(start / 100), b=i18n.percent(target / 100),
+                 money=i18n.money(outcome.get("revenue_kept"), currency),
+                 customers=i18n.number(outcome.get("customers_kept_per_year"), 1),
+                 months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
+    st.caption(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}")
+
+
+def body() -> None:
+    params = st.session_state.get("flt_params", {})
+    components.page_header("ch.title")
+    st.caption(t("ch.scope"))
+    if not data.has_churn():
+        st.warning(t("empty.no_metrics"), icon=":material/construction:")
+        return
+    analysis = data.churn_analysis() or {}
+    if not analysis.get("available"):
+        if data.rows("customers") == 0:
+            components.empty_state("empty.no_customers")
+        else:
+            st.info(t("ch.unavailable", why=analysis.get("message", "")), icon=":material/info:")
+    else:
+        if not analysis.get("estimate") and analysis.get("message"):
+            st.info(analysis["message"], icon=":material/info:")
+        with components.section():
+            exposure(analysis)
+        left, right = st.columns(2)
+        with left, components.section():
+            dose_response(analysis)
+        with right, components.section():
+            reasons(analysis)
+        for note in analysis.get("notes") or []:
+            st.caption(note)
+    with components.section():
+        calculator(params, analysis)
+
+
+components.run_page(body)

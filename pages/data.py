@@ -1,0 +1,254 @@
+"""Data: upload exports, check what was detected, map columns, load, and audit the loads."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from loaders import schema
+from loaders.base import LoadOptions
+from ui import components, data, i18n
+from ui.i18n import t
+
+K = "data_"
+GENERIC = "generic"
+HIDDEN_COLUMNS = {"source", "load_id", "source_tz"}
+
+
+def upload_dir() -> Path:
+    if K + "dir" not in st.session_state:
+        st.session_state[K + "dir"] = tempfile.mkdtemp(prefix="deskscope-upload-")
+    return Path(st.session_state[K + "dir"])
+
+
+def save_uploads(files) -> list[Path]:
+    """Write the uploads to this session's folder under their own names (detection reads names)."""
+    paths = []
+    for f in files:
+        path = upload_dir() / Path(f.name).name
+        content = f.getvalue()
+        if not path.exists() or path.stat().st_size != len(content) or path.read_bytes() != content:
+            path.write_bytes(content)
+        paths.append(path)
+    return paths
+
+
+def default_tz() -> str:
+    import config
+
+    return config.get().get("loading", {}).get("default_timezone", "UTC")
+
+
+def valid_tz(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+        return True
+    except Exception:
+        return False
+
+
+def mapping_editor(i: int, path: Path, info: dict) -> tuple[dict, list[str]]:
+    """The generic format's mapping: table + canonical column <- header, editable."""
+    suggested = info["suggested"]
+    tables = list(schema.DATA_TABLES)
+    table = st.selectbox(t("data.table"), tables, index=tables.index(suggested["table"]), key=f"{K}table_{i}")
+    columns = suggested["columns"] if table == suggested["table"] else data.suggest(info["headers"], table)
+    canonical = [c for c in schema.column_names(table) if c not in HIDDEN_COLUMNS]
+    start = pl.DataFrame({"canonical": list(columns.keys()), "header": list(columns.values())},
+                         schema={"canonical": pl.String, "header": pl.String})
+    st.caption(t("data.mapping"))
+    edited = st.data_editor(
+        start, key=f"{K}map_{i}_{table}", num_rows="dynamic", hide_index=True,
+        column_config={
+            "canonical": st.column_config.SelectboxColumn(t("data.mapping.canonical"), options=canonical, required=True),
+            "header": st.column_config.SelectboxColumn(t("data.mapping.header"), options=info["headers"], required=True),
+        })
+    mapping = {"table": table, "columns": {r["canonical"]: r["header"] for r in edited.to_dicts()
+                                            if r.get("canonical") and r.get("header")}}
+    problems = data.validate_mapping(mapping, info["headers"], path.name)
+    return mapping, problems
+
+
+def file_card(i: int, path: Path, formats: dict[str, str]) -> dict | None:
+    """One uploaded file: detection, format override, options, mapping, preview."""
+    with st.container(border=True):
+        st.markdown(f"**{path.name}** · {i18n.file_size(path.stat().st_size)}")
+        scored = data.detect(path)
+        names = list(formats)
+        if scored:
+            best = scored[0]
+            st.caption(t("data.detected", format=best["title"], confidence=i18n.percent(best["confidence"], 0))
+                       + f" — {best['why']}")
+            default = names.index(best["name"]) if best["name"] in names else 0
+        else:
+            st.warning(t("data.not_detected"))
+            default = names.index(GENERIC) if GENERIC in names else 0
+        left, mid, right = st.columns(3)
+        chosen = left.selectbox(t("data.format"), names, index=default, key=f"{K}fmt_{i}",
+                                format_func=lambda n: f"{formats[n]} ({n})")
+        tz = mid.text_input(t("data.tz"), value=default_tz(), key=f"{K}tz_{i}")
+        source = right.text_input(t("data.source"), key=f"{K}src_{i}")
+        problems = [] if valid_tz(tz) else [f"{tz!r}: not an IANA time zone name (e.g. Europe/Moscow, America/New_York)"]
+        info = None
+        try:
+            info = data.preview(path) if path.is_file() else None
+        except Exception as exc:  # unreadable file: the load report will name the problem
+            st.warning(str(exc).splitlines()[0][:300])
+        mapping = None
+        if chosen == GENERIC and info is not None:
+            mapping, mapping_problems = mapping_editor(i, path, info)
+            problems += mapping_problems
+        if info is not None:
+            with st.expander(t("data.preview") + f" ({i18n.number(info['rows'])})"):
+                st.dataframe(info["head"], hide_index=True)
+        if problems:
+            st.error(t("data.mapping.problems") + "\n\n" + "\n".join(f"- {p}" for p in problems))
+        auto = bool(scored) and chosen == scored[0]["name"] and chosen != GENERIC
+        return {"path": path, "format": None if auto else chosen, "tz": tz.strip() or None,
+                "source": source.strip() or None, "mapping": mapping, "problems": problems}
+
+
+def load(plans: list[dict]) -> list[dict]:
+    """Load files grouped by identical options: one write session per group."""
+    groups: dict[str, list[dict]] = {}
+    for plan in plans:
+        signature = json.dumps([plan["format"], plan["tz"], plan["source"], plan["mapping"]], sort_keys=True)
+        groups.setdefault(signature, []).append(plan)
+    bar = st.progress(0.0, text="")
+    total = len(plans)
+    done = 0
+    reports = []
+    for group in groups.values():
+        first = group[0]
+        options = LoadOptions(source=first["source"], tz=first["tz"], mapping=first["mapping"],
+                              table=(first["mapping"] or {}).get("table"))
+
+        def progress(i, n, name, offset=done):
+            if name:
+                bar.progress(min(1.0, (offset + i) / total), text=t("data.loading", name=name, i=offset + i + 1, n=total))
+
+        for r in data.load_files([p["path"] for p in group], options, first["format"], on_progress=progress):
+            reports.append(r.as_dict() | {"text": r.text()})
+        done += len(group)
+    bar.progress(1.0, text="")
+    return reports
+
+
+def show_reports(reports: list[dict]) -> None:
+    st.subheader(t("data.report"))
+    loaded = sum(r["rows_loaded"] for r in reports)
+    rejected = sum(r["rows_rejected"] for r in reports)
+    (st.success if not rejected and all(r["status"] != "failed" for r in reports) else st.warning)(
+        t("data.loaded", rows=i18n.number(loaded), rejected=i18n.number(rejected)))
+    for r in reports:
+        icon = {"loaded": ":material/check_circle:", "skipped": ":material/skip_next:"}.get(r["status"], ":material/error:")
+        with st.expander(f"{r['file']} — {r['status']}", icon=icon, expanded=r["status"] == "failed" or bool(r["rows_rejected"])):
+            st.code(r["text"], language=None, wrap_lines=True)
+            if r.get("rejects_preview"):
+                st.caption(t("data.rejected"))
+                st.dataframe(pl.DataFrame(r["rejects_preview"]).drop("raw", strict=False), hide_index=True)
+
+
+def uploads_section() -> None:
+    files = st.file_uploader(t("data.upload"), accept_multiple_files=True, key=K + "upload", help=t("data.upload_help"))
+    if not files:
+        return
+    paths = save_uploads(files)
+    formats = {f["name"]: f["title"] for f in data.formats()}
+    plans = []
+    for i, path in enumerate(paths):
+        with components.section():
+            plan = file_card(i, path, formats)
+            if plan:
+                plans.append(plan)
+    blocked = any(p["problems"] for p in plans)
+    if st.button(t("data.load", n=len(plans)), type="primary", key=K + "load", disabled=blocked or not plans,
+                 icon=":material/upload:"):
+        st.session_state[K + "reports"] = load(plans)
+        st.rerun()  # the sidebar status and every cached figure follow the new database version
+
+
+def history_section() -> None:
+    st.subheader(t("data.history"))
+    history = data.loads()
+    if history.height == 0:
+        st.info(t("data.no_history"))
+        return
+    shown = history.select([c for c in ("load_id", "finished_at", "status", "loader", "file_name", "target_table",
+                                        "source", "source_tz", "rows_in", "rows_loaded", "rows_rejected",
+                                        "rows_inserted", "rows_updated") if c in history.columns])
+    st.dataframe(shown.sort("load_id", descending=True), hide_index=True, key=K + "history")
+    with_rejects = history.filter(pl.col("rows_rejected") > 0)
+    if with_rejects.height:
+        with st.expander(t("data.rejected")):
+            options = with_rejects["load_id"].to_list()
+            pick = st.selectbox("load", options, key=K + "rej_pick", label_visibility="collapsed",
+                                format_func=lambda i: f"#{i} {history.filter(pl.col('load_id') == i)['file_name'][0]}")
+            rows = data.rejects(int(pick))
+            st.dataframe(rows, hide_index=True)
+            components.download_buttons(rows, f"deskscope-rejects-{pick}", key=K + "rej_dl")
+    active = history.filter(pl.col("status") == "loaded")
+    if active.height:
+        with st.expander(t("data.remove"), icon=":material/delete:"):
+            pick = st.selectbox(t("data.remove_pick"), active["load_id"].to_list(), key=K + "rm_pick",
+                                format_func=lambda i: f"#{i} {active.filter(pl.col('load_id') == i)['file_name'][0]}")
+            sure = st.checkbox(t("data.remove_confirm"), key=K + "rm_sure")
+            if st.button(t("data.remove_button"), key=K + "rm", disabled=not sure, type="primary"):
+                removed = data.remove_load(int(pick))
+                st.session_state[K + "removed"] = t("data.removed", id=pick, rows=", ".join(
+                    f"{tb} {i18n.number(n)}" for tb, n in removed.items()) or "0")
+                st.rerun()
+
+
+def quality_section() -> None:
+    st.subheader(t("data.quality"))
+    q = data.quality()
+    problems = [c for c in q["checks"] if c["problem_rows"]]
+    if q["available"] and not problems and not q["warnings"]:
+        st.success(t("data.quality.ok"))
+    if problems:
+        table = pl.DataFrame({
+            t("data.quality.severity"): [t("severity." + c["severity"]) for c in problems],
+            t("data.quality.check"): [t("dq." + c["id"]) if "dq." + c["id"] in i18n.STRINGS else c["title"]
+                                      for c in problems],
+            t("data.quality.rows"): [c["problem_rows"] for c in problems],
+            t("col.share"): [i18n.percent(c["share"], 2 if (c["share"] or 0) < 0.01 else 1) for c in problems],
+            t("data.quality.why"): [c["detail"] for c in problems],
+        })
+        st.dataframe(table, hide_index=True, key=K + "checks")
+    if q["warnings"]:
+        with st.expander(t("data.quality.warnings") + f" ({len(q['warnings'])})"):
+            st.dataframe(pl.DataFrame(q["warnings"]), hide_index=True, key=K + "warnings")
+    if q["reconciliation"]:
+        st.caption(t("data.quality.reconciliation"))
+        recon = pl.DataFrame(q["reconciliation"])
+        st.dataframe(recon, hide_index=True, key=K + "recon", column_config={
+            c: st.column_config.NumberColumn(c, format="percent") for c in recon.columns if c.endswith("_share")})
+    if st.button(t("data.quality.rebuild"), key=K + "rebuild", icon=":material/refresh:"):
+        with st.spinner():
+            data.rebuild()
+        st.session_state[K + "removed"] = t("data.quality.rebuilt")
+        st.rerun()
+
+
+def body() -> None:
+    st.title(t("data.title"))
+    if st.session_state.get(K + "removed"):
+        st.success(st.session_state.pop(K + "removed"))
+    with components.section():
+        uploads_section()
+    if st.session_state.get(K + "reports"):
+        show_reports(st.session_state[K + "reports"])
+    with components.section():
+        history_section()
+    if data.loads().height:
+        with components.section():
+            quality_section()
+
+
+components.run_page(body)

@@ -1,0 +1,138 @@
+"""Tickets & SLA: reply and resolution times (calendar or business hours), SLA outcomes by
+priority/team/channel with active breaches, backlog aging, top categories."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import components, data, filters, i18n
+from ui.i18n import t
+
+K = "tk_"
+BY = ["priority", "team", "channel"]
+TILES = {
+    "calendar": ["frt_median_minutes", "frt_p90_minutes", "resolution_median_minutes", "resolution_p90_minutes"],
+    "business": ["frt_business_median_minutes", "frt_business_p90_minutes", "resolution_business_median_minutes",
+                 "resolution_p90_minutes"],
+}
+SLA_TILES = ["sla_breach_rate", "sla_active_breaches", "replied_within_1h", "replied_within_12h",
+             "backlog", "backlog_age_median_hours", "reopen_rate", "repeat_contact_rate"]
+DRILL = {"sla_breach_rate": ("tickets", "sla_breached"), "sla_active_breaches": ("tickets", "sla_active_breach"),
+         "backlog": ("tickets", "backlog"), "backlog_age_median_hours": ("tickets", "backlog")}
+
+
+def tile_row(ids: list[str], comparison: dict) -> None:
+    components.tile_grid([dict(metric_id=m, comparison=comparison.get(m), drill=DRILL.get(m, ("tickets", None)))
+                          for m in ids if m in comparison], columns=4, key=K)
+
+
+def distribution(params: dict[str, str], measure: str, clock: str, title_key: str, chart_key: str) -> None:
+    bins = data.distribution(filters.key(params), measure, clock)
+    if bins is None:
+        return
+    if not bins["counts"] or sum(bins["counts"]) == 0:
+        st.caption(t("tk.no_times"))
+        return
+    fig = go.Figure(go.Bar(x=bins["labels"], y=bins["counts"], marker_color="#4C78A8",
+                           hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    fig.update_layout(title=t(title_key) + f" — {t('tk.clock.' + clock).lower()}", bargap=0.1,
+                      xaxis_title=t("tk.hours"), yaxis_title=t("tk.tickets"))
+    components.chart(fig, key=chart_key, height=300)
+
+
+def sla_by(params: dict[str, str]) -> None:
+    st.subheader(t("tk.sla_outcomes"))
+    by = st.segmented_control(t("tk.sla_by"), BY, default="priority", key=K + "sla_by", required=True,
+                              format_func=i18n.labels("dim."))
+    frame = data.breakdown(filters.key(params), by, ("tickets", "sla_breach_rate", "sla_active_breaches"))
+    frame = frame.filter(frame["sla_breach_rate"].is_not_null()) if "sla_breach_rate" in frame.columns else frame
+    if frame.height == 0:
+        st.info(t("tk.no_sla"))
+        return
+    frame = frame.sort("sla_breach_rate", descending=False)
+    labels = [str(v) if v is not None else "—" for v in frame[by].to_list()]
+    fig = go.Figure()
+    fig.add_bar(y=labels, x=frame["sla_breach_rate"].to_list(), orientation="h", name=t("tk.breach_rate"),
+                marker_color="#E45756", text=[i18n.percent(v) for v in frame["sla_breach_rate"].to_list()],
+                textposition="auto", hovertemplate="%{y}: %{x:.1%}<extra></extra>")
+    fig.update_xaxes(tickformat=".0%", title=t("tk.breach_rate"))
+    fig.update_layout(title=t("tk.sla_outcomes") + " · " + t(f"dim.{by}"), showlegend=False)
+    left, right = st.columns([3, 2])
+    with left:
+        components.chart(fig, key=K + "sla_chart", height=max(260, 40 * frame.height + 80))
+    with right:
+        shown = frame.sort("sla_active_breaches", descending=True, nulls_last=True).select(
+            [by, "tickets", "sla_breach_rate", "sla_active_breaches"])
+        st.dataframe(shown, hide_index=True, key=K + "sla_table", column_config={
+            by: t(f"dim.{by}"), "tickets": i18n.metric_name("tickets"),
+            "sla_breach_rate": st.column_config.NumberColumn(t("tk.breach_rate"), format="percent"),
+            "sla_active_breaches": st.column_config.NumberColumn(t("tk.active_breaches"), format="%.0f",
+                                                                 help=i18n.metric_help("sla_active_breaches")),
+        })
+
+
+def backlog_aging(params: dict[str, str]) -> None:
+    st.subheader(t("tk.backlog_aging"))
+    aging = data.backlog_aging(filters.key(params))
+    if aging is None:
+        return
+    if not aging["counts"] or sum(aging["counts"]) == 0:
+        st.success(t("tk.no_backlog"))
+        return
+    fig = go.Figure(go.Bar(x=[t(f"age.{b}") for b in aging["buckets"]], y=aging["counts"],
+                           marker_color=["#54A24B", "#88D27A", "#F58518", "#E45756", "#B279A2"][:len(aging["counts"])],
+                           hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    fig.update_layout(xaxis_title=t("tk.age"), yaxis_title=t("tk.tickets"))
+    components.chart(fig, key=K + "aging_chart", height=300)
+
+
+def top_categories(params: dict[str, str]) -> None:
+    st.subheader(t("tk.top_categories"))
+    frame = data.breakdown(filters.key(params), "category", ("tickets", "sla_breach_rate", "sla_active_breaches",
+                                                             "frt_median_minutes"))
+    frame = frame.filter(frame["category"].is_not_null()).sort("tickets", descending=True).head(12)
+    if frame.height == 0:
+        st.caption(t("empty.no_rows"))
+        return
+    fig = go.Figure()
+    fig.add_bar(x=frame["category"].to_list(), y=frame["tickets"].to_list(), name=i18n.metric_name("tickets"),
+                marker_color="#4C78A8")
+    fig.add_scatter(x=frame["category"].to_list(), y=frame["sla_breach_rate"].to_list(), name=t("tk.breach_rate"),
+                    yaxis="y2", mode="markers+lines", marker=dict(size=9, color="#E45756"))
+    fig.update_layout(yaxis=dict(title=t("tk.tickets")),
+                      yaxis2=dict(title=t("tk.breach_rate"), overlaying="y", side="right", tickformat=".0%",
+                                  rangemode="tozero"))
+    components.chart(fig, key=K + "cat_chart", height=340)
+
+
+def body() -> None:
+    params = st.session_state.get("flt_params", {})
+    components.page_header("tk.title", params)
+    if not components.require_metrics() or not components.require("tickets"):
+        return
+    comparison = data.compare(filters.key(params))
+    components.figure_notes(params, comparison)
+    if components.nothing_in_period(comparison, "tickets"):
+        return
+    clock = st.segmented_control(t("tk.clock"), ["calendar", "business"], default="calendar", key=K + "clock",
+                                 required=True, format_func=i18n.labels("tk.clock.")) or "calendar"
+    with components.section():
+        tile_row(TILES[clock], comparison)
+        tile_row(SLA_TILES, comparison)
+    left, right = st.columns(2)
+    with left, components.section():
+        distribution(params, "first_reply", clock, "tk.frt_dist", K + "frt_chart")
+    with right, components.section():
+        distribution(params, "resolution", clock, "tk.res_dist", K + "res_chart")
+    with components.section():
+        sla_by(params)
+    left, right = st.columns(2)
+    with left, components.section():
+        backlog_aging(params)
+    with right, components.section():
+        top_categories(params)
+    with components.section():
+        components.drill_section(params, ["tickets"], key=K)
+
+
+components.run_page(body)

@@ -1,0 +1,394 @@
+"""The dashboard through Streamlit's AppTest: every page on an empty and on a small loaded
+database, filters in the URL, the language switch, caching, safe downloads and locale formats."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loaders.base import LoadOptions
+from loaders.store import Store
+from ui import components, i18n
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = ["overview", "tickets", "calls", "satisfaction", "agents", "churn", "data", "settings", "snapshots"]
+ANALYSIS = PAGES[:6]
+TIMEOUT = 120
+
+
+# ---------------------------------------------------------------- a small, hand-made database
+def _tickets_csv() -> str:
+    """60 tickets, one a day from 2024-03-01; teams alternate Billing/Tech (30 each)."""
+    lines = ["id,created,first response,solved,status,priority,channel,group,assignee,customer id,category,subject"]
+    start = dt.datetime(2024, 3, 1, 9, 0)
+    for i in range(60):
+        created = start + dt.timedelta(days=i)
+        reply = created + dt.timedelta(minutes=30 * (i % 10 + 1))
+        solved = created + dt.timedelta(hours=4 + i % 30) if i % 4 else None
+        lines.append(",".join([
+            str(1000 + i), f"{created:%Y-%m-%d %H:%M}", f"{reply:%Y-%m-%d %H:%M}",
+            f"{solved:%Y-%m-%d %H:%M}" if solved else "", "solved" if solved else "open",
+            ["urgent", "high", "normal", "low"][i % 4], ["email", "chat", "phone"][i % 3],
+            ["Billing", "Tech"][i % 2], ["Anna", "Boris", "Vera"][i % 3], f"C{i % 15}",
+            ["refund", "login", "bug"][i % 3], "=cmd|' /C calc'!A0" if i == 7 else f"Question {i}"]))
+    return "\n".join(lines) + "\n"
+
+
+def _calls_csv() -> str:
+    lines = ["call id,start time,answered at,end time,wait time,talk time,queue,agent,customer id,outcome"]
+    start = dt.datetime(2024, 3, 1, 10, 0)
+    for i in range(40):
+        queued = start + dt.timedelta(days=i, hours=i % 8)
+        abandoned = i % 5 == 0
+        wait = 15 + i * 3
+        answered = None if abandoned else queued + dt.timedelta(seconds=wait)
+        ended = (answered or queued + dt.timedelta(seconds=wait)) + dt.timedelta(seconds=0 if abandoned else 240)
+        lines.append(",".join([f"K{i}", f"{queued:%Y-%m-%d %H:%M:%S}", f"{answered:%Y-%m-%d %H:%M:%S}" if answered else "",
+                               f"{ended:%Y-%m-%d %H:%M:%S}", str(wait), "0" if abandoned else "240",
+                               ["Sales", "Support"][i % 2], "" if abandoned else ["Anna", "Boris"][i % 2], f"C{i % 15}",
+                               "abandoned" if abandoned else "answered"]))
+    return "\n".join(lines) + "\n"
+
+
+def _surveys_csv() -> str:
+    lines = ["response id,submitted at,score,survey type,ticket id,customer id,agent,team,channel,comment"]
+    for i in range(30):
+        kind = "csat" if i % 2 == 0 else "nps"
+        score = (i % 5) + 1 if kind == "csat" else i % 11
+        comment = {3: '"slow answer, very unhappy"', 4: "=HYPERLINK(\"http://x\")", 10: "great help"}.get(i, "")
+        lines.append(",".join([f"S{i}", f"2024-03-{i + 1:02d} 12:00", str(score), kind, str(1000 + i), f"C{i % 15}",
+                               ["Anna", "Boris", "Vera"][i % 3], ["Billing", "Tech"][i % 2], "email", comment]))
+    return "\n".join(lines) + "\n"
+
+
+def _customers_csv() -> str:
+    lines = ["customer id,name,segment,start date,churn date,churned,churn reason,monthly revenue"]
+    for i in range(15):
+        churned = i % 3 == 0
+        lines.append(",".join([f"C{i}", f"Customer {i}", ["SMB", "Enterprise"][i % 2], "2023-01-01",
+                               "2024-04-20" if churned else "", "yes" if churned else "no",
+                               "slow support response" if i == 0 else ("price" if churned else ""), str(100 + 10 * i)]))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def loaded_db(tmp_path_factory) -> Path:
+    try:
+        import metrics  # noqa: F401  derived tables (ticket_metrics) are built by its hooks
+    except ModuleNotFoundError:
+        pass
+    folder = tmp_path_factory.mktemp("loaded")
+    store = Store(folder / "d.duckdb")
+    for name, text, table in (("tickets.csv", _tickets_csv(), "tickets"), ("calls.csv", _calls_csv(), "calls"),
+                              ("surveys.csv", _surveys_csv(), "surveys"), ("customers.csv", _customers_csv(), "customers")):
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        [report] = store.load_files([path], LoadOptions(table=table, tz="UTC", source="test"), format="generic")
+        assert report.status == "loaded", report.text()
+        assert report.rows_rejected == 0, report.text()
+    return store.path
+
+
+@pytest.fixture
+def empty_db(tmp_path) -> Path:
+    return tmp_path / "empty.duckdb"
+
+
+def app(monkeypatch, db: Path, query: dict | None = None) -> AppTest:
+    monkeypatch.setenv("DESKSCOPE_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "subheader", "header"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [str(m.label) + " " + str(m.value) for m in at.metric]
+    return "\n".join(parts)
+
+
+def frame_with(at: AppTest, column: str):
+    """The (first) dataframe on the page that has ``column`` (plain dataframes carry no key)."""
+    for element in at.dataframe:
+        if column in element.value.columns:
+            return element.value
+    raise AssertionError(f"no dataframe with a {column!r} column")
+
+
+def assert_clean(at: AppTest, page: str) -> None:
+    assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+    assert not at.error, f"{page}: {[e.value for e in at.error]}"
+    assert "Traceback" not in texts(at)
+
+
+# ---------------------------------------------------------------- every page renders
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_empty_db(monkeypatch, empty_db, page):
+    at = app(monkeypatch, empty_db)
+    at.run()
+    open_page(at, page)
+    assert_clean(at, page)
+    if page in ANALYSIS and page != "churn":
+        # The empty state says what to load and links to Data (or says metrics are missing).
+        body = texts(at)
+        assert "go to Data" in body or "metrics module" in body
+    if page == "data":
+        assert "Nothing loaded yet" in texts(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_on_loaded_db(monkeypatch, loaded_db, page):
+    at = app(monkeypatch, loaded_db)
+    at.run()
+    open_page(at, page)
+    assert_clean(at, page)
+    assert "No tickets loaded yet" not in texts(at)
+
+
+def test_status_line_counts_rows(monkeypatch, loaded_db):
+    at = app(monkeypatch, loaded_db).run()
+    # 60 tickets, 40 calls, 30 surveys, 15 customers were written by the fixture.
+    status = " ".join(c.value for c in at.sidebar.caption)
+    assert "60 tickets" in status and "40 calls" in status and "30 surveys" in status and "15 customers" in status
+
+
+# ---------------------------------------------------------------- filters and the URL
+def test_filter_change_updates_url(monkeypatch, loaded_db):
+    at = app(monkeypatch, loaded_db).run()
+    team = at.multiselect(key="flt_team")
+    assert set(team.options) >= {"Billing", "Tech"}
+    team.select("Billing")
+    at.run()
+    assert_clean(at, "overview")
+    assert at.query_params.get("team") in (["Billing"], "Billing")
+    at.multiselect(key="flt_team").select("Tech")
+    at.run()
+    assert at.query_params.get("team") in (["Billing,Tech"], "Billing,Tech")
+
+
+def test_url_opens_the_same_view(monkeypatch, loaded_db):
+    at = app(monkeypatch, loaded_db, {"team": "Tech", "date_from": "2024-03-01", "date_to": "2024-03-31"}).run()
+    assert_clean(at, "overview")
+    assert at.multiselect(key="flt_team").value == ["Tech"]
+    assert at.selectbox(key="flt_preset").value == "custom"
+    assert tuple(at.date_input(key="flt_dates").value) == (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+    assert at.query_params.get("team") in (["Tech"], "Tech")
+
+
+def test_filtered_ticket_count(monkeypatch, loaded_db):
+    pytest.importorskip("metrics.engine")
+    at = app(monkeypatch, loaded_db, {"team": "Tech", "date_from": "2024-03-01", "date_to": "2024-03-31"}).run()
+    # March 2024: tickets i = 0..30 (created 2024-03-01 + i days); Tech is odd i: 1, 3, ..., 29 -> 15 tickets.
+    tickets = next(m for m in at.metric if m.label == i18n.metric_name("tickets"))
+    assert tickets.value == "15"
+
+
+def test_no_query_on_unchanged_rerun(monkeypatch, loaded_db):
+    engine = pytest.importorskip("metrics.engine")
+    calls = []
+    for name in ("kpis", "compare", "timeseries", "breakdown", "drill"):
+        original = getattr(engine, name)
+
+        def counting(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(engine, name, counting)
+    at = app(monkeypatch, loaded_db, {"team": "Billing", "date_from": "2024-03-05"}).run()
+    assert_clean(at, "overview")
+    first = len(calls)
+    at.run()  # nothing changed
+    assert len(calls) == first, f"rerun queried again: {calls[first:]}"
+
+
+# ---------------------------------------------------------------- language
+def test_language_switch_shows_russian(monkeypatch, loaded_db):
+    at = app(monkeypatch, loaded_db).run()
+    at.button_group(key="lang").set_value("ru") if hasattr(at, "button_group") else None
+    at.run()
+    assert_clean(at, "overview")
+    body = texts(at)
+    assert "Обзор" in body
+    assert at.query_params.get("lang") in (["ru"], "ru")
+    open_page(at, "data")
+    assert "История загрузок" in texts(at)
+
+
+def test_every_string_has_both_languages():
+    import string
+
+    fields = lambda text: sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)  # noqa: E731
+    for key, entry in i18n.STRINGS.items():
+        assert entry.get("en") and entry.get("ru"), f"{key} lacks a language"
+        assert fields(entry["en"]) == fields(entry["ru"]), f"{key}: placeholders differ"
+
+
+def test_locale_formats():
+    assert i18n.number(1234567.891, 2, "en") == "1,234,567.89"
+    assert i18n.number(1234567.891, 2, "ru") == "1\u202f234\u202f567,89"
+    assert i18n.percent(0.1234, 1, "en") == "12.3%"
+    assert i18n.percent(0.1234, 1, "ru") == "12,3\u00a0%"
+    assert i18n.money(1500, "USD", "en") == "$1,500"
+    assert i18n.money(2_500_000, "RUB", "ru") == "2,5\u00a0млн\u00a0₽"
+    assert i18n.date(dt.date(2025, 3, 5), "en") == "Mar 5, 2025"
+    assert i18n.date(dt.date(2025, 3, 5), "ru") == "05.03.2025"
+    # 150 minutes = 2.5 hours; 4320 minutes = 3 days.
+    assert i18n.duration_minutes(150, "en") == "2.5\u00a0h"
+    assert i18n.duration_minutes(4320, "ru") == "3,0\u00a0дн"
+    assert i18n.number(None, lang="ru") == "н/д"
+
+
+# ---------------------------------------------------------------- drill-down and safe exports
+def test_drill_down_shows_rows(monkeypatch, loaded_db):
+    pytest.importorskip("metrics.engine")
+    at = app(monkeypatch, loaded_db, {"team": "Billing"}).run()
+    at.button(key="ov_drill_toggle").click()
+    at.run()
+    assert_clean(at, "overview")
+    frame = frame_with(at, "source_id")
+    # Billing is even i: 30 tickets.
+    assert len(frame) == 30
+
+
+def test_neutralise_prefixes_formula_cells():
+    frame = pl.DataFrame({"text": ["=1+1", "+SUM(A1)", "-2", "@A1", "\tx", "\ry", "safe", None, "a=b"],
+                          "n": [1, 2, 3, 4, 5, 6, 7, 8, -9]})
+    safe = components.neutralise(frame)
+    assert safe["text"].to_list() == ["'=1+1", "'+SUM(A1)", "'-2", "'@A1", "'\tx", "'\ry", "safe", None, "a=b"]
+    assert safe["n"].to_list() == frame["n"].to_list()  # numbers are numbers, not formulas
+
+
+def test_csv_and_xlsx_exports_carry_no_formula():
+    frame = pl.DataFrame({"subject": ["=HYPERLINK(\"http://evil\")", "ok"], "when": [dt.datetime(2024, 3, 1, 9), None]})
+    csv = components.csv_bytes(frame).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv and "\n=" not in csv
+    xlsx = components.xlsx_bytes(frame)
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        strings = z.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in sheet
+    assert "&apos;=HYPERLINK" in strings or "'=HYPERLINK" in strings
+    back = pl.read_excel(io.BytesIO(xlsx))
+    assert back["subject"].to_list()[0].startswith("'=")
+
+
+# ---------------------------------------------------------------- Data page: upload and load
+def test_upload_and_load_through_data_page(monkeypatch, tmp_path):
+    db = tmp_path / "up.duckdb"
+    at = app(monkeypatch, db).run()
+    open_page(at, "data")
+    text = "id,created,status,priority,group,assignee\n1,2024-03-04 09:00,open,high,Billing,Anna\n2,2024-03-04 10:00,solved,low,Tech,Boris\n"
+    at.file_uploader(key="data_upload").set_value(("tickets.csv", text.encode(), "text/csv"))
+    at.run()
+    assert_clean(at, "data")
+    # Detection picks some format; override it with the generic one and its suggested mapping.
+    at.selectbox(key="data_fmt_0").set_value("generic")
+    at.run()
+    assert_clean(at, "data")
+    mapping = at.dataframe(key="data_map_0_tickets").value
+    assert dict(zip(mapping["canonical"], mapping["header"]))["created_at"] == "created"
+    at.button(key="data_load").click()
+    at.run()
+    assert_clean(at, "data")
+    history = frame_with(at, "rows_loaded")
+    assert list(history["rows_loaded"]) == [2]
+    assert "2 tickets" in " ".join(c.value for c in at.sidebar.caption)
+
+
+# ---------------------------------------------------------------- partial data and failures
+@pytest.fixture(scope="module")
+def tickets_only_db(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tickets_only")
+    path = folder / "tickets.csv"
+    path.write_text(_tickets_csv(), encoding="utf-8")
+    store = Store(folder / "d.duckdb")
+    [report] = store.load_files([path], LoadOptions(table="tickets", tz="UTC", source="test"), format="generic")
+    assert report.status == "loaded", report.text()
+    return store.path
+
+
+def test_tickets_without_calls_say_so(monkeypatch, tickets_only_db):
+    pytest.importorskip("metrics.engine")
+    at = app(monkeypatch, tickets_only_db).run()
+    assert_clean(at, "overview")
+    calls_tile = next(m for m in at.metric if m.label == i18n.metric_name("calls_offered"))
+    assert calls_tile.value == "—"  # not 0: there is no call data at all
+    assert "no calls loaded" in texts(at)
+    open_page(at, "calls")
+    assert_clean(at, "calls")
+    assert "No calls loaded" in texts(at) and "go to Data" not in texts(at)
+
+
+def test_a_failing_query_is_an_error_box_not_a_traceback(monkeypatch, loaded_db):
+    engine = pytest.importorskip("metrics.engine")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(engine, "compare", broken)
+    at = app(monkeypatch, loaded_db, {"team": "Tech", "date_from": "2024-04-02"}).run()  # a filter state not cached yet
+    assert not at.exception
+    assert any("disk on fire" in e.value and "Try widening" in e.value for e in at.error)
+
+
+# ---------------------------------------------------------------- settings
+def test_settings_are_validated_and_saved(monkeypatch, tmp_path):
+    import tomllib
+
+    settings = tmp_path / "settings.toml"
+    monkeypatch.setenv("DESKSCOPE_SETTINGS", str(settings))
+    at = app(monkeypatch, tmp_path / "s.duckdb").run()
+    open_page(at, "settings")
+    assert_clean(at, "settings")
+    # A bad zone and a bad interval: nothing is saved and both problems are listed at once.
+    at.text_input(key="set_tz").set_value("Mars/Olympus")
+    at.text_input(key="set_monday").set_value("18:00-09:00")
+    at.button(key="set_save").click()
+    at.run()
+    assert not settings.exists()
+    problem = " ".join(e.value for e in at.error)
+    assert "Mars/Olympus" in problem and "18:00-09:00" in problem
+    at.text_input(key="set_tz").set_value("Europe/Moscow")
+    at.text_input(key="set_monday").set_value("10:00-19:00")
+    at.number_input(key="set_csat").set_value(5)
+    at.button(key="set_save").click()
+    at.run()
+    assert_clean(at, "settings")
+    saved = tomllib.loads(settings.read_text(encoding="utf-8"))
+    assert saved["business_hours"]["time_zone"] == "Europe/Moscow"
+    assert saved["business_hours"]["monday"] == ["10:00-19:00"]
+    assert saved["metrics"]["csat_satisfied_min"] == 5
+    assert [p["name"] for p in saved["sla"]["policies"]] == ["Urgent", "High", "Normal", "Low"]
+
+
+def test_remove_a_load_from_the_data_page(monkeypatch, tmp_path):
+    db = tmp_path / "rm.duckdb"
+    path = tmp_path / "tickets.csv"
+    path.write_text(_tickets_csv(), encoding="utf-8")
+    Store(db).load_files([path], LoadOptions(table="tickets", tz="UTC", source="test"), format="generic")
+    at = app(monkeypatch, db).run()
+    open_page(at, "data")
+    assert at.button(key="data_rm").disabled  # until the removal is confirmed
+    at.checkbox(key="data_rm_sure").check()
+    at.run()
+    at.button(key="data_rm").click()
+    at.run()
+    assert_clean(at, "data")
+    assert any("Load #1 removed: tickets 60" in s.value for s in at.success)
+    assert list(frame_with(at, "rows_loaded")["status"]) == ["removed"]
+    assert "No data loaded yet" in " ".join(c.value for c in at.sidebar.caption)

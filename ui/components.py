@@ -1,0 +1,417 @@
+"""Shared page pieces: the page guard (never a traceback), empty states, KPI tiles, charts,
+drill-down tables and safe CSV/XLSX downloads."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import logging
+import traceback
+from typing import Callable, Iterable
+
+import polars as pl
+import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
+
+from ui import data, i18n
+from ui.i18n import t
+
+log = logging.getLogger("deskscope.ui")
+DATA_PAGE = "pages/data.py"
+# A spreadsheet treats a cell starting with one of these as a formula (CSV/XLSX injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ---------------------------------------------------------------- errors and empty states
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+FRAME_MARK = "_frame_run"  # app.py sets it on every run before the page runs
+
+
+def _outside_frame() -> bool:
+    """True when Streamlit ran a page file without app.py (see ``run_page``)."""
+    return not st.session_state.get(FRAME_MARK)
+
+
+def _enter_frame() -> None:
+    """Streamlit runs a page file without app.py while it still believes this is a pages/-folder
+    app: on a fresh server's first request for a deep link (/data), and on every AppTest run.
+    Switch Streamlit to st.navigation mode and run the frame (app.py) in this same run — the
+    URL path names the same page in both modes — then stop the bare page. Rerunning instead
+    would drop the click that started this run."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+    except Exception:  # a future Streamlit without the flag needs no help
+        return
+    import runpy
+    from pathlib import Path
+
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / "app.py"), run_name="__main__")
+    st.stop()
+
+
+def run_page(body: Callable[[], None]) -> None:
+    """Run a page body inside the frame; an exception becomes a readable error box."""
+    if _outside_frame():
+        _enter_frame()
+    st.session_state[FRAME_MARK] = False
+    guard(body)
+
+
+def guard(body: Callable[[], None]) -> None:
+    """Run ``body``; an exception becomes a readable error box (traceback to the console)."""
+    try:
+        body()
+    except (StopException, RerunException):
+        raise
+    except Exception as exc:
+        log.error("page failed:\n%s", traceback.format_exc())
+        st.error(t("error.page", error=_short(exc)), icon=":material/error:")
+
+
+@contextlib.contextmanager
+def section():
+    """Like run_page for one part of a page: the rest still draws."""
+    try:
+        yield
+    except (StopException, RerunException):
+        raise
+    except Exception as exc:
+        log.error("section failed:\n%s", traceback.format_exc())
+        st.error(t("error.section", error=_short(exc)), icon=":material/error:")
+
+
+def empty_state(message_key: str, link: bool = True, **values) -> None:
+    st.info(t(message_key, **values), icon=":material/info:")
+    if link:
+        st.page_link(DATA_PAGE, label=t("empty.go_data"), icon=":material/upload_file:")
+
+
+def require(*tables: str, message_key: str = "empty.no_tickets") -> bool:
+    """True when every table has rows; otherwise an empty state pointing to Data."""
+    if all(data.rows(tb) > 0 for tb in tables):
+        return True
+    nothing = not any(data.rows(tb) for tb in ("tickets", "calls", "surveys", "customers"))
+    empty_state("empty.no_data" if nothing and message_key != "empty.no_tickets" else message_key)
+    return False
+
+
+def require_any(*tables: str, message_key: str = "empty.no_data") -> bool:
+    """True when at least one table has rows; otherwise an empty state pointing to Data."""
+    if any(data.rows(tb) > 0 for tb in tables):
+        return True
+    empty_state(message_key)
+    return False
+
+
+def require_metrics() -> bool:
+    if data.has_metrics():
+        return True
+    st.warning(t("empty.no_metrics"), icon=":material/construction:")
+    return False
+
+
+def page_header(title_key: str, params: dict[str, str] | None = None) -> None:
+    st.title(t(title_key))
+    if params is not None:
+        from ui import filters
+
+        st.caption(filters.describe(params))
+
+
+TABLE_OF = {"ticket_metrics": "tickets", "ticket_sat": "tickets"}
+
+
+def _has_rows(metric_id: str) -> bool:
+    try:
+        from metrics.registry import METRICS
+
+        tables = METRICS[metric_id].tables
+    except (ImportError, KeyError):
+        return True
+    return any(data.rows(TABLE_OF.get(tb, tb)) > 0 for tb in tables)
+
+
+def nothing_in_period(comparison: dict, *metric_ids: str) -> bool:
+    """True (and an explanation shown) when the filters leave none of these counts above zero."""
+    if any(((comparison.get(m) or {}).get("current") or 0) > 0 for m in metric_ids):
+        return False
+    st.info(t("empty.filtered"), icon=":material/filter_alt_off:")
+    return True
+
+
+def figure_notes(params: dict[str, str], comparison: dict) -> None:
+    """The engine's reasons for missing figures (a filter a table lacks, no rows loaded); asked
+    only when a figure is missing, as it costs one more KPI query."""
+    from ui import filters
+
+    missing = [m for m, v in comparison.items() if (v or {}).get("current") is None]
+    # A figure missing because its table is empty is explained by the tile itself; ask the engine
+    # only about figures whose data exists (a filter the table lacks, an empty period).
+    if not any(_has_rows(m) for m in missing):
+        return
+    for note in data.notes(filters.key(params)):
+        st.caption(f":material/info: {note}")
+
+
+# ---------------------------------------------------------------- KPI tiles
+def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = None, note: str | None = None,
+             drill: tuple[str, str | None] | None = None, key: str = "") -> None:
+    """A metric with its change vs the previous period and a sparkline.
+
+    comparison: {"current", "previous", "change", "significant"} from engine.compare.
+    note: shown instead of the value when the data for it is missing (e.g. "no calls loaded").
+    drill: (kind, where) — a small button opens the rows behind the number.
+    """
+    comparison = comparison or {}
+    current = comparison.get("current")
+    previous = comparison.get("previous")
+    label = i18n.metric_name(metric_id)
+    with st.container(border=True, height="stretch"):
+        if note and current is None:
+            st.metric(label, "—", delta=note, delta_color="off", delta_arrow="off", help=i18n.metric_help(metric_id))
+            return
+        delta = i18n.metric_delta(metric_id, current, previous)
+        better = i18n.metric_better(metric_id)
+        color = {"higher": "normal", "lower": "inverse"}.get(better, "off")
+        description = None
+        if delta:
+            description = t("kpi.vs_previous") + (" · " + t("kpi.significant") if comparison.get("significant") else "")
+        chart = [float(v) for v in (spark or []) if v is not None]
+        st.metric(label, i18n.metric_value(metric_id, current), delta=delta, delta_color=color,
+                  help=i18n.metric_help(metric_id), chart_data=chart if len(chart) > 1 else None,
+                  chart_type="area", delta_description=description)
+        if drill and current is not None:
+            if st.button(t("kpi.show_rows"), key=f"{key}drill_{metric_id}", type="tertiary",
+                         icon=":material/table_rows:"):
+                st.session_state[f"{key}drill"] = drill
+                st.toast(t("drill.below"), icon=":material/arrow_downward:")
+
+
+def tile_grid(items: list[dict], columns: int = 4, key: str = "") -> None:
+    """Lay tiles out in rows of ``columns``; each item holds kpi_tile's keyword arguments."""
+    for start in range(0, len(items), columns):
+        cols = st.columns(columns)
+        for col, item in zip(cols, items[start:start + columns]):
+            with col:
+                kpi_tile(key=key, **item)
+
+
+def table_height(rows: int, cap: int = 520) -> int:
+    """A dataframe's height that fits its rows (no empty grid below a short table)."""
+    return min(cap, 35 * (rows + 1) + 3)
+
+
+def grain_for(params: dict[str, str]) -> str:
+    """Enough points for a trend without hundreds of them: day up to 2 months, week up to 2 years."""
+    status = data.status()
+    start = params.get("date_from") or status.get("first")
+    end = params.get("date_to") or status.get("last")
+    try:
+        days = (dt.date.fromisoformat(str(end)[:10]) - dt.date.fromisoformat(str(start)[:10])).days + 1
+    except (TypeError, ValueError):
+        return "week"
+    return "day" if days <= 62 else "week" if days <= 730 else "month"
+
+
+# ---------------------------------------------------------------- charts
+def _has_date_x(fig) -> bool:
+    for trace in fig.data:
+        x = getattr(trace, "x", None)
+        if x is not None and len(x) and isinstance(x[0], (dt.date, dt.datetime)):
+            return True
+    return False
+
+
+def chart(fig, key: str, height: int = 360) -> None:
+    if i18n.current() == "ru" and _has_date_x(fig):
+        # Plotly's bundled locale is English: write Russian dates as numbers instead of "Mar 3".
+        fig.update_xaxes(tickformat="%d.%m.%Y")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+                      separators=", " if i18n.current() == "ru" else ".,")
+    st.plotly_chart(fig, key=key, config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+
+
+# ---------------------------------------------------------------- safe exports
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix text cells a spreadsheet would run as a formula with a single quote."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            col = pl.col(name)
+            risky = col.str.starts_with(FORMULA_STARTS[0])
+            for start in FORMULA_STARTS[1:]:
+                risky = risky | col.str.starts_with(start)
+            exprs.append(pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lists and structs as text so every writer can take them."""
+    exprs = [pl.col(n).cast(pl.String) if isinstance(dt_, (pl.List, pl.Struct, pl.Array, pl.Object)) else pl.col(n)
+             for n, dt_ in frame.schema.items()]
+    return frame.select(exprs)
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    safe = neutralise(_flat(frame).with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S"),
+                                                pl.col(pl.Date).dt.strftime("%Y-%m-%d")))
+    # BOM so Excel opens UTF-8 (Cyrillic names) correctly.
+    return "\ufeff".encode("utf-8") + safe.write_csv().encode("utf-8")
+
+
+def xlsx_bytes(frame: pl.DataFrame, sheet: str = "rows") -> bytes:
+    """An XLSX written cell by cell with strings never turned into formulas or links."""
+    import xlsxwriter
+
+    safe = neutralise(_flat(frame))
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    sheet_ = book.add_worksheet(sheet[:31])
+    bold = book.add_format({"bold": True})
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for c, name in enumerate(safe.columns):
+        sheet_.write_string(0, c, str(name), bold)
+        sheet_.set_column(c, c, min(40, max(10, len(str(name)) + 2)))
+    for r, row in enumerate(safe.iter_rows(), start=1):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                sheet_.write_boolean(r, c, value)
+            elif isinstance(value, (int, float)):
+                if value == value and value not in (float("inf"), float("-inf")):
+                    sheet_.write_number(r, c, value)
+            elif isinstance(value, dt.datetime):
+                sheet_.write_datetime(r, c, value, stamp)
+            elif isinstance(value, dt.date):
+                sheet_.write_datetime(r, c, dt.datetime.combine(value, dt.time()), day)
+            else:
+                sheet_.write_string(r, c, str(value))
+    sheet_.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+def download_buttons(frame: pl.DataFrame, basename: str, key: str) -> None:
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(t("download.csv"), data=lambda: csv_bytes(frame), file_name=f"{basename}.csv",
+                         mime="text/csv", key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+    right.download_button(t("download.xlsx"), data=lambda: xlsx_bytes(frame), file_name=f"{basename}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+
+
+# ---------------------------------------------------------------- drill-down
+DRILLS = {  # (kind, engine.drill predicate, label) — predicates are metrics.engine.DRILLS
+    "tickets": [("tickets", None, "drill.tickets"), ("tickets", "sla_breached", "drill.sla_breached"),
+                ("tickets", "sla_active_breach", "drill.sla_active_breach"), ("tickets", "backlog", "drill.backlog"),
+                ("tickets", "unreplied", "drill.unreplied"), ("tickets", "reopened", "drill.reopened")],
+    "calls": [("calls", None, "drill.calls"), ("calls", "abandoned", "drill.abandoned"),
+              ("calls", "outside_service_level", "drill.outside_service_level")],
+    "surveys": [("surveys", None, "drill.surveys"), ("surveys", "bad_csat", "drill.bad_csat"),
+                ("surveys", "detractor", "drill.detractor")],
+}
+
+
+def drill_section(params: dict[str, str], kinds: Iterable[str], key: str, limit: int = 5000) -> None:
+    """The rows behind the page's numbers for the current filters, with downloads.
+
+    A tile's "Rows" button preselects its drill (``{key}drill`` in the session state).
+    """
+    from ui import filters
+
+    choices = [c for kind in kinds for c in DRILLS[kind]
+               if data.rows(kind) > 0]
+    if not choices:
+        return
+    st.subheader(t("drill.title"))
+    preset = st.session_state.get(f"{key}drill")
+    labels = [c[2] for c in choices]
+    if preset:
+        match = next((c[2] for c in choices if (c[0], c[1]) == tuple(preset)), None)
+        if match:
+            st.session_state[f"{key}drill_pick"] = match
+        st.session_state[f"{key}drill"] = None
+        st.session_state[f"{key}drill_open"] = True
+    pick_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+    picked = pick_col.selectbox(t("drill.what"), labels, key=f"{key}drill_pick", format_func=i18n.labels())
+    is_open = st.session_state.get(f"{key}drill_open", False)
+    if button_col.button(t("drill.hide") if is_open else t("drill.show"), key=f"{key}drill_toggle"):
+        is_open = not is_open
+        st.session_state[f"{key}drill_open"] = is_open
+    if not is_open:
+        return
+    kind, where, _ = next(c for c in choices if c[2] == picked)
+    frame = data.drill(filters.key(params), kind=kind, where=where, limit=limit)
+    if frame.height == 0:
+        st.info(t("empty.no_rows"))
+        return
+    count_key = "drill.count" if frame.height >= limit else "drill.count_all"
+    if count_key == "drill.count":
+        st.caption(t(count_key, limit=i18n.number(limit), filters=filters.describe(params)))
+    else:
+        st.caption(t(count_key, n=i18n.number(frame.height), filters=filters.describe(params)))
+    st.dataframe(frame, hide_index=True, key=f"{key}drill_table", height=table_height(frame.height, 420))
+    download_buttons(frame, f"deskscope-{kind}{'-' + where if where else ''}", key=f"{key}drill_dl")
+
+
+# ---------------------------------------------------------------- churn figures
+def churn_money(analysis: dict | None) -> dict | None:
+    """The headline money figures of a churn analysis (metrics/churn.py), None when not available.
+
+    customers: attributable churned customers (estimate, low, high); lost: their revenue over the
+    horizon; at_risk: monthly revenue x horizon of customers with a recent negative experience
+    who have not left yet.
+    """
+    if not analysis or not analysis.get("available") or not analysis.get("estimate"):
+        return None
+    attributable = analysis["estimate"].get("attributable_churned") or {}
+    money = analysis.get("money") or {}
+    lost = money.get("lost_revenue_horizon") or {}
+    if attributable.get("estimate") is None:
+        return None
+    return {"customers": attributable.get("estimate"), "low": attributable.get("low"), "high": attributable.get("high"),
+            "lost": lost.get("estimate"), "lost_low": lost.get("low"), "lost_high": lost.get("high"),
+            "at_risk": money.get("revenue_at_risk_horizon"), "at_risk_customers": money.get("revenue_at_risk_customers"),
+            "months": int(money.get("horizon_months") or 12), "currency": analysis.get("currency")}
+
+
+def churn_tiles(analysis: dict | None) -> None:
+    """Attributable churn, lost revenue and revenue at risk as tiles (or why they are missing)."""
+    if analysis is None:
+        return
+    st.subheader(t("ov.section.churn"))
+    st.caption(t("ov.churn_scope"))
+    money = churn_money(analysis)
+    cols = st.columns(4)
+    labels = [t("ov.attributable"), t("ch.lost_revenue"), t("ov.revenue_at_risk")]
+    if money is None:
+        # No customers at all, or customers the analysis cannot compare yet (its message says why).
+        note = t("kpi.no_customers") if data.rows("customers") == 0 else t("kpi.not_measurable")
+        why = analysis.get("message") or None
+        for col, label in zip(cols, labels):
+            col.metric(label, "—", delta=note, delta_color="off", delta_arrow="off", border=True, help=why)
+        return
+    ci = None
+    if money["low"] is not None and money["high"] is not None:
+        ci = t("ch.ci", low=i18n.number(money["low"]), high=i18n.number(money["high"]))
+    cur = money["currency"]
+    cols[0].metric(labels[0], f"{i18n.number(money['customers'])} {t('ov.customers')}", delta=ci,
+                   delta_color="off", delta_arrow="off", border=True, help=t("ov.attributable_help"))
+    lost_ci = None
+    if money["lost_low"] is not None and money["lost_high"] is not None:
+        lost_ci = t("ch.ci", low=i18n.money(money["lost_low"], cur), high=i18n.money(money["lost_high"], cur))
+    cols[1].metric(labels[1], i18n.money(money["lost"], cur), delta=lost_ci, delta_color="off", delta_arrow="off",
+                   border=True, help=t("ov.lost_help", months=money["months"]))
+    cols[2].metric(labels[2], i18n.money(money["at_risk"], cur),
+                   delta=t("ov.at_risk_customers", n=i18n.number(money["at_risk_customers"])),
+                   delta_color="off", delta_arrow="off", border=True, help=t("ov.at_risk_help", months=money["months"]))

@@ -1,0 +1,629 @@
+"""The dashboard's one data module: the store connection and every cached result.
+
+* The ``Store`` lives in ``st.cache_resource`` keyed by the database path; its reader reopens
+  by itself when a writer publishes a new file.
+* Every result is cached with ``st.cache_data`` keyed by (inputs, database version, settings
+  stamp): a rerun whose inputs did not change runs no query, a load or a settings change
+  recomputes. Only small results are cached (dicts, aggregates, drill pages of at most
+  ``limit`` rows) — ``st.cache_data`` pickles a copy on every hit.
+* Pages call these functions and never touch SQL; the numbers come from ``metrics/*``.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+import streamlit as st
+
+from loaders.store import Store, resolve_db_path
+
+log = logging.getLogger("deskscope.ui")
+Params = tuple  # the filter state: sorted ((name, value), ...) from ui.filters
+CACHE = dict(show_spinner=False, max_entries=512)
+DIMENSION_TABLES = {"segment": "customers"}
+
+
+# ---------------------------------------------------------------- connection
+@st.cache_resource(show_spinner=False)
+def _store(db_path: str) -> Store:
+    try:
+        import metrics  # noqa: F401  registers the derived-table hooks the writer runs
+    except ModuleNotFoundError as exc:
+        if exc.name != "metrics":
+            raise
+    return Store(db_path)
+
+
+def db_path() -> str:
+    return str(resolve_db_path().absolute())
+
+
+def store() -> Store:
+    return _store(db_path())
+
+
+def version() -> tuple | None:
+    """Changes whenever a writer publishes a new database file (os.stat only, no query)."""
+    return store().version()
+
+
+def settings_stamp() -> tuple:
+    """Changes when the user's settings file changes: metric thresholds come from it."""
+    import config
+
+    path = config.user_path()
+    try:
+        return (str(path), path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return (str(path), None)
+
+
+def _key() -> tuple:
+    return (db_path(), version(), settings_stamp())
+
+
+def _module(name: str):
+    """A metrics module, or None while it is not installed (pages show an empty state)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name == name or name.startswith(exc.name + ".") or exc.name == "metrics"):
+            return None
+        raise
+
+
+def has_metrics() -> bool:
+    return _module("metrics.engine") is not None and _module("metrics.filters") is not None
+
+
+def has_churn() -> bool:
+    return _module("metrics.churn") is not None and _module("metrics.calculator") is not None
+
+
+class _Cursor:
+    """A cursor of this thread on the newest published version, closed after use."""
+
+    def __init__(self, db: str):
+        self.db = db
+
+    def __enter__(self):
+        store = _store(self.db)
+        store.ensure()
+        self.cur = store.cursor()
+        return self.cur
+
+    def __exit__(self, *exc):
+        try:
+            self.cur.close()
+        except Exception:
+            pass
+
+
+def filters_from(params: Params):
+    from metrics.filters import Filters
+
+    return Filters.from_params(dict(params))
+
+
+# ---------------------------------------------------------------- data status
+@st.cache_data(**CACHE)
+def _status(db: str, db_version, _settings) -> dict:
+    out: dict = {"tables": {}, "first": None, "last": None, "last_load": None}
+    if db_version is None:
+        return out
+    with _Cursor(db) as cur:
+        for table in ("tickets", "calls", "surveys", "customers", "ticket_events"):
+            try:
+                out["tables"][table] = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            except Exception:  # an older file without the table
+                out["tables"][table] = 0
+        spans = []
+        for table, column in (("tickets", "created_at"), ("calls", "queued_at"), ("surveys", "responded_at")):
+            if out["tables"].get(table):
+                first, last = cur.execute(f"SELECT min({column})::DATE, max({column})::DATE FROM {table}").fetchone()
+                out[f"{table}_first"], out[f"{table}_last"] = first, last
+                if first:
+                    spans.append((first, last))
+        if spans:
+            out["first"] = min(s[0] for s in spans)
+            out["last"] = max(s[1] for s in spans)
+        row = cur.execute("SELECT max(finished_at) FROM loads WHERE status = 'loaded'").fetchone()
+        out["last_load"] = row[0] if row else None
+    return out
+
+
+def status() -> dict:
+    """Rows per table, first/last date, last load time."""
+    db, v, s = _key()
+    return _status(db, v, s)
+
+
+def rows(table: str) -> int:
+    return int(status()["tables"].get(table) or 0)
+
+
+@st.cache_data(**CACHE)
+def _dimension_values(db: str, db_version, _settings, dim: str) -> list[str]:
+    if db_version is None:
+        return []
+    engine = _module("metrics.engine")
+    with _Cursor(db) as cur:
+        if engine is None:
+            return []
+        try:
+            return [str(v) for v in engine.dimension_values(cur, dim)]
+        except Exception as exc:  # one broken dimension must not take the other filters down
+            log.warning("dimension values for %s failed: %s", dim, exc)
+            return []
+
+
+def dimension_values(dim: str) -> list[str]:
+    """The values a filter can take (sorted), empty before any load."""
+    db, v, s = _key()
+    return _dimension_values(db, v, s, dim)
+
+
+# ---------------------------------------------------------------- metrics
+@st.cache_data(**CACHE)
+def _kpis(db, db_version, _settings, params: Params, ids) -> dict:
+    from metrics import engine
+
+    with _Cursor(db) as cur:
+        return engine.kpis(cur, filters_from(params), ids=list(ids) if ids else None)
+
+
+@st.cache_data(**CACHE)
+def _compare(db, db_version, _settings, params: Params, ids) -> dict:
+    from metrics import engine
+
+    with _Cursor(db) as cur:
+        return engine.compare(cur, filters_from(params), ids=list(ids) if ids else None)
+
+
+@st.cache_data(**CACHE)
+def _breakdown(db, db_version, _settings, params: Params, by: str, ids) -> pl.DataFrame:
+    from metrics import engine
+
+    with _Cursor(db) as cur:
+        return engine.breakdown(cur, filters_from(params), by, ids=list(ids) if ids else None)
+
+
+@st.cache_data(**CACHE)
+def _timeseries(db, db_version, _settings, params: Params, grain: str, ids) -> pl.DataFrame:
+    from metrics import engine
+
+    with _Cursor(db) as cur:
+        return engine.timeseries(cur, filters_from(params), grain=grain, ids=list(ids) if ids else None)
+
+
+@st.cache_data(**CACHE)
+def _drill(db, db_version, _settings, params: Params, kind: str, where, limit: int) -> pl.DataFrame:
+    from metrics import engine
+
+    with _Cursor(db) as cur:
+        return engine.drill(cur, filters_from(params), kind=kind, where=where, limit=limit)
+
+
+@st.cache_data(**CACHE)
+def _notes(db, db_version, _settings, params: Params) -> list[str]:
+    from metrics import engine
+
+    with _Cursor(db) as cur:
+        return list(engine.notes(cur, filters_from(params)))
+
+
+def notes(params: Params) -> list[str]:
+    """Why some figures are None for these filters (e.g. calls have no channel)."""
+    if not has_metrics():
+        return []
+    db, v, s = _key()
+    return _notes(db, v, s, params)
+
+
+def kpis(params: Params, ids: tuple | None = None) -> dict:
+    db, v, s = _key()
+    return _kpis(db, v, s, params, tuple(ids) if ids else None)
+
+
+def compare(params: Params, ids: tuple | None = None) -> dict:
+    db, v, s = _key()
+    return _compare(db, v, s, params, tuple(ids) if ids else None)
+
+
+def breakdown(params: Params, by: str, ids: tuple | None = None) -> pl.DataFrame:
+    db, v, s = _key()
+    return _breakdown(db, v, s, params, by, tuple(ids) if ids else None)
+
+
+def timeseries(params: Params, grain: str = "week", ids: tuple | None = None) -> pl.DataFrame:
+    db, v, s = _key()
+    return _timeseries(db, v, s, params, grain, tuple(ids) if ids else None)
+
+
+def drill(params: Params, kind: str = "tickets", where: str | None = None, limit: int = 5000) -> pl.DataFrame:
+    db, v, s = _key()
+    return _drill(db, v, s, params, kind, where, limit)
+
+
+def _optional(module: str, function: str):
+    mod = _module(module)
+    return getattr(mod, function, None) if mod is not None else None
+
+
+@st.cache_data(**CACHE)
+def _extra(db, db_version, _settings, module: str, function: str, params: Params, args: tuple) -> object:
+    fn = _optional(module, function)
+    with _Cursor(db) as cur:
+        return fn(cur, filters_from(params), *args)
+
+
+def extra(module: str, function: str, params: Params, *args):
+    """A metrics function ``fn(con, filters, *args)`` that may not exist yet; None when missing."""
+    if _optional(module, function) is None:
+        return None
+    db, v, s = _key()
+    return _extra(db, v, s, module, function, params, tuple(args))
+
+
+# ---------------------------------------------------------------- distributions
+# Bucket edges in hours for reply/resolution times and backlog ages (presentation, not metrics).
+DURATION_EDGES_H = (0, 0.25, 0.5, 1, 2, 4, 8, 12, 24, 48, 72, 168)
+DURATION_LABELS = ("<15m", "15–30m", "30m–1h", "1–2h", "2–4h", "4–8h", "8–12h", "12–24h", "1–2d", "2–3d", "3–7d", ">7d")
+AGE_EDGES_H = (0, 24, 72, 168, 720)
+AGE_BUCKETS = ("lt1d", "1_3d", "3_7d", "7_30d", "gt30d")
+MEASURE_NAMES = {("first_reply", "calendar"): "frt", ("first_reply", "business"): "frt_b",
+                 ("resolution", "calendar"): "res", ("resolution", "business"): "res_b"}
+
+
+def _bucket_sql(expr: str, edges: tuple) -> tuple[str, list]:
+    parts, params = [], []
+    for i, lo in enumerate(edges):
+        if i + 1 < len(edges):
+            parts.append(f"count(*) FILTER (WHERE {expr} >= ? AND {expr} < ?)")
+            params += [float(lo), float(edges[i + 1])]
+        else:
+            parts.append(f"count(*) FILTER (WHERE {expr} >= ?)")
+            params.append(float(lo))
+    return ", ".join(parts), params
+
+
+@st.cache_data(**CACHE)
+def _distribution(db, db_version, _settings, params: Params, measure: str, clock: str) -> dict | None:
+    engine = _module("metrics.engine")
+    filters = filters_from(params)
+    with _Cursor(db) as cur:
+        if engine is not None and hasattr(engine, "distribution"):
+            return engine.distribution(cur, filters, measure, clock)
+        # Stopgap until metrics.engine offers distribution(): the tickets fact's own measure and
+        # filter semantics (metrics.service), bucketed here.
+        from metrics import facts, service
+        from metrics.filters import MissingDimension
+
+        name = MEASURE_NAMES[(measure, clock)]
+        expr = next(m.sql for m in service.MEASURES if m.name == name)
+        try:
+            source, wparams, _ = facts.group_source(service.TICKETS, cur, None, filters)
+        except MissingDimension:
+            return None
+        select, bparams = _bucket_sql(f"(({expr}) / 60.0)", DURATION_EDGES_H)
+        row = cur.execute(f"SELECT {select} {source}", bparams + wparams).fetchone()
+    return {"labels": list(DURATION_LABELS), "counts": [int(v or 0) for v in row]}
+
+
+def distribution(params: Params, measure: str, clock: str) -> dict | None:
+    """Tickets per duration bucket: {"labels", "counts"}; measure first_reply|resolution, clock calendar|business."""
+    if not has_metrics():
+        return None
+    db, v, s = _key()
+    return _distribution(db, v, s, params, measure, clock)
+
+
+@st.cache_data(**CACHE)
+def _backlog_aging(db, db_version, _settings, params: Params) -> dict | None:
+    engine = _module("metrics.engine")
+    filters = filters_from(params)
+    with _Cursor(db) as cur:
+        if engine is not None and hasattr(engine, "backlog_aging"):
+            return engine.backlog_aging(cur, filters)
+        from metrics import facts, service
+        from metrics.filters import MissingDimension
+
+        end = service.period_end(filters) or service.data_end(cur)
+        if end is None:
+            return {"buckets": list(AGE_BUCKETS), "counts": []}
+        cond = f"f.created_at < ? AND ({service.OPEN} OR f.solved_at >= ?)"
+        try:
+            source, wparams, _ = facts.group_source(service.TICKETS, cur, None, filters, extra_where=cond,
+                                                    extra_params=[end, end], dates=False)
+        except MissingDimension:
+            return None
+        select, bparams = _bucket_sql("age", AGE_EDGES_H)
+        # Placeholders bind in text order: the buckets' edges, then the end instant, then the filters.
+        row = cur.execute(f"SELECT {select} FROM (SELECT epoch(CAST(? AS TIMESTAMP) - f.created_at) / 3600.0 AS age "
+                          f"{source}) a", bparams + [end] + wparams).fetchone()
+    return {"buckets": list(AGE_BUCKETS), "counts": [int(v or 0) for v in row]}
+
+
+def backlog_aging(params: Params) -> dict | None:
+    """Open tickets at the period's end by age bucket: {"buckets", "counts"}."""
+    if not has_metrics():
+        return None
+    db, v, s = _key()
+    return _backlog_aging(db, v, s, params)
+
+
+@st.cache_data(**CACHE)
+def _hour_of_week(db, db_version, _settings, params: Params) -> dict | None:
+    engine = _module("metrics.engine")
+    filters = filters_from(params)
+    with _Cursor(db) as cur:
+        if engine is not None and hasattr(engine, "hour_of_week"):
+            return engine.hour_of_week(cur, filters)
+        from metrics.filters import MissingDimension
+
+        dims = {"team": "team", "agent": "agent", "source": "source", "segment": "customer_id"}
+        try:
+            where, wparams = filters.where(dims, "queued_at")
+        except MissingDimension:
+            return None
+        short = float(setting("metrics", "short_abandon_seconds") or 0)
+        rows = cur.execute(
+            "SELECT isodow(queued_at) - 1 AS d, hour(queued_at) AS h, count(*) AS offered, "
+            "count(*) FILTER (WHERE answered_at IS NOT NULL OR outcome = 'answered') AS answered "
+            f"FROM calls WHERE ({where}) AND coalesce(direction, 'inbound') = 'inbound' "
+            "AND NOT (outcome = 'abandoned' AND coalesce(wait_seconds, 0) < ?) GROUP BY ALL",
+            wparams + [short]).fetchall()
+    offered = [[0] * 24 for _ in range(7)]
+    rate: list[list[float | None]] = [[None] * 24 for _ in range(7)]
+    for d, h, n, answered in rows:
+        offered[d][h] = int(n)
+        rate[d][h] = answered / n if n else None
+    return {"offered": offered, "answer_rate": rate}
+
+
+def hour_of_week(params: Params) -> dict | None:
+    """Calls offered and answer rate per weekday (Mon..Sun) x hour (UTC): {"offered", "answer_rate"} 7x24."""
+    if not has_metrics():
+        return None
+    db, v, s = _key()
+    return _hour_of_week(db, v, s, params)
+
+
+# ---------------------------------------------------------------- churn and money
+@st.cache_data(**CACHE)
+def _analysis(db, db_version, _settings):
+    """The ChurnAnalysis object (pickled by the cache; the calculator needs its attributes)."""
+    from metrics import churn
+
+    with _Cursor(db) as cur:
+        return churn.analyse(cur)
+
+
+def churn_analysis() -> dict | None:
+    """The attributable-churn analysis as a JSON-safe dict (None while metrics/churn.py is missing)."""
+    if not has_churn():
+        return None
+    db, v, s = _key()
+    if v is None:
+        return {"available": False, "message": ""}
+    return _analysis(db, v, s).to_dict()
+
+
+def _calculator_inputs(db, db_version, _settings, params: Params, overrides: tuple):
+    from metrics import calculator
+
+    analysis = _analysis(db, db_version, _settings) if db_version is not None else None
+    figures = _kpis(db, db_version, _settings, params, ("sla_breach_rate", "frt_p90_minutes")) \
+        if db_version is not None and has_metrics() else {}
+    inputs = calculator.inputs_from_data(analysis, figures)
+    if overrides:
+        inputs = inputs.replace(**dict(overrides))  # the user's what-if values: assumed, not measured
+    return analysis, inputs
+
+
+@st.cache_data(**CACHE)
+def _calculator(db, db_version, _settings, params: Params, overrides: tuple) -> dict:
+    from metrics import calculator
+
+    _, inputs = _calculator_inputs(db, db_version, _settings, params, overrides)
+    return {"inputs": inputs.to_dict(), "measured": sorted(inputs.measured), "outputs": calculator.compute(inputs)}
+
+
+def calculator(params: Params, overrides: dict | None = None) -> dict | None:
+    """Calculator inputs (measured where the data allows, each with its source) and outputs."""
+    if not has_churn():
+        return None
+    db, v, s = _key()
+    return _calculator(db, v, s, params, tuple(sorted((overrides or {}).items())))
+
+
+@st.cache_data(**CACHE)
+def _what_if(db, db_version, _settings, params: Params, overrides: tuple, breach_from: float, breach_to: float) -> dict:
+    from metrics import calculator
+
+    analysis, inputs = _calculator_inputs(db, db_version, _settings, params, overrides)
+    return calculator.what_if(inputs, analysis if analysis is not None and analysis.available else None,
+                              breach_from, breach_to)
+
+
+def what_if(params: Params, breach_from: float, breach_to: float, overrides: dict | None = None) -> dict | None:
+    if not has_churn():
+        return None
+    db, v, s = _key()
+    return _what_if(db, v, s, params, tuple(sorted((overrides or {}).items())), round(breach_from, 4), round(breach_to, 4))
+
+
+# ---------------------------------------------------------------- loads and data quality
+@st.cache_data(**CACHE)
+def _loads(db, db_version) -> pl.DataFrame:
+    if db_version is None:
+        return pl.DataFrame()
+    return _store(db).loads()
+
+
+def loads() -> pl.DataFrame:
+    db, v, _ = _key()
+    return _loads(db, v)
+
+
+@st.cache_data(**CACHE)
+def _rejects(db, db_version, load_id: int, limit: int) -> pl.DataFrame:
+    return _store(db).rejects(load_id).head(limit)
+
+
+def rejects(load_id: int, limit: int = 1000) -> pl.DataFrame:
+    db, v, _ = _key()
+    return _rejects(db, v, load_id, limit)
+
+
+@st.cache_data(**CACHE)
+def _quality(db, db_version, _settings) -> dict:
+    """metrics.quality's checks, the loads' warnings and the vendor reconciliation."""
+    out = {"checks": [], "warnings": [], "reconciliation": None, "available": False}
+    if db_version is None:
+        return out
+    quality_mod = _module("metrics.quality")
+    with _Cursor(db) as cur:
+        if quality_mod is not None:
+            out["available"] = True
+            out["checks"] = [c.to_dict() for c in quality_mod.run(cur)]
+            try:
+                recon = quality_mod.reconciliation(cur)
+                if isinstance(recon, pl.DataFrame):
+                    recon = recon.to_dicts()
+                out["reconciliation"] = recon or None
+            except Exception as exc:  # reconciliation is a bonus: never hide the checks
+                log.warning("vendor reconciliation failed: %s", exc)
+    history = _store(db).loads() if db_version is not None else pl.DataFrame()
+    if history.height and "warnings" in history.columns:
+        for r in history.filter((pl.col("status") == "loaded") & (pl.col("warnings").fill_null("") != "")).iter_rows(named=True):
+            for w in r["warnings"].splitlines():
+                out["warnings"].append({"load_id": r["load_id"], "file_name": r["file_name"], "warning": w})
+    return out
+
+
+def quality() -> dict:
+    db, v, s = _key()
+    return _quality(db, v, s)
+
+
+# ---------------------------------------------------------------- files (Data page)
+@st.cache_data(**CACHE)
+def _detect(path: str, stamp: tuple) -> list[dict]:
+    from loaders import registry
+
+    return [{"name": a.name, "title": a.title or a.name, "confidence": float(score), "why": why}
+            for a, score, why in registry.detect(Path(path))]
+
+
+def _file_stamp(path: Path) -> tuple:
+    st_ = path.stat()
+    return (st_.st_mtime_ns, st_.st_size)
+
+
+def detect(path: Path) -> list[dict]:
+    """Every format's score for a file, best first."""
+    return _detect(str(path), _file_stamp(path))
+
+
+@st.cache_data(**CACHE)
+def formats() -> list[dict]:
+    from loaders import registry
+
+    return [{"name": a.name, "title": a.title or a.name, "family": a.family} for a in registry.adapters()]
+
+
+@st.cache_data(**CACHE)
+def _preview(path: str, stamp: tuple, rows: int) -> dict:
+    from loaders import mapping as mp
+    from loaders.files import ROW, read_table
+
+    raw = read_table(Path(path))
+    table, columns, coverage = mp.suggest(raw.headers)
+    return {"headers": raw.headers, "head": raw.frame.drop(ROW).head(rows), "rows": raw.rows,
+            "suggested": {"table": table, "columns": columns, "coverage": coverage}}
+
+
+def preview(path: Path, rows: int = 10) -> dict:
+    """Headers, first rows and the suggested mapping of an uploaded file."""
+    return _preview(str(path), _file_stamp(path), rows)
+
+
+def suggest(headers: list[str], table: str) -> dict[str, str]:
+    from loaders import mapping as mp
+
+    return mp.suggest(headers, table)[1]
+
+
+def validate_mapping(mapping: dict, headers: list[str], file_name: str) -> list[str]:
+    from loaders import mapping as mp
+
+    return mp.validate(mapping, headers, file_name)
+
+
+def load_files(paths: list[Path], options, format: str | None,
+               on_progress: Callable[[int, int, str], None] | None = None) -> list:
+    """Load files in one write session; the cached results follow the new database version."""
+    reports = store().load_files(paths, options, format=format, on_progress=on_progress)
+    return reports
+
+
+def remove_load(load_id: int) -> dict:
+    return store().remove_load(int(load_id))
+
+
+def rebuild() -> None:
+    """Recompute derived tables (ticket_metrics, rollups) with the current settings."""
+    with store().writer():
+        pass
+
+
+def setting(section: str, name: str):
+    """One value of the settings in force (None when absent)."""
+    import config
+
+    return (config.get().get(section) or {}).get(name)
+
+
+def snapshots_dir() -> Path:
+    import config
+
+    settings = config.get()
+    for section, key in (("snapshots", "dir"), ("reports", "snapshots_dir"), ("snapshots", "path")):
+        value = settings.get(section, {}).get(key)
+        if value:
+            return Path(value)
+    return Path("snapshots")
+
+
+def snapshots() -> list[dict]:
+    """Snapshots on disk (DIR/*/kpis.json), newest first. Reads small JSON files; not cached."""
+    root = snapshots_dir()
+    out = []
+    if not root.is_dir():
+        return out
+    for kpi_file in root.glob("*/kpis.json"):
+        item = {"name": kpi_file.parent.name, "dir": str(kpi_file.parent), "kpis": None, "error": None,
+                "html": str(kpi_file.parent / "index.html") if (kpi_file.parent / "index.html").exists() else None}
+        try:
+            item["kpis"] = json.loads(kpi_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            item["error"] = str(exc)
+        out.append(item)
+    # Newest period first (the folder names mix weeks, months and ranges).
+    return sorted(out, key=lambda i: (str((i["kpis"] or {}).get("to", "")), str((i["kpis"] or {}).get("from", "")), i["name"]),
+                  reverse=True)
+
+
+def clear() -> None:
+    """Forget cached results (tests; the Data page after a failed load never needs it)."""
+    st.cache_data.clear()
+
+
+def environment_db_note() -> str:
+    return os.environ.get("DESKSCOPE_DB", "")

@@ -1,0 +1,653 @@
+"""Every UI string in English and Russian, and locale formatting of numbers, dates and money.
+
+Pages never write a literal sentence: they call ``t(key)``. Metric names and descriptions come
+from ``metrics.registry`` (declared there once, in both languages). ``tests/test_pages.py``
+fails when a key lacks a language.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+NBSP = "\u00a0"
+THIN = "\u202f"  # Russian thousands separator (narrow no-break space)
+
+STRINGS: dict[str, dict[str, str]] = {
+    # ---- frame
+    "app.title": {"en": "Deskscope", "ru": "Deskscope"},
+    "app.tagline": {"en": "Support operations analytics", "ru": "Аналитика службы поддержки"},
+    "nav.overview": {"en": "Overview", "ru": "Обзор"},
+    "nav.tickets": {"en": "Tickets & SLA", "ru": "Обращения и SLA"},
+    "nav.calls": {"en": "Calls", "ru": "Звонки"},
+    "nav.satisfaction": {"en": "Satisfaction", "ru": "Удовлетворённость"},
+    "nav.agents": {"en": "Agents & teams", "ru": "Агенты и команды"},
+    "nav.churn": {"en": "Churn & revenue", "ru": "Отток и выручка"},
+    "nav.data": {"en": "Data", "ru": "Данные"},
+    "nav.settings": {"en": "Settings", "ru": "Настройки"},
+    "nav.snapshots": {"en": "Snapshots", "ru": "Снимки"},
+    "nav.section.analyse": {"en": "Analyse", "ru": "Анализ"},
+    "nav.section.manage": {"en": "Manage", "ru": "Управление"},
+    "lang.label": {"en": "Language", "ru": "Язык"},
+    # ---- filters
+    "filters.title": {"en": "Filters", "ru": "Фильтры"},
+    "filters.dates": {"en": "Dates (UTC)", "ru": "Даты (UTC)"},
+    "filters.team": {"en": "Team", "ru": "Команда"},
+    "filters.agent": {"en": "Agent", "ru": "Агент"},
+    "filters.channel": {"en": "Channel", "ru": "Канал"},
+    "filters.priority": {"en": "Priority", "ru": "Приоритет"},
+    "filters.category": {"en": "Category", "ru": "Категория"},
+    "filters.tag": {"en": "Tag", "ru": "Тег"},
+    "filters.segment": {"en": "Segment", "ru": "Сегмент"},
+    "filters.source": {"en": "Source", "ru": "Источник"},
+    "filters.all": {"en": "All", "ru": "Все"},
+    "filters.reset": {"en": "Reset filters", "ru": "Сбросить фильтры"},
+    "filters.more": {"en": "More filters", "ru": "Ещё фильтры"},
+    "filters.none": {"en": "No filters: all data", "ru": "Без фильтров: все данные"},
+    "filters.period.all": {"en": "All time", "ru": "За всё время"},
+    "filters.preset": {"en": "Period", "ru": "Период"},
+    "filters.preset.all": {"en": "All time", "ru": "Всё время"},
+    "filters.preset.7": {"en": "Last 7 days", "ru": "7 дней"},
+    "filters.preset.30": {"en": "Last 30 days", "ru": "30 дней"},
+    "filters.preset.90": {"en": "Last 90 days", "ru": "90 дней"},
+    "filters.preset.365": {"en": "Last 12 months", "ru": "12 месяцев"},
+    "filters.preset.custom": {"en": "Custom", "ru": "Выбрать"},
+    # ---- data status
+    "status.none": {"en": "No data loaded yet", "ru": "Данные ещё не загружены"},
+    "status.line": {"en": "{tickets} tickets · {calls} calls · {surveys} surveys · {customers} customers",
+                    "ru": "{tickets} обращ. · {calls} звонков · {surveys} опросов · {customers} клиентов"},
+    "status.range": {"en": "{first} – {last}", "ru": "{first} – {last}"},
+    "status.loaded": {"en": "last load {when}", "ru": "загружено {when}"},
+    "status.db": {"en": "Database: {path}", "ru": "База данных: {path}"},
+    # ---- empty / error states
+    "empty.no_tickets": {"en": "No tickets loaded yet — go to Data to load your exports.",
+                         "ru": "Обращения ещё не загружены — загрузите выгрузки на странице «Данные»."},
+    "empty.no_data": {"en": "No data loaded yet — go to Data to load your exports.",
+                      "ru": "Данные ещё не загружены — загрузите выгрузки на странице «Данные»."},
+    "empty.no_calls": {"en": "No calls loaded — the call figures appear once a call log (Asterisk, Twilio, Aircall or any sheet) is loaded.",
+                       "ru": "Звонки не загружены — показатели звонков появятся после загрузки журнала звонков (Asterisk, Twilio, Aircall или любая таблица)."},
+    "empty.no_surveys": {"en": "No survey responses loaded — CSAT, NPS and CES appear once a survey export is loaded.",
+                         "ru": "Ответы на опросы не загружены — CSAT, NPS и CES появятся после загрузки выгрузки опросов."},
+    "empty.no_customers": {"en": "No customer list loaded — churn is estimated from industry benchmarks until a CRM/billing sheet is loaded.",
+                           "ru": "Список клиентов не загружен — отток оценивается по отраслевым нормам, пока не загружена таблица CRM/биллинга."},
+    "empty.no_rows": {"en": "No rows match these filters.", "ru": "Нет строк, подходящих под фильтры."},
+    "empty.filtered": {"en": "Nothing in this period for these filters — widen the dates or clear a filter.",
+                       "ru": "За этот период с этими фильтрами ничего нет — расширьте даты или снимите фильтр."},
+    "empty.go_data": {"en": "Go to Data", "ru": "Перейти к данным"},
+    "empty.no_metrics": {"en": "The metrics module is not available yet (metrics/engine.py); the figures appear once it is installed.",
+                         "ru": "Модуль метрик пока недоступен (metrics/engine.py); показатели появятся после его установки."},
+    "error.page": {"en": "This page could not be drawn: {error}. Try widening the filters or reloading the page; if it persists, check the data on the Data page. The details are in the console log.",
+                   "ru": "Не удалось показать страницу: {error}. Попробуйте расширить фильтры или обновить страницу; если ошибка повторяется, проверьте данные на странице «Данные». Подробности — в журнале консоли."},
+    "error.section": {"en": "This section could not be drawn: {error}. The rest of the page is fine; details are in the console log.",
+                      "ru": "Не удалось показать этот раздел: {error}. Остальная страница в порядке; подробности — в журнале консоли."},
+    "na": {"en": "n/a", "ru": "н/д"},
+    # ---- KPI tiles
+    "kpi.vs_previous": {"en": "vs previous period", "ru": "к прошлому периоду"},
+    "kpi.no_previous": {"en": "no previous period", "ru": "нет прошлого периода"},
+    "kpi.show_rows": {"en": "Rows", "ru": "Строки"},
+    "kpi.significant": {"en": "significant change", "ru": "значимое изменение"},
+    "kpi.small_sample": {"en": "small sample", "ru": "малая выборка"},
+    "kpi.no_calls": {"en": "no calls loaded", "ru": "звонки не загружены"},
+    "kpi.no_surveys": {"en": "no surveys loaded", "ru": "опросы не загружены"},
+    "kpi.not_measurable": {"en": "not measurable yet", "ru": "пока не измерить"},
+    "kpi.no_customers": {"en": "no customer data", "ru": "нет данных о клиентах"},
+    # ---- drill-down
+    "drill.title": {"en": "Rows behind the numbers", "ru": "Строки за показателями"},
+    "drill.below": {"en": "The rows are shown at the bottom of the page.", "ru": "Строки показаны внизу страницы."},
+    "drill.what": {"en": "Show", "ru": "Показать"},
+    "drill.show": {"en": "Show rows", "ru": "Показать строки"},
+    "drill.hide": {"en": "Hide rows", "ru": "Скрыть строки"},
+    "drill.count": {"en": "The first {limit} rows (there are more; narrow the filters to see them all) · {filters}",
+                    "ru": "Первые {limit} строк (есть и другие; сузьте фильтры, чтобы увидеть все) · {filters}"},
+    "drill.count_all": {"en": "{n} rows · {filters}", "ru": "{n} строк · {filters}"},
+    "drill.tickets": {"en": "All tickets", "ru": "Все обращения"},
+    "drill.sla_breached": {"en": "Tickets with an SLA breach", "ru": "Обращения с нарушением SLA"},
+    "drill.backlog": {"en": "Open at the end of the period (backlog)", "ru": "Открыты на конец периода (бэклог)"},
+    "drill.sla_active_breach": {"en": "Open tickets past an SLA target", "ru": "Открытые обращения с истёкшим сроком SLA"},
+    "drill.reopened": {"en": "Reopened tickets", "ru": "Переоткрытые обращения"},
+    "drill.outside_service_level": {"en": "Calls not answered within the service level", "ru": "Звонки, не отвеченные в пределах уровня сервиса"},
+    "drill.unreplied": {"en": "Tickets without a reply", "ru": "Обращения без ответа"},
+    "drill.calls": {"en": "All calls", "ru": "Все звонки"},
+    "drill.abandoned": {"en": "Abandoned calls", "ru": "Брошенные звонки"},
+    "drill.surveys": {"en": "All survey responses", "ru": "Все ответы на опросы"},
+    "drill.detractor": {"en": "NPS detractors", "ru": "Критики NPS"},
+    "drill.bad_csat": {"en": "Bad CSAT responses", "ru": "Плохие оценки CSAT"},
+    "download.csv": {"en": "Download CSV", "ru": "Скачать CSV"},
+    "download.xlsx": {"en": "Download XLSX", "ru": "Скачать XLSX"},
+    # ---- overview
+    "ov.title": {"en": "Overview", "ru": "Обзор"},
+    "ov.money": {"en": "Support failures cost about {amount} in lost revenue over {months} months",
+                 "ru": "Сбои поддержки стоят около {amount} потерянной выручки за {months} мес."},
+    "ov.money_detail": {"en": "{customers} customers (95% CI {low} … {high}) left because of a negative support experience, measured on your data; another {at_risk} is at risk from customers with a recent bad experience.",
+                        "ru": "{customers} клиентов (95% ДИ {low} … {high}) ушли из-за негативного опыта в поддержке — измерено на ваших данных; ещё {at_risk} под угрозой у клиентов с недавним негативным опытом."},
+    "ov.money_none": {"en": "Lost revenue needs a customer list with churn and revenue linked to the support data; load one on the Data page. Churn & revenue has a benchmark estimate meanwhile.",
+                      "ru": "Для потерянной выручки нужен список клиентов с оттоком и выручкой, связанный с данными поддержки; загрузите его на странице «Данные». Пока оценка по отраслевым нормам — на странице «Отток и выручка»."},
+    "ov.basis.measured": {"en": "measured on your data", "ru": "измерено на ваших данных"},
+    "ov.basis.benchmark": {"en": "benchmark inputs", "ru": "отраслевые нормы"},
+    "ov.section.tickets": {"en": "Tickets", "ru": "Обращения"},
+    "ov.section.satisfaction": {"en": "Satisfaction", "ru": "Удовлетворённость"},
+    "ov.section.calls": {"en": "Calls", "ru": "Звонки"},
+    "ov.section.churn": {"en": "Churn and money", "ru": "Отток и деньги"},
+    "ov.churn_scope": {"en": "Over every customer in the customer list: the filters do not apply to churn.",
+                       "ru": "По всем клиентам из списка: фильтры на отток не влияют."},
+    "ov.trend": {"en": "Trend", "ru": "Динамика"},
+    "ov.grain": {"en": "Grain", "ru": "Шаг"},
+    "grain.day": {"en": "Day", "ru": "День"},
+    "grain.week": {"en": "Week", "ru": "Неделя"},
+    "grain.month": {"en": "Month", "ru": "Месяц"},
+    "ov.attributable": {"en": "Attributable churn", "ru": "Отток из-за поддержки"},
+    "ov.revenue_at_risk": {"en": "Revenue at risk", "ru": "Выручка под угрозой"},
+    "ov.attributable_help": {"en": "Customers who churned because of a negative support experience: excess churn of exposed customers over comparable unexposed ones, times the exposed customers (docs/churn.md).",
+                             "ru": "Клиенты, ушедшие из-за негативного опыта в поддержке: избыточный отток клиентов с таким опытом по сравнению с похожими клиентами без него, умноженный на число клиентов с опытом (docs/churn.md)."},
+    "ov.lost_help": {"en": "Revenue of the attributable churned customers over {months} months.",
+                     "ru": "Выручка клиентов, ушедших из-за поддержки, за {months} мес."},
+    "ov.at_risk_help": {"en": "Monthly revenue x {months} months of customers who had a negative experience in the last 30 days and have not left (yet).",
+                        "ru": "Месячная выручка × {months} мес. клиентов, у которых за последние 30 дней был негативный опыт и которые (пока) не ушли."},
+    "ov.at_risk_customers": {"en": "{n} customers", "ru": "клиентов: {n}"},
+    "ov.customers": {"en": "customers", "ru": "клиентов"},
+    # ---- tickets & SLA
+    "tk.title": {"en": "Tickets & SLA", "ru": "Обращения и SLA"},
+    "tk.clock": {"en": "Clock", "ru": "Часы"},
+    "tk.clock.calendar": {"en": "Calendar time", "ru": "Календарное время"},
+    "tk.clock.business": {"en": "Business hours", "ru": "Рабочее время"},
+    "tk.frt_dist": {"en": "First reply time", "ru": "Время первого ответа"},
+    "tk.res_dist": {"en": "Resolution time", "ru": "Время решения"},
+    "tk.hours": {"en": "hours", "ru": "часы"},
+    "tk.tickets": {"en": "tickets", "ru": "обращения"},
+    "tk.sla_by": {"en": "SLA outcomes by", "ru": "Исходы SLA по"},
+    "tk.sla_outcomes": {"en": "SLA outcomes", "ru": "Исходы SLA"},
+    "tk.breach_rate": {"en": "Breach rate", "ru": "Доля нарушений"},
+    "tk.active_breaches": {"en": "Active breaches", "ru": "Активные нарушения"},
+    "tk.backlog_aging": {"en": "Backlog aging", "ru": "Возраст бэклога"},
+    "tk.age": {"en": "Age", "ru": "Возраст"},
+    "tk.top_categories": {"en": "Top categories by volume and breaches", "ru": "Главные категории по объёму и нарушениям"},
+    "tk.no_sla": {"en": "No SLA targets apply to these tickets — define policies on the Settings page.",
+                  "ru": "К этим обращениям не применяются цели SLA — задайте политики на странице «Настройки»."},
+    "tk.no_times": {"en": "No reply or resolution times in these tickets.", "ru": "В этих обращениях нет времени ответа или решения."},
+    "tk.no_backlog": {"en": "No open tickets: the backlog is empty.", "ru": "Открытых обращений нет: бэклог пуст."},
+    "age.lt1d": {"en": "< 1 day", "ru": "< 1 дня"},
+    "age.1_3d": {"en": "1–3 days", "ru": "1–3 дня"},
+    "age.3_7d": {"en": "3–7 days", "ru": "3–7 дней"},
+    "age.7_30d": {"en": "7–30 days", "ru": "7–30 дней"},
+    "age.gt30d": {"en": "> 30 days", "ru": "> 30 дней"},
+    "dim.team": {"en": "Team", "ru": "Команда"},
+    "dim.agent": {"en": "Agent", "ru": "Агент"},
+    "dim.channel": {"en": "Channel", "ru": "Канал"},
+    "dim.priority": {"en": "Priority", "ru": "Приоритет"},
+    "dim.category": {"en": "Category", "ru": "Категория"},
+    "dim.queue": {"en": "Queue", "ru": "Очередь"},
+    "dim.segment": {"en": "Segment", "ru": "Сегмент"},
+    "dim.source": {"en": "Source", "ru": "Источник"},
+    "sla.achieved": {"en": "Achieved", "ru": "Выполнено"},
+    "sla.breached": {"en": "Breached", "ru": "Нарушено"},
+    "sla.active": {"en": "Active", "ru": "В работе"},
+    "sla.active_breach": {"en": "Active breach", "ru": "Активное нарушение"},
+    # ---- calls
+    "cl.title": {"en": "Calls", "ru": "Звонки"},
+    "cl.by": {"en": "By", "ru": "По"},
+    "cl.heatmap": {"en": "Hour of week: calls offered and answer rate", "ru": "Час недели: поступившие звонки и доля отвеченных"},
+    "cl.heat.metric": {"en": "Show", "ru": "Показать"},
+    "cl.heat.offered": {"en": "Calls offered", "ru": "Поступило звонков"},
+    "cl.heat.answer_rate": {"en": "Answer rate", "ru": "Доля отвеченных"},
+    "cl.hour": {"en": "Hour (UTC)", "ru": "Час (UTC)"},
+    "cl.weekday": {"en": "Weekday", "ru": "День недели"},
+    "cl.sl_target": {"en": "target {target}", "ru": "цель {target}"},
+    "cl.volume": {"en": "Offered, answered, abandoned", "ru": "Поступило, отвечено, брошено"},
+    "cl.aht_by": {"en": "Handle time and answer speed", "ru": "Время обработки и скорость ответа"},
+    # ---- satisfaction
+    "sat.title": {"en": "Satisfaction", "ru": "Удовлетворённость"},
+    "sat.over_time": {"en": "Over time", "ru": "Динамика"},
+    "sat.by": {"en": "By", "ru": "По"},
+    "sat.comments": {"en": "Comments", "ru": "Комментарии"},
+    "sat.search": {"en": "Search comments", "ru": "Поиск по комментариям"},
+    "sat.kind": {"en": "Survey", "ru": "Опрос"},
+    "sat.nps_ci": {"en": "NPS {nps} (95% CI {low} … {high}), n = {n}", "ru": "NPS {nps} (95% ДИ {low} … {high}), n = {n}"},
+    "sat.no_comments": {"en": "No comments match.", "ru": "Нет подходящих комментариев."},
+    "sat.when": {"en": "Answered", "ru": "Дата ответа"},
+    "sat.ticket": {"en": "Ticket", "ru": "Обращение"},
+    "sat.score": {"en": "Score", "ru": "Оценка"},
+    # ---- agents
+    "ag.title": {"en": "Agents & teams", "ru": "Агенты и команды"},
+    "ag.level": {"en": "Rows", "ru": "Строки"},
+    "ag.small": {"en": "Rows with fewer than {n} tickets are marked as small samples and not ranked: their figures move too much to compare.",
+                 "ru": "Строки, где меньше {n} обращений, отмечены как малая выборка и не ранжируются: их показатели слишком неустойчивы для сравнения."},
+    "ag.rank": {"en": "Rank", "ru": "Место"},
+    "ag.sort": {"en": "Rank by", "ru": "Ранжировать по"},
+    "ag.small_col": {"en": "Small sample", "ru": "Малая выборка"},
+    # ---- churn
+    "ch.title": {"en": "Churn & revenue", "ru": "Отток и выручка"},
+    "ch.scope": {"en": "Churn is measured over every customer in the customer list; the sidebar filters apply to the calculator's measured breach rate and reply times only.",
+                 "ru": "Отток считается по всем клиентам из списка; фильтры на боковой панели влияют только на измеренную долю нарушений и время ответа в калькуляторе."},
+    "ch.exposed": {"en": "Exposed vs unexposed customers", "ru": "Клиенты с негативным опытом и без"},
+    "ch.group": {"en": "Group", "ru": "Группа"},
+    "ch.group.exposed": {"en": "Had a negative experience", "ru": "Был негативный опыт"},
+    "ch.group.unexposed": {"en": "No negative experience", "ru": "Без негативного опыта"},
+    "ch.churn_rate": {"en": "Churn rate", "ru": "Доля оттока"},
+    "ch.customers": {"en": "Customers", "ru": "Клиенты"},
+    "ch.churned": {"en": "Churned", "ru": "Ушли"},
+    "ch.dose": {"en": "Churn by number of negative experiences", "ru": "Отток по числу негативных случаев"},
+    "ch.negatives": {"en": "Negative experiences", "ru": "Негативных случаев"},
+    "ch.reasons": {"en": "Stated churn reasons", "ru": "Названные причины ухода"},
+    "ch.reason": {"en": "Reason", "ru": "Причина"},
+    "ch.support_related": {"en": "support-related", "ru": "связано с поддержкой"},
+    "ch.calculator": {"en": "Churn cost calculator", "ru": "Калькулятор стоимости оттока"},
+    "ch.what_if": {"en": "What if the SLA breach rate changed?", "ru": "Что если доля нарушений SLA изменится?"},
+    "ch.breach_from": {"en": "Breach rate now", "ru": "Доля нарушений сейчас"},
+    "ch.breach_to": {"en": "Breach rate target", "ru": "Целевая доля нарушений"},
+    "ch.what_if_result": {"en": "Cutting the breach rate from {a} to {b} keeps about {customers} customers a year and {money} of revenue over {months} months.",
+                          "ru": "Снижение доли нарушений с {a} до {b} сохранит около {customers} клиентов в год и {money} выручки за {months} мес."},
+    "ch.input": {"en": "Input", "ru": "Параметр"},
+    "ch.value": {"en": "Value", "ru": "Значение"},
+    "ch.origin": {"en": "From", "ru": "Источник"},
+    "ch.measured": {"en": "measured (your data)", "ru": "измерено (ваши данные)"},
+    "ch.benchmark": {"en": "benchmark", "ru": "отраслевая норма"},
+    "ch.outputs": {"en": "Result", "ru": "Результат"},
+    "ch.unavailable": {"en": "Attributable churn needs customers with churn outcomes linked to tickets: {why}",
+                       "ru": "Для оттока из-за поддержки нужны клиенты с данными об уходе, связанные с обращениями: {why}"},
+    "ch.ci": {"en": "95% CI {low} … {high}", "ru": "95% ДИ {low} … {high}"},
+    "ch.excess": {"en": "Excess churn", "ru": "Избыточный отток"},
+    "ch.attributable": {"en": "Attributable churned customers", "ru": "Ушло из-за поддержки"},
+    "ch.lost_revenue": {"en": "Lost revenue", "ru": "Потерянная выручка"},
+    "ch.adjust": {"en": "Adjust the inputs (what if)", "ru": "Изменить параметры (что если)"},
+    "ch.your_value": {"en": "your value", "ru": "ваше значение"},
+    "ch.source": {"en": "Source or assumption", "ru": "Источник или допущение"},
+    "ch.steps": {"en": "How it is calculated", "ru": "Как считается"},
+    "ch.reasons_summary": {"en": "{support} of {total} churned customers with a stated reason named support ({share}).",
+                           "ru": "{support} из {total} ушедших клиентов, назвавших причину, указали поддержку ({share})."},
+    "calc.customers": {"en": "Customers", "ru": "Клиенты"},
+    "calc.arpu_monthly": {"en": "Revenue per customer a month", "ru": "Выручка с клиента в месяц"},
+    "calc.gross_margin": {"en": "Gross margin", "ru": "Валовая маржа"},
+    "calc.negative_share": {"en": "Customers with a negative experience", "ru": "Клиенты с негативным опытом"},
+    "calc.repeat_negative_share": {"en": "…of them with two or more", "ru": "…из них с двумя и более"},
+    "calc.baseline_churn": {"en": "Churn without a bad experience", "ru": "Отток без негативного опыта"},
+    "calc.churn_after_one": {"en": "Churn after one bad experience", "ru": "Отток после одного негативного случая"},
+    "calc.churn_after_two": {"en": "Churn after two or more", "ru": "Отток после двух и более"},
+    "calc.acquisition_cost_multiple": {"en": "Acquisition cost (x retention cost)", "ru": "Стоимость привлечения (× удержания)"},
+    "calc.retention_cost_months": {"en": "Retention cost (months of revenue)", "ru": "Стоимость удержания (мес. выручки)"},
+    "calc.horizon_months": {"en": "Horizon (months)", "ru": "Горизонт (мес.)"},
+    "calc.period_months": {"en": "Period of the churn rates (months)", "ru": "Период долей оттока (мес.)"},
+    "calc.monthly_churn_rate": {"en": "Monthly churn rate", "ru": "Месячная доля оттока"},
+    "calc.sla_breach_rate": {"en": "SLA breach rate", "ru": "Доля нарушений SLA"},
+    "calc.frt_p90_hours": {"en": "First reply p90 (hours)", "ru": "Первый ответ p90 (часы)"},
+    "calc.slow_reply_hours": {"en": "Slow reply threshold (hours)", "ru": "Порог медленного ответа (часы)"},
+    "calc.currency": {"en": "Currency", "ru": "Валюта"},
+    "calc.customers_lost_per_year": {"en": "Customers lost a year", "ru": "Клиентов теряется в год"},
+    "calc.revenue_lost": {"en": "Revenue lost", "ru": "Потерянная выручка"},
+    "calc.replacement_cost": {"en": "Cost to replace them", "ru": "Стоимость замены"},
+    "calc.total": {"en": "Total cost", "ru": "Итого"},
+    "calc.ltv": {"en": "Customer lifetime value", "ru": "Пожизненная ценность клиента"},
+    # ---- data page
+    "data.title": {"en": "Data", "ru": "Данные"},
+    "data.upload": {"en": "Export files (tickets, calls, surveys, customers)", "ru": "Файлы выгрузок (обращения, звонки, опросы, клиенты)"},
+    "data.upload_help": {"en": "Zendesk, Freshdesk, Jira, ServiceNow, Asterisk, Twilio, Aircall, survey tools, or any CSV/TSV/XLSX/JSON/Parquet with a column mapping. Nothing leaves this machine.",
+                         "ru": "Zendesk, Freshdesk, Jira, ServiceNow, Asterisk, Twilio, Aircall, сервисы опросов или любой CSV/TSV/XLSX/JSON/Parquet с сопоставлением столбцов. Данные не покидают этот компьютер."},
+    "data.detected": {"en": "Detected: {format} ({confidence} sure)", "ru": "Распознано: {format} (уверенность {confidence})"},
+    "data.not_detected": {"en": "No format recognised this file: choose one, or use the generic format with a column mapping.",
+                          "ru": "Формат файла не распознан: выберите его или используйте универсальный формат с сопоставлением столбцов."},
+    "data.format": {"en": "Format", "ru": "Формат"},
+    "data.tz": {"en": "Time zone of timestamps without an offset", "ru": "Часовой пояс времени без смещения"},
+    "data.source": {"en": "Source name (optional)", "ru": "Имя источника (необязательно)"},
+    "data.table": {"en": "Load into table", "ru": "Загрузить в таблицу"},
+    "data.mapping": {"en": "Column mapping (canonical column ← column in the file)", "ru": "Сопоставление столбцов (столбец Deskscope ← столбец файла)"},
+    "data.mapping.canonical": {"en": "Deskscope column", "ru": "Столбец Deskscope"},
+    "data.mapping.header": {"en": "Column in the file", "ru": "Столбец файла"},
+    "data.mapping.problems": {"en": "Mapping problems to fix before loading:", "ru": "Что исправить в сопоставлении перед загрузкой:"},
+    "data.mapping.coverage": {"en": "{found} of the required columns found", "ru": "найдено {found} обязательных столбцов"},
+    "data.preview": {"en": "First rows", "ru": "Первые строки"},
+    "data.load": {"en": "Load {n} file(s)", "ru": "Загрузить файлов: {n}"},
+    "data.loading": {"en": "Loading {name} ({i} of {n}) …", "ru": "Загрузка {name} ({i} из {n}) …"},
+    "data.loaded": {"en": "Done: {rows} rows loaded, {rejected} rejected.", "ru": "Готово: загружено строк {rows}, отклонено {rejected}."},
+    "data.report": {"en": "Load report", "ru": "Отчёт о загрузке"},
+    "data.rejected": {"en": "Rejected rows (kept with the reason)", "ru": "Отклонённые строки (сохранены с причиной)"},
+    "data.history": {"en": "Load history", "ru": "История загрузок"},
+    "data.no_history": {"en": "Nothing loaded yet. Upload files above, or run `python cli.py demo` for the sample data.",
+                        "ru": "Пока ничего не загружено. Загрузите файлы выше или выполните `python cli.py demo` для демо-данных."},
+    "data.remove": {"en": "Remove a load", "ru": "Удалить загрузку"},
+    "data.remove_pick": {"en": "Load to remove", "ru": "Какую загрузку удалить"},
+    "data.remove_confirm": {"en": "I understand every row this load wrote will be deleted", "ru": "Понимаю, что все строки этой загрузки будут удалены"},
+    "data.remove_button": {"en": "Remove load", "ru": "Удалить загрузку"},
+    "data.removed": {"en": "Load #{id} removed: {rows}", "ru": "Загрузка #{id} удалена: {rows}"},
+    "data.quality": {"en": "Data quality", "ru": "Качество данных"},
+    "data.quality.ok": {"en": "No data-quality problems found.", "ru": "Проблем с качеством данных не найдено."},
+    "data.quality.check": {"en": "Check", "ru": "Проверка"},
+    "data.quality.rows": {"en": "Rows", "ru": "Строк"},
+    "data.quality.missing_created": {"en": "Tickets without a creation time", "ru": "Обращения без времени создания"},
+    "data.quality.solved_no_time": {"en": "Solved/closed tickets without a solve time", "ru": "Решённые/закрытые без времени решения"},
+    "data.quality.reply_before_created": {"en": "First reply before creation (negative duration)", "ru": "Первый ответ раньше создания (отрицательная длительность)"},
+    "data.quality.solved_before_created": {"en": "Solved before creation (negative duration)", "ru": "Решено раньше создания (отрицательная длительность)"},
+    "data.quality.negative_call": {"en": "Calls with negative wait or talk time", "ru": "Звонки с отрицательным ожиданием или разговором"},
+    "data.quality.duplicate_ids": {"en": "Duplicate ticket ids within a source", "ru": "Повторяющиеся номера обращений в одном источнике"},
+    "data.quality.future": {"en": "Tickets created in the future", "ru": "Обращения, созданные в будущем"},
+    "data.quality.unlinked_surveys": {"en": "Survey responses not linked to a ticket", "ru": "Ответы на опросы без связи с обращением"},
+    "dq.ticket_no_status": {"en": "Tickets without a status", "ru": "Обращения без статуса"},
+    "dq.solved_without_time": {"en": "Solved/closed tickets without a solved or closed time", "ru": "Решённые/закрытые обращения без времени решения или закрытия"},
+    "dq.reply_before_creation": {"en": "First reply before creation (negative duration)", "ru": "Первый ответ раньше создания (отрицательная длительность)"},
+    "dq.solved_before_creation": {"en": "Solved or closed before creation (negative duration)", "ru": "Решено или закрыто раньше создания (отрицательная длительность)"},
+    "dq.future_tickets": {"en": "Tickets created in the future", "ru": "Обращения, созданные в будущем"},
+    "dq.no_customer": {"en": "Tickets without a customer id", "ru": "Обращения без идентификатора клиента"},
+    "dq.calls_negative_wait": {"en": "Calls with a negative wait or talk time", "ru": "Звонки с отрицательным ожиданием или разговором"},
+    "dq.calls_answer_before_queue": {"en": "Calls answered before they were queued", "ru": "Звонки, отвеченные раньше постановки в очередь"},
+    "dq.surveys_out_of_scale": {"en": "Survey scores outside their scale", "ru": "Оценки вне шкалы опроса"},
+    "dq.surveys_no_score": {"en": "Survey responses without a score", "ru": "Ответы на опросы без оценки"},
+    "dq.customers_no_revenue": {"en": "Customers without revenue", "ru": "Клиенты без выручки"},
+    "dq.churn_before_start": {"en": "Churn date before the start date", "ru": "Дата ухода раньше даты начала"},
+    "dq.duplicate_ids": {"en": "Rows repeating an id within one file (the later row kept)", "ru": "Строки с повторяющимся идентификатором в одном файле (сохранена последняя)"},
+    "dq.rejected_rows": {"en": "Rows rejected as unreadable", "ru": "Строки, отклонённые как нечитаемые"},
+    "dq.assumed_time_zone": {"en": "Files whose time zone was assumed, not given", "ru": "Файлы, часовой пояс которых предположен, а не указан"},
+    "dq.duplicate_tickets": {"en": "Likely duplicate tickets (same requester, subject and minute)", "ru": "Вероятные дубли обращений (тот же автор, тема и минута)"},
+    "data.quality.severity": {"en": "Severity", "ru": "Важность"},
+    "severity.error": {"en": "error", "ru": "ошибка"},
+    "severity.warning": {"en": "warning", "ru": "предупреждение"},
+    "severity.info": {"en": "info", "ru": "сведения"},
+    "data.quality.why": {"en": "Why it matters", "ru": "Почему это важно"},
+    "data.quality.warnings": {"en": "Warnings from the loads (assumed time zones, unreadable values)", "ru": "Предупреждения загрузок (предполагаемые часовые пояса, нечитаемые значения)"},
+    "data.quality.reconciliation": {"en": "Our times vs the vendor's own figures", "ru": "Наше время против цифр поставщика"},
+    "data.quality.rebuild": {"en": "Recompute derived tables (after changing SLA policies or business hours)", "ru": "Пересчитать производные таблицы (после изменения SLA или рабочих часов)"},
+    "data.quality.rebuilt": {"en": "Derived tables recomputed.", "ru": "Производные таблицы пересчитаны."},
+    "data.remove_file": {"en": "Clear uploaded files", "ru": "Очистить загруженные файлы"},
+    # ---- settings page
+    "set.title": {"en": "Settings", "ru": "Настройки"},
+    "set.saved": {"en": "Saved to {path}. SLA and business-hours changes apply after the derived tables are recomputed (Data page, or the next load).",
+                  "ru": "Сохранено в {path}. Изменения SLA и рабочих часов вступят в силу после пересчёта производных таблиц (страница «Данные» или следующая загрузка)."},
+    "set.problems": {"en": "Nothing was saved; fix these first:", "ru": "Ничего не сохранено; сначала исправьте:"},
+    "set.save": {"en": "Save settings", "ru": "Сохранить настройки"},
+    "set.sla": {"en": "SLA policies (the first policy whose conditions all match applies)", "ru": "Политики SLA (применяется первая, чьи условия совпали)"},
+    "set.sla.name": {"en": "Name", "ru": "Название"},
+    "set.sla.conditions": {"en": "Conditions (column=value|value; …)", "ru": "Условия (столбец=значение|значение; …)"},
+    "set.sla.first_reply": {"en": "First reply (min)", "ru": "Первый ответ (мин)"},
+    "set.sla.next_reply": {"en": "Next reply (min)", "ru": "Следующий ответ (мин)"},
+    "set.sla.resolution": {"en": "Resolution (min)", "ru": "Решение (мин)"},
+    "set.sla.business": {"en": "Business hours", "ru": "Рабочие часы"},
+    "set.hours": {"en": "Business hours", "ru": "Рабочие часы"},
+    "set.hours.tz": {"en": "Time zone", "ru": "Часовой пояс"},
+    "set.hours.help": {"en": "Intervals like 09:00-18:00, several separated by commas; empty = day off.",
+                       "ru": "Интервалы вида 09:00-18:00, несколько — через запятую; пусто = выходной."},
+    "set.hours.country": {"en": "Public holidays of country (ISO code, empty = none)", "ru": "Праздники страны (код ISO, пусто = нет)"},
+    "set.hours.holidays": {"en": "Extra days off (YYYY-MM-DD, one per line)", "ru": "Дополнительные выходные (ГГГГ-ММ-ДД, по одному в строке)"},
+    "set.metrics": {"en": "Thresholds", "ru": "Пороги"},
+    "set.csat_min": {"en": "CSAT: lowest satisfied score (1-5)", "ru": "CSAT: минимальная «довольная» оценка (1-5)"},
+    "set.short_abandon": {"en": "Short abandon under (seconds)", "ru": "Короткий сброс до (секунд)"},
+    "set.sl_seconds": {"en": "Service level: answered within (seconds)", "ru": "Уровень сервиса: ответ в течение (секунд)"},
+    "set.sl_target": {"en": "Service level target", "ru": "Цель уровня сервиса"},
+    "set.repeat_days": {"en": "Repeat contact window (days)", "ru": "Окно повторного обращения (дней)"},
+    "set.small_sample": {"en": "Small sample below (tickets)", "ru": "Малая выборка — меньше (обращений)"},
+    "set.nps_small": {"en": "NPS small sample below (responses)", "ru": "Малая выборка NPS — меньше (ответов)"},
+    "set.ui": {"en": "Display", "ru": "Отображение"},
+    "set.currency": {"en": "Currency (ISO code)", "ru": "Валюта (код ISO)"},
+    "set.language": {"en": "Default language", "ru": "Язык по умолчанию"},
+    "set.churn": {"en": "Churn: what counts as a negative support experience", "ru": "Отток: что считается негативным опытом в поддержке"},
+    "set.neg.sla_breach": {"en": "SLA breach", "ru": "Нарушение SLA"},
+    "set.neg.bad_csat": {"en": "Bad CSAT", "ru": "Плохая оценка CSAT"},
+    "set.neg.bad_csat_max": {"en": "Bad CSAT: score at or below", "ru": "Плохая CSAT: оценка не выше"},
+    "set.neg.nps_detractor": {"en": "NPS detractor (0-6)", "ru": "Критик NPS (0-6)"},
+    "set.neg.abandoned_call": {"en": "Abandoned call", "ru": "Брошенный звонок"},
+    "set.neg.reopened": {"en": "Reopened ticket", "ru": "Повторно открытое обращение"},
+    "set.neg.slow_first_reply": {"en": "Slow first reply", "ru": "Медленный первый ответ"},
+    "set.neg.slow_first_reply_hours": {"en": "Slow first reply: later than (hours)", "ru": "Медленный ответ: позже чем (часов)"},
+    "set.neg.repeat_contact": {"en": "Repeat contact", "ru": "Повторное обращение"},
+    "set.churn.window": {"en": "Window before the outcome (days)", "ru": "Окно до исхода (дней)"},
+    "set.churn.horizon": {"en": "Lost revenue horizon (months)", "ru": "Горизонт потерянной выручки (мес.)"},
+    "set.churn.margin": {"en": "Gross margin", "ru": "Валовая маржа"},
+    "weekday.monday": {"en": "Monday", "ru": "Понедельник"},
+    "weekday.tuesday": {"en": "Tuesday", "ru": "Вторник"},
+    "weekday.wednesday": {"en": "Wednesday", "ru": "Среда"},
+    "weekday.thursday": {"en": "Thursday", "ru": "Четверг"},
+    "weekday.friday": {"en": "Friday", "ru": "Пятница"},
+    "weekday.saturday": {"en": "Saturday", "ru": "Суббота"},
+    "weekday.sunday": {"en": "Sunday", "ru": "Воскресенье"},
+    # ---- snapshots page
+    "snap.title": {"en": "Snapshots", "ru": "Снимки"},
+    "snap.none": {"en": "No snapshots yet in {dir}. `python cli.py snapshot` writes one (cron can run it daily).",
+                  "ru": "В {dir} пока нет снимков. Команда `python cli.py snapshot` создаёт снимок (cron может запускать её ежедневно)."},
+    "snap.pick": {"en": "Snapshot", "ru": "Снимок"},
+    "snap.open": {"en": "Show the snapshot report", "ru": "Показать отчёт снимка"},
+    "snap.no_html": {"en": "This snapshot has no index.html.", "ru": "В этом снимке нет index.html."},
+    "snap.compare": {"en": "Compare two snapshots", "ru": "Сравнить два снимка"},
+    "snap.a": {"en": "Earlier", "ru": "Ранний"},
+    "snap.b": {"en": "Later", "ru": "Поздний"},
+    "snap.same": {"en": "Pick two different snapshots to compare.", "ru": "Выберите два разных снимка для сравнения."},
+    "snap.metric": {"en": "Metric", "ru": "Показатель"},
+    "snap.change": {"en": "Change", "ru": "Изменение"},
+    "snap.bad": {"en": "{path} could not be read: {error}", "ru": "Не удалось прочитать {path}: {error}"},
+    # ---- generic table headers
+    "col.metric": {"en": "Metric", "ru": "Показатель"},
+    "col.value": {"en": "Value", "ru": "Значение"},
+    "col.period": {"en": "Period", "ru": "Период"},
+    "col.count": {"en": "Count", "ru": "Количество"},
+    "col.share": {"en": "Share", "ru": "Доля"},
+}
+
+WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "ru": ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]}
+MONTHS = {"en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+          "ru": ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]}
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "RUB": "₽", "JPY": "¥", "CNY": "¥", "INR": "₹", "UAH": "₴", "KZT": "₸"}
+
+
+def current() -> str:
+    """The language of this session (the sidebar switch; app.py creates the state)."""
+    try:
+        import streamlit as st
+
+        lang = st.session_state.get("lang")
+    except Exception:  # outside a Streamlit run (tests, reports)
+        lang = None
+    return lang if lang in LANGUAGES else "en"
+
+
+def t(key: str, lang: str | None = None, **values) -> str:
+    """The string ``key`` in the session's language, with ``{placeholders}`` filled."""
+    lang = lang or current()
+    entry = STRINGS.get(key)
+    text = key if entry is None else entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
+
+
+def labels(prefix: str = ""):
+    """A widget format_func: ``prefix + value`` translated in the language of this run (bound now,
+    so a later call from outside the run — AppTest, a callback — gives the same text)."""
+    lang = current()
+    return lambda value: t(f"{prefix}{value}", lang)
+
+
+def metric_labels():
+    """A widget format_func naming metrics in the language of this run."""
+    lang = current()
+    return lambda metric_id: metric_name(metric_id, lang)
+
+
+# ---------------------------------------------------------------- numbers
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))
+
+
+def number(x, digits: int = 0, lang: str | None = None) -> str:
+    """1,234.5 in English, 1 234,5 in Russian; None -> n/a."""
+    lang = lang or current()
+    if _missing(x):
+        return t("na", lang)
+    text = f"{x:,.{digits}f}"
+    if lang == "ru":
+        text = text.replace(",", THIN).replace(".", ",")
+    return text.replace("-", "−") if text.startswith("-") else text
+
+
+def compact(x, lang: str | None = None) -> str:
+    """12.3K / 4.5M (en), 12,3 тыс. / 4,5 млн (ru) for large counts and money."""
+    lang = lang or current()
+    if _missing(x):
+        return t("na", lang)
+    units = [(1e9, "B", "млрд"), (1e6, "M", "млн"), (1e3, "K", "тыс.")]
+    for size, en, ru in units:
+        if abs(x) >= size:
+            value = number(x / size, 1, lang)
+            return f"{value}{en}" if lang == "en" else f"{value}{NBSP}{ru}"
+    return number(x, 0, lang)
+
+
+def percent(fraction, digits: int = 1, lang: str | None = None) -> str:
+    lang = lang or current()
+    if _missing(fraction):
+        return t("na", lang)
+    text = number(fraction * 100, digits, lang)
+    return f"{text}%" if lang == "en" else f"{text}{NBSP}%"
+
+
+def money(x, currency: str | None = None, lang: str | None = None, short: bool = True) -> str:
+    """$1.2M / 1,2 млн $ ; exact amounts below 10,000."""
+    lang = lang or current()
+    if _missing(x):
+        return t("na", lang)
+    currency = (currency or _settings_currency()).upper()
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    amount = compact(x, lang) if short and abs(x) >= 10_000 else number(x, 0, lang)
+    if lang == "ru":
+        return f"{amount}{NBSP}{symbol}"
+    return f"{symbol}{amount}" if len(symbol) == 1 else f"{amount} {symbol}"
+
+
+def _settings_currency() -> str:
+    try:
+        import config
+
+        return config.get().get("ui", {}).get("currency", "USD")
+    except Exception:
+        return "USD"
+
+
+def file_size(n_bytes: int, lang: str | None = None) -> str:
+    lang = lang or current()
+    units = ("B", "KB", "MB", "GB") if lang == "en" else ("Б", "КБ", "МБ", "ГБ")
+    value, unit = float(n_bytes), 0
+    while value >= 1024 and unit < len(units) - 1:
+        value, unit = value / 1024, unit + 1
+    return f"{number(value, 0 if unit == 0 else 1, lang)}{NBSP}{units[unit]}"
+
+
+def duration_minutes(minutes, lang: str | None = None) -> str:
+    """45 min / 3.5 h / 2.1 d — the unit that keeps the number readable."""
+    lang = lang or current()
+    if _missing(minutes):
+        return t("na", lang)
+    units = {"en": ("min", "h", "d"), "ru": ("мин", "ч", "дн")}[lang]
+    if abs(minutes) < 90:
+        return f"{number(minutes, 0 if abs(minutes) >= 10 else 1, lang)}{NBSP}{units[0]}"
+    if abs(minutes) < 48 * 60:
+        return f"{number(minutes / 60, 1, lang)}{NBSP}{units[1]}"
+    return f"{number(minutes / 1440, 1, lang)}{NBSP}{units[2]}"
+
+
+def duration_seconds(seconds, lang: str | None = None) -> str:
+    lang = lang or current()
+    if _missing(seconds):
+        return t("na", lang)
+    if abs(seconds) < 120:
+        return f"{number(seconds, 0, lang)}{NBSP}{'s' if lang == 'en' else 'с'}"
+    return duration_minutes(seconds / 60, lang)
+
+
+def date(value, lang: str | None = None) -> str:
+    """Mar 5, 2025 (en) / 05.03.2025 (ru)."""
+    lang = lang or current()
+    if value is None:
+        return t("na", lang)
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if lang == "ru":
+        return value.strftime("%d.%m.%Y")
+    return f"{MONTHS['en'][value.month - 1]} {value.day}, {value.year}"
+
+
+def datetime(value, lang: str | None = None) -> str:
+    lang = lang or current()
+    if value is None:
+        return t("na", lang)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{date(value, lang)} {value:%H:%M}"
+
+
+# ---------------------------------------------------------------- metrics
+def _metric(metric_id: str):
+    try:
+        from metrics.registry import METRICS
+    except ImportError:
+        return None
+    return METRICS.get(metric_id)
+
+
+def metric_name(metric_id: str, lang: str | None = None) -> str:
+    lang = lang or current()
+    m = _metric(metric_id)
+    if m is None:
+        return metric_id
+    return m.name.get(lang) or m.name.get("en") or metric_id
+
+
+def metric_help(metric_id: str, lang: str | None = None) -> str | None:
+    lang = lang or current()
+    m = _metric(metric_id)
+    if m is None:
+        return None
+    text = m.description.get(lang) or m.description.get("en") or ""
+    return f"{text}\n\n{m.definition}" if getattr(m, "definition", "") else text
+
+
+def metric_unit(metric_id: str) -> str:
+    m = _metric(metric_id)
+    return m.unit if m is not None else "count"
+
+
+def metric_value(metric_id: str, value, lang: str | None = None) -> str:
+    """A metric's value in its unit: counts, durations, percentages, scores, NPS."""
+    lang = lang or current()
+    unit = metric_unit(metric_id)
+    if _missing(value):
+        return t("na", lang)
+    if unit == "minutes":
+        return duration_minutes(value, lang)
+    if unit == "hours":
+        return duration_minutes(value * 60, lang)
+    if unit == "seconds":
+        return duration_seconds(value, lang)
+    if unit == "fraction":
+        return percent(value, 1, lang)
+    if unit == "nps":
+        return (("+" if value > 0 else "") + number(value, 1, lang))
+    if unit == "score":
+        return number(value, 2, lang)
+    if unit == "money":
+        return money(value, lang=lang)
+    if isinstance(value, float) and not value.is_integer():
+        return number(value, 2, lang)
+    return compact(value, lang) if abs(value) >= 100_000 else number(value, 0, lang)
+
+
+def metric_delta(metric_id: str, current_value, previous_value, lang: str | None = None) -> str | None:
+    """Change vs the previous period: points for rates and NPS, percent for the rest."""
+    lang = lang or current()
+    if _missing(current_value) or _missing(previous_value):
+        return None
+    unit = metric_unit(metric_id)
+    diff = current_value - previous_value
+    sign = "+" if diff > 0 else ""
+    if unit == "fraction":
+        pp = "pp" if lang == "en" else "п.п."
+        return f"{sign}{number(diff * 100, 1, lang)}{NBSP}{pp}"
+    if unit in ("nps", "score"):
+        return f"{sign}{number(diff, 1 if unit == 'nps' else 2, lang)}"
+    if previous_value == 0:
+        return f"{sign}{number(diff, 0, lang)}"
+    return f"{sign}{percent(diff / abs(previous_value), 1, lang)}"
+
+
+def metric_better(metric_id: str) -> str | None:
+    m = _metric(metric_id)
+    return getattr(m, "better", None) if m is not None else None
