@@ -84,11 +84,17 @@ def cmd_demo(args) -> int:
 
     out = Path(args.out)
     if args.force or not (out / "truth.json").exists() or json.loads((out / "truth.json").read_text()).get("seed") != args.seed \
-            or json.loads((out / "truth.json").read_text()).get("tickets_requested") not in (None, args.tickets):
+            or json.loads((out / "truth.json").read_text()).get("tickets_requested") not in (None, args.tickets) \
+            or not (out / "formats").is_dir():
         print(f"generating sample exports in {out} (seed {args.seed}, {args.tickets:,} tickets) ...", flush=True)
         generate(out, seed=args.seed, tickets=args.tickets)
-    files = sorted(p for p in out.iterdir() if p.name != "truth.json" and not p.name.startswith(".")
-                   and not p.name.lower().endswith((".md", ".txt")))
+    def exports(folder: Path) -> list[Path]:
+        return sorted(p for p in folder.iterdir() if p.name != "truth.json" and not p.name.startswith(".")
+                      and not p.name.lower().endswith((".md", ".txt")) and (p.is_file() or p.name != "formats"))
+
+    files = exports(out)
+    if args.all_formats and (out / "formats").is_dir():
+        files += exports(out / "formats")
     # The generator writes local times the way the vendors export them, in truth.json's zone.
     if not args.tz:
         args.tz = json.loads((out / "truth.json").read_text()).get("timezone")
@@ -208,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--tickets", type=int, default=50_000)
     p.add_argument("--force", action="store_true", help="regenerate even if the files exist")
+    p.add_argument("--all-formats", action="store_true",
+                   help="also load the one-per-vendor exports in <out>/formats (dated Q1 2024)")
     load_opts(p)
 
     p = add("formats", cmd_formats, "List the formats Deskscope reads and the files each accepts.")

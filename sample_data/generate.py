@@ -14,7 +14,10 @@ from pathlib import Path
 
 from sample_data.world import World, simulate  # noqa: F401  (re-exported: `from sample_data.generate import simulate`)
 
-# Other generators that add more export shapes (Freshdesk, Jira, Twilio, ...) when present.
+# Other generators that add one small export per vendor shape (Freshdesk, Jira, Twilio, ...) into
+# ``out/formats/``. They are dated Q1 2024 with their own open tickets, so they are kept apart from
+# the world's files: the demo database loads them only with ``cli.py demo --all-formats``.
+FORMATS_DIR = "formats"
 OPTIONAL_WRITERS = ("sample_data.ticket_exports", "sample_data.contact_exports")
 
 
@@ -34,7 +37,7 @@ def generate(out: Path, seed: int = 42, tickets: int = 50_000) -> dict:
             if exc.name != name:  # the module exists but something it imports is missing: a real error
                 raise
             continue
-        module.write_all(out, seed)
+        module.write_all(out / FORMATS_DIR, seed)
     return truth
 
 
