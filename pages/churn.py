@@ -131,7 +131,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
         col.metric(t(f"calc.{name}"), _value(out.get(name), kind, currency), border=True)
     rows = []
     for name, item in result["inputs"].items():
-        kind = next((k for n, k in ADJUSTABLE if n == name), "fraction" if name.endswith(("_share", "_churn", "_rate")) or
+        kind = next((k for n, k in ADJUSTABLE if n == name), "money" if name.endswith("_monthly") else "fraction" if name.endswith(("_share", "_churn", "_rate")) or
                     name.startswith("churn_after") or name == "gross_margin" else "count")
         origin = t("ch.measured") if item["measured"] else (t("ch.your_value") if name in overrides else t("ch.benchmark"))
         rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)

@@ -392,3 +392,18 @@ def test_remove_a_load_from_the_data_page(monkeypatch, tmp_path):
     assert any("Load #1 removed: tickets 60" in s.value for s in at.success)
     assert list(frame_with(at, "rows_loaded")["status"]) == ["removed"]
     assert "No data loaded yet" in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_every_calculator_input_and_result_has_a_label():
+    """The calculator table labels each input and result by ``calc.<name>``: a new field without a
+    string would show its raw key on the Churn page."""
+    import dataclasses
+
+    from metrics import calculator
+    from ui import i18n
+
+    from pages import churn
+
+    names = {f.name for f in dataclasses.fields(calculator.Inputs) if f.name != "measured"} | {n for n, _ in churn.OUTPUTS}
+    missing = sorted(n for n in names if f"calc.{n}" not in i18n.STRINGS)
+    assert not missing, missing

@@ -256,6 +256,8 @@ STRINGS: dict[str, dict[str, str]] = {
                            "ru": "{support} из {total} ушедших клиентов, назвавших причину, указали поддержку ({share})."},
     "calc.customers": {"en": "Customers", "ru": "Клиенты"},
     "calc.arpu_monthly": {"en": "Revenue per customer a month", "ru": "Выручка с клиента в месяц"},
+    "calc.lost_customer_revenue_monthly": {"en": "Revenue of a lost customer a month",
+                                           "ru": "Выручка потерянного клиента в месяц"},
     "calc.gross_margin": {"en": "Gross margin", "ru": "Валовая маржа"},
     "calc.negative_share": {"en": "Customers with a negative experience", "ru": "Клиенты с негативным опытом"},
     "calc.repeat_negative_share": {"en": "…of them with two or more", "ru": "…из них с двумя и более"},
