@@ -133,6 +133,8 @@ def test_drill_down_shows_the_rows(server, page, screenshots):
     grid.wait_for(timeout=30000)
     caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="rows").last.inner_text()
     assert re.search(r"\d[\d,]* rows", caption), caption  # "1,234 rows" or "The first 5,000 rows"
+    # the CSV and XLSX buttons come after the grid; on a busy machine they may still be drawing
+    page.locator('[data-testid="stDownloadButton"]').nth(1).wait_for(timeout=30000)
     assert page.locator('[data-testid="stDownloadButton"]').count() >= 2
     shoot(page, screenshots / "tickets-drill.png")
 
