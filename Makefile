@@ -25,7 +25,7 @@ browser:
 	fi
 
 sample: install
-	$(BIN)/python cli.py demo || test $$? -eq 1  # 1 = some rows rejected: still open the dashboard
+	$(BIN)/python cli.py demo --all-formats || test $$? -eq 1  # 1 = some rows rejected: still open the dashboard
 
 run: sample
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false

@@ -75,7 +75,15 @@ def print_reports(reports, as_json: bool = False) -> int:
 def cmd_load(args) -> int:
     _check_tz(args.tz)
     store = _store(args)
-    reports = store.load_files([Path(p) for p in args.paths], _options(args), format=args.format)
+    try:
+        reports = store.load_files([Path(p) for p in args.paths], _options(args), format=args.format)
+    except ValueError as exc:  # bad [[sla.policies]] / [business_hours]: checked when the load is applied
+        if not str(exc).startswith("settings"):
+            raise
+        import config
+
+        raise UsageError(f"{exc}\nfix: correct these keys in {config.user_path()} (docs/settings.md explains each) "
+                         f"and load again; nothing was loaded, the database is unchanged") from exc
     return print_reports(reports, args.json)
 
 

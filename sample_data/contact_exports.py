@@ -177,7 +177,7 @@ def write_typeform(path: Path, rng: random.Random, responses: int = 300, start: 
     _write_csv(path, header, rows)
 
 
-def write_all(out: Path, seed: int) -> None:
+def write_all(out: Path, seed: int, start: dt.datetime | None = None) -> None:
     """Write the six extra vendor files into ``out`` (deterministic for a seed)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -185,4 +185,5 @@ def write_all(out: Path, seed: int) -> None:
                ("call_sheet.xlsx", write_call_sheet), ("delighted_nps.csv", write_delighted),
                ("surveymonkey_csat.csv", write_surveymonkey), ("typeform_ces.csv", write_typeform)]
     for offset, (name, writer) in enumerate(writers):
-        writer(out / name, random.Random(seed * 1000 + offset))  # one stream per file: each is stable on its own
+        # one stream per file: each is stable on its own
+        writer(out / name, random.Random(seed * 1000 + offset), start=START if start is None else start.replace(hour=8))

@@ -8,6 +8,7 @@ Same seed and size -> byte-identical files. Run it directly::
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import json
 from pathlib import Path
@@ -15,8 +16,8 @@ from pathlib import Path
 from sample_data.world import World, simulate  # noqa: F401  (re-exported: `from sample_data.generate import simulate`)
 
 # Other generators that add one small export per vendor shape (Freshdesk, Jira, Twilio, ...) into
-# ``out/formats/``. They are dated Q1 2024 with their own open tickets, so they are kept apart from
-# the world's files: the demo database loads them only with ``cli.py demo --all-formats``.
+# ``out/formats/``, dated in the last weeks of the world's observation. `make run` loads them too
+# (``cli.py demo --all-formats``); tests that check truth.json load only the world's files.
 FORMATS_DIR = "formats"
 OPTIONAL_WRITERS = ("sample_data.ticket_exports", "sample_data.contact_exports")
 
@@ -37,7 +38,9 @@ def generate(out: Path, seed: int = 42, tickets: int = 50_000) -> dict:
             if exc.name != name:  # the module exists but something it imports is missing: a real error
                 raise
             continue
-        module.write_all(out / FORMATS_DIR, seed)
+        # the last DAYS of the world's observation, so they sit beside the world's own recent data
+        end = dt.datetime.fromisoformat(truth["observation_end"])
+        module.write_all(out / FORMATS_DIR, seed, start=end - dt.timedelta(days=module.DAYS + 1))
     return truth
 
 

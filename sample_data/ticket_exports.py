@@ -99,7 +99,8 @@ def _business_minutes(a: dt.datetime, b: dt.datetime) -> float:
     return round(total, 1)
 
 
-def simulate(rng: random.Random, n: int, start: dt.datetime = START, days: int = DAYS, first: int = 1) -> list[Ticket]:
+def simulate(rng: random.Random, n: int, start: dt.datetime | None = None, days: int = DAYS, first: int = 1) -> list[Ticket]:
+    start = start or START  # read at call time: write_all(start=...) moves the window
     out = []
     end = start + dt.timedelta(days=days)
     for i in range(n):
@@ -344,6 +345,10 @@ def write_zendesk_ndjson(path: Path, rng: random.Random, n: int = 500) -> None:
             "organization_id": 9000 + t.customer, "group_id": GROUP_IDS[t.team], "tags": t.tags,
             "satisfaction_rating": {"score": t.csat} if t.csat else {"score": "unoffered"},
             "metric_set": metric, "comments": comments})
+    # The API's side-loads (?include=users,groups,organizations) as a last page, so names replace ids.
+    lines.append({"tickets": [], "users": [{"id": uid, "name": a, "role": "agent"} for a, uid in AGENT_IDS.items()],
+                  "groups": [{"id": gid, "name": g} for g, gid in GROUP_IDS.items()],
+                  "organizations": [{"id": 9000 + k, "name": _tenant(k)} for k in range(1, 41)]})
     with open(path, "w", encoding="utf-8") as fh:
         for obj in lines:
             fh.write(json.dumps(obj) + "\n")
@@ -356,7 +361,7 @@ def _ft(t: dt.datetime | None) -> str:
 
 def write_fivetran(folder: Path, rng: random.Random, n: int = 300) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    synced = "2024-04-02 00:00:00.000000 UTC"
+    synced = f"{(START + dt.timedelta(days=DAYS + 1)).date()} 00:00:00.000000 UTC"
     tickets = simulate(rng, n, first=95_000_001)
     users = [[synced, "false", "true", "", "2023-01-01 00:00:00.000000 UTC", f"{a.split()[0].lower()}@help.test", "", uid,
               "", "en-US", "1", "false", a, "", "", "false", "agent", "false", "false", "false", "",
@@ -432,18 +437,48 @@ def write_fivetran(folder: Path, rng: random.Random, n: int = 300) -> None:
                                          "id", "name", "start_time", "start_time_utc", "time_zone"], week)
     _write_csv(folder / "schedule_holiday.csv", ["_fivetran_deleted", "_fivetran_synced", "end_date", "id", "name",
                                                  "schedule_id", "start_date"],
-               [["false", synced, "2024-01-15", 1, "Martin Luther King Jr. Day", 360001, "2024-01-15"],
-                ["false", synced, "2024-02-19", 2, "Presidents' Day", 360001, "2024-02-19"]])
+               [["false", synced, str(day), k, name, 360001, str(day)]
+                for k, (day, name) in enumerate(_us_holidays(START, DAYS), start=1)])
     _write_csv(folder / "ticket_schedule.csv", ["_fivetran_synced", "created_at", "schedule_id", "ticket_id"], schedule_rows)
     _write_csv(folder / "time_zone.csv", ["_fivetran_synced", "standard_offset", "time_zone"],
                [[synced, "-05:00", "Eastern Time (US & Canada)"]])
     _write_csv(folder / "daylight_time.csv", ["_fivetran_synced", "daylight_end_utc", "daylight_offset",
                                               "daylight_start_utc", "time_zone", "year"],
-               [[synced, "2024-11-03 06:00:00", 1, "2024-03-10 07:00:00", "Eastern Time (US & Canada)", 2024]])
+               [[synced, end, 1, begin, "Eastern Time (US & Canada)", year]
+                for year, begin, end in _dst_utc(range(START.year, (START + dt.timedelta(days=DAYS)).year + 1))])
 
 
-def write_all(out: Path, seed: int) -> None:
-    """Write every ticket export into ``out`` (deterministic for a seed)."""
+def _us_holidays(start: dt.datetime, days: int) -> list[tuple[dt.date, str]]:
+    """US federal holidays inside the export window, as Zendesk's schedule_holiday rows."""
+    import holidays
+
+    first, last = start.date(), (start + dt.timedelta(days=days)).date()
+    found = holidays.US(years=range(first.year, last.year + 1))
+    return sorted((d, name) for d, name in found.items() if first <= d <= last)
+
+
+def _dst_utc(years) -> list[tuple[int, str, str]]:
+    """(year, daylight start UTC, daylight end UTC) for New York, the way Fivetran's daylight_time holds them."""
+    out = []
+    for year in years:
+        hours = [dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(hours=h) for h in range(366 * 24)]
+        offsets = [h.astimezone(ZONE).utcoffset() for h in hours]
+        switches = [hours[i] for i in range(1, len(hours)) if offsets[i] != offsets[i - 1] and hours[i].year == year]
+        if len(switches) == 2:
+            out.append((year, switches[0].strftime("%Y-%m-%d %H:%M:%S"), switches[1].strftime("%Y-%m-%d %H:%M:%S")))
+    return out
+
+
+def write_all(out: Path, seed: int, start: dt.datetime | None = None) -> None:
+    """Write every ticket export into ``out`` (deterministic for a seed). ``start`` (local, naive)
+    moves the DAYS-long window; by default it is Q1 2024, which the adapter tests' figures assume."""
+    global START
+    if start is not None and start != START:
+        saved, START = START, start
+        try:
+            return write_all(out, seed)
+        finally:
+            START = saved
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_freshdesk(out / "freshdesk_tickets.csv", random.Random(seed * 100 + 1))

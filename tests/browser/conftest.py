@@ -63,7 +63,7 @@ def sample_db(tmp_path_factory, settings_file) -> Path:
         pytest.skip("sample_data.generate is not available yet")
     folder = tmp_path_factory.mktemp("sample")
     db = folder / "sample.duckdb"
-    done = cli("demo", "--tickets", str(SAMPLE_TICKETS), "--out", str(folder / "exports"), "--tz", "America/New_York",
+    done = cli("demo", "--all-formats", "--tickets", str(SAMPLE_TICKETS), "--out", str(folder / "exports"), "--tz", "America/New_York",
                db=db, settings=settings_file)
     assert db.exists(), f"cli.py demo failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return db
