@@ -91,11 +91,18 @@ def suggest(headers: list[str], table: str | None = None) -> tuple[str, dict[str
             required = [c for c in required if c != "source_id"]
         if tbl == "calls":
             required = [c for c in required if c != "outcome"] + ["outcome_or_answer"]
-            if "outcome" in columns or "answered_at" in columns or "wait_seconds" in columns:
+            if "outcome" in columns or "answered_at" in columns or "talk_seconds" in columns:
                 columns.setdefault("__outcome_ok__", "")
         found = sum(1 for c in required if c in columns or (c == "outcome_or_answer" and "__outcome_ok__" in columns))
         columns.pop("__outcome_ok__", None)
         coverage = found / len(required) if required else 0.0
+        if tbl == "customers" and not table:
+            # Only an id (and a `status` read as churned): every table has those. Guessing
+            # customers would load a ticket file lacking its date as customers.
+            distinctive = {c for c, h in columns.items() if c != "source_id"
+                           and not (c == "churned" and normalised[h] in ("status", "статус"))}
+            if not distinctive:
+                coverage = 0.0
         if (coverage, len(columns)) > (best[2], best[3]):
             best = (tbl, columns, coverage, len(columns))
     return best[0], best[1], best[2]
@@ -130,8 +137,8 @@ def validate(mapping: dict[str, Any], headers: list[str], file_name: str) -> lis
             continue
         if table == "surveys" and canonical == "kind":
             continue  # decided from the scale
-        if table == "calls" and canonical == "outcome" and ({"answered_at", "wait_seconds", "talk_seconds"} & set(columns)):
-            continue  # derived from the answer time / durations
+        if table == "calls" and canonical == "outcome" and ({"answered_at", "talk_seconds"} & set(columns)):
+            continue  # derived from the answer time / talk time (_derived_outcome)
         if table == "ticket_events" and canonical == "event_type":
             continue  # defaults to a status change
         problems.append(f"required column {canonical!r} of {table} is not mapped")
@@ -152,6 +159,35 @@ def _stable_id(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     return frame.select(
         pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in columns], separator="\x1f").hash(seed=7)
     ).to_series().cast(pl.String).alias("source_id")
+
+
+def _derived_outcome(frame: pl.DataFrame) -> pl.Expr:
+    """A call's outcome when the file has none (docs/decisions.md, "Call outcomes")."""
+    answered = pl.lit(False)
+    if "answered_at" in frame.columns:
+        answered = answered | pl.col("answered_at").is_not_null()
+    if "talk_seconds" in frame.columns:
+        answered = answered | (pl.col("talk_seconds") > 0).fill_null(False)
+    ours = pl.col("direction").is_in(["outbound", "internal"]).fill_null(False) if "direction" in frame.columns else pl.lit(False)
+    return (pl.when(answered).then(pl.lit("answered")).when(ours).then(pl.lit("missed"))
+            .otherwise(pl.lit("abandoned")).alias("outcome"))
+
+
+def _dst_warnings(dst: dict, src: pl.DataFrame, series: pl.Series, header: str, canonical: str, tz: str) -> list[str]:
+    """One warning per kind of daylight-saving edge the column's local times hit."""
+    out = []
+    for key, what in (("gap", f"do not exist in {tz} (clocks jump forward there) and were moved forward by the "
+                              "daylight-saving gap (e.g. 02:30 -> 03:30)"),
+                      ("ambiguous", f"occur twice in {tz} (clocks go back there); the earlier one (still daylight "
+                                    "time) was used")):
+        mask = dst.get(key)
+        if mask is None or not mask.any():
+            continue
+        rows = src.get_column(ROW).filter(mask).head(5).to_list()
+        examples = [str(v) for v in series.filter(mask).head(3).to_list()]
+        out.append(f"column {header!r} ({canonical}): {int(mask.sum())} local time(s) {what}, e.g. rows {rows} values "
+                   f"{examples}; if the file's times are not in {tz}, pass --tz (or timezone in the mapping)")
+    return out
 
 
 def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | None = None,
@@ -175,6 +211,7 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
     out: dict[str, pl.Series] = {}
     bad_required: list[tuple[str, str, pl.Series]] = []  # (canonical, header, failed mask)
     ambiguous: list[str] = []
+    unreadable_as: dict[str, str] = {}  # required column -> what its values should be, for reject reasons
 
     for canonical, header in columns.items():
         series = src.get_column(header)
@@ -183,7 +220,9 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
         fmt = None
         try:
             if kind == "TIMESTAMP":
-                values, failed, fmt = parsing.parse_datetime(series, tz=tz, date_order=date_order)
+                dst: dict = {}
+                values, failed, fmt = parsing.parse_datetime(series, tz=tz, date_order=date_order, dst=dst)
+                warnings += _dst_warnings(dst, src, series, header, canonical, tz)
             elif kind == "DATE":
                 values, failed, fmt = parsing.parse_date(series, date_order=date_order)
             elif kind == "DOUBLE":
@@ -208,11 +247,14 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
             n = int(failed.sum())
             rows = src.get_column(ROW).filter(failed).head(5).to_list()
             examples = series.filter(failed).head(3).to_list()
-            what = {"TIMESTAMP": "a date/time" + (f" in the detected format {fmt}" if fmt else ""), "DATE": "a date",
+            good = series.filter(~failed & values.is_not_null()).head(1).to_list()
+            like = f" like the column's other values (e.g. {str(good[0])!r})" if good else ""
+            what = {"TIMESTAMP": "a date/time" + like, "DATE": "a date" + like,
                     "DOUBLE": "a number", "INTEGER": "a whole number", "BIGINT": "a whole number",
                     "BOOLEAN": "yes/no"}[kind]
             if canonical in required:
                 bad_required.append((canonical, header, failed))
+                unreadable_as[canonical] = what
             else:
                 warnings.append(f"column {header!r} ({canonical}): {n} value(s) are not {what} and were left empty, "
                                 f"e.g. rows {rows} values {examples}")
@@ -234,6 +276,10 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
     if "source_id" not in frame.columns and table in ("surveys", "calls", "customers", "tickets"):
         frame = frame.with_columns(_stable_id(src, [h for h in raw.headers]))
         warnings.append("no id column: each row's id is a hash of its contents (an identical row loaded again replaces itself)")
+    if table == "calls" and "outcome" not in frame.columns and ({"answered_at", "talk_seconds"} & set(frame.columns)):
+        frame = frame.with_columns(_derived_outcome(frame))
+        warnings.append("no outcome column: a call with an answer time or talk time is answered; any other is abandoned "
+                        "(missed when outbound/internal); map `outcome` to use the file's own")
     frame = frame.with_columns(src.get_column(ROW))
 
     # Reject rows: required values missing or unreadable.
@@ -243,14 +289,17 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
         failed_mask = next((m for c, _, m in bad_required if c == canonical), None)
         if failed_mask is not None:
             frame = frame.with_columns(pl.Series(f"__bad_{canonical}", failed_mask))
+            what = unreadable_as.get(canonical, types[canonical].lower())
             reason_expr.append(
                 pl.when(pl.col(f"__bad_{canonical}"))
-                .then(pl.lit(f"{header!r} ({canonical}) is not readable as {types[canonical].lower()}; fix the value or the column mapping"))
+                .then(pl.lit(f"column {header!r} ({canonical}): {{value}} is not readable as {what}; correct the value in the file "
+                             f"(if the whole column is misread, fix the mapping or pass --date-order / --tz)"))
                 .when(pl.col(canonical).is_null())
-                .then(pl.lit(f"{header!r} ({canonical}) is empty but required"))
+                .then(pl.lit(f"column {header!r} ({canonical}) is empty but required; fill it in, or delete the row"))
             )
         else:
-            reason_expr.append(pl.when(pl.col(canonical).is_null()).then(pl.lit(f"{header!r} ({canonical}) is empty but required")))
+            reason_expr.append(pl.when(pl.col(canonical).is_null()).then(
+                pl.lit(f"column {header!r} ({canonical}) is empty but required; fill it in, or delete the row")))
     if reason_expr:
         frame = frame.with_columns(pl.coalesce(reason_expr).alias("__reason"))
         bad = frame.filter(pl.col("__reason").is_not_null())
@@ -260,7 +309,8 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
                 reason = rec.pop("__reason")
                 row_no = rec.pop(ROW)
                 col = next((h for c, h in columns.items() if f"({c})" in reason), None)
-                rejects.add(row_no, reason, column=col, value=rec.get(col) if col else None, raw=rec)
+                value = rec.get(col) if col else None
+                rejects.add(row_no, reason.replace("{value}", repr(str(value))), column=col, value=value, raw=rec)
         frame = frame.filter(pl.col("__reason").is_null())
     frame = frame.drop([c for c in frame.columns if c.startswith("__bad_") or c == "__reason"])
     return frame, rejects, warnings

@@ -201,9 +201,16 @@ def parse_duration_seconds(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     if series.dtype == pl.Time:
         out = (series.cast(pl.Int64) / 1e9).cast(pl.Float64).alias(series.name)
         return out, _failed(series, out)
-    if isinstance(series.dtype, pl.Datetime):  # an Excel time cell read as 1899-12-30 hh:mm:ss
-        base = pl.datetime(1899, 12, 30)
-        out = pl.select((pl.lit(series) - base).dt.total_microseconds() / 1e6).to_series().cast(pl.Float64).alias(series.name)
+    if isinstance(series.dtype, pl.Datetime):
+        # Excel keeps a time as a fraction of a day: a reader shows an `hh:mm:ss` cell as a date
+        # before 1900 (fastexcel 1899-12-31 hh:mm:ss, others 1899-12-30): its time of day is the
+        # duration. `[h]:mm:ss` cells of a day or more come out as 1900-01-01 .. 1900-02-28
+        # (serial 1 = 1900-01-01). A later date is a calendar date, not a duration: flagged.
+        x = pl.lit(series.dt.replace_time_zone(None) if series.dtype.time_zone else series).dt.cast_time_unit("us")
+        time_of_day = (x - x.dt.truncate("1d")).dt.total_microseconds() / 1e6
+        days = (x - pl.datetime(1899, 12, 31)).dt.total_microseconds() / 1e6
+        out = pl.select(pl.when(x.dt.year() < 1900).then(time_of_day)
+                        .when(x < pl.datetime(1900, 3, 1)).then(days)).to_series().cast(pl.Float64).alias(series.name)
         return out, _failed(series, out)
     if series.dtype.is_numeric():
         v = series.cast(pl.Float64)
@@ -258,7 +265,8 @@ _ALWAYS = (
        "%Y%m%d%H%M%S", "%a %b %d %H:%M:%S %Y"]
 )
 _OFFSET_FORMATS = ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%:z", "%Y-%m-%d %H:%M%:z",
-                   "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S %z"]
+                   "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S %z",
+                   "%d %b %Y %H:%M:%S%z", "%d %b %Y %H:%M%z"]  # RFC 2822 once the weekday is gone
 _OFFSET_RE = r"(Z|[+-]\d{2}:?\d{2})$"
 _SLASH_RE = r"^(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}\b"
 
@@ -266,6 +274,8 @@ _SLASH_RE = r"^(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}\b"
 def _normalise_text(s: pl.Series) -> pl.Series:
     t = null_missing(s)
     t = t.str.replace(r"^(\d{4}-\d{2}-\d{2})T", "$1 ")
+    # RFC 2822 (`Tue, 31 Aug 2010 20:36:28 +0000`, Twilio, e-mail): the weekday adds nothing.
+    t = t.str.replace(r"^[A-Za-z]{3,9},\s*(\d{1,2} [A-Za-z]{3,9} \d{4} )", "$1")
     t = t.str.replace(r"(?i)\s*(UTC|GMT)$", "Z").str.replace(r"\s+([+-]\d{2}:?\d{2})$", "$1")
     t = t.str.replace(r"Z$", "+00:00")
     t = t.str.replace_all(r"\s+", " ")
@@ -316,14 +326,44 @@ def _day_month_order(text: pl.Series, date_order: str | None) -> str | None:
         f"and no value has a day above 12")
 
 
-def _localise(naive: pl.Series, tz: str) -> pl.Series:
-    if tz in ("UTC", "Etc/UTC", ""):
-        return naive
-    return (naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+def _to_utc(naive: pl.Series, tz: str, ambiguous: str) -> pl.Series:
+    return (naive.dt.replace_time_zone(tz, ambiguous=ambiguous, non_existent="null")
             .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
 
 
-def _from_numbers(v: pl.Series, tz: str) -> pl.Series:
+# Longer than any DST gap (1 h; 30 min on Lord Howe), shorter than the time between two switches.
+_BEFORE_GAP = pl.duration(hours=6)
+
+
+def _localise(naive: pl.Series, tz: str, dst: dict | None = None) -> pl.Series:
+    """Local wall-clock times in ``tz`` as naive UTC.
+
+    A time in a spring-forward gap (02:30 when clocks jump 02:00 -> 03:00) is read with the
+    offset in force before the gap, i.e. moved forward by the gap (02:30 EST = 03:30 EDT), as
+    Python's zoneinfo does with fold=0; a time that occurs twice at fall-back takes the earlier
+    instant. Polars only offers ``non_existent='raise'|'null'``, so the gap is handled here.
+    ``dst``, when given, receives boolean masks ``gap`` and ``ambiguous`` over ``naive``."""
+    naive = naive.cast(pl.Datetime("us"))
+    if tz in ("UTC", "Etc/UTC", ""):
+        if dst is not None:
+            dst["gap"] = pl.Series("gap", [False] * len(naive), dtype=pl.Boolean)
+            dst["ambiguous"] = dst["gap"].alias("ambiguous")
+        return naive
+    out = _to_utc(naive, tz, "earliest")
+    gap = (naive.is_not_null() & out.is_null()).fill_null(False).alias("gap")
+    if gap.any():
+        # Six hours before the gap the pre-switch offset is in force: shift by it, come back.
+        before = _to_utc(pl.select(pl.lit(naive.filter(gap)) - _BEFORE_GAP).to_series(), tz, "earliest")
+        moved = pl.select(pl.lit(before) + _BEFORE_GAP).to_series()
+        out = out.scatter(gap.arg_true(), moved)
+    if dst is not None:
+        latest = _to_utc(naive, tz, "latest")
+        dst["gap"] = gap
+        dst["ambiguous"] = (out.is_not_null() & latest.is_not_null() & (out != latest)).fill_null(False).alias("ambiguous")
+    return out
+
+
+def _from_numbers(v: pl.Series, tz: str, dst: dict | None = None) -> pl.Series:
     """Excel serial days (local time), epoch seconds or epoch milliseconds (UTC)."""
     v = v.cast(pl.Float64)
     x = pl.lit(v)
@@ -332,31 +372,62 @@ def _from_numbers(v: pl.Series, tz: str) -> pl.Series:
                 .when((x >= _EPOCH_MS_MIN) & (x < _EPOCH_MS_MAX)).then(x * 1_000))
     frame = pl.select(excel=pl.from_epoch(excel_us.round(0).cast(pl.Int64), time_unit="us"),
                       epoch=pl.from_epoch(epoch_us.round(0).cast(pl.Int64), time_unit="us"))
-    excel = _localise(frame.get_column("excel"), tz)
+    excel = _localise(frame.get_column("excel"), tz, dst)
     return excel.fill_null(frame.get_column("epoch")).cast(pl.Datetime("us"))
 
 
 def parse_datetime(series: pl.Series, tz: str = "UTC", date_order: str | None = None,
-                   fmt: str | None = None) -> tuple[pl.Series, pl.Series, str | None]:
+                   fmt: str | None = None, dst: dict | None = None) -> tuple[pl.Series, pl.Series, str | None]:
     """Timestamps as naive UTC. Values with an offset keep it; others are local to ``tz``.
 
     Returns (values, failed mask, the main format used). Raises AmbiguousDateOrder when the
     day/month order of slash dates cannot be told and ``date_order`` is not given.
+    ``dst``, when given, receives boolean masks over ``series``: ``gap`` (local times that do not
+    exist, moved forward by the daylight-saving gap) and ``ambiguous`` (local times that occur
+    twice; the earlier instant was taken). See ``_localise``.
     """
     name = series.name
     tz = tz or "UTC"
+    n = len(series)
+    gap = pl.Series("gap", [False] * n, dtype=pl.Boolean)
+    twice = pl.Series("ambiguous", [False] * n, dtype=pl.Boolean)
+
+    def localise(naive: pl.Series, at: pl.Series | None = None) -> pl.Series:
+        """_localise ``naive`` (the rows ``at`` of series, or all of them), noting DST edges."""
+        nonlocal gap, twice
+        flags: dict = {}
+        out = _localise(naive, tz, flags)
+        _note(flags, at)
+        return out
+
+    def _note(flags: dict, at: pl.Series | None) -> None:
+        nonlocal gap, twice
+        if not flags:
+            return
+        if at is None:
+            gap, twice = gap | flags["gap"], twice | flags["ambiguous"]
+        else:
+            gap = gap.scatter(at.filter(flags["gap"]), True)
+            twice = twice.scatter(at.filter(flags["ambiguous"]), True)
+
+    def done(out: pl.Series, how: str | None):
+        if dst is not None:
+            dst["gap"], dst["ambiguous"] = gap, twice
+        return out.alias(name), _failed(series, out), how
+
     if isinstance(series.dtype, pl.Datetime):
         if series.dtype.time_zone:
             out = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None).dt.cast_time_unit("us")
         else:
-            out = _localise(series.dt.cast_time_unit("us"), tz)
-        return out.alias(name), _failed(series, out), "datetime cells"
+            out = localise(series.dt.cast_time_unit("us"))
+        return done(out, "datetime cells")
     if series.dtype == pl.Date:
-        out = _localise(series.cast(pl.Datetime("us")), tz)
-        return out.alias(name), _failed(series, out), "date cells"
+        return done(localise(series.cast(pl.Datetime("us"))), "date cells")
     if series.dtype.is_numeric():
-        out = _from_numbers(series, tz)
-        return out.alias(name), _failed(series, out), "serial numbers"
+        flags: dict = {}
+        out = _from_numbers(series, tz, flags)
+        _note(flags, None)
+        return done(out, "serial numbers")
 
     text = _normalise_text(series.cast(pl.String))
     result = pl.Series(name, [None] * len(text), dtype=pl.Datetime("us"))
@@ -378,7 +449,9 @@ def parse_datetime(series: pl.Series, tz: str = "UTC", date_order: str | None = 
     numeric = text.str.contains(r"^-?\d+(\.\d+)?$") & ~text.str.contains(r"^\d{8}(\d{6})?$") & ~has_offset
     if bool(numeric.fill_null(False).any()):
         mask = numeric.fill_null(False)
-        result = result.scatter(mask.arg_true(), _from_numbers(text.filter(mask).cast(pl.Float64), tz))
+        flags: dict = {}
+        result = result.scatter(mask.arg_true(), _from_numbers(text.filter(mask).cast(pl.Float64), tz, flags))
+        _note(flags, mask.arg_true())
     # 3. Local date/time strings: choose the format on the distinct values, then apply it.
     rest_mask = (text.is_not_null() & result.is_null()).fill_null(False)
     if bool(rest_mask.any()):
@@ -399,9 +472,9 @@ def parse_datetime(series: pl.Series, tz: str = "UTC", date_order: str | None = 
             parsed = parsed.fill_null(_try(rest, best))
             if parsed.null_count() == 0:
                 break
-        result = result.scatter(rest_mask.arg_true(), _localise(parsed, tz))
+        result = result.scatter(rest_mask.arg_true(), localise(parsed, rest_mask.arg_true()))
         main_fmt = main_fmt or local_main
-    return result.alias(name), _failed(series, result), main_fmt
+    return done(result, main_fmt)
 
 
 def parse_date(series: pl.Series, date_order: str | None = None) -> tuple[pl.Series, pl.Series, str | None]:

@@ -67,10 +67,13 @@ def detect(path: Path) -> list[tuple[Adapter, float, str]]:
     return sorted(scored, key=lambda t: -t[1])
 
 
-def choose(path: Path, format: str | None = None) -> tuple[Adapter, float, str]:
-    """The adapter to load ``path`` with: the one named, or the best detected."""
+def choose(path: Path, format: str | None = None, mapping: dict | None = None) -> tuple[Adapter, float, str]:
+    """The adapter to load ``path`` with: the one named, else the generic loader when the user
+    gave a column mapping (the mapping says what the columns are), else the best detected."""
     if format:
         return get(format), 1.0, f"format {format} as given"
+    if mapping:
+        return get("generic"), 1.0, "read with the column mapping given (--mapping), not detected"
     scored = detect(path)
     if not scored:
         raise LoadError(Path(path).name, ["no reader recognised this file"],

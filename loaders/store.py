@@ -279,7 +279,7 @@ class Store:
                 continue
             digest = sha256_file(p) if p.is_file() else _dir_digest(p)
             try:
-                adapter, confidence, why = registry.choose(p, format)
+                adapter, confidence, why = registry.choose(p, format, mapping=options.mapping)
             except LoadError as exc:
                 reports.append(LoadReport(p.name, "failed", error=str(exc)))
                 continue

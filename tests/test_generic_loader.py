@@ -203,3 +203,62 @@ def test_unparseable_optional_value_is_a_warning_not_a_reject(tmp_path):
     assert r.status == "loaded" and r.rows_rejected == 0
     assert any("'solved'" in w and "rows [3]" in w for w in r.warnings), r.warnings
     assert store.query("SELECT source_id, solved_at FROM tickets ORDER BY 1").rows() == [("1", T(2024, 3, 4, 16, 0)), ("2", None)]
+
+
+def test_dst_gap_and_fold_are_loaded_and_warned_about(tmp_path):
+    # America/New_York: 2024-03-10 02:30 does not exist (02:00 EST -> 03:00 EDT); 2024-11-03 01:30
+    # happens twice (01:59 EDT -> 01:00 EST). Neither row may be lost.
+    text = "id,created\n1,2024-03-10 02:30\n2,2024-11-03 01:30\n3,2024-06-01 12:00\n"
+    store, r = load_one(tmp_path, write(tmp_path / "t.csv", text), table="tickets", tz="America/New_York")
+    assert r.status == "loaded" and (r.rows_loaded, r.rows_rejected) == (3, 0), r.error
+    # 02:30 read with the EST offset = 07:30 UTC = 03:30 EDT; 01:30 EDT (the earlier) = 05:30 UTC; 12:00 EDT = 16:00 UTC
+    assert created(store) == [("1", T(2024, 3, 10, 7, 30)), ("2", T(2024, 11, 3, 5, 30)), ("3", T(2024, 6, 1, 16, 0))]
+    gap = [w for w in r.warnings if "do not exist" in w]
+    fold = [w for w in r.warnings if "occur twice" in w]
+    assert len(gap) == 1 and "'created'" in gap[0] and "rows [2]" in gap[0] and "1 local time" in gap[0], r.warnings
+    assert len(fold) == 1 and "rows [3]" in fold[0] and "earlier" in fold[0], r.warnings
+
+
+def test_explicit_mapping_without_format_uses_the_generic_loader(tmp_path):
+    # Headers a vendor adapter recognises (Twilio's call log), but the user gave a mapping:
+    # the mapping decides, not detection.
+    from loaders import registry
+
+    text = ("Sid,From,To,Direction,Status,StartTime,EndTime,Duration,Price\n"
+            "CA1,+100,+200,inbound,completed,\"Tue, 31 Aug 2010 20:36:28 +0000\",\"Tue, 31 Aug 2010 20:37:28 +0000\",60,-0.02\n")
+    path = write(tmp_path / "calls.csv", text)
+    assert registry.choose(path)[0].name == "twilio_calls"
+    mapping = {"table": "calls", "source": "mine",
+               "columns": {"source_id": "Sid", "queued_at": "StartTime", "ended_at": "EndTime", "talk_seconds": "Duration"},
+               "constants": {"outcome": "answered"}}
+    adapter, confidence, why = registry.choose(path, mapping=mapping)
+    assert adapter.name == "generic" and confidence == 1.0 and "mapping" in why
+    store, r = load_one(tmp_path, path, mapping=mapping, source=None)
+    assert r.status == "loaded" and r.loader == "generic", r.error
+    assert r.source == "mine" and r.rows_loaded == 1
+    # RFC 2822 through the generic path too
+    assert store.query("SELECT source_id, queued_at, outcome FROM calls").rows() == [("CA1", T(2010, 8, 31, 20, 36, 28), "answered")]
+    # --format still wins over the mapping's implied generic loader
+    assert registry.choose(path, "twilio_calls", mapping=mapping)[0].name == "twilio_calls"
+
+
+def test_call_outcome_derived_when_the_file_has_none(tmp_path):
+    text = ("call id,start,answered at,talk seconds,direction\n"
+            "1,2024-03-04 10:00:00,2024-03-04 10:00:20,120,inbound\n"   # answer time -> answered
+            "2,2024-03-04 11:00:00,,0,inbound\n"                        # no answer, no talk -> abandoned
+            "3,2024-03-04 12:00:00,,0,outbound\n"                       # our call nobody took -> missed
+            "4,2024-03-04 13:00:00,,45,\n")                             # talk time without answer time -> answered
+    mapping = {"table": "calls", "columns": {"source_id": "call id", "queued_at": "start", "answered_at": "answered at",
+                                             "talk_seconds": "talk seconds", "direction": "direction"}}
+    store, r = load_one(tmp_path, write(tmp_path / "calls.csv", text), mapping=mapping)
+    assert r.status == "loaded" and r.rows_loaded == 4, r.error
+    assert store.query("SELECT source_id, outcome FROM calls ORDER BY 1").rows() == [
+        ("1", "answered"), ("2", "abandoned"), ("3", "missed"), ("4", "answered")]
+    assert any("no outcome column" in w for w in r.warnings)
+
+
+def test_call_mapping_with_only_a_wait_cannot_tell_the_outcome(tmp_path):
+    text = "call id,start,wait\n1,2024-03-04 10:00:00,20\n"
+    mapping = {"table": "calls", "columns": {"source_id": "call id", "queued_at": "start", "wait_seconds": "wait"}}
+    store, r = load_one(tmp_path, write(tmp_path / "calls.csv", text), mapping=mapping)
+    assert r.status == "failed" and "'outcome'" in r.error and "not mapped" in r.error

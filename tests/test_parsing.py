@@ -116,3 +116,97 @@ def test_decimal_comma_round_trip(value):
     text = f"{value:,.2f}".replace(",", " ").replace(".", ",")  # '1 234,50'
     out, failed = parsing.parse_number(pl.Series([text]))
     assert out.to_list() == [float(value)] and not failed.any()
+
+
+# ----------------------------------------------------------------------------- DST edges
+# America/New_York: 2024-03-10 02:00 EST -> 03:00 EDT (02:00-02:59 never happens);
+# 2024-11-03 02:00 EDT -> 01:00 EST (01:00-01:59 happens twice).
+def test_local_time_in_the_spring_forward_gap_moves_forward_by_the_gap():
+    dst: dict = {}
+    out, failed, _ = parsing.parse_datetime(pl.Series("x", ["2024-03-10 02:30", "2024-03-10 01:59", "2024-03-10 03:00"]),
+                                            tz="America/New_York", dst=dst)
+    # 02:30 does not exist: read as 03:30 EDT = 07:30 UTC (the wall clock moved on by the 1 h gap),
+    # the same instant as 02:30 EST. 01:59 EST = 06:59 UTC; 03:00 EDT = 07:00 UTC.
+    assert out.to_list() == [T(2024, 3, 10, 7, 30), T(2024, 3, 10, 6, 59), T(2024, 3, 10, 7, 0)]
+    assert not failed.any()
+    assert dst["gap"].to_list() == [True, False, False] and not dst["ambiguous"].any()
+
+
+def test_ambiguous_fall_back_time_takes_the_earlier_instant_and_is_flagged():
+    dst: dict = {}
+    out, failed, _ = parsing.parse_datetime(pl.Series("x", ["2024-11-03 01:30", "2024-11-03 02:30"]),
+                                            tz="America/New_York", dst=dst)
+    # 01:30 happens at EDT (UTC-4) and again at EST (UTC-5): the earlier is 05:30 UTC. 02:30 EST = 07:30 UTC.
+    assert out.to_list() == [T(2024, 11, 3, 5, 30), T(2024, 11, 3, 7, 30)]
+    assert not failed.any()
+    assert dst["ambiguous"].to_list() == [True, False] and not dst["gap"].any()
+
+
+def test_dst_gap_in_datetime_cells_and_excel_serials():
+    # An XLSX datetime cell and an Excel serial are local times too.
+    dst: dict = {}
+    cells = pl.Series("x", [T(2024, 3, 10, 2, 30), None])
+    out, failed, _ = parsing.parse_datetime(cells, tz="America/New_York", dst=dst)
+    assert out.to_list() == [T(2024, 3, 10, 7, 30), None] and not failed.any()
+    assert dst["gap"].to_list() == [True, False]
+    dst = {}
+    # Excel serial 45361 = 2024-03-10; + 0.09375 d = 02:15 local, in the gap: 03:15 EDT = 07:15 UTC
+    out, failed, _ = parsing.parse_datetime(pl.Series("x", ["45361.09375", "2024-03-10 04:00"]), tz="America/New_York", dst=dst)
+    assert out.to_list() == [T(2024, 3, 10, 7, 15), T(2024, 3, 10, 8, 0)] and not failed.any()
+    assert dst["gap"].to_list() == [True, False]
+
+
+def test_gap_and_fold_in_zones_without_dst_change_nothing():
+    dst: dict = {}
+    out, _, _ = parsing.parse_datetime(pl.Series("x", ["2024-03-10 02:30"]), tz="Europe/Moscow", dst=dst)
+    assert out.to_list() == [T(2024, 3, 9, 23, 30)]
+    assert not dst["gap"].any() and not dst["ambiguous"].any()
+
+
+# ----------------------------------------------------------------------------- RFC 2822
+@pytest.mark.parametrize("value,expected", [
+    ("Tue, 31 Aug 2010 20:36:28 +0000", T(2010, 8, 31, 20, 36, 28)),  # Twilio's API dates
+    ("Wed, 1 Sep 2010 08:05:00 -0500", T(2010, 9, 1, 13, 5)),
+    ("31 Aug 2010 20:36:28 +0200", T(2010, 8, 31, 18, 36, 28)),  # weekday is optional
+    ("Tue, 31 Aug 2010 20:36:28 GMT", T(2010, 8, 31, 20, 36, 28)),
+])
+def test_rfc2822_dates(value, expected):
+    # The offset wins over tz, like any value with an offset.
+    out, failed, fmt = parsing.parse_datetime(pl.Series("x", [value]), tz="Europe/Moscow")
+    assert out.to_list() == [expected] and not failed.any()
+
+
+# ----------------------------------------------------------------------------- Excel time cells
+def test_excel_time_cells_read_as_1899_datetimes_are_durations():
+    # fastexcel reads an hh:mm:ss cell as 1899-12-31 hh:mm:ss, openpyxl-style readers as 1899-12-30:
+    # either way it is a time of day, i.e. a duration under 24 h.
+    cells = pl.Series("wait", [T(1899, 12, 30, 0, 3, 15), T(1899, 12, 31, 1, 0, 0), T(1899, 12, 31), None])
+    values, failed = parsing.parse_duration_seconds(cells)
+    assert values.to_list() == [195.0, 3600.0, 0.0, None] and not failed.any()
+
+
+def test_excel_durations_over_a_day_and_real_dates_in_a_duration_column():
+    # [h]:mm:ss 26:00:00 = serial 1.0833 -> 1900-01-01 02:00 (serial 1 = 1900-01-01): 26 h.
+    # A calendar date in a duration column is not a duration: flagged, not read as 124 years.
+    cells = pl.Series("talk", [T(1900, 1, 1, 2, 0), T(2024, 3, 1, 10, 0)])
+    values, failed = parsing.parse_duration_seconds(cells)
+    assert values.to_list() == [26 * 3600.0, None]
+    assert failed.to_list() == [False, True]
+
+
+def test_excel_time_cell_through_fastexcel(tmp_path):
+    import xlsxwriter
+
+    from loaders.files import read_table
+
+    path = tmp_path / "calls.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    fmt = wb.add_format({"num_format": "hh:mm:ss"})
+    ws.write_row(0, 0, ["wait"])
+    ws.write_datetime(1, 0, dt.time(0, 3, 15), fmt)
+    ws.write_datetime(2, 0, dt.time(13, 0, 0), fmt)
+    wb.close()
+    raw = read_table(path)
+    values, failed = parsing.parse_duration_seconds(raw.frame.get_column("wait"))
+    assert values.to_list() == [195.0, 13 * 3600.0] and not failed.any()

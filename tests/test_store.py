@@ -184,3 +184,53 @@ def test_two_writers_queue(tmp_path):
         assert p.returncode == 0, out + err
     assert Store(db).query("SELECT count(*) FROM tickets").item() == 4
     assert Store(db).loads().height == 2
+
+
+# ----------------------------------------------------------------------------- what a new user reads
+def _cli(capsys, *argv) -> tuple[int, str]:
+    import cli
+
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.mark.parametrize("bad_settings, names", [
+    ('[[sla.policies]]\nname = "X"\nconditions = { colour = "red" }\nfirst_reply_minutes = "soon"\n',
+     ["sla.policies #1", "colour", "first_reply_minutes"]),
+    ('[business_hours]\nmonday = ["9-18"]\ntime_zone = "Mars/Olympus"\n',
+     ["business_hours.monday", "HH:MM-HH:MM", "business_hours.time_zone"]),
+])
+def test_cli_load_with_bad_settings_says_which_and_changes_nothing(tmp_path, monkeypatch, capsys, bad_settings, names):
+    db = tmp_path / "d.duckdb"
+    data = write(tmp_path / "t1.csv", TICKETS_V1)
+    monkeypatch.setenv("DESKSCOPE_SETTINGS", str(tmp_path / "settings.toml"))
+    assert _cli(capsys, "--db", str(db), "load", str(data), "--table", "tickets")[0] == 0
+    digest = sha(db)
+    (tmp_path / "settings.toml").write_text(bad_settings)
+    code, text = _cli(capsys, "--db", str(db), "load", str(write(tmp_path / "t2.csv", TICKETS_V2)), "--table", "tickets")
+    assert code == 2, text
+    assert "Traceback" not in text
+    for name in names:
+        assert name in text, text
+    assert f"fix: correct these keys in {tmp_path / 'settings.toml'}" in text and "database is unchanged" in text
+    assert sha(db) == digest and not list(tmp_path.glob("d.duckdb.tmp-*"))
+
+
+def test_cli_load_of_a_bad_file_names_file_row_column_and_fix(tmp_path, capsys):
+    db = tmp_path / "d.duckdb"
+    bad = write(tmp_path / "tickets.csv", "id,created,status\n1,2024-03-04 09:00,open\n2,yesterday,open\n3,,new\n")
+    missing = write(tmp_path / "nodate.csv", "id,status\n9,open\n")
+    code, text = _cli(capsys, "--db", str(db), "load", str(bad), str(missing))
+    assert code == 1
+    # the unreadable date: file, row, column, the value, an example of a good one, and the fix
+    assert "tickets.csv: generic" in text
+    assert ("rejected row 3: column 'created' (created_at): 'yesterday' is not readable as a date/time like the "
+            "column's other values (e.g. '2024-03-04 09:00'); correct the value in the file") in text, text
+    assert "rejected row 4: column 'created' (created_at) is empty but required; fill it in, or delete the row" in text
+    # the missing column: not loaded as some other table; file, column, what was looked for, the fix
+    assert "FAILED nodate.csv: cannot load" in text, text
+    assert "no column holds created_at (when the ticket was created" in text and "'created at'" in text
+    assert "columns found: id, status" in text
+    assert "fix: rename the file's column to one of the names shown, or write a column mapping: `cli.py suggest nodate.csv" in text
+    assert Store(db).query("SELECT count(*) FROM customers").item() == 0

@@ -62,9 +62,14 @@ EXTRA: dict[str, list[str]] = {
     "category": ["Category"],
 }
 REQUIRED = {"source_id": "Ticket ID", "created_at": "Created time", "status": "Status"}
+# Headers only a Freshdesk/Freshservice export has. "Resolved time", "Closed time", "Last update
+# time" are left out on purpose: any home-made sheet may use them.
 SIGNATURE = {"first response time (in hrs)", "resolution time (in hrs)", "agent interactions", "customer interactions",
              "resolution status", "first response status", "due by time", "initial response time", "time tracked",
-             "survey results", "survey result", "last update time", "last updated time", "resolved time", "closed time"}
+             "survey results", "survey result"}
+# Detection needs the export's own id and creation headers ("Ticket ID"/"Ticket Id" and "Created time")
+# plus at least two SIGNATURE headers; anything less is left to the generic loader.
+DETECT_REQUIRED = {"ticket id", "created time", "status"}
 FRESHSERVICE_HINTS = {"requester name", "requester email", "urgency", "impact", "last updated time", "survey result"}
 CHANNELS = {"Portal": "web", "Feedback Widget": "web", "Feedback widget": "web", "Outbound Email": "email",
             "Mobihelp": "chat", "WhatsApp": "chat", "Forum": "web", "Ecommerce": "web", "Bot": "chat"}
@@ -89,12 +94,13 @@ class FreshdeskAdapter(Adapter):
     def _score(self, sample: Sample) -> tuple[float, str]:
         if sample.is_dir:
             return 0.0, ""
-        score = header_match(sample, {"ticket id", "status", "priority"}, SIGNATURE)
         found = sorted(sample.header_set & SIGNATURE)
-        if score and len(found) < 2:
-            score = min(score, 0.25)  # generic names only: leave the file to the generic reader
+        if not DETECT_REQUIRED <= sample.header_set or len(found) < 2:
+            return 0.0, ""  # generic names (id, created, status, resolved time ...): the generic loader's file
+        score = header_match(sample, DETECT_REQUIRED, SIGNATURE)
         product = "Freshservice" if len(sample.header_set & FRESHSERVICE_HINTS) >= 2 else "Freshdesk"
-        return score, f"{product} export headers (Ticket ID, Status, Priority + {', '.join(found[:3]) or 'none'})"
+        return score, (f"{product} export headers (Ticket ID, Created time, Status + {len(found)} Freshdesk columns "
+                       f"such as {', '.join(found[:3])})")
 
     def detect(self, sample: Sample) -> float:
         return self._score(sample)[0]

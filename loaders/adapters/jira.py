@@ -113,8 +113,8 @@ class JiraAdapter(Adapter):
             return 0.0, ""
         score = header_match(sample, {"issue key", "summary", "status", "created"}, SIGNATURE)
         found = sorted(sample.header_set & SIGNATURE)
-        if score and len(found) < 2:
-            score = min(score, 0.25)  # generic names only: leave the file to the generic reader
+        if len(found) < 2:
+            return 0.0, ""  # generic names only (summary, status, created): the generic loader's file
         jsm = any(h.startswith("custom field (") for h in sample.header_set)
         return score, f"Jira export headers (Issue key, Summary, Status, Created + {len(found)} more{', Service Management custom fields' if jsm else ''})"
 

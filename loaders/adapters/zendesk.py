@@ -128,8 +128,8 @@ class ZendeskCsvAdapter(Adapter):
             return 0.0, ""
         score = header_match(sample, {"id", "created at", "status", "via"}, CSV_SIGNATURE)
         found = sorted(sample.header_set & CSV_SIGNATURE)
-        if score and len(found) < 2:
-            score = min(score, 0.25)  # generic names only: leave the file to the generic reader
+        if len(found) < 2:
+            return 0.0, ""  # generic names only (id, created at, status): the generic loader's file
         return score, f"Zendesk export headers (Id, Created at, Status, Via + {len(found)} Zendesk columns such as {', '.join(found[:3]) or 'none'})"
 
     def detect(self, sample: Sample) -> float:
