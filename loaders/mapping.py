@@ -276,7 +276,9 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
     if "source_id" not in frame.columns and table in ("surveys", "calls", "customers", "tickets"):
         frame = frame.with_columns(_stable_id(src, [h for h in raw.headers]))
         warnings.append("no id column: each row's id is a hash of its contents (an identical row loaded again replaces itself)")
-    if table == "calls" and "outcome" not in frame.columns and ({"answered_at", "talk_seconds"} & set(frame.columns)):
+    # A vendor adapter maps the vendor's own status to vendor_outcome and decides the outcome from it.
+    if table == "calls" and not {"outcome", "vendor_outcome"} & set(frame.columns) \
+            and {"answered_at", "talk_seconds"} & set(frame.columns):
         frame = frame.with_columns(_derived_outcome(frame))
         warnings.append("no outcome column: a call with an answer time or talk time is answered; any other is abandoned "
                         "(missed when outbound/internal); map `outcome` to use the file's own")
