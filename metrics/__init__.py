@@ -3,10 +3,10 @@ hooks of the store (``loaders.store.POST_LOAD_HOOKS``), so every load rebuilds t
 from __future__ import annotations
 
 from loaders.store import POST_LOAD_HOOKS
-from metrics import derive
+from metrics import derive, rollups
 
 # Run in this order after every load; a builder that reads ticket_metrics goes after derive.build.
-HOOKS = (derive.build,)
+HOOKS = (derive.build, rollups.build_rollups)
 
 
 def _registered(hook) -> bool:

@@ -20,7 +20,7 @@ from loaders.store import fetch_frame
 from metrics import calls as calls_mod
 from metrics import rollups
 from metrics import satisfaction, service
-from metrics.facts import (Fact, evaluate, fetch_dicts, group_source, hist_quantile, raw_aggregates, raw_quantiles,
+from metrics.facts import (Fact, agg_select, evaluate, fetch_dicts, group_source, hist_quantile, raw_aggregates, raw_quantiles,
                            TableCounts, table_exists)
 from metrics.filters import DIMENSIONS, BREAKDOWN_ONLY, Filters, MissingDimension
 from metrics.registry import METRICS
@@ -488,35 +488,257 @@ def drill(con, filters: Filters | None = None, kind: str = "tickets", where: str
 
 # ---------------------------------------------------------------- lookups
 def dimension_values(con, dim: str) -> list[str]:
-    """The values a filter or breakdown can take, sorted; [] when there are none (or no data)."""
+    """The values a filter or breakdown can take, sorted; [] when there are none (or no data).
+
+    Gathered from every table that has the dimension's column (ticket_metrics, calls, and the
+    survey facts, whose priority, category and tags come from the linked ticket), read from the
+    rollups where they are fresh; a table without the column is skipped, never an error."""
     if dim not in BREAKDOWN_DIMENSIONS:
         raise ValueError(f"unknown dimension {dim!r}; valid: {', '.join(BREAKDOWN_DIMENSIONS)}")
+    counts = TableCounts(con)
     if dim == "segment":
-        sources = [("customers", "SELECT DISTINCT segment AS v FROM customers")]
-    elif dim == "tag":
-        sources = [("ticket_metrics", "SELECT DISTINCT unnest(string_split(tags, ' ')) AS v FROM ticket_metrics "
-                                      "WHERE tags IS NOT NULL")]
-    else:
-        sources = []
-        own_survey_columns = {"team": "team", "agent": "agent", "channel": "channel", "source": "source"}
-        for dims, table in ((service.DIMS, "ticket_metrics"), (calls_mod.DIMS, "calls"), (own_survey_columns, "surveys")):
-            column = dims.get(dim)
-            if column and table_exists(con, table):
-                sources.append((table, f"SELECT DISTINCT CAST({column} AS VARCHAR) AS v FROM {table}"))
+        if not counts.exists("customers") or "segment" not in _columns(con, "customers"):
+            return []
+        return sorted(r[0] for r in con.execute("SELECT DISTINCT segment FROM customers").fetchall()
+                      if r[0] not in (None, ""))
+    column = "tags" if dim == "tag" else dim
+    survey_table = "survey_facts" if counts.exists("survey_facts") else "surveys"
+    rolls = None
     values: set[str] = set()
-    settings = None
-    for table, sql in sources:
-        if not table_exists(con, table):
+    for table, fact in (("ticket_metrics", service.TICKETS), ("calls", calls_mod.CALLS),
+                        (survey_table, satisfaction.SURVEYS)):
+        if not counts.exists(table) or column not in _columns(con, table):
             continue
-        rollup = {"ticket_metrics": service.TICKETS, "calls": calls_mod.CALLS}.get(table)
-        if rollup is not None:
-            settings = settings or _settings()
-            if rollups.Rollups(con, settings).usable(rollup) and (dim in rollup.dims):
-                sql = f"SELECT DISTINCT value AS v FROM {rollups.rollup_table(rollup)} WHERE dim = ?"
-                values.update(r[0] for r in con.execute(sql, [dim]).fetchall() if r[0] not in (None, ""))
-                continue
-        values.update(r[0] for r in con.execute(sql).fetchall() if r[0] not in (None, ""))
+        rolls = rolls or rollups.Rollups(con, _settings(), counts)
+        if dim in fact.dims and fact.dims[dim] == column and rolls.usable(fact):
+            rows = con.execute(f"SELECT DISTINCT value FROM {rollups.rollup_table(fact)} WHERE dim = ?", [dim]).fetchall()
+        elif dim == "tag":
+            rows = con.execute(f"SELECT DISTINCT unnest(string_split({column}, ' ')) FROM {table} "
+                               f"WHERE {column} IS NOT NULL").fetchall()
+        else:
+            rows = con.execute(f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {table}").fetchall()
+        values.update(r[0] for r in rows if r[0] not in (None, ""))
     return sorted(values)
+
+
+def _columns(con, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
+        "AND schema_name = current_schema()", [table]).fetchall()}
+
+# ---------------------------------------------------------------- chart data for the dashboard
+class ChartFrame(pl.DataFrame):
+    """A polars frame (the API) that also answers, as plain lists, the few dict keys ui/data.py read
+    before these functions existed (``frame["counts"]``, ...; see ``LEGACY_KEYS``). Transitional:
+    the keys are never column names, so nothing else changes; drop them once ui/data.py reads columns."""
+
+    LEGACY_KEYS: tuple = ()
+    SHADOWED: tuple = ()  # legacy keys that are also column names: frame[key] gives the legacy value
+
+    def __getitem__(self, key):
+        if isinstance(key, str) and key in self.LEGACY_KEYS and (key not in self.columns or key in self.SHADOWED):
+            return self._legacy(key)
+        return super().__getitem__(key)
+
+    def _legacy(self, key):  # pragma: no cover - overridden
+        raise KeyError(key)
+
+
+class DistributionFrame(ChartFrame):
+    LEGACY_KEYS = ("labels", "counts")
+
+    def _legacy(self, key):
+        return self.get_column("label" if key == "labels" else "tickets").to_list()
+
+
+class AgingFrame(ChartFrame):
+    LEGACY_KEYS = ("buckets", "counts")
+    UI_BUCKETS = ("lt1d", "1_3d", "3_7d", "7_30d", "gt30d")  # ui/i18n.py's age.* keys
+
+    def _legacy(self, key):
+        if key == "buckets":
+            return list(self.UI_BUCKETS)
+        totals = dict(self.group_by("bucket").agg(pl.col("tickets").sum()).iter_rows())
+        return [int(totals.get(i, 0)) for i in range(len(AGE_BUCKETS))] if totals else []
+
+
+class HourOfWeekFrame(ChartFrame):
+    """``frame["offered"]`` / ``frame["answer_rate"]``: 7 x 24 lists (Monday first), as ui/data.py
+    reads them; the answer_rate column itself: ``frame.get_column("answer_rate")`` or ``pl.col``."""
+    LEGACY_KEYS = ("offered", "answer_rate")
+    SHADOWED = ("answer_rate",)
+
+    def _legacy(self, key):
+        grid: list[list] = [[0 if key == "offered" else None] * 24 for _ in range(7)]
+        column = "calls_offered" if key == "offered" else "answer_rate"
+        for wd, h, v in self.select("weekday", "hour", column).iter_rows():
+            grid[wd][h] = v
+        return grid
+
+
+def _frame(cls, rows, schema) -> pl.DataFrame:
+    base = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+    return cls._from_pydf(base._df)
+
+
+# Default edges (minutes) of distribution(): the targets support teams talk in.
+DISTRIBUTION_EDGES = (0, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10080)
+DISTRIBUTION_MEASURES = {("frt", False): "frt", ("frt", True): "frt_b", ("resolution", False): "res",
+                         ("resolution", True): "res_b"}
+AGE_BUCKETS = (("<1d", 0, 24), ("1-3d", 24, 72), ("3-7d", 72, 168), ("7-30d", 168, 720), (">30d", 720, None))
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _minutes_label(m: float) -> str:
+    if m >= 1440 and m % 1440 == 0:
+        return f"{m / 1440:g} d"
+    if m >= 60 and m % 60 == 0:
+        return f"{m / 60:g} h"
+    return f"{m:g} min"
+
+
+def _bucket_case(expr: str, edges: list[float]) -> tuple[str, list]:
+    """``CASE`` giving the index of the half-open bin [edge_i, edge_i+1) ``expr`` falls in (the last
+    bin is open-ended); the edges are bound parameters."""
+    whens, params = [], []
+    for i in range(1, len(edges)):
+        whens.append(f"WHEN {expr} < ? THEN {i - 1}")
+        params.append(float(edges[i]))
+    return f"CASE {' '.join(whens)} ELSE {len(edges) - 1} END", params
+
+
+def distribution(con, filters: Filters | None = None, metric: str = "frt", business: bool = False,
+                 bins=None) -> pl.DataFrame:
+    """Histogram of first reply (``metric="frt"``, alias ``"first_reply"``) or full resolution
+    (``"resolution"``) minutes, calendar or ``business`` (True, or the clock name "business"), over the tickets behind the median/p90 figures of the filter state
+    (the same populations: replied tickets; solved tickets).
+
+    ``bins``: None for DISTRIBUTION_EDGES; a list of edges in minutes (ascending, the first is the
+    lowest value counted, usually 0); or an int n for n equal-width bins from 0 to the 99th
+    percentile. Bins are half-open [lower, upper); the last is open-ended (upper None). One row per
+    bin, empty bins included: ``bin`` (0-based), ``lower_minutes``, ``upper_minutes``, ``label``,
+    ``tickets``, ``share`` (of the tickets counted; None when there are none). Empty frame when
+    no tickets are loaded or a filter names a dimension tickets lack."""
+    filters = filters or Filters()
+    metric = {"first_reply": "frt"}.get(metric, metric)
+    if isinstance(business, str):  # ui/data.py passes the clock: "calendar" | "business"
+        if business not in ("calendar", "business"):
+            raise ValueError(f"clock {business!r} is not one of calendar, business")
+        business = business == "business"
+    if metric not in ("frt", "resolution"):
+        raise ValueError(f"metric {metric!r} is not one of frt, resolution")
+    measure = {m.name: m for m in service.MEASURES}[DISTRIBUTION_MEASURES[(metric, bool(business))]]
+    schema = {"bin": pl.Int64, "lower_minutes": pl.Float64, "upper_minutes": pl.Float64, "label": pl.String,
+              "tickets": pl.Int64, "share": pl.Float64}
+    if not table_exists(con, "ticket_metrics"):
+        return _frame(DistributionFrame, [], schema)
+    try:
+        source, params, _ = group_source(service.TICKETS, con, None, filters)
+    except MissingDimension:
+        return _frame(DistributionFrame, [], schema)
+    if isinstance(bins, int) and not isinstance(bins, bool):
+        if bins < 1:
+            raise ValueError(f"bins must be >= 1, got {bins}")
+        top = con.execute(f"SELECT quantile_cont({measure.sql}, 0.99) {source}", params).fetchall()[0][0]
+        top = float(top) if top else 1.0
+        edges = [top * i / bins for i in range(bins + 1)]
+    else:
+        edges = [float(e) for e in (DISTRIBUTION_EDGES if bins is None else bins)]
+        if len(edges) < 1 or any(b <= a for a, b in zip(edges, edges[1:])):
+            raise ValueError(f"bins must be ascending edges in minutes, got {bins!r}")
+    case, case_params = _bucket_case("_v", edges)
+    rows = con.execute(f"SELECT {case} AS b, count(*) FROM (SELECT {measure.sql} AS _v {source}) "
+                       f"WHERE _v >= ? GROUP BY ALL", case_params + params + [edges[0]]).fetchall()
+    counts = {int(b): int(n) for b, n in rows}
+    total = sum(counts.values())
+    out = []
+    for i, lo in enumerate(edges):
+        hi = edges[i + 1] if i + 1 < len(edges) else None
+        label = f"{_minutes_label(lo)}–{_minutes_label(hi)}" if hi is not None else f"≥ {_minutes_label(lo)}"
+        n = counts.get(i, 0)
+        out.append({"bin": i, "lower_minutes": lo, "upper_minutes": hi, "label": label, "tickets": n,
+                    "share": n / total if total else None})
+    return _frame(DistributionFrame, out, schema)
+
+
+def backlog_aging(con, filters: Filters | None = None) -> pl.DataFrame:
+    """The backlog at the period's end (the ``backlog`` figure's tickets: created before the end and
+    open then; the end is date_to, or the latest timestamp in the data when open-ended) by age
+    bucket and priority. Age = end - created_at; buckets AGE_BUCKETS are half-open in hours:
+    <1d [0, 24), 1-3d [24, 72), 3-7d [72, 168), 7-30d [168, 720), >30d [720, ∞).
+
+    Long format, every bucket x priority present (zeros included): ``age_bucket``, ``bucket``
+    (0-based order), ``priority`` (None: no priority), ``tickets``. Dimension filters apply; the
+    period's start does not. Empty frame without tickets or with a filter tickets lack."""
+    filters = filters or Filters()
+    schema = {"age_bucket": pl.String, "bucket": pl.Int64, "priority": pl.String, "tickets": pl.Int64}
+    if not table_exists(con, "ticket_metrics"):
+        return _frame(AgingFrame, [], schema)
+    end = service.period_end(filters) or service.data_end(con)
+    if end is None:
+        return _frame(AgingFrame, [], schema)
+    if filters.date_to is None:  # open-ended: the tickets open now, as the backlog figure counts them
+        cond, cond_params = service.OPEN, []
+    else:
+        cond, cond_params = f"f.created_at < ? AND ({service.OPEN} OR f.solved_at >= ?)", [end, end]
+    try:
+        source, params, _ = group_source(service.TICKETS, con, None, filters, extra_where=cond,
+                                         extra_params=cond_params, dates=False)
+    except MissingDimension:
+        return _frame(AgingFrame, [], schema)
+    case, case_params = _bucket_case("_age", [lo for _, lo, _ in AGE_BUCKETS])
+    rows = con.execute(f"SELECT {case} AS b, _p, count(*) FROM (SELECT epoch(?::TIMESTAMP - f.created_at) / 3600.0 AS _age, "
+                       f"f.priority AS _p {source}) GROUP BY ALL", case_params + [end] + params).fetchall()
+    counts = {(int(b), p): int(n) for b, p, n in rows}
+    priorities = sorted({p for _, p in counts}, key=lambda p: (p is None, _priority_rank(p), p or ""))
+    out = [{"age_bucket": label, "bucket": i, "priority": p, "tickets": counts.get((i, p), 0)}
+           for i, (label, _, _) in enumerate(AGE_BUCKETS) for p in priorities]
+    return _frame(AgingFrame, out, schema)
+
+
+def _priority_rank(p) -> int:
+    order = ("urgent", "high", "normal", "medium", "low")
+    return order.index(p.lower()) if isinstance(p, str) and p.lower() in order else len(order)
+
+
+def _local_tz(tz: str | None) -> str:
+    if tz:
+        return tz
+    import config
+
+    return (config.get().get("business_hours") or {}).get("time_zone") or "UTC"
+
+
+def hour_of_week(con, filters: Filters | None = None, tz: str | None = None) -> pl.DataFrame:
+    """Inbound calls by local weekday x hour of the call's queue time: ``weekday`` (0 = Monday),
+    ``day`` (Mon..Sun), ``hour`` (0-23), ``calls_offered``, ``calls_answered``, ``answer_rate``
+    (answered / offered; None where none were offered), with the calls_offered / calls_answered
+    definitions of the KPIs (short abandons excluded). Local time: ``tz`` when given, else each
+    call's ``source_tz`` (the zone its export was read in), else business_hours.time_zone.
+    All 168 cells, zeros included; an empty frame without calls or with a filter calls lack."""
+    filters = filters or Filters()
+    schema = {"weekday": pl.Int64, "day": pl.String, "hour": pl.Int64, "calls_offered": pl.Int64,
+              "calls_answered": pl.Int64, "answer_rate": pl.Float64}
+    if not table_exists(con, "calls"):
+        return _frame(HourOfWeekFrame, [], schema)
+    fact = calls_mod.CALLS
+    try:
+        source, params, _ = group_source(fact, con, None, filters)
+    except MissingDimension:
+        return _frame(HourOfWeekFrame, [], schema)
+    select, sparams = agg_select(fact, _settings(), ["offered", "answered"])
+    zone = "?" if tz else "coalesce(f.source_tz, ?)"
+    local = f"timezone({zone}, timezone('UTC', f.queued_at))"
+    rows = con.execute(f"SELECT isodow({local}) - 1 AS wd, hour({local}) AS h, {select} {source} GROUP BY ALL",
+                       [_local_tz(tz), _local_tz(tz)] + sparams + params).fetchall()
+    cells = {(int(wd), int(h)): (int(o or 0), int(a or 0)) for wd, h, o, a in rows}
+    out = []
+    for wd in range(7):
+        for h in range(24):
+            offered, answered = cells.get((wd, h), (0, 0))
+            out.append({"weekday": wd, "day": WEEKDAYS[wd], "hour": h, "calls_offered": offered,
+                        "calls_answered": answered, "answer_rate": answered / offered if offered else None})
+    return _frame(HourOfWeekFrame, out, schema)
 
 
 def data_status(con) -> dict:
@@ -542,4 +764,5 @@ def data_status(con) -> dict:
 
 
 __all__ = ["kpis", "compare", "breakdown", "timeseries", "drill", "dimension_values", "data_status", "notes",
+           "distribution", "backlog_aging", "hour_of_week",
            "Figures", "DRILLS", "fetch_dicts"]

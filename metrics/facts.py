@@ -252,10 +252,11 @@ def table_exists(con, table: str) -> bool:
 
 
 class TableCounts:
-    """Row counts of the tables a call needs, fetched together (two queries per engine call: DuckDB
+    """Row counts of the tables a call needs, fetched together (two small queries per engine call; DuckDB
     answers count(*) from metadata, so this is cheap at any size). None = no such table."""
 
-    TABLES = ("ticket_metrics", "tickets", "calls", "surveys", "survey_facts", "rollup_meta")
+    TABLES = ("ticket_metrics", "tickets", "calls", "surveys", "survey_facts", "rollup_meta", "loads",
+              "ticket_metrics_info")
 
     def __init__(self, con):
         self.con = con

@@ -10,8 +10,11 @@ Tables (rebuilt by ``build_rollups(con)`` after ``ticket_metrics``):
 * ``rollup_tickets_hist`` (month, dim, value, measure, bin, n): duration histograms with bins
   ``facts.BIN_RATIO`` wide, so a quantile read from them is within 0.75% of the exact one.
 * ``survey_facts``: surveys with their linked ticket's dimensions (metrics/satisfaction.py).
-* ``rollup_meta``: per fact, the row count and the settings the rollup was built with; a rollup
-  whose table changed or whose settings differ is not used (raw rows answer instead).
+* ``rollup_meta``: per fact, the row count, the settings the rollup was built with and a stamp of
+  the data it was built from (the ``loads`` bookkeeping and ``ticket_metrics_info.built_at``); a
+  rollup whose table, settings or stamp differ is not used (raw rows answer instead), so a
+  ``ticket_metrics`` rebuilt without its rollups (e.g. ``derive.build`` with other SLA policies)
+  never answers from stale sums. Every store write rebuilds both (``metrics.HOOKS``).
 
 What a rollup answers: filter states with at most one filtered dimension (several values of it are
 summed: they are disjoint, except tags, so several tags go to raw rows), any date range (days are
@@ -30,7 +33,7 @@ import time
 from metrics.facts import Fact, TableCounts, agg_select, bin_sql, fetch_dicts, group_source, table_exists
 from metrics.filters import SEGMENT_MAP_SQL, Filters
 
-VERSION = 1
+VERSION = 2
 META = "rollup_meta"
 
 
@@ -145,10 +148,27 @@ def build_rollups(con, settings: dict | None = None) -> dict:
         meta[fact.name] = {"rows": _row_count(con, fact.table), "fingerprint": fact.fingerprint(settings),
                            "version": VERSION}
         timings[fact.name] = time.perf_counter() - t0
+    stamp = data_stamp(con, TableCounts(con))
+    for info in meta.values():
+        info["stamp"] = stamp
     con.execute(f"CREATE OR REPLACE TABLE {META} (fact VARCHAR, info VARCHAR)")
     for name, info in meta.items():
         con.execute(f"INSERT INTO {META} VALUES (?, ?)", [name, json.dumps(info, sort_keys=True)])
     return timings
+
+
+def data_stamp(con, counts: TableCounts) -> list:
+    """What the rollups were built from, beyond row counts: the loads bookkeeping (count, last id,
+    removed) and when ticket_metrics was last derived. Changes on every load, removal or rebuild."""
+    parts = []
+    if counts.exists("loads"):
+        parts.append("(SELECT [count(*), coalesce(max(load_id), 0), count(*) FILTER (WHERE status = 'removed')]::VARCHAR "
+                     "FROM loads)")
+    if counts.exists("ticket_metrics_info"):
+        parts.append("(SELECT max(built_at)::VARCHAR FROM ticket_metrics_info)")
+    if not parts:
+        return []
+    return list(con.execute("SELECT " + ", ".join(parts)).fetchall()[0])
 
 
 def _row_count(con, table: str) -> int:
@@ -168,6 +188,12 @@ class Rollups:
             for name, info in con.execute(f"SELECT fact, info FROM {META}").fetchall():
                 self.meta[name] = json.loads(info)
         self._fresh: dict[str, bool] = {}
+        self._stamp: list | None = None
+
+    def stamp(self) -> list:
+        if self._stamp is None:
+            self._stamp = data_stamp(self.con, self.counts)
+        return self._stamp
 
     def usable(self, fact: Fact) -> bool:
         if fact.name not in self._fresh:
@@ -175,7 +201,7 @@ class Rollups:
             ok = bool(info) and info.get("version") == VERSION and info.get("fingerprint") == _jsonable(
                 fact.fingerprint(self.settings))
             if ok:
-                ok = self.counts.rows(fact.table) == info.get("rows")
+                ok = self.counts.rows(fact.table) == info.get("rows") and info.get("stamp") == self.stamp()
             self._fresh[fact.name] = ok
         return self._fresh[fact.name]
 

@@ -570,3 +570,315 @@ def test_cli_metrics_filters_breakdown_and_errors(store_path):
     assert code == 2 and "valid names" in err and "team" in err
     code, _, err = _cli("metrics", *db, "--from", "31.03.2024")
     assert code == 2 and "YYYY-MM-DD" in err
+
+
+# ---------------------------------------------------------------- rollups on the sample data, through the store
+def _sample_store(tmp_path_factory, seed=7, tickets=3000):
+    import metrics  # noqa: F401  registers derive.build and rollups.build_rollups as post-load hooks
+    from loaders.store import Store
+    from sample_data.generate import generate
+
+    out = tmp_path_factory.mktemp("sample")
+    generate(out, seed=seed, tickets=tickets)
+    tz = json.loads((out / "truth.json").read_text()).get("timezone")
+    return out, Store(out / "d.duckdb"), tz
+
+
+def _load(store, files, tz):
+    from loaders.base import LoadOptions
+
+    reports = store.load_files(files, LoadOptions(tz=tz))
+    assert all(r.status == "loaded" for r in reports), [r.text() for r in reports]
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    out, store, tz = _sample_store(tmp_path_factory)
+    _load(store, [out / "zendesk_tickets.csv", out / "asterisk_Master.csv", out / "survey_responses.csv",
+                  out / "customers.csv"], tz)
+    return store
+
+
+def test_hooks_rebuild_rollups_after_ticket_metrics():
+    import metrics
+    from loaders.store import POST_LOAD_HOOKS
+
+    names = [getattr(h, "__qualname__", "") for h in POST_LOAD_HOOKS]
+    assert names.index("build_rollups") > names.index("build")
+    assert metrics.HOOKS[-1] is rollups.build_rollups
+
+
+SAMPLE_STATES = [
+    Filters(),
+    Filters(team=("Billing",)),
+    Filters(priority=("high", "urgent")),
+    Filters(tag=("billing",)),
+    Filters(segment=("SMB",)),
+    Filters(source=("zendesk",)),
+]
+
+
+@pytest.fixture(scope="module")
+def sample_months(sample_store):
+    cur = sample_store.cursor()
+    lo, hi = engine.data_span(cur)
+    cur.close()
+    first = rollups._next_month(lo)
+    return [Filters(date_from=first, date_to=rollups._next_month(rollups._next_month(first)) - dt.timedelta(days=1)),
+            Filters(date_from=first + dt.timedelta(days=9), date_to=hi - dt.timedelta(days=20), channel=("email",))]
+
+
+def test_sample_data_rollups_equal_raw_rows(sample_store, sample_months):
+    cur = sample_store.cursor()
+    try:
+        for f in SAMPLE_STATES + sample_months:
+            rolled = engine.kpis(cur, f)
+            assert set(rolled.plan.values()) == {"rollup"}, (f.describe(), rolled.plan)
+            raw = _raw_on_reader(cur, lambda: engine.kpis(cur, f))
+            assert set(raw.plan.values()) == {"raw"}
+            assert rolled["tickets"] > 0 or f.active_dimensions() == ["segment"]
+            _assert_same(rolled, raw, f.describe())
+        for by in ("team", "priority", "channel"):
+            ids = ["tickets", "backlog", "frt_median_minutes", "sla_breach_rate", "csat", "calls_offered"]
+            a = {r[by]: r for r in engine.breakdown(cur, sample_months[0], by, ids).to_dicts()}
+            b = {r[by]: r for r in _raw_on_reader(cur, lambda: engine.breakdown(cur, sample_months[0], by, ids)).to_dicts()}
+            assert a.keys() == b.keys()
+            for key in b:
+                _assert_same({m: a[key][m] for m in ids}, {m: b[key][m] for m in ids}, f"{by}={key}")
+    finally:
+        cur.close()
+
+
+def _raw_on_reader(cur, fn):
+    """Raw-row answers on a read-only cursor: the same call with every rollup marked unusable."""
+    original = rollups.Rollups.usable
+    rollups.Rollups.usable = lambda self, fact: False
+    try:
+        return fn()
+    finally:
+        rollups.Rollups.usable = original
+
+
+def _team_counts(store):
+    cur = store.cursor()
+    try:
+        rolled = {r["priority"]: r["tickets"] for r in engine.breakdown(cur, Filters(), "priority", ["tickets"]).to_dicts()}
+        raw = {r["priority"]: r["tickets"] for r in
+               _raw_on_reader(cur, lambda: engine.breakdown(cur, Filters(), "priority", ["tickets"])).to_dicts()}
+        plan = engine.kpis(cur, Filters(), ["tickets", "calls_offered"]).plan
+        return rolled, raw, plan
+    finally:
+        cur.close()
+
+
+def test_every_load_updates_the_rollups(tmp_path_factory):
+    """Stale rollups would show old numbers as if they were current: every load (and a reload that
+    changes values but not the row count) must rebuild them."""
+    import csv
+
+    out, store, tz = _sample_store(tmp_path_factory, seed=11, tickets=1500)
+    _load(store, [out / "zendesk_tickets.csv"], tz)
+    rolled, raw, plan = _team_counts(store)
+    assert rolled == raw and plan == {"tickets": "rollup"}
+    n_before = sum(raw.values())
+    # A second file: calls get rollups, the ticket rollups are rebuilt and still fresh.
+    _load(store, [out / "asterisk_Master.csv"], tz)
+    cur = store.cursor()
+    k = engine.kpis(cur, Filters(), ["tickets", "calls_offered"])
+    raw_k = _raw_on_reader(cur, lambda: engine.kpis(cur, Filters(), ["tickets", "calls_offered"]))
+    cur.close()
+    assert k.plan == {"tickets": "rollup", "calls": "rollup"} and dict(k) == dict(raw_k) and k["calls_offered"] > 0
+    # The same tickets again with every priority changed to "low": same row count, new values.
+    src = out / "zendesk_tickets.csv"
+    with open(src, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    col = [h.strip().lower() for h in rows[0]].index("priority")
+    changed = out / "zendesk_tickets_reprioritised.csv"
+    with open(changed, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([rows[0]] + [r[:col] + ["Low"] + r[col + 1:] for r in rows[1:]])
+    _load(store, [changed], tz)
+    rolled, raw, plan = _team_counts(store)
+    assert sum(raw.values()) == n_before and raw == {"low": n_before}
+    assert rolled == raw and plan["tickets"] == "rollup"
+
+
+def test_ticket_metrics_rebuilt_without_rollups_is_not_read_from_them(tmp_path_factory, sample_store):
+    """derive.build alone (other SLA policies, same row count) makes the rollups stale: raw rows answer."""
+    import shutil
+
+    import config
+    from metrics import derive
+
+    path = tmp_path_factory.mktemp("stale") / "d.duckdb"
+    shutil.copy(sample_store.path, path)
+    c = duckdb.connect(str(path))
+    try:
+        before = engine.kpis(c, Filters(), ["sla_breach_rate"])
+        assert before.plan["tickets"] == "rollup"
+        settings = config.defaults()
+        settings["sla"] = {"policies": [{"name": "strict", "conditions": {}, "first_reply_minutes": 1}]}
+        derive.build(c, settings)
+        after = engine.kpis(c, Filters(), ["sla_breach_rate"])
+        assert after.plan["tickets"] == "raw"
+        assert after["sla_breach_rate"] != pytest.approx(before["sla_breach_rate"])
+        rollups.build_rollups(c)
+        again = engine.kpis(c, Filters(), ["sla_breach_rate"])
+        assert again.plan["tickets"] == "rollup" and again["sla_breach_rate"] == pytest.approx(after["sla_breach_rate"])
+    finally:
+        c.close()
+
+
+def test_cli_metrics_on_a_loaded_store(sample_store):
+    code, out, err = _cli("metrics", "--json", "--db", str(sample_store.path))
+    assert code == 0, err
+    data = json.loads(out)
+    required = ["tickets", "backlog", "frt_median_minutes", "frt_p90_minutes", "frt_business_median_minutes",
+                "resolution_median_minutes", "sla_breach_rate", "reopen_rate", "one_touch_rate", "csat",
+                "csat_responses", "nps", "nps_responses", "ces", "calls_offered", "calls_answered", "answer_rate",
+                "abandonment_rate", "asa_seconds", "service_level", "aht_seconds"]
+    assert all(data[m] is not None for m in required), [m for m in required if data[m] is None]
+    for m, metric in METRICS.items():
+        if metric.unit == "fraction" and data[m] is not None:
+            assert 0 <= data[m] <= 1, m
+    assert -100 <= data["nps"] <= 100 and data["csat_responses"] > 0 and data["calls_answered"] <= data["calls_offered"]
+    cur = sample_store.cursor()
+    direct = engine.kpis(cur, Filters())
+    cur.close()
+    assert data["tickets"] == direct["tickets"] and data["csat"] == pytest.approx(direct["csat"])
+    code, out, err = _cli("metrics", "--json", "--db", str(sample_store.path), "--by", "priority",
+                          "--metric", "tickets,frt_median_minutes")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert len({r["priority"] for r in rows}) == len(rows) and sum(r["tickets"] or 0 for r in rows) == data["tickets"]
+
+
+# ---------------------------------------------------------------- chart data for the dashboard
+def _bins(frame):
+    return {r["bin"]: r["tickets"] for r in frame.to_dicts() if r["tickets"]}
+
+
+def test_distribution_by_hand(con):
+    d = engine.distribution(con, MARCH)
+    assert d["lower_minutes"].to_list() == [float(e) for e in engine.DISTRIBUTION_EDGES]
+    assert d["upper_minutes"].to_list()[-1] is None and d["label"][0] == "0 min–15 min"
+    # First replies 30, 45 in [30, 60); 90 in [60, 120); 800 in [720, 1440).
+    assert _bins(d) == {2: 2, 3: 1, 7: 1}
+    assert d["share"].sum() == pytest.approx(1)
+    # Business 20 [15, 30), 45 [30, 60), 60 [60, 120), 500 [480, 720).
+    assert _bins(engine.distribution(con, MARCH, business=True)) == {1: 1, 2: 1, 3: 1, 6: 1}
+    # Solved: 120 [120, 240), 600 [480, 720), 2000 [1440, 2880); #5 is open.
+    assert _bins(engine.distribution(con, MARCH, metric="resolution")) == {4: 1, 6: 1, 8: 1}
+    assert _bins(engine.distribution(con, MARCH, bins=[0, 100, 1000])) == {0: 3, 1: 1}
+    # Two equal bins up to the p99 (90 + 0.97 * 710 = 778.7): 800 lands in the open-ended last bin.
+    two = engine.distribution(con, MARCH, bins=2)
+    assert two["upper_minutes"][1] == pytest.approx(778.7) and _bins(two) == {0: 3, 2: 1}
+    assert _bins(engine.distribution(con, MARCH.replace(team=("B",)))) == {7: 1, 2: 1}  # #4 800, #5 45
+    with pytest.raises(ValueError):
+        engine.distribution(con, MARCH, metric="csat")
+
+
+def test_distribution_counts_match_the_figures(con):
+    k = engine.kpis(con, Filters())
+    total = engine.distribution(con, Filters())["tickets"].sum()
+    assert total == len(engine.drill(con, Filters(), where="replied"))
+    assert engine.distribution(con, Filters(), metric="resolution")["tickets"].sum() == \
+        len(engine.drill(con, Filters(), where="solved"))
+    assert k["tickets"] == 6
+
+
+def test_backlog_aging_by_hand(con):
+    a = engine.backlog_aging(con, MARCH)
+    # End of March: #3 (urgent, 688 h) and #5 (normal, 513 h), both 7-30 days.
+    assert a["age_bucket"].unique(maintain_order=True).to_list() == ["<1d", "1-3d", "3-7d", "7-30d", ">30d"]
+    assert a["priority"].unique(maintain_order=True).to_list() == ["urgent", "normal"]
+    nonzero = {(r["age_bucket"], r["priority"]): r["tickets"] for r in a.to_dicts() if r["tickets"]}
+    assert nonzero == {("7-30d", "urgent"): 1, ("7-30d", "normal"): 1}
+    assert a["tickets"].sum() == engine.kpis(con, MARCH, ["backlog"])["backlog"]
+    # At the end of March 5: #3 open (64 h: 1-3 d) and #4 (low, created 12 h before, solved on the 6th).
+    early = engine.backlog_aging(con, Filters(date_to=dt.date(2024, 3, 5)))
+    assert {(r["age_bucket"], r["priority"]): r["tickets"] for r in early.to_dicts() if r["tickets"]} == \
+        {("1-3d", "urgent"): 1, ("<1d", "low"): 1}
+    # Open-ended: the tickets open now, aged at the latest timestamp (April 2 09:50): #3 721.8 h, #5 546.8 h.
+    now = engine.backlog_aging(con, Filters())
+    assert {(r["age_bucket"], r["priority"]): r["tickets"] for r in now.to_dicts() if r["tickets"]} == \
+        {(">30d", "urgent"): 1, ("7-30d", "normal"): 1}
+    assert engine.backlog_aging(con, Filters(team=("A",)))["tickets"].sum() == 0
+
+
+def test_hour_of_week_by_hand(con):
+    h = engine.hour_of_week(con, MARCH, tz="UTC")
+    assert h.height == 168 and h["calls_offered"].sum() == engine.kpis(con, MARCH, ["calls_offered"])["calls_offered"]
+    cells = {(r["day"], r["hour"]): (r["calls_offered"], r["calls_answered"]) for r in h.to_dicts() if r["calls_offered"]}
+    # All at 10:00 UTC: Fri 1 c1 answered + Fri 8 c8 voicemail; Sat 2 c2; Mon 4 c4; Tue 5 c5; Thu 7 c7.
+    # c3 (Sun, a short abandon) and c6 (outbound) are not offered.
+    assert cells == {("Fri", 10): (2, 1), ("Sat", 10): (1, 1), ("Mon", 10): (1, 0), ("Tue", 10): (1, 0),
+                     ("Thu", 10): (1, 1)}
+    fri = h.filter((engine.pl.col("day") == "Fri") & (engine.pl.col("hour") == 10))
+    assert fri["answer_rate"][0] == pytest.approx(0.5) and fri["weekday"][0] == 4
+    assert h.filter(engine.pl.col("calls_offered") == 0)["answer_rate"].null_count() == 168 - 5
+    # New York before the March 10 DST switch is UTC-5: the same days at 05:00.
+    ny = engine.hour_of_week(con, MARCH, tz="America/New_York")
+    assert {(r["day"], r["hour"]) for r in ny.to_dicts() if r["calls_offered"]} == {
+        (d, 5) for d in ("Fri", "Sat", "Mon", "Tue", "Thu")}
+    assert engine.hour_of_week(con, MARCH.replace(team=("A",)), tz="UTC")["calls_answered"].sum() == 1
+    assert engine.hour_of_week(con, MARCH.replace(channel=("email",))).height == 0  # calls have no channel
+
+
+def test_hour_of_week_uses_the_source_time_zone(con):
+    con.execute("UPDATE calls SET source_tz = 'Asia/Tokyo'")  # UTC+9: 10:00 UTC is 19:00
+    try:
+        h = engine.hour_of_week(con, MARCH)
+        assert {r["hour"] for r in h.to_dicts() if r["calls_offered"]} == {19}
+    finally:
+        con.execute("UPDATE calls SET source_tz = NULL")
+
+
+def test_chart_functions_without_data():
+    bare = duckdb.connect()
+    assert engine.distribution(bare).height == 0
+    assert engine.backlog_aging(bare).height == 0
+    assert engine.hour_of_week(bare).height == 0
+    init_schema(bare)
+    bare.execute(TICKET_METRICS_DDL)
+    assert engine.distribution(bare)["tickets"].sum() == 0
+    assert engine.backlog_aging(bare).height == 0
+    assert engine.hour_of_week(bare, tz="UTC")["calls_offered"].sum() == 0
+
+
+def test_dimension_values_from_whichever_tables_have_the_column():
+    c = duckdb.connect()
+    init_schema(c)  # canonical tables, surveys only: no ticket_metrics, no priority or category anywhere
+    c.execute("INSERT INTO surveys (source, source_id, responded_at, kind, score, team, channel) VALUES "
+              "('sv', 's1', TIMESTAMP '2024-03-01 10:00', 'csat', 5, 'A', 'chat')")
+    for state in ("raw", "rollup"):
+        for dim in engine.BREAKDOWN_DIMENSIONS:
+            engine.dimension_values(c, dim)  # never raises
+        assert engine.dimension_values(c, "priority") == [] and engine.dimension_values(c, "category") == []
+        assert engine.dimension_values(c, "team") == ["A"] and engine.dimension_values(c, "channel") == ["chat"]
+        rollups.build_rollups(c)
+    # Surveys linked to tickets take the ticket's priority and category.
+    c.execute(TICKET_METRICS_DDL)
+    c.execute("INSERT INTO ticket_metrics (source, source_id, created_at, priority, category, team) VALUES "
+              "('hd', '9', TIMESTAMP '2024-03-01 09:00', 'high', 'billing', 'B')")
+    c.execute("UPDATE surveys SET ticket_id = '9'")
+    rollups.build_rollups(c)
+    c.execute("DELETE FROM ticket_metrics")  # survey_facts still holds the linked ticket's values
+    assert engine.dimension_values(c, "priority") == ["high"]
+    assert engine.dimension_values(c, "category") == ["billing"]
+    assert engine.dimension_values(c, "team") == ["A"]  # the survey's own team wins
+
+
+def test_chart_frames_answer_the_keys_ui_data_reads(con):
+    """Transitional: ui/data.py calls distribution(cur, filters, "first_reply", "calendar") and reads
+    dict keys; the frames answer them as lists (and survive st.cache_data's pickling)."""
+    import pickle
+
+    d = pickle.loads(pickle.dumps(engine.distribution(con, MARCH, "first_reply", "calendar")))
+    assert isinstance(d, engine.pl.DataFrame) and d["counts"] == d["tickets"].to_list() and len(d["labels"]) == 12
+    assert engine.distribution(con, MARCH, "resolution", "business")["counts"] == \
+        engine.distribution(con, MARCH, metric="resolution", business=True)["tickets"].to_list()
+    a = pickle.loads(pickle.dumps(engine.backlog_aging(con, MARCH)))
+    assert a["buckets"] == ["lt1d", "1_3d", "3_7d", "7_30d", "gt30d"] and a["counts"] == [0, 0, 0, 2, 0]
+    h = pickle.loads(pickle.dumps(engine.hour_of_week(con, MARCH, tz="UTC")))
+    assert len(h["offered"]) == 7 and h["offered"][4][10] == 2 and h["answer_rate"][4][10] == pytest.approx(0.5)
+    assert h["answer_rate"][0][0] is None
