@@ -527,58 +527,8 @@ def _columns(con, table: str) -> set[str]:
         "AND schema_name = current_schema()", [table]).fetchall()}
 
 # ---------------------------------------------------------------- chart data for the dashboard
-class ChartFrame(pl.DataFrame):
-    """A polars frame (the API) that also answers, as plain lists, the few dict keys ui/data.py read
-    before these functions existed (``frame["counts"]``, ...; see ``LEGACY_KEYS``). Transitional:
-    the keys are never column names, so nothing else changes; drop them once ui/data.py reads columns."""
-
-    LEGACY_KEYS: tuple = ()
-    SHADOWED: tuple = ()  # legacy keys that are also column names: frame[key] gives the legacy value
-
-    def __getitem__(self, key):
-        if isinstance(key, str) and key in self.LEGACY_KEYS and (key not in self.columns or key in self.SHADOWED):
-            return self._legacy(key)
-        return super().__getitem__(key)
-
-    def _legacy(self, key):  # pragma: no cover - overridden
-        raise KeyError(key)
-
-
-class DistributionFrame(ChartFrame):
-    LEGACY_KEYS = ("labels", "counts")
-
-    def _legacy(self, key):
-        return self.get_column("label" if key == "labels" else "tickets").to_list()
-
-
-class AgingFrame(ChartFrame):
-    LEGACY_KEYS = ("buckets", "counts")
-    UI_BUCKETS = ("lt1d", "1_3d", "3_7d", "7_30d", "gt30d")  # ui/i18n.py's age.* keys
-
-    def _legacy(self, key):
-        if key == "buckets":
-            return list(self.UI_BUCKETS)
-        totals = dict(self.group_by("bucket").agg(pl.col("tickets").sum()).iter_rows())
-        return [int(totals.get(i, 0)) for i in range(len(AGE_BUCKETS))] if totals else []
-
-
-class HourOfWeekFrame(ChartFrame):
-    """``frame["offered"]`` / ``frame["answer_rate"]``: 7 x 24 lists (Monday first), as ui/data.py
-    reads them; the answer_rate column itself: ``frame.get_column("answer_rate")`` or ``pl.col``."""
-    LEGACY_KEYS = ("offered", "answer_rate")
-    SHADOWED = ("answer_rate",)
-
-    def _legacy(self, key):
-        grid: list[list] = [[0 if key == "offered" else None] * 24 for _ in range(7)]
-        column = "calls_offered" if key == "offered" else "answer_rate"
-        for wd, h, v in self.select("weekday", "hour", column).iter_rows():
-            grid[wd][h] = v
-        return grid
-
-
-def _frame(cls, rows, schema) -> pl.DataFrame:
-    base = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-    return cls._from_pydf(base._df)
+def _frame(rows, schema) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
 # Default edges (minutes) of distribution(): the targets support teams talk in.
@@ -609,8 +559,8 @@ def _bucket_case(expr: str, edges: list[float]) -> tuple[str, list]:
 
 def distribution(con, filters: Filters | None = None, metric: str = "frt", business: bool = False,
                  bins=None) -> pl.DataFrame:
-    """Histogram of first reply (``metric="frt"``, alias ``"first_reply"``) or full resolution
-    (``"resolution"``) minutes, calendar or ``business`` (True, or the clock name "business"), over the tickets behind the median/p90 figures of the filter state
+    """Histogram of first reply (``metric="frt"``) or full resolution (``"resolution"``) minutes,
+    calendar or ``business``, over the tickets behind the median/p90 figures of the filter state
     (the same populations: replied tickets; solved tickets).
 
     ``bins``: None for DISTRIBUTION_EDGES; a list of edges in minutes (ascending, the first is the
@@ -620,22 +570,17 @@ def distribution(con, filters: Filters | None = None, metric: str = "frt", busin
     ``tickets``, ``share`` (of the tickets counted; None when there are none). Empty frame when
     no tickets are loaded or a filter names a dimension tickets lack."""
     filters = filters or Filters()
-    metric = {"first_reply": "frt"}.get(metric, metric)
-    if isinstance(business, str):  # ui/data.py passes the clock: "calendar" | "business"
-        if business not in ("calendar", "business"):
-            raise ValueError(f"clock {business!r} is not one of calendar, business")
-        business = business == "business"
     if metric not in ("frt", "resolution"):
         raise ValueError(f"metric {metric!r} is not one of frt, resolution")
     measure = {m.name: m for m in service.MEASURES}[DISTRIBUTION_MEASURES[(metric, bool(business))]]
     schema = {"bin": pl.Int64, "lower_minutes": pl.Float64, "upper_minutes": pl.Float64, "label": pl.String,
               "tickets": pl.Int64, "share": pl.Float64}
     if not table_exists(con, "ticket_metrics"):
-        return _frame(DistributionFrame, [], schema)
+        return _frame([], schema)
     try:
         source, params, _ = group_source(service.TICKETS, con, None, filters)
     except MissingDimension:
-        return _frame(DistributionFrame, [], schema)
+        return _frame([], schema)
     if isinstance(bins, int) and not isinstance(bins, bool):
         if bins < 1:
             raise ValueError(f"bins must be >= 1, got {bins}")
@@ -658,7 +603,7 @@ def distribution(con, filters: Filters | None = None, metric: str = "frt", busin
         n = counts.get(i, 0)
         out.append({"bin": i, "lower_minutes": lo, "upper_minutes": hi, "label": label, "tickets": n,
                     "share": n / total if total else None})
-    return _frame(DistributionFrame, out, schema)
+    return _frame(out, schema)
 
 
 def backlog_aging(con, filters: Filters | None = None) -> pl.DataFrame:
@@ -673,10 +618,10 @@ def backlog_aging(con, filters: Filters | None = None) -> pl.DataFrame:
     filters = filters or Filters()
     schema = {"age_bucket": pl.String, "bucket": pl.Int64, "priority": pl.String, "tickets": pl.Int64}
     if not table_exists(con, "ticket_metrics"):
-        return _frame(AgingFrame, [], schema)
+        return _frame([], schema)
     end = service.period_end(filters) or service.data_end(con)
     if end is None:
-        return _frame(AgingFrame, [], schema)
+        return _frame([], schema)
     if filters.date_to is None:  # open-ended: the tickets open now, as the backlog figure counts them
         cond, cond_params = service.OPEN, []
     else:
@@ -685,7 +630,7 @@ def backlog_aging(con, filters: Filters | None = None) -> pl.DataFrame:
         source, params, _ = group_source(service.TICKETS, con, None, filters, extra_where=cond,
                                          extra_params=cond_params, dates=False)
     except MissingDimension:
-        return _frame(AgingFrame, [], schema)
+        return _frame([], schema)
     case, case_params = _bucket_case("_age", [lo for _, lo, _ in AGE_BUCKETS])
     rows = con.execute(f"SELECT {case} AS b, _p, count(*) FROM (SELECT epoch(?::TIMESTAMP - f.created_at) / 3600.0 AS _age, "
                        f"f.priority AS _p {source}) GROUP BY ALL", case_params + [end] + params).fetchall()
@@ -693,7 +638,7 @@ def backlog_aging(con, filters: Filters | None = None) -> pl.DataFrame:
     priorities = sorted({p for _, p in counts}, key=lambda p: (p is None, _priority_rank(p), p or ""))
     out = [{"age_bucket": label, "bucket": i, "priority": p, "tickets": counts.get((i, p), 0)}
            for i, (label, _, _) in enumerate(AGE_BUCKETS) for p in priorities]
-    return _frame(AgingFrame, out, schema)
+    return _frame(out, schema)
 
 
 def _priority_rank(p) -> int:
@@ -720,12 +665,12 @@ def hour_of_week(con, filters: Filters | None = None, tz: str | None = None) -> 
     schema = {"weekday": pl.Int64, "day": pl.String, "hour": pl.Int64, "calls_offered": pl.Int64,
               "calls_answered": pl.Int64, "answer_rate": pl.Float64}
     if not table_exists(con, "calls"):
-        return _frame(HourOfWeekFrame, [], schema)
+        return _frame([], schema)
     fact = calls_mod.CALLS
     try:
         source, params, _ = group_source(fact, con, None, filters)
     except MissingDimension:
-        return _frame(HourOfWeekFrame, [], schema)
+        return _frame([], schema)
     select, sparams = agg_select(fact, _settings(), ["offered", "answered"])
     zone = "?" if tz else "coalesce(f.source_tz, ?)"
     local = f"timezone({zone}, timezone('UTC', f.queued_at))"
@@ -738,7 +683,7 @@ def hour_of_week(con, filters: Filters | None = None, tz: str | None = None) -> 
             offered, answered = cells.get((wd, h), (0, 0))
             out.append({"weekday": wd, "day": WEEKDAYS[wd], "hour": h, "calls_offered": offered,
                         "calls_answered": answered, "answer_rate": answered / offered if offered else None})
-    return _frame(HourOfWeekFrame, out, schema)
+    return _frame(out, schema)
 
 
 def data_status(con) -> dict:

@@ -866,19 +866,3 @@ def test_dimension_values_from_whichever_tables_have_the_column():
     assert engine.dimension_values(c, "priority") == ["high"]
     assert engine.dimension_values(c, "category") == ["billing"]
     assert engine.dimension_values(c, "team") == ["A"]  # the survey's own team wins
-
-
-def test_chart_frames_answer_the_keys_ui_data_reads(con):
-    """Transitional: ui/data.py calls distribution(cur, filters, "first_reply", "calendar") and reads
-    dict keys; the frames answer them as lists (and survive st.cache_data's pickling)."""
-    import pickle
-
-    d = pickle.loads(pickle.dumps(engine.distribution(con, MARCH, "first_reply", "calendar")))
-    assert isinstance(d, engine.pl.DataFrame) and d["counts"] == d["tickets"].to_list() and len(d["labels"]) == 12
-    assert engine.distribution(con, MARCH, "resolution", "business")["counts"] == \
-        engine.distribution(con, MARCH, metric="resolution", business=True)["tickets"].to_list()
-    a = pickle.loads(pickle.dumps(engine.backlog_aging(con, MARCH)))
-    assert a["buckets"] == ["lt1d", "1_3d", "3_7d", "7_30d", "gt30d"] and a["counts"] == [0, 0, 0, 2, 0]
-    h = pickle.loads(pickle.dumps(engine.hour_of_week(con, MARCH, tz="UTC")))
-    assert len(h["offered"]) == 7 and h["offered"][4][10] == 2 and h["answer_rate"][4][10] == pytest.approx(0.5)
-    assert h["answer_rate"][0][0] is None

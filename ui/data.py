@@ -271,48 +271,20 @@ def extra(module: str, function: str, params: Params, *args):
 
 
 # ---------------------------------------------------------------- distributions
-# Bucket edges in hours for reply/resolution times and backlog ages (presentation, not metrics).
-DURATION_EDGES_H = (0, 0.25, 0.5, 1, 2, 4, 8, 12, 24, 48, 72, 168)
+# The engine's frames, turned into what the charts draw (labels are presentation).
 DURATION_LABELS = ("<15m", "15–30m", "30m–1h", "1–2h", "2–4h", "4–8h", "8–12h", "12–24h", "1–2d", "2–3d", "3–7d", ">7d")
-AGE_EDGES_H = (0, 24, 72, 168, 720)
-AGE_BUCKETS = ("lt1d", "1_3d", "3_7d", "7_30d", "gt30d")
-MEASURE_NAMES = {("first_reply", "calendar"): "frt", ("first_reply", "business"): "frt_b",
-                 ("resolution", "calendar"): "res", ("resolution", "business"): "res_b"}
-
-
-def _bucket_sql(expr: str, edges: tuple) -> tuple[str, list]:
-    parts, params = [], []
-    for i, lo in enumerate(edges):
-        if i + 1 < len(edges):
-            parts.append(f"count(*) FILTER (WHERE {expr} >= ? AND {expr} < ?)")
-            params += [float(lo), float(edges[i + 1])]
-        else:
-            parts.append(f"count(*) FILTER (WHERE {expr} >= ?)")
-            params.append(float(lo))
-    return ", ".join(parts), params
+AGE_BUCKETS = ("lt1d", "1_3d", "3_7d", "7_30d", "gt30d")  # i18n age.* keys, in engine.AGE_BUCKETS order
 
 
 @st.cache_data(**CACHE)
 def _distribution(db, db_version, _settings, params: Params, measure: str, clock: str) -> dict | None:
-    engine = _module("metrics.engine")
-    filters = filters_from(params)
-    with _Cursor(db) as cur:
-        if engine is not None and hasattr(engine, "distribution"):
-            return engine.distribution(cur, filters, measure, clock)
-        # Stopgap until metrics.engine offers distribution(): the tickets fact's own measure and
-        # filter semantics (metrics.service), bucketed here.
-        from metrics import facts, service
-        from metrics.filters import MissingDimension
+    from metrics import engine
 
-        name = MEASURE_NAMES[(measure, clock)]
-        expr = next(m.sql for m in service.MEASURES if m.name == name)
-        try:
-            source, wparams, _ = facts.group_source(service.TICKETS, cur, None, filters)
-        except MissingDimension:
-            return None
-        select, bparams = _bucket_sql(f"(({expr}) / 60.0)", DURATION_EDGES_H)
-        row = cur.execute(f"SELECT {select} {source}", bparams + wparams).fetchone()
-    return {"labels": list(DURATION_LABELS), "counts": [int(v or 0) for v in row]}
+    with _Cursor(db) as cur:
+        frame = engine.distribution(cur, filters_from(params), "frt" if measure == "first_reply" else measure,
+                                    business=clock == "business")
+    labels = list(DURATION_LABELS) if frame.height == len(DURATION_LABELS) else frame.get_column("label").to_list()
+    return {"labels": labels, "counts": frame.get_column("tickets").to_list()}
 
 
 def distribution(params: Params, measure: str, clock: str) -> dict | None:
@@ -325,28 +297,12 @@ def distribution(params: Params, measure: str, clock: str) -> dict | None:
 
 @st.cache_data(**CACHE)
 def _backlog_aging(db, db_version, _settings, params: Params) -> dict | None:
-    engine = _module("metrics.engine")
-    filters = filters_from(params)
-    with _Cursor(db) as cur:
-        if engine is not None and hasattr(engine, "backlog_aging"):
-            return engine.backlog_aging(cur, filters)
-        from metrics import facts, service
-        from metrics.filters import MissingDimension
+    from metrics import engine
 
-        end = service.period_end(filters) or service.data_end(cur)
-        if end is None:
-            return {"buckets": list(AGE_BUCKETS), "counts": []}
-        cond = f"f.created_at < ? AND ({service.OPEN} OR f.solved_at >= ?)"
-        try:
-            source, wparams, _ = facts.group_source(service.TICKETS, cur, None, filters, extra_where=cond,
-                                                    extra_params=[end, end], dates=False)
-        except MissingDimension:
-            return None
-        select, bparams = _bucket_sql("age", AGE_EDGES_H)
-        # Placeholders bind in text order: the buckets' edges, then the end instant, then the filters.
-        row = cur.execute(f"SELECT {select} FROM (SELECT epoch(CAST(? AS TIMESTAMP) - f.created_at) / 3600.0 AS age "
-                          f"{source}) a", bparams + [end] + wparams).fetchone()
-    return {"buckets": list(AGE_BUCKETS), "counts": [int(v or 0) for v in row]}
+    with _Cursor(db) as cur:
+        frame = engine.backlog_aging(cur, filters_from(params))
+    totals = dict(frame.group_by("bucket").agg(pl.col("tickets").sum()).iter_rows())
+    return {"buckets": list(AGE_BUCKETS), "counts": [int(totals.get(i, 0)) for i in range(len(AGE_BUCKETS))] if totals else []}
 
 
 def backlog_aging(params: Params) -> dict | None:
@@ -359,35 +315,19 @@ def backlog_aging(params: Params) -> dict | None:
 
 @st.cache_data(**CACHE)
 def _hour_of_week(db, db_version, _settings, params: Params) -> dict | None:
-    engine = _module("metrics.engine")
-    filters = filters_from(params)
-    with _Cursor(db) as cur:
-        if engine is not None and hasattr(engine, "hour_of_week"):
-            return engine.hour_of_week(cur, filters)
-        from metrics.filters import MissingDimension
+    from metrics import engine
 
-        dims = {"team": "team", "agent": "agent", "source": "source", "segment": "customer_id"}
-        try:
-            where, wparams = filters.where(dims, "queued_at")
-        except MissingDimension:
-            return None
-        short = float(setting("metrics", "short_abandon_seconds") or 0)
-        rows = cur.execute(
-            "SELECT isodow(queued_at) - 1 AS d, hour(queued_at) AS h, count(*) AS offered, "
-            "count(*) FILTER (WHERE answered_at IS NOT NULL OR outcome = 'answered') AS answered "
-            f"FROM calls WHERE ({where}) AND coalesce(direction, 'inbound') = 'inbound' "
-            "AND NOT (outcome = 'abandoned' AND coalesce(wait_seconds, 0) < ?) GROUP BY ALL",
-            wparams + [short]).fetchall()
-    offered = [[0] * 24 for _ in range(7)]
+    with _Cursor(db) as cur:
+        frame = engine.hour_of_week(cur, filters_from(params))
+    offered: list[list[int]] = [[0] * 24 for _ in range(7)]
     rate: list[list[float | None]] = [[None] * 24 for _ in range(7)]
-    for d, h, n, answered in rows:
-        offered[d][h] = int(n)
-        rate[d][h] = answered / n if n else None
+    for wd, h, n, r in frame.select("weekday", "hour", "calls_offered", "answer_rate").iter_rows():
+        offered[wd][h], rate[wd][h] = n, r
     return {"offered": offered, "answer_rate": rate}
 
 
 def hour_of_week(params: Params) -> dict | None:
-    """Calls offered and answer rate per weekday (Mon..Sun) x hour (UTC): {"offered", "answer_rate"} 7x24."""
+    """Calls offered and answer rate per local weekday (Mon..Sun) x hour: {"offered", "answer_rate"} 7x24."""
     if not has_metrics():
         return None
     db, v, s = _key()

@@ -189,7 +189,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "cl.heat.metric": {"en": "Show", "ru": "Показать"},
     "cl.heat.offered": {"en": "Calls offered", "ru": "Поступило звонков"},
     "cl.heat.answer_rate": {"en": "Answer rate", "ru": "Доля отвеченных"},
-    "cl.hour": {"en": "Hour (UTC)", "ru": "Час (UTC)"},
+    "cl.hour": {"en": "Hour (local time)", "ru": "Час (местное время)"},
     "cl.weekday": {"en": "Weekday", "ru": "День недели"},
     "cl.sl_target": {"en": "target {target}", "ru": "цель {target}"},
     "cl.volume": {"en": "Offered, answered, abandoned", "ru": "Поступило, отвечено, брошено"},
