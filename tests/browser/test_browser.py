@@ -174,34 +174,4 @@ def test_russian(server, page, screenshots):
     assert page.locator("h1").first.inner_text().strip() == "Отток и выручка"
     shoot(page, screenshots / "churn-ru.png")
 
-
-@pytest.mark.slow
-def test_overview_filter_redraw_at_scale(browser, settings_file, tmp_path):
-    """Set DESKSCOPE_BROWSER_BIG_DB to a database with ~1M tickets (e.g. `cli.py demo --tickets
-    1000000 --db big.duckdb`): a team filter change redraws the Overview in under a second."""
-    import os
-
-    from tests.browser.conftest import start_server
-
-    big = os.environ.get("DESKSCOPE_BROWSER_BIG_DB")
-    if not big:
-        pytest.skip("set DESKSCOPE_BROWSER_BIG_DB to a ~1M-ticket database to time the Overview")
-    proc, url = start_server(Path(big), settings_file, tmp_path / "big.log")
-    try:
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url + "/")
-        wait_idle(page, timeout=300)
-        timings = []
-        for team in cli_metrics_by(Path(big), "team")[:3]:
-            before = tile_value(page, "Tickets")
-            started = choose(page, "Team", team)
-            page.wait_for_function("b => document.querySelector('[data-testid=\"stMetricValue\"]').innerText !== b",
-                                   arg=before, timeout=60000)
-            timings.append(wait_idle(page, settle=3) - started)
-            page.goto(url + "/")  # back to no filter (a new session; results stay cached per process)
-            wait_idle(page, timeout=300)
-        print("overview redraw after a filter change (s):", [round(x, 2) for x in timings])
-        assert min(timings) < 1.0, timings
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+# The Overview's redraw time at 1M tickets is a benchmark, not a test: bench/dashboard.py.
