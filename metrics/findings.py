@@ -10,6 +10,7 @@ the evidence). Findings overlap (one customer can be in several), so their sum i
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 
@@ -25,6 +26,14 @@ class Finding:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_ABANDON_LIKE = "lower(outcome) IN ('abandoned', 'missed')"
+_INBOUND = "coalesce(lower(direction), 'inbound') = 'inbound'"
+# Timestamps are stored in UTC; peak hours are read on the phone system's clock (the zone it was loaded in).
+_LOCAL_QUEUED = "timezone(coalesce(nullif(source_tz, ''), 'UTC'), timezone('UTC', queued_at))"
+_WAIT = "coalesce(wait_seconds, date_diff('millisecond', queued_at, coalesce(answered_at, ended_at)) / 1000.0)"
+_SLA_TARGETS = ("first_reply", "next_reply", "resolution")
 
 
 def _tables(con) -> set[str]:
@@ -68,6 +77,10 @@ def run(con, excess_rate: float, monthly_revenue: float, settings: dict | None =
                    count(*) FILTER (WHERE sla_breached AND customer_id IS NULL)
             FROM ticket_metrics""")
         breached, with_target, customers, no_customer = row
+        per_target = _one(con, "SELECT " + " + ".join(f"count(*) FILTER (WHERE sla_{t}_status = 'breached')" for t in _SLA_TARGETS)
+                          + ", " + " + ".join(f"count(*) FILTER (WHERE sla_{t}_status IN ('achieved', 'breached'))"
+                                              for t in _SLA_TARGETS) + " FROM ticket_metrics")
+        target_rate = per_target[0] / per_target[1] if per_target and per_target[1] else None
         if breached:
             worst = _one(con, """
                 SELECT team, count(*) FILTER (WHERE sla_breached) b, count(*) n,
@@ -75,6 +88,8 @@ def run(con, excess_rate: float, monthly_revenue: float, settings: dict | None =
                 FROM ticket_metrics WHERE team IS NOT NULL GROUP BY team HAVING count(*) >= 20 ORDER BY r DESC LIMIT 1""")
             ev = [{"en": f"{breached:,} of {with_target:,} tickets with an SLA target breached it ({_pct(breached / with_target if with_target else None)}).",
                    "ru": f"{breached:,} из {with_target:,} обращений с целевым сроком нарушили SLA ({_pct(breached / with_target if with_target else None)})."},
+                  {"en": f"SLA breach rate {_pct(target_rate)}: {per_target[0]:,} of {per_target[1]:,} completed targets (first reply, next reply, resolution) were breached.",
+                   "ru": f"Доля нарушений SLA {_pct(target_rate)}: нарушено {per_target[0]:,} из {per_target[1]:,} завершённых целей (первый ответ, следующий ответ, решение)."},
                   {"en": f"{customers:,} customers had at least one breached ticket.",
                    "ru": f"У {customers:,} клиентов было хотя бы одно обращение с нарушением SLA."}]
             if worst:
@@ -89,7 +104,8 @@ def run(con, excess_rate: float, monthly_revenue: float, settings: dict | None =
                  "ru": "Усильте смены и очереди, где копятся нарушения, настройте предупреждения до истечения срока и проверьте маршрутизацию худшей команды."},
                 customers, value(customers, years),
                 {"breached": breached, "with_target": with_target, "customers": customers,
-                 "breach_rate": breached / with_target if with_target else None, "worst_team": worst[0] if worst else None}))
+                 "breach_rate": breached / with_target if with_target else None, "target_breach_rate": target_rate,
+                 "targets_breached": per_target[0], "targets_completed": per_target[1], "worst_team": worst[0] if worst else None}))
         # 2. Slow replies to tickets created outside business hours
         limit = float(settings["churn"]["negative"].get("slow_first_reply_hours", 12)) * 60
         row = _one(con, """
@@ -131,22 +147,25 @@ def run(con, excess_rate: float, monthly_revenue: float, settings: dict | None =
     if "calls" in present and _one(con, "SELECT count(*) FROM calls")[0]:
         years = _span_days(con, "calls", "queued_at") / 365.0
         short = float(settings["metrics"]["short_abandon_seconds"])
-        rows = con.execute("""
-            SELECT isodow(queued_at) dow, hour(queued_at) h,
-                   count(*) FILTER (WHERE NOT (outcome = 'abandoned' AND coalesce(wait_seconds, 0) < ?)) offered,
-                   count(*) FILTER (WHERE outcome = 'abandoned' AND coalesce(wait_seconds, 0) >= ?) abandoned
-            FROM calls WHERE coalesce(direction, 'inbound') = 'inbound' GROUP BY 1, 2""", [short, short]).fetchall()
+        # The definitions of metrics/calls.py: inbound (or unknown direction) calls; abandoned =
+        # abandoned or missed; a short abandon (wait under the threshold) is neither offered nor abandoned.
+        rows = con.execute(f"""
+            SELECT isodow({_LOCAL_QUEUED}) dow, hour({_LOCAL_QUEUED}) h,
+                   count(*) FILTER (WHERE NOT coalesce({_ABANDON_LIKE} AND {_WAIT} < ?, false)) offered,
+                   count(*) FILTER (WHERE {_ABANDON_LIKE} AND NOT coalesce({_WAIT} < ?, false)) abandoned
+            FROM calls WHERE {_INBOUND} GROUP BY 1, 2""", [short, short]).fetchall()
         offered = sum(r[2] for r in rows)
         abandoned = sum(r[3] for r in rows)
         if abandoned and offered:
             overall = abandoned / offered
-            busy = [r for r in rows if r[2] >= max(20, offered / 500)]
+            busy = [r for r in rows if r[0] is not None and r[2] >= max(20, offered / 500)]
             peaks = sorted(busy, key=lambda r: r[3] / r[2], reverse=True)[:3]
             days = {1: ("Mon", "Пн"), 2: ("Tue", "Вт"), 3: ("Wed", "Ср"), 4: ("Thu", "Чт"), 5: ("Fri", "Пт"), 6: ("Sat", "Сб"), 7: ("Sun", "Вс")}
             peak_en = ", ".join(f"{days[r[0]][0]} {r[1]:02d}:00 ({_pct(r[3] / r[2])} of {r[2]:,})" for r in peaks)
             peak_ru = ", ".join(f"{days[r[0]][1]} {r[1]:02d}:00 ({_pct(r[3] / r[2])} из {r[2]:,})" for r in peaks)
-            customers = _one(con, """SELECT count(DISTINCT coalesce(customer_id, caller, source_id)) FROM calls
-                                     WHERE outcome = 'abandoned' AND coalesce(wait_seconds, 0) >= ?""", [short])[0]
+            customers = _one(con, f"""SELECT count(DISTINCT coalesce(customer_id, caller, source_id)) FROM calls
+                                      WHERE {_INBOUND} AND {_ABANDON_LIKE}
+                                        AND NOT coalesce({_WAIT} < ?, false)""", [short])[0]
             out.append(Finding(
                 "abandonment_peaks", {"en": "Callers hang up at peak hours", "ru": "Звонящие бросают трубку в часы пик"},
                 [{"en": f"{abandoned:,} of {offered:,} offered calls were abandoned ({_pct(overall)}; short abandons under {short:.0f} s excluded).",
@@ -183,4 +202,14 @@ def run(con, excess_rate: float, monthly_revenue: float, settings: dict | None =
                      "ru": "Прочитайте комментарии с низкими оценками этих команд, проведите обучение по повторяющимся темам и проверьте, не достаются ли им самые сложные вопросы."},
                     customers, value(customers, years),
                     {"overall_csat": overall[0], "teams": {r[0]: {"csat": r[2], "n": r[1]} for r in low}}))
+    for f in out:
+        for line in f.evidence:
+            line["ru"] = _ru_numbers(line["ru"])
     return sorted(out, key=lambda f: f.money_at_stake, reverse=True)
+
+
+def _ru_numbers(text: str) -> str:
+    """Russian number style in the Russian evidence: 1 234 (thin space) and 12,5 (decimal comma)."""
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "\u00a0", text)
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "\u00a0", text)  # 1,234,567 needs two passes
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", text)

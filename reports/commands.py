@@ -34,15 +34,24 @@ def cmd_snapshot(args) -> int:
     out = Path(args.out or settings.get("snapshots", {}).get("dir", "snapshots"))
     store = Store(args.db if hasattr(args, "db") else None)
     code = 0
+    if args.tz and not _valid_tz(args.tz):
+        print(f"error: --tz {args.tz!r} is not a time zone name; use an IANA name such as Europe/Moscow", file=sys.stderr)
+        return 2
     if args.load:
-        reports = store.load_files([Path(p) for p in args.load], LoadOptions(tz=args.tz))
+        missing = [p for p in args.load if not Path(p).exists()]
+        if missing:
+            print(f"error: --load: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+            return 2
+        from reports.audit import expand
+
+        reports = store.load_files(expand([Path(p) for p in args.load]), LoadOptions(tz=args.tz))
         for r in reports:
             _log(f"load {r.file}: {r.status}, {r.rows_loaded} loaded, {r.rows_rejected} rejected" + (f" ({r.error.splitlines()[0]})" if r.error else ""))
             if r.status == "failed" or r.rows_rejected:
                 code = 1
     if not store.exists():
-        print(f"error: no database at {store.path}; load data first (cli.py load FILE or --load FILE)", file=sys.stderr)
-        return 2
+        _log(f"snapshot {period.name} FAILED: no database at {store.path}; load data first (cli.py load FILE, or --load FILE)")
+        return 1
     lang = args.lang or settings["ui"]["language"]
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -60,16 +69,37 @@ def cmd_audit(args) -> int:
     if not args.out:
         print("error: --out FILE.html is required", file=sys.stderr)
         return 2
+    if args.currency and not (len(args.currency) == 3 and args.currency.isascii() and args.currency.isalpha()):
+        print(f"error: --currency {args.currency!r} is not an ISO 4217 code such as USD, EUR or RUB", file=sys.stderr)
+        return 2
+    if args.tz and not _valid_tz(args.tz):
+        print(f"error: --tz {args.tz!r} is not a time zone name; use an IANA name such as Europe/Moscow", file=sys.stderr)
+        return 2
 
     def progress(i, n, name):
         if name:
             print(f"loading {i + 1}/{n}: {name}", file=sys.stderr, flush=True)
 
-    result = run_audit([Path(p) for p in args.paths], Path(args.out), lang=args.lang, pseudonymize=args.pseudonymize,
-                       currency=args.currency, tz=args.tz, pdf=args.pdf, date_order=args.date_order, on_progress=progress)
+    try:
+        result = run_audit([Path(p) for p in args.paths], Path(args.out), lang=args.lang, pseudonymize=args.pseudonymize,
+                           currency=args.currency.upper() if args.currency else None, tz=args.tz, pdf=args.pdf,
+                           date_order=args.date_order, on_progress=progress)
+    except Exception as exc:  # never a traceback for the consultant; the main database is untouched either way
+        print(f"error: the audit failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     for m in result.messages:
-        print(m)
+        print(m, file=sys.stderr if result.exit_code == 2 else sys.stdout)
     return result.exit_code
+
+
+def _valid_tz(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+        return True
+    except Exception:
+        return False
 
 
 def add_commands(add) -> None:

@@ -23,6 +23,8 @@ th{background:#f3f4f6;font-weight:600}td.num,th.num{text-align:right;font-varian
 svg .grid{stroke:#e5e7eb}svg .ax{font-size:11px;fill:#6b7280}svg .t{font-size:12px;font-weight:600;fill:#111827}
 .headline{font-size:17px;margin:12px 0;padding:12px 14px;background:#eff6ff;border-radius:8px}
 footer{margin-top:40px;font-size:12px;color:#6b7280}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:8px 20px}
+svg.chart{max-width:100%;height:auto}.nowrap{white-space:nowrap}td.num{white-space:nowrap}
 @media print{body{background:#fff}main{padding:0}h2{break-after:avoid}.finding,.tile,table{break-inside:avoid}}
 """
 

@@ -13,10 +13,12 @@ snapshot; the store is opened read-only, so it works while the dashboard is open
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from reports import html as H
 from reports import svg
-from reports.text import fmt_value, money, t
+from reports.text import fmt_value, money, number, t
 
 HEADLINE = ["tickets", "frt_median_minutes", "sla_breach_rate", "csat", "nps", "abandonment_rate"]
 TILES = ["tickets", "backlog", "frt_median_minutes", "frt_p90_minutes", "resolution_median_minutes", "sla_breach_rate",
@@ -82,8 +84,67 @@ def _json_default(value):
     return str(value)
 
 
+NOT_MOVES = {"nps_low", "nps_high"}  # the bounds of NPS's interval, not figures of their own
+
+
+def _count_test(current, previous) -> float | None:
+    """Two-sided p-value that two Poisson counts over periods of the same length differ (normal
+    approximation on the difference; counts of tickets, calls, responses)."""
+    if current is None or previous is None or current < 0 or previous < 0 or current + previous == 0:
+        return None
+    z = (current - previous) / math.sqrt(current + previous)
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def _changes(comparison: dict) -> dict:
+    """engine.compare's verdicts, with the test named; counts get a Poisson test instead of the
+    10% threshold (32 tickets against 36 is noise; 3,200 against 3,600 is not)."""
+    from metrics.registry import METRICS
+
+    out = {}
+    for mid, v in comparison.items():
+        ch = {k: val for k, val in v.items() if k != "current"}
+        m = METRICS.get(mid)
+        if ch["p_value"] is not None:
+            ch["test"] = "nps z-test" if mid == "nps" else "two-proportion z-test"
+        elif m is not None and m.unit == "count" and mid != "backlog" and ch["change"] is not None:
+            ch["p_value"] = _count_test(v["current"], ch["previous"])
+            ch["significant"] = bool(ch["p_value"] is not None and ch["p_value"] < 0.05)
+            ch["test"] = "poisson"
+        elif ch["change"] is not None:
+            ch["test"] = "threshold 10%"
+        else:
+            ch["test"] = None
+        out[mid] = ch
+    return out
+
+
+def money_figures(con, as_of: dt.date) -> dict:
+    """Churn attributable to support and what it costs, as of the end of ``as_of`` (metrics/churn.py)."""
+    try:
+        from metrics import churn
+
+        a = churn.analyse(con, as_of=as_of)
+    except Exception as exc:  # a snapshot without money figures is still useful
+        return {"available": False, "message": f"{type(exc).__name__}: {exc}"}
+    est = a.estimate if a.available else None
+    if est is None:
+        return {"available": False, "message": a.message}
+    money = a.money or {}
+    out = {"available": True, "currency": a.currency, "as_of": a.as_of, "customers": a.customers, "churned": a.churned,
+           "method": est.method, "excess": dataclasses.asdict(est.excess),
+           "attributable_churned": dataclasses.asdict(est.attributable_churned),
+           "horizon_months": money.get("horizon_months"), "ltv": money.get("ltv"),
+           "revenue_at_risk_customers": money.get("revenue_at_risk_customers"),
+           "revenue_at_risk_horizon": money.get("revenue_at_risk_horizon")}
+    for key in ("lost_revenue_horizon", "replacement_cost"):
+        out[key] = money.get(key)
+    return out
+
+
 def compute(con, period: Period, lang: str = "en") -> dict:
-    """Everything a snapshot shows, as plain data (what kpis.json holds)."""
+    """Everything a snapshot shows, as plain data (what kpis.json holds). Depends only on the data
+    and the period: no wall-clock time, so the same period gives the same bytes."""
     from metrics import engine
     from metrics.filters import Filters
 
@@ -91,19 +152,15 @@ def compute(con, period: Period, lang: str = "en") -> dict:
     comparison = engine.compare(con, filters)
     kpis = {k: v["current"] for k, v in comparison.items()}
     status = engine.data_status(con)
-    money_figures = {}
-    try:
-        from metrics import churn
-
-        analysis = churn.analyse(con)
-        if analysis.available:
-            money_figures = analysis.to_dict()
-    except Exception as exc:  # churn needs customer data; a snapshot without it is still useful
-        money_figures = {"available": False, "message": f"{type(exc).__name__}: {exc}"}
+    length = (period.end - period.start).days + 1
+    previous_end = period.start - dt.timedelta(days=1)
+    money_now = money_figures(con, period.end)
+    if money_now.get("available"):
+        money_now["previous"] = money_figures(con, previous_end)
     series = {}
     try:
         ts = engine.timeseries(con, Filters(date_from=period.start - dt.timedelta(days=7 * 11), date_to=period.end),
-                               "week", HEADLINE)
+                               "week", list(dict.fromkeys(HEADLINE + TILES)))
         series = {c: ts.get_column(c).to_list() for c in ts.columns}
     except Exception:
         series = {}
@@ -111,12 +168,14 @@ def compute(con, period: Period, lang: str = "en") -> dict:
         "period": period.name,
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
+        "previous_from": (period.start - dt.timedelta(days=length)).isoformat(),
+        "previous_to": previous_end.isoformat(),
         "filters": filters.to_params(),
         "definitions_version": definitions_version(),
-        "data_as_of": status.get("as_of") or status.get("last_date"),
+        "data_as_of": status.get("last"),
         "kpis": kpis,
-        "changes": {k: {kk: vv for kk, vv in v.items() if kk != "current"} for k, v in comparison.items()},
-        "money": money_figures,
+        "changes": _changes(comparison),
+        "money": money_now,
         "weekly": series,
     }
 
@@ -158,40 +217,70 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
     real, noise = [], []
     for mid, ch in data["changes"].items():
         value, prev = data["kpis"].get(mid), ch.get("previous")
-        if value is None or prev is None:
+        if value is None or prev is None or mid in NOT_MOVES:
             continue
         row = [name(mid), fmt_value(prev, unit(mid), lang, currency), fmt_value(value, unit(mid), lang, currency),
-               _change_text(value, prev, unit(mid), lang)]
+               _change_text(value, prev, unit(mid), lang), _test_text(ch, lang)]
         (real if ch.get("significant") else noise).append(row)
-    body.append(f'<h2>{H.esc(t("changes", lang))}</h2>')
-    headers = [t("metric", lang), t("previous", lang), t("value", lang), t("change", lang)]
+    body.append(f'<h2>{H.esc(t("changes", lang))}</h2><p class="muted small">{H.esc(t("changes_note", lang))}</p>')
+    headers = [t("metric", lang), t("previous", lang), t("value", lang), t("change", lang), t("test", lang)]
     body.append(f'<h3>{H.esc(t("real_moves", lang))}</h3>')
     body.append(H.table(headers, real, {1, 2, 3}) if real else f'<p>{H.esc(t("no_real_moves", lang))}</p>')
     if noise:
         body.append(f'<h3>{H.esc(t("noise", lang))}</h3>' + H.table(headers, noise, {1, 2, 3}))
 
     m = data.get("money") or {}
+    body.append(f'<h2>{H.esc(t("money", lang))}</h2>')
     if m.get("available"):
         cur = m.get("currency") or currency
+        prev = m.get("previous") or {}
         rows = []
         for key, label_en, label_ru in (
                 ("attributable_churned", "Customers lost to support (attributable)", "Клиенты, потерянные из-за поддержки"),
-                ("lost_revenue", "Lost revenue over the horizon", "Потерянная выручка за горизонт"),
-                ("revenue_at_risk", "Revenue at risk now", "Выручка под риском сейчас"),
-                ("replacement_cost", "Cost to replace them", "Стоимость замены клиентов")):
-            if m.get(key) is not None:
-                v = m[key]
-                text = money(v, cur, lang) if key != "attributable_churned" else fmt_value(v, "count", lang)
-                rows.append([label_ru if lang == "ru" else label_en, text])
-        body.append(f'<h2>{H.esc(t("money", lang))}</h2>' + H.table([t("metric", lang), t("value", lang)], rows, {1}))
+                ("lost_revenue_horizon", "Their revenue over the horizon", "Их выручка за горизонт"),
+                ("replacement_cost", "Cost to replace them", "Стоимость замены клиентов"),
+                ("revenue_at_risk_horizon", "Revenue at risk now (recent negative experience, not yet gone)",
+                 "Выручка под риском сейчас (недавний негативный опыт, клиент ещё не ушёл)")):
+            v = m.get(key)
+            if v is None:
+                continue
+            fmt = (lambda x: number(x, lang, 1)) if key == "attributable_churned" else (lambda x: money(x, cur, lang))
+            est, low, high = (v.get("estimate"), v.get("low"), v.get("high")) if isinstance(v, dict) else (v, None, None)
+            pv = prev.get(key)
+            pv = pv.get("estimate") if isinstance(pv, dict) else pv
+            rows.append([label_ru if lang == "ru" else label_en, "—" if est is None else fmt(est),
+                         f"{fmt(low)} – {fmt(high)}" if low is not None and high is not None else "",
+                         "—" if pv is None else fmt(pv)])
+        body.append(f'<p class="muted small">{H.esc(t("money_note", lang, as_of=m.get("as_of") or "—", customers=number(m.get("customers") or 0, lang), horizon=number(m.get("horizon_months") or 12, lang)))}</p>')
+        body.append(H.table([t("metric", lang), t("value", lang), t("interval", lang), t("previous", lang)], rows, {1, 2, 3}))
+    else:
+        body.append(f'<p class="muted">{H.esc(t("no_money", lang, why=m.get("message") or ""))}</p>')
     if weekly.get("period"):
-        labels = [str(p)[:10] for p in weekly["period"]]
-        charts = [svg.line_chart(labels, {name(mid): weekly[mid]}, title=name(mid),
+        labels = [_short_date(p, lang) for p in weekly["period"]]
+        charts = [svg.line_chart(labels, {name(mid): weekly[mid]}, title=name(mid), width=480, height=190,
                                  fmt=lambda v, u=unit(mid): fmt_value(v, u, lang, currency))
                   for mid in HEADLINE if mid in weekly]
-        body.append(f'<h2>{H.esc(t("trend", lang))}</h2>' + "".join(c for c in charts if c))
+        body.append(f'<h2>{H.esc(t("trend", lang))}</h2><p class="muted small">{H.esc(t("weekly_note", lang))}</p>'
+                    f'<div class="charts">{"".join(c for c in charts if c)}</div>')
     body.append(f'<footer>{H.esc(t("footer", lang, what=data["period"]))} · definitions {H.esc(data["definitions_version"])}</footer>')
     return H.page(t("snapshot_title", lang, period=data["period"]), "".join(body), lang)
+
+
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _short_date(value, lang: str) -> str:
+    d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return f"{d.day:02d}.{d.month:02d}" if lang == "ru" else f"{MONTHS_EN[d.month - 1]} {d.day}"
+
+
+def _test_text(ch: dict, lang: str) -> str:
+    test = ch.get("test")
+    if test == "threshold 10%":
+        return t("test_threshold", lang)
+    if ch.get("p_value") is None:
+        return ""
+    return f'p = {ch["p_value"]:.3f}' if ch["p_value"] >= 0.001 else "p < 0.001"
 
 
 def _change_text(value, prev, unit, lang) -> str:
@@ -230,10 +319,13 @@ def _recover(out: Path) -> None:
             old.rename(target)
         else:
             shutil.rmtree(old, ignore_errors=True)
-    for tmp in out.glob(".tmp-*"):
+    for tmp in [*out.glob(".tmp-*"), *out.glob(".index.html.*")]:
         pid = tmp.name.rsplit(".", 1)[-1]
         if not pid.isdigit() or not _alive(int(pid)):
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -267,18 +359,58 @@ def write_snapshot(con, period: Period, out: Path, lang: str = "en", currency: s
     tmp = out / f".tmp-{period.name}.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    for n, c in files.items():
-        with open(tmp / n, "w", encoding="utf-8") as fh:
-            fh.write(c)
-            fh.flush()
-            os.fsync(fh.fileno())
-    old = out / f".old-{period.name}.{os.getpid()}"
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        for n, c in files.items():
+            with open(tmp / n, "w", encoding="utf-8") as fh:
+                fh.write(c)
+                fh.flush()
+                os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # (a killed process leaves it to _recover on the next run)
+        raise
+    if target.exists() and _exchange(tmp, target):
+        shutil.rmtree(tmp, ignore_errors=True)  # now the previous snapshot
+    else:
+        old = out / f".old-{period.name}.{os.getpid()}"
+        if target.exists():
+            target.rename(old)  # a kill between these two renames is undone by _recover on the next run
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync_dir(out)
     write_index(out, lang)
     return target, True
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE): a reader sees
+    the old snapshot or the new one, never none. False where the system cannot."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
 def list_snapshots(out: Path) -> list[dict]:
@@ -298,6 +430,39 @@ def list_snapshots(out: Path) -> list[dict]:
     return sorted(rows, key=lambda d: (d.get("from", ""), d.get("to", "")))
 
 
+def period_kind(snapshot: dict) -> str:
+    """week | month | <n> days: only snapshots of one kind make a trend (a month is not a week)."""
+    name = snapshot.get("period", "")
+    if re.fullmatch(r"\d{4}-W\d{2}", name):
+        return "week"
+    if re.fullmatch(r"\d{4}-\d{2}", name):
+        return "month"
+    try:
+        days = (dt.date.fromisoformat(snapshot["to"]) - dt.date.fromisoformat(snapshot["from"])).days + 1
+    except (KeyError, ValueError):
+        return "other"
+    return f"{days} days"
+
+
+def _kind_title(kind: str, lang: str) -> str:
+    if kind == "week":
+        return t("weekly", lang)
+    if kind == "month":
+        return t("monthly", lang)
+    if kind.endswith(" days"):
+        return t("n_day", lang, n=kind.split()[0])
+    return kind
+
+
+def _kind_short(kind: str, lang: str) -> str:
+    ru = lang == "ru"
+    if kind == "week":
+        return "неделя" if ru else "week"
+    if kind == "month":
+        return "месяц" if ru else "month"
+    return kind.replace(" days", " дн.") if ru else kind
+
+
 def write_index(out: Path, lang: str = "en") -> None:
     from metrics.registry import METRICS
 
@@ -305,22 +470,34 @@ def write_index(out: Path, lang: str = "en") -> None:
     if not snaps:
         _write_atomic(out / "index.html", H.page(t("snapshots_title", lang), f'<p>{H.esc(t("no_snapshots", lang))}</p>', lang))
         return
-    name = lambda mid: (METRICS[mid].name.get(lang) or METRICS[mid].name["en"]) if mid in METRICS else mid
-    unit = lambda mid: METRICS[mid].unit if mid in METRICS else "count"
-    labels = [s["period"] for s in snaps]
-    charts = []
-    for mid in HEADLINE:
-        vals = [s.get("kpis", {}).get(mid) for s in snaps]
-        if any(v is not None for v in vals):
-            charts.append(svg.line_chart(labels, {name(mid): vals}, title=name(mid), width=480, height=180,
-                                         fmt=lambda v, u=unit(mid): fmt_value(v, u, lang)))
+    name = lambda mid: METRICS[mid].label(lang) if mid in METRICS else mid  # noqa: E731
+    unit = lambda mid: METRICS[mid].unit if mid in METRICS else "count"  # noqa: E731
+    groups: dict[str, list[dict]] = {}
+    for snap in snaps:
+        groups.setdefault(period_kind(snap), []).append(snap)
+    trend = []
+    for kind, group in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        if len(group) < 2:
+            continue
+        labels = [s["period"] for s in group]
+        charts = []
+        for mid in HEADLINE:
+            vals = [s.get("kpis", {}).get(mid) for s in group]
+            if any(v is not None for v in vals):
+                charts.append(svg.line_chart(labels, {name(mid): vals}, title=name(mid), width=480, height=180,
+                                             fmt=lambda v, u=unit(mid): fmt_value(v, u, lang)))
+        trend.append(f'<h3>{H.esc(_kind_title(kind, lang))}</h3><div class="charts">{"".join(c for c in charts if c)}</div>')
+    if not trend:
+        trend.append(f'<p class="muted">{H.esc(t("trend_later", lang))}</p>')
     rows = []
-    for s in reversed(snaps):
+    for s in sorted(snaps, key=lambda d: (d.get("from", ""), d.get("to", "")), reverse=True):
         link = f'<a href="{H.esc(Path(s["_dir"]).name)}/index.html">{H.esc(s["period"])}</a>'
         cells = "".join(f'<td class="num">{H.esc(fmt_value(s.get("kpis", {}).get(m), unit(m), lang))}</td>' for m in HEADLINE)
-        rows.append(f"<tr><td>{link}</td><td>{H.esc(s.get('from'))} – {H.esc(s.get('to'))}</td>{cells}</tr>")
+        rows.append(f'<tr><td class="nowrap">{link}</td><td class="nowrap">{H.esc(s.get("from"))} – {H.esc(s.get("to"))}</td>'
+                    f'<td>{H.esc(_kind_short(period_kind(s), lang))}</td>{cells}</tr>')
     head = "".join(f'<th class="num">{H.esc(name(m))}</th>' for m in HEADLINE)
-    body = (f'<h2>{H.esc(t("trend", lang))}</h2>' + "".join(charts)
-            + f'<h2>{H.esc(t("snapshots_title", lang))}</h2><table><thead><tr><th>{H.esc(t("period", lang))}</th>'
-            f'<th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    body = (f'<h2>{H.esc(t("trend", lang))}</h2>' + "".join(trend)
+            + f'<h2>{H.esc(t("all_snapshots", lang))}</h2><table><thead><tr><th>{H.esc(t("period", lang))}</th>'
+            f'<th>{H.esc(t("dates", lang))}</th><th>{H.esc(t("kind", lang))}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'<footer>{H.esc(t("footer", lang, what=t("snapshots_title", lang)))}</footer>')
     _write_atomic(out / "index.html", H.page(t("snapshots_title", lang), body, lang))

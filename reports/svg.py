@@ -46,10 +46,18 @@ def line_chart(labels: list[str], series: dict[str, list[float | None]], width: 
         v = lo + frac * (hi - lo)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" class="grid"/>'
                      f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" class="ax">{escape(fmt(v))}</text>')
-    every = max(1, len(labels) // 8)
-    for i, lab in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="middle" class="ax">{escape(str(lab))}</text>')
+    # As many labels as fit (about 7 px a character at 11 px); the first and last always shown,
+    # anchored inside the chart so neither is clipped.
+    label_w = max(len(str(lab)) for lab in labels) * 7 + 12
+    every = max(1, -(-label_w // max(int(step), 1))) if len(labels) > 1 else 1
+    shown = [i for i in range(len(labels)) if i % every == 0]
+    if len(labels) - 1 not in shown:
+        if shown and (len(labels) - 1 - shown[-1]) * step < label_w:
+            shown.pop()
+        shown.append(len(labels) - 1)
+    for i in shown:
+        anchor = "start" if i == 0 and len(labels) > 1 else "end" if i == len(labels) - 1 and len(labels) > 1 else "middle"
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 12}" text-anchor="{anchor}" class="ax">{escape(str(labels[i]))}</text>')
     for k, (name, vals) in enumerate(series.items()):
         color = PALETTE[k % len(PALETTE)]
         pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vals) if v is not None)

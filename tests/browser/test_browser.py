@@ -40,7 +40,10 @@ def wait_idle(page, timeout: float = 90.0, settle: int = 4, poll_ms: int = 100) 
 
 
 def query(page) -> dict[str, list[str]]:
-    return urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+    """The page's query string, read from the page itself: ``page.url`` is only refreshed when
+    Playwright gets to process events, which a ``time.sleep`` loop never lets it do."""
+    href = page.evaluate("() => window.location.href")
+    return urllib.parse.parse_qs(urllib.parse.urlparse(href).query)
 
 
 def wait_for(condition, what: str, timeout: float = 30.0) -> None:
