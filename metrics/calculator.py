@@ -187,7 +187,6 @@ def inputs_from_data(analysis, kpis: dict | None = None, base: Inputs | None = N
     kpis = kpis or {}
     if analysis is not None and getattr(analysis, "available", False):
         money = analysis.money or {}
-        measured["currency"] = analysis.currency
         measured["arpu_monthly"] = money.get("arpu_monthly")
         measured["lost_customer_revenue_monthly"] = money.get("exposed_churned_mean_monthly_revenue")
         measured["monthly_churn_rate"] = money.get("monthly_churn_rate")
@@ -214,7 +213,9 @@ def inputs_from_data(analysis, kpis: dict | None = None, base: Inputs | None = N
         measured["frt_p90_hours"] = kpis["frt_p90_minutes"] / 60
     elif (getattr(analysis, "what_if_data", None) or {}).get("frt_p90_minutes") is not None:
         measured["frt_p90_hours"] = analysis.what_if_data["frt_p90_minutes"] / 60
-    return inputs.replace(measured)
+    # The currency is the settings' (the analysis carries it through), not a measurement.
+    currency = getattr(analysis, "currency", None) or inputs.currency
+    return inputs.replace(measured, currency=currency)
 
 
 # ----------------------------------------------------------------------------- what-if

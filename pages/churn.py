@@ -133,7 +133,8 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
     for name, item in result["inputs"].items():
         kind = next((k for n, k in ADJUSTABLE if n == name), "money" if name.endswith("_monthly") else "fraction" if name.endswith(("_share", "_churn", "_rate")) or
                     name.startswith("churn_after") or name == "gross_margin" else "count")
-        origin = t("ch.measured") if item["measured"] else (t("ch.your_value") if name in overrides else t("ch.benchmark"))
+        origin = (t("ch.measured") if item["measured"] else t("ch.your_value") if name in overrides
+                  else t("ch.from_settings") if str(item["source"]).startswith("settings ") else t("ch.benchmark"))
         rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
                      if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): "" if item["measured"] else item["source"]})
     st.dataframe(pl.DataFrame(rows), hide_index=True, key=K + "inputs", height=components.table_height(len(rows), 700))

@@ -2,9 +2,10 @@
 opened in place and compared two at a time."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import streamlit as st
-import streamlit.components.v1 as html_component
 
 from ui import components, data, i18n
 from ui.i18n import t
@@ -41,8 +42,7 @@ def body() -> None:
     chosen = by_name[pick]
     with st.expander(t("snap.open"), expanded=True, icon=":material/description:"):
         if chosen["html"]:
-            with open(chosen["html"], encoding="utf-8") as fh:
-                html_component.html(fh.read(), height=720, scrolling=True)
+            st.iframe(Path(chosen["html"]), height=720)
         else:
             st.info(t("snap.no_html"))
 

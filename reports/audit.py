@@ -234,6 +234,13 @@ INPUT_UNITS = {"negative_share": "fraction", "repeat_negative_share": "fraction"
                "lost_customer_revenue_monthly": "money"}
 
 
+def _basis(item: dict, lang: str) -> str:
+    """Measured on the data, taken from the settings file, or a published/assumed benchmark."""
+    if item["measured"]:
+        return t("measured", lang)
+    return t("from_settings", lang) if str(item["source"]).startswith("settings ") else t("assumed", lang)
+
+
 def _input_value(name: str, value, lang: str, cur: str) -> str:
     if value is None:
         return "—"
@@ -379,7 +386,7 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
             label = INPUT_LABELS.get(name, (name.replace("_", " "),) * 2)[ru]
             source = "" if item["measured"] else (RU_SOURCES.get(name, item["source"]) if ru else item["source"])
             arows.append([label, _input_value(name, item["value"], lang, cur),
-                          t("measured", lang) if item["measured"] else t("assumed", lang), source])
+                          _basis(item, lang), source])
         body.append(f'<h3>{H.esc(t("assumptions", lang))}</h3>' + H.table(
             [t("input", lang), t("value", lang), t("basis", lang), t("source", lang)], arows, {1}))
     for note in ([ch["message"]] if ch.get("message") else []) + list(ch.get("notes") or []):

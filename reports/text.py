@@ -66,6 +66,7 @@ STRINGS = {
     "assumptions": {"en": "Assumptions", "ru": "Допущения"},
     "measured": {"en": "measured", "ru": "измерено"},
     "assumed": {"en": "benchmark", "ru": "ориентир"},
+    "from_settings": {"en": "settings", "ru": "настройки"},
     "pseudonymized": {"en": "Customer names, e-mails, phone numbers and personal data in free text were replaced by stable pseudonyms before anything was stored.",
                       "ru": "Имена клиентов, e-mail, телефоны и персональные данные в тексте заменены на устойчивые псевдонимы до сохранения."},
     "top_finding": {"en": "Largest finding", "ru": "Главный вывод"},

@@ -240,6 +240,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "ch.value": {"en": "Value", "ru": "Значение"},
     "ch.origin": {"en": "From", "ru": "Источник"},
     "ch.measured": {"en": "measured (your data)", "ru": "измерено (ваши данные)"},
+    "ch.from_settings": {"en": "settings", "ru": "настройки"},
     "ch.benchmark": {"en": "benchmark", "ru": "отраслевая норма"},
     "ch.outputs": {"en": "Result", "ru": "Результат"},
     "ch.unavailable": {"en": "Attributable churn needs customers with churn outcomes linked to tickets: {why}",

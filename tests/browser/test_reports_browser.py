@@ -94,3 +94,25 @@ def test_audit_in_the_browser(page, report_files, screenshots, lang):
     if lang == "en":
         pdf = report_files["audit"]["en"].with_suffix(".pdf")
         assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_snapshots_page_of_the_dashboard(server, page, report_files, settings_file, screenshots):
+    """The dashboard's Snapshots page pointed at the snapshots written above: the newest opens in
+    place (its own HTML inside the page) and two are compared."""
+    from tests.browser.test_browser import assert_no_traceback, shoot, wait_idle
+
+    text = settings_file.read_text(encoding="utf-8") if settings_file.exists() else ""
+    assert "[snapshots]" not in text
+    settings_file.write_text(text + f'\n[snapshots]\ndir = "{report_files["snapshots"].as_posix()}"\n', encoding="utf-8")
+    page.goto(server["url"] + "/snapshots")
+    wait_idle(page)
+    assert_no_traceback(page, "snapshots")
+    frame = page.frame_locator('[data-testid="stMain"] iframe').first
+    frame.locator("h1").wait_for(timeout=30000)
+    assert frame.locator("h1").inner_text().strip() == "Support snapshot 2026-W47"
+    assert frame.locator(".tile").count() >= 10
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Compare" in main or "compare" in main, main[:1500]
+    assert page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').count() == 3
+    page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first.wait_for(timeout=30000)
+    shoot(page, screenshots / "snapshots-open.png")
