@@ -85,7 +85,7 @@ TICKET_EVENTS = [
 
 CALLS = _IDENTITY + [
     _c("queued_at", "TIMESTAMP", "When the call started ringing/queued (UTC).", True),
-    _c("answered_at", "TIMESTAMP", "When an agent answered (UTC); NULL if unanswered."),
+    _c("answered_at", "TIMESTAMP", "When an agent answered (UTC); NULL if unanswered or not recorded (Twilio)."),
     _c("ended_at", "TIMESTAMP", "When the call ended (UTC)."),
     _c("wait_seconds", "DOUBLE", "Seconds in queue before answer or hang-up."),
     _c("talk_seconds", "DOUBLE", "Talk seconds (billsec)."),

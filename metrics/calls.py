@@ -1,6 +1,8 @@
 """Call-centre metrics over ``calls``: inbound calls only (direction inbound, or unknown).
 
-* wait = ``wait_seconds``, else answered/ended minus queued;
+* wait = ``wait_seconds``, else answered minus queued, else (an unanswered call) ended minus
+  queued; an answered call with neither (Twilio records no queue wait) has no wait: it is left
+  out of ASA and of service level (numerator and denominator), not counted as a 0 s wait;
 * abandoned = outcome ``abandoned`` or ``missed``; a short abandon is one whose wait is below
   ``metrics.short_abandon_seconds``: excluded from offered and reported apart;
 * offered = inbound calls minus short abandons (voicemail, busy and failed calls are offered but
@@ -14,7 +16,16 @@ from __future__ import annotations
 
 from metrics.facts import Agg, Fact, Formula
 
-WAIT = ("coalesce(f.wait_seconds, date_diff('millisecond', f.queued_at, coalesce(f.answered_at, f.ended_at)) / 1000.0)")
+def wait_sql(alias: str = "f.") -> str:
+    """The wait of a call in seconds (see the module docstring); ``alias`` prefixes the columns."""
+    a = alias
+    return (f"(CASE WHEN {a}wait_seconds IS NOT NULL THEN {a}wait_seconds "
+            f"WHEN {a}answered_at IS NOT NULL THEN date_diff('millisecond', {a}queued_at, {a}answered_at) / 1000.0 "
+            f"WHEN lower({a}outcome) = 'answered' THEN NULL "
+            f"ELSE date_diff('millisecond', {a}queued_at, {a}ended_at) / 1000.0 END)")
+
+
+WAIT = wait_sql()
 ABANDON_LIKE = "lower(f.outcome) IN ('abandoned', 'missed')"
 SHORT = f"{ABANDON_LIKE} AND {WAIT} < ?"
 ANSWERED = "lower(f.outcome) = 'answered'"
@@ -35,6 +46,9 @@ AGGS = (
     Agg("asa_sum", f"sum({WAIT}) FILTER (WHERE {ANSWERED})"),
     Agg("sl_within", f"count(*) FILTER (WHERE {ANSWERED} AND {WAIT} <= ?)",
         params=lambda s: [float(s.get("service_level_seconds", 20))]),
+    # offered, less answered calls whose wait is unknown (they cannot be judged either way)
+    Agg("sl_den", f"count(*) FILTER (WHERE NOT coalesce({SHORT}, false) AND NOT ({ANSWERED} AND {WAIT} IS NULL))",
+        params=_short),
     Agg("aht_n", f"count(*) FILTER (WHERE {ANSWERED} AND f.talk_seconds IS NOT NULL)"),
     Agg("aht_sum", f"sum(f.talk_seconds + coalesce(f.hold_seconds, 0) + coalesce(f.wrap_seconds, 0)) "
                    f"FILTER (WHERE {ANSWERED} AND f.talk_seconds IS NOT NULL)"),
@@ -56,7 +70,7 @@ FORMULAS: dict[str, Formula] = {
     "answer_rate": Formula(F, "ratio", ("answered", "offered")),
     "abandonment_rate": Formula(F, "ratio", ("abandoned", "offered")),
     "asa_seconds": Formula(F, "mean", ("asa_sum", "asa_n")),
-    "service_level": Formula(F, "ratio", ("sl_within", "offered")),
+    "service_level": Formula(F, "ratio", ("sl_within", "sl_den")),
     "aht_seconds": Formula(F, "mean", ("aht_sum", "aht_n")),
     "fcr_rate": Formula(F, "ratio", ("fcr_num", "fcr_den")),
 }

@@ -96,7 +96,14 @@ class Fact:
         raise KeyError(name)
 
     def fingerprint(self, settings: dict) -> dict:
-        return {k: settings.get(k) for k in self.settings_keys}
+        """What a stored rollup depends on: the settings it used and the SQL of its aggregates and
+        measures (a changed definition makes an old rollup stale, not wrong)."""
+        import hashlib
+
+        sql = "\n".join([self.base_where, *(f"{a.name}={a.sql}|{a.merge}" for a in self.aggs),
+                          *(f"{m.name}={m.sql}" for m in self.measures), *sorted(f"{k}={v}" for k, v in self.dims.items())])
+        return {**{k: settings.get(k) for k in self.settings_keys},
+                "definitions": hashlib.sha256(sql.encode("utf-8")).hexdigest()[:16]}
 
 
 @dataclass(frozen=True)

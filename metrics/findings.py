@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from metrics.calls import wait_sql
+
 
 @dataclass
 class Finding:
@@ -32,7 +34,7 @@ _ABANDON_LIKE = "lower(outcome) IN ('abandoned', 'missed')"
 _INBOUND = "coalesce(lower(direction), 'inbound') = 'inbound'"
 # Timestamps are stored in UTC; peak hours are read on the phone system's clock (the zone it was loaded in).
 _LOCAL_QUEUED = "timezone(coalesce(nullif(source_tz, ''), 'UTC'), timezone('UTC', queued_at))"
-_WAIT = "coalesce(wait_seconds, date_diff('millisecond', queued_at, coalesce(answered_at, ended_at)) / 1000.0)"
+_WAIT = wait_sql("")
 _SLA_TARGETS = ("first_reply", "next_reply", "resolution")
 
 

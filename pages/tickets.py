@@ -3,6 +3,7 @@ priority/team/channel with active breaches, backlog aging, top categories."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
 from ui import components, data, filters, i18n
@@ -49,8 +50,9 @@ def sla_by(params: dict[str, str]) -> None:
     if frame.height == 0:
         st.info(t("tk.no_sla"))
         return
-    frame = frame.sort("sla_breach_rate", descending=False)
-    labels = [str(v) if v is not None else "—" for v in frame[by].to_list()]
+    frame = frame.sort("sla_breach_rate", descending=False).with_columns(
+        pl.col(by).cast(pl.String).fill_null(t("dim.not_set")))
+    labels = frame[by].to_list()
     fig = go.Figure()
     fig.add_bar(y=labels, x=frame["sla_breach_rate"].to_list(), orientation="h", name=t("tk.breach_rate"),
                 marker_color="#E45756", text=[i18n.percent(v) for v in frame["sla_breach_rate"].to_list()],

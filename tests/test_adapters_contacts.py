@@ -464,3 +464,26 @@ def test_sample_contact_exports_load_without_rejects(tmp_path):
         table = b.tables[b.target_table]
         if "customer_id" in table.columns:
             assert not table["customer_id"].drop_nulls().str.starts_with("C").any(), name
+
+
+def test_twilio_answered_calls_have_no_made_up_wait(tmp_path):
+    """Twilio records no queue wait nor answer time: its answered call is left out of ASA and of
+    service level, not counted as a 0 s wait. By hand, inbound calls of the fixture:
+    CA0001 answered (wait unknown), CA0003 no-answer (30 s wait -> abandoned), CA0004 canceled
+    after 4 s (a short abandon under 5 s); CA0009 in progress is rejected; the rest are outbound
+    or the internal <Dial> leg. Offered 2, answered 1, abandoned 1, short 1; ASA none; service
+    level 0 of 1 judgeable call (CA0003 was not answered within 20 s)."""
+    from metrics import engine
+    from metrics.filters import Filters
+
+    store = Store(tmp_path / "d.duckdb")
+    [report] = store.load_files([FIX / "twilio_calls.csv"], LoadOptions(tz="UTC"))
+    assert report.rows_loaded == 8, report.text()
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM calls WHERE answered_at IS NOT NULL").fetchone()[0] == 0
+        k = engine.kpis(con, Filters(), ["calls_offered", "calls_answered", "calls_abandoned", "short_abandons",
+                                         "answer_rate", "asa_seconds", "service_level"])
+    assert (k["calls_offered"], k["calls_answered"], k["calls_abandoned"], k["short_abandons"]) == (2, 1, 1, 1)
+    assert k["answer_rate"] == 0.5
+    assert k["asa_seconds"] is None
+    assert k["service_level"] == 0.0

@@ -241,6 +241,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "ch.origin": {"en": "From", "ru": "Источник"},
     "ch.measured": {"en": "measured (your data)", "ru": "измерено (ваши данные)"},
     "ch.from_settings": {"en": "settings", "ru": "настройки"},
+    "dim.not_set": {"en": "(not set)", "ru": "(не указано)"},
     "ch.benchmark": {"en": "benchmark", "ru": "отраслевая норма"},
     "ch.outputs": {"en": "Result", "ru": "Результат"},
     "ch.unavailable": {"en": "Attributable churn needs customers with churn outcomes linked to tickets: {why}",

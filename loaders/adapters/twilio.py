@@ -99,7 +99,7 @@ class TwilioCallsAdapter(Adapter):
                                                     pl.col("vendor_outcome"))).to_series(),
                              raw, batch.rejects, column=col["status"], values=frame.get_column("vendor_outcome"))
         frame = frame.with_columns(
-            pl.when(pl.col("_x_answered")).then(pl.col("queued_at")).otherwise(None).alias("answered_at"),
+            pl.lit(None).cast(frame.schema["queued_at"]).alias("answered_at"),  # Twilio does not record when an agent answered
             pl.when(pl.col("_x_answered")).then(pl.col("talk_seconds")).otherwise(0.0).alias("talk_seconds"),
             pl.when(pl.col("_x_answered")).then(None).otherwise(
                 pl.coalesce(seconds_between("ended_at", "queued_at"), pl.lit(0.0)) if "ended_at" in frame.columns
