@@ -191,17 +191,19 @@ def inputs_from_data(analysis, kpis: dict | None = None, base: Inputs | None = N
         measured["lost_customer_revenue_monthly"] = money.get("exposed_churned_mean_monthly_revenue")
         measured["monthly_churn_rate"] = money.get("monthly_churn_rate")
         dose = _dose(analysis)
+        n1, c1 = dose.get("1", (0, 0))
+        n2 = dose.get("2", (0, 0))[0] + dose.get("3+", (0, 0))[0]
+        c2 = dose.get("2", (0, 0))[1] + dose.get("3+", (0, 0))[1]
+        exposed = n1 + n2
+        if analysis.customers:
+            # Counts stand even when nobody can be compared (all exposed, or none churned).
+            measured["customers"] = analysis.customers
+            measured["negative_share"] = exposed / analysis.customers
+            measured["repeat_negative_share"] = n2 / exposed if exposed else None
         if analysis.crude is not None and dose.get("0", (0, 0))[0]:
             n0, c0 = dose["0"]
-            n1, c1 = dose.get("1", (0, 0))
-            n2 = dose.get("2", (0, 0))[0] + dose.get("3+", (0, 0))[0]
-            c2 = dose.get("2", (0, 0))[1] + dose.get("3+", (0, 0))[1]
-            exposed = n1 + n2
             r0 = c0 / n0
             k = confounding_factor(analysis)
-            measured["customers"] = analysis.customers
-            measured["negative_share"] = exposed / analysis.customers if analysis.customers else None
-            measured["repeat_negative_share"] = n2 / exposed if exposed else None
             measured["baseline_churn"] = r0
             # Scaled so that the calculator's loss equals the headline (stratified) estimate.
             measured["churn_after_one"] = r0 + k * (c1 / n1 - r0) if n1 else None

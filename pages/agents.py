@@ -36,7 +36,7 @@ def body() -> None:
     if frame.height == 0:
         st.info(t("empty.no_rows"))
         return
-    frame = ranked(frame, sort_by)
+    frame = components.name_groups(ranked(frame, sort_by), level)
     # Durations read better in hours at agent level (presentation only).
     frame = frame.with_columns([(pl.col(m) / 60).alias(m) for m in IDS if i18n.metric_unit(m) == "minutes"])
     st.caption(t("ag.small", n=data.setting("metrics", "small_sample") or 20))

@@ -39,7 +39,7 @@ def by_dimension(params: dict[str, str]) -> None:
     if frame.height == 0:
         st.info(t("empty.no_rows"))
         return
-    frame = frame.sort("calls_offered", descending=True, nulls_last=True)
+    frame = components.name_groups(frame.sort("calls_offered", descending=True, nulls_last=True), by)
     config = {by: t(f"dim.{by}")}
     for m in BY_IDS:
         unit = i18n.metric_unit(m)

@@ -40,11 +40,13 @@ def exposure(analysis: dict) -> None:
     rates = [r["rate"]["estimate"] for _, r in groups]
     upper = [(r["rate"]["high"] or 0) - (r["rate"]["estimate"] or 0) for _, r in groups]
     lower = [(r["rate"]["estimate"] or 0) - (r["rate"]["low"] or 0) for _, r in groups]
+    # The figures go under the bars (in the axis labels), clear of the interval whiskers.
+    labels = [f"{name}<br><b>{i18n.percent(r['rate']['estimate'])}</b> · {i18n.number(r['churned'])} / {i18n.number(r['customers'])}"
+              for name, (_, r) in zip(names, groups)]
     fig = go.Figure(go.Bar(
-        x=names, y=rates, marker_color=["#E45756", "#54A24B"],
+        x=labels, y=rates, marker_color=["#E45756", "#54A24B"],
         error_y=dict(type="data", array=upper, arrayminus=lower, visible=True),
-        text=[f"{i18n.percent(r['rate']['estimate'])}<br>{i18n.number(r['churned'])} / {i18n.number(r['customers'])}"
-              for _, r in groups], textposition="inside", insidetextanchor="start", hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+        customdata=names, hovertemplate="%{customdata}: %{y:.1%}<extra></extra>"))
     fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero")
     left, right = st.columns([3, 2])
     with left:
@@ -74,12 +76,12 @@ def dose_response(analysis: dict) -> None:
         return
     st.subheader(t("ch.dose"))
     fig = go.Figure(go.Bar(
-        x=[d["label"] for d in doses], y=[d["rate"]["estimate"] for d in doses], marker_color="#F58518",
+        x=[f"{d['label']}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
+        marker_color="#F58518", customdata=[d["label"] for d in doses],
         error_y=dict(type="data", visible=True,
                      array=[(d["rate"]["high"] or 0) - (d["rate"]["estimate"] or 0) for d in doses],
                      arrayminus=[(d["rate"]["estimate"] or 0) - (d["rate"]["low"] or 0) for d in doses]),
-        text=[f"n = {i18n.number(d['customers'])}" for d in doses], textposition="inside", insidetextanchor="start",
-        hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+        hovertemplate="%{customdata}: %{y:.1%}<extra></extra>"))
     fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero")
     fig.update_xaxes(title=t("ch.negatives"), type="category")
     components.chart(fig, key=K + "dose_chart", height=300)
@@ -137,7 +139,8 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
                   else t("ch.from_settings") if str(item["source"]).startswith("settings ") else t("ch.benchmark"))
         rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
                      if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): "" if item["measured"] else item["source"]})
-    st.dataframe(pl.DataFrame(rows), hide_index=True, key=K + "inputs", height=components.table_height(len(rows), 700))
+    # A static table: the sources are sentences and wrap here (a data grid would cut them off).
+    st.table(pl.DataFrame(rows), border="horizontal", hide_index=True)
     with st.expander(t("ch.steps")):
         st.code("\n".join(out.get("steps", [])), language=None, wrap_lines=True)
 

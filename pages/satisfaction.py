@@ -60,7 +60,7 @@ def by_dimension(params: dict[str, str]) -> None:
     if frame.height == 0:
         st.info(t("empty.no_rows"))
         return
-    frame = frame.sort("csat_responses", descending=True, nulls_last=True)
+    frame = components.name_groups(frame.sort("csat_responses", descending=True, nulls_last=True), by)
     config = {by: t(f"dim.{by}")}
     for m in ids:
         unit = i18n.metric_unit(m)
@@ -89,8 +89,8 @@ def comments(params: dict[str, str]) -> None:
     if rows.height == 0:
         st.caption(t("sat.no_comments"))
         return
-    shown = rows.select([c for c in ("responded_at", "kind", "score", "comment", "agent", "team", "channel", "ticket_id")
-                         if c in rows.columns])
+    shown = components.blank_text(rows.select([c for c in ("responded_at", "kind", "score", "comment", "agent", "team",
+                                                           "channel", "ticket_id") if c in rows.columns]))
     st.dataframe(shown, hide_index=True, key=K + "comments_table", height=components.table_height(shown.height, 420),
                  column_config={"comment": st.column_config.TextColumn(t("sat.comments"), width="large"),
                                 "score": st.column_config.NumberColumn(t("sat.score"), format="%.0f"),

@@ -3,7 +3,6 @@ priority/team/channel with active breaches, backlog aging, top categories."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import polars as pl
 import streamlit as st
 
 from ui import components, data, filters, i18n
@@ -50,8 +49,7 @@ def sla_by(params: dict[str, str]) -> None:
     if frame.height == 0:
         st.info(t("tk.no_sla"))
         return
-    frame = frame.sort("sla_breach_rate", descending=False).with_columns(
-        pl.col(by).cast(pl.String).fill_null(t("dim.not_set")))
+    frame = components.name_groups(frame.sort("sla_breach_rate", descending=False), by)
     labels = frame[by].to_list()
     fig = go.Figure()
     fig.add_bar(y=labels, x=frame["sla_breach_rate"].to_list(), orientation="h", name=t("tk.breach_rate"),

@@ -407,3 +407,22 @@ def test_every_calculator_input_and_result_has_a_label():
     names = {f.name for f in dataclasses.fields(calculator.Inputs) if f.name != "measured"} | {n for n, _ in churn.OUTPUTS}
     missing = sorted(n for n in names if f"calc.{n}" not in i18n.STRINGS)
     assert not missing, missing
+
+
+def test_churn_calculator_says_where_each_input_comes_from(monkeypatch, loaded_db):
+    """Measured on the data (15 customers in the fixture), taken from the settings file
+    (currency, gross margin) or a published benchmark (the acquisition multiple)."""
+    at = app(monkeypatch, loaded_db)
+    at.run()
+    open_page(at, "churn")
+    assert_clean(at, "churn")
+    [inputs] = [tb.value for tb in at.table if "Source or assumption" in tb.value.columns]
+    origin = dict(zip(inputs["Input"], inputs["From"]))
+    value = dict(zip(inputs["Input"], inputs["Value"]))
+    # every customer of the fixture had a negative experience, so nobody can be compared: the
+    # counts are measured, the churn rates stay benchmarks
+    assert (value["Customers"], origin["Customers"]) == ("15", "measured (your data)"), texts(at)[:3000]
+    assert origin["Customers with a negative experience"] == "measured (your data)" and value["Customers with a negative experience"] == "100.0%"
+    assert origin["Churn after one bad experience"] == "benchmark"
+    assert origin["Currency"] == "settings" and origin["Gross margin"] == "settings"
+    assert origin["Acquisition cost (x retention cost)"] == "benchmark"

@@ -202,6 +202,18 @@ def tile_grid(items: list[dict], columns: int = 4, key: str = "") -> None:
                 kpi_tile(key=key, **item)
 
 
+def name_groups(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """A breakdown's group column as text, the rows with no value named "(not set)" (shown only)."""
+    if by not in frame.columns:
+        return frame
+    return frame.with_columns(pl.col(by).cast(pl.String).fill_null(t("dim.not_set")))
+
+
+def blank_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Empty text cells shown empty rather than as "None" (a display copy; numbers are left alone)."""
+    return frame.with_columns([pl.col(c).fill_null("") for c, dtype in frame.schema.items() if dtype == pl.String])
+
+
 def table_height(rows: int, cap: int = 520) -> int:
     """A dataframe's height that fits its rows (no empty grid below a short table)."""
     return min(cap, 35 * (rows + 1) + 3)
