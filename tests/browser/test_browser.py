@@ -178,3 +178,13 @@ def test_russian(server, page, screenshots):
     shoot(page, screenshots / "churn-ru.png")
 
 # The Overview's redraw time at 1M tickets is a benchmark, not a test: bench/dashboard.py.
+
+
+def test_server_asks_nobody_for_its_public_ip(server, page):
+    """Headless Streamlit asks checkip.amazonaws.com for a public IP unless server.address is
+    set (.streamlit/config.toml sets 127.0.0.1): Deskscope makes no network calls."""
+    page.goto(server["url"] + "/")
+    wait_idle(page)
+    log = server["log"].read_text(encoding="utf-8", errors="replace")
+    assert "External URL" not in log and "external IP" not in log, log[-2000:]
+    assert "127.0.0.1" in log
