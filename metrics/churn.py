@@ -462,8 +462,10 @@ def analyse(con, settings: dict | None = None, as_of: dt.date | dt.datetime | No
         end = latest
     elif isinstance(as_of, dt.datetime):
         end = as_of
-    else:  # a date: the whole day counts
-        end = dt.datetime.combine(as_of, dt.time.max)
+    else:  # a date: the whole (local, metrics.report_timezone) day counts
+        from metrics import clock
+
+        end = clock.utc_end(as_of, clock.report_tz(settings.get("metrics") or {})) - dt.timedelta(microseconds=1)
     base.stated_reasons = _stated_reasons(con, list(churn["support_reason_keywords"]), end)
     if not base.stated_reasons["churned"]:
         base.message = ("No churned customers in the customer list: load one with churn dates or a churn status "

@@ -18,7 +18,7 @@ import polars as pl
 from loaders.store import fetch_frame
 
 from metrics import calls as calls_mod
-from metrics import rollups
+from metrics import clock, rollups
 from metrics import satisfaction, service
 from metrics.facts import (Fact, agg_select, evaluate, fetch_dicts, group_source, hist_quantile, raw_aggregates, raw_quantiles,
                            TableCounts, table_exists)
@@ -190,7 +190,7 @@ def data_span(con) -> tuple[dt.date | None, dt.date | None]:
     firsts, lasts = [], []
     for table, column in (("tickets", "created_at"), ("calls", "queued_at"), ("surveys", "responded_at")):
         if table_exists(con, table):
-            lo, hi = con.execute(f"SELECT min({column})::DATE, max({column})::DATE FROM {table}").fetchall()[0]
+            lo, hi = con.execute(f"SELECT {clock.day_sql(f'min({column})')}, {clock.day_sql(f'max({column})')} FROM {table}").fetchall()[0]
             if lo is not None:
                 firsts.append(lo)
                 lasts.append(hi)
@@ -698,7 +698,7 @@ def data_status(con) -> dict:
         rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         first = last = None
         if column and rows:
-            first, last = con.execute(f"SELECT min({column})::DATE, max({column})::DATE FROM {table}").fetchall()[0]
+            first, last = con.execute(f"SELECT {clock.day_sql(f'min({column})')}, {clock.day_sql(f'max({column})')} FROM {table}").fetchall()[0]
         tables[table] = {"rows": int(rows), "first": first, "last": last}
     last_load = None
     if table_exists(con, "loads"):

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from metrics import clock
 from metrics.filters import SEGMENT_MAP_SQL, Filters
 
 # ---------------------------------------------------------------- histogram bins
@@ -102,7 +103,7 @@ class Fact:
 
         sql = "\n".join([self.base_where, *(f"{a.name}={a.sql}|{a.merge}" for a in self.aggs),
                           *(f"{m.name}={m.sql}" for m in self.measures), *sorted(f"{k}={v}" for k, v in self.dims.items())])
-        return {**{k: settings.get(k) for k in self.settings_keys},
+        return {**{k: settings.get(k) for k in self.settings_keys}, "report_timezone": clock.report_tz(settings),
                 "definitions": hashlib.sha256(sql.encode("utf-8")).hexdigest()[:16]}
 
 
@@ -159,7 +160,7 @@ def group_source(fact: Fact, con, by: str | None, filters: Filters, extra_where:
     if by is None:
         return f"FROM {relation} f WHERE {inner_where}", all_params, None
     if by in ("day", "week", "month"):
-        group = f"date_trunc('{by}', f.{fact.date_column})::DATE"
+        group = clock.trunc_sql(by, f"f.{fact.date_column}")
     elif by == "tag":
         column = fact.dims.get("tag")
         if column is None:

@@ -187,13 +187,16 @@ class Filters:
         """
         clauses: list[str] = []
         params: list = []
-        if dates and date_column:
+        if dates and date_column and (self.date_from or self.date_to):
+            from metrics import clock  # days are local days of metrics.report_timezone, as UTC bounds
+
+            tz = clock.report_tz()
             if self.date_from:
                 clauses.append(f"{date_column} >= ?")
-                params.append(dt.datetime.combine(self.date_from, dt.time()))
+                params.append(clock.utc_start(self.date_from, tz))
             if self.date_to:
                 clauses.append(f"{date_column} < ?")
-                params.append(dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time()))
+                params.append(clock.utc_end(self.date_to, tz))
         for dim in DIMENSIONS:
             values = getattr(self, dim)
             if not values or dim in skip:

@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import time
 
+from metrics import clock
 from metrics.facts import Fact, TableCounts, agg_select, bin_sql, fetch_dicts, group_source, table_exists
 from metrics.filters import SEGMENT_MAP_SQL, Filters
 
@@ -71,10 +72,11 @@ def _value_sql(fact: Fact, dim: str) -> tuple[str, str]:
     return "", f"CAST(f.{fact.dims[dim]} AS VARCHAR)"
 
 
-def _rows_per_dim(fact: Fact, con, dim: str, select_rest: str, where_extra: str = "TRUE", day: str | None = None) -> str:
-    """A SELECT yielding (day-ish, dim, value, <select_rest>) grouped, for one dimension."""
+def _rows_per_dim(fact: Fact, con, dim: str, select_rest: str, where_extra: str = "TRUE", day: str | None = None,
+                  tz: str = "UTC") -> str:
+    """A SELECT yielding (local day, dim, value, <select_rest>) grouped, for one dimension."""
     relation = fact.relation(con)
-    day = day or f"f.{fact.date_column}::DATE"
+    day = day or clock.day_sql(f"f.{fact.date_column}", tz)
     where = f"({fact.base_where}) AND ({where_extra})"
     if dim == "tag":
         col = fact.dims["tag"]
@@ -90,18 +92,19 @@ def _dims(fact: Fact) -> list[str]:
 
 
 def build_fact(con, fact: Fact, settings: dict) -> None:
+    tz = clock.report_tz(settings)  # rollup days are local days (the fingerprint records the zone)
     select, params = agg_select(fact, settings)
     parts, all_params = [], []
     tickets = fact.name == "tickets"
     if tickets:
-        from metrics.service import CLOSED_DAY, CLOSED_TIMED, OPEN
+        from metrics.service import CLOSED_TIMED, OPEN, closed_day
 
         select += f", count(*) FILTER (WHERE {OPEN} OR f.solved_at IS NOT NULL) AS bl_in, NULL::BIGINT AS bl_out"
     for dim in _dims(fact):
-        parts.append(_rows_per_dim(fact, con, dim, select))
+        parts.append(_rows_per_dim(fact, con, dim, select, tz=tz))
         all_params += params
         if tickets:
-            parts.append(_rows_per_dim(fact, con, dim, "count(*) AS bl_out", CLOSED_TIMED, day=CLOSED_DAY))
+            parts.append(_rows_per_dim(fact, con, dim, "count(*) AS bl_out", CLOSED_TIMED, day=closed_day(tz)))
     table = rollup_table(fact)
     con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM ("
                 + " UNION ALL BY NAME ".join(parts) + ") ORDER BY dim, value, day", all_params)
@@ -109,7 +112,7 @@ def build_fact(con, fact: Fact, settings: dict) -> None:
         structs = ", ".join(f"{{'measure': '{m.name}', 'bin': {bin_sql(m.sql)}}}" for m in fact.measures)
         hparts = []
         for dim in _dims(fact):
-            month = f"date_trunc('month', f.{fact.date_column})::DATE"
+            month = clock.trunc_sql("month", f"f.{fact.date_column}", tz)
             if dim == "tag":
                 col = fact.dims["tag"]
                 inner = (f"(SELECT f.*, unnest(list_filter(list_distinct(string_split(coalesce(f.{col}, ''), ' ')), "

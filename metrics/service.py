@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from metrics import clock
 from metrics.facts import Agg, Fact, Formula, Measure, fetch_dicts, group_source
 from metrics.filters import Filters
 
@@ -22,7 +23,12 @@ SLA_TARGETS = ("first_reply", "next_reply", "resolution")
 # Closed tickets with a solve time leave the backlog on the day they were solved (never before the
 # day they were created, should the data say otherwise).
 CLOSED_TIMED = f"{NOT_OPEN} AND f.solved_at IS NOT NULL"
-CLOSED_DAY = "greatest(f.created_at, f.solved_at)::DATE"
+CLOSED_AT = "greatest(f.created_at, f.solved_at)"
+
+
+def closed_day(tz: str | None = None) -> str:
+    """SQL of the (local) day a closed ticket leaves the backlog."""
+    return clock.day_sql(CLOSED_AT, tz)
 
 
 def _sla_count(status: str, targets=SLA_TARGETS) -> str:
@@ -108,7 +114,7 @@ BACKLOG_IDS = ("backlog", "backlog_age_median_hours")
 # ---------------------------------------------------------------- backlog from raw rows
 def period_end(filters: Filters) -> dt.datetime | None:
     """The exclusive end instant of the period (midnight after date_to), None when open-ended."""
-    return dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time()) if filters.date_to else None
+    return clock.utc_end(filters.date_to) if filters.date_to else None
 
 
 def backlog_raw(con, filters: Filters, by: str | None = None) -> dict:
@@ -134,8 +140,8 @@ def backlog_deltas_raw(con, filters: Filters, by: str | None = None) -> list[tup
     source_out, p_out, _ = group_source(TICKETS, con, by, filters, extra_where=CLOSED_TIMED, dates=False)
     g = group or "NULL"
     sql = (f"SELECT _g, day, sum(n) AS n FROM ("
-           f"SELECT {g} AS _g, f.created_at::DATE AS day, count(*) AS n {source_in} GROUP BY ALL "
-           f"UNION ALL SELECT {g} AS _g, {CLOSED_DAY} AS day, -count(*) AS n {source_out} GROUP BY ALL"
+           f"SELECT {g} AS _g, {clock.day_sql('f.created_at')} AS day, count(*) AS n {source_in} GROUP BY ALL "
+           f"UNION ALL SELECT {g} AS _g, {closed_day()} AS day, -count(*) AS n {source_out} GROUP BY ALL"
            f") GROUP BY ALL ORDER BY day")
     return [(r["_g"], r["day"], r["n"]) for r in fetch_dicts(con, sql, p_in + p_out)]
 

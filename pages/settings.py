@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 import config
-from ui import components, i18n
+from ui import components, data, i18n
 from ui.i18n import t
 
 K = "set_"
@@ -150,10 +150,16 @@ def body() -> None:
     sl_seconds = c3.number_input(t("set.sl_seconds"), 1, 3600, int(m.get("service_level_seconds", 20)), key=K + "slsec")
     sl_target = c4.number_input(t("set.sl_target"), 0.0, 1.0, float(m.get("service_level_target", 0.8)), 0.05,
                                 key=K + "sltarget")
-    c1, c2, c3, _ = st.columns(4)
+    c1, c2, c3, c4 = st.columns(4)
     repeat_days = c1.number_input(t("set.repeat_days"), 1, 365, int(m.get("repeat_contact_days", 7)), key=K + "repeat")
     small = c2.number_input(t("set.small_sample"), 1, 10_000, int(m.get("small_sample", 20)), key=K + "small")
     nps_small = c3.number_input(t("set.nps_small"), 1, 10_000, int(m.get("nps_small_sample", 30)), key=K + "npssmall")
+    report_tz = c4.text_input(t("set.report_tz"), value=m.get("report_timezone", "UTC"), key=K + "reporttz",
+                              help=t("set.report_tz.help")).strip()
+    try:
+        report_tz = data.check_report_timezone(report_tz)
+    except ValueError as exc:
+        problems.append(str(exc))
 
     st.subheader(t("set.churn"))
     ch = s.get("churn", {})
@@ -191,7 +197,7 @@ def body() -> None:
             "metrics": {"csat_satisfied_min": int(csat_min), "short_abandon_seconds": int(short_abandon),
                         "service_level_seconds": int(sl_seconds), "service_level_target": float(sl_target),
                         "repeat_contact_days": int(repeat_days), "small_sample": int(small),
-                        "nps_small_sample": int(nps_small)},
+                        "nps_small_sample": int(nps_small), "report_timezone": report_tz},
             "sla": {"policies": policies},
             "churn": {"window_days": int(window), "horizon_months": int(horizon), "gross_margin": float(margin),
                       "negative": {**toggles, "bad_csat_max": int(bad_csat_max), "slow_first_reply_hours": int(slow_hours)}},

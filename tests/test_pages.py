@@ -358,14 +358,16 @@ def test_settings_are_validated_and_saved(monkeypatch, tmp_path):
     # A bad zone and a bad interval: nothing is saved and both problems are listed at once.
     at.text_input(key="set_tz").set_value("Mars/Olympus")
     at.text_input(key="set_monday").set_value("18:00-09:00")
+    at.text_input(key="set_reporttz").set_value("Europe/Atlantis")
     at.button(key="set_save").click()
     at.run()
     assert not settings.exists()
     problem = " ".join(e.value for e in at.error)
-    assert "Mars/Olympus" in problem and "18:00-09:00" in problem
+    assert "Mars/Olympus" in problem and "18:00-09:00" in problem and "Europe/Atlantis" in problem
     at.text_input(key="set_tz").set_value("Europe/Moscow")
     at.text_input(key="set_monday").set_value("10:00-19:00")
     at.number_input(key="set_csat").set_value(5)
+    at.text_input(key="set_reporttz").set_value("America/New_York")
     at.button(key="set_save").click()
     at.run()
     assert_clean(at, "settings")
@@ -373,6 +375,7 @@ def test_settings_are_validated_and_saved(monkeypatch, tmp_path):
     assert saved["business_hours"]["time_zone"] == "Europe/Moscow"
     assert saved["business_hours"]["monday"] == ["10:00-19:00"]
     assert saved["metrics"]["csat_satisfied_min"] == 5
+    assert saved["metrics"]["report_timezone"] == "America/New_York"
     assert [p["name"] for p in saved["sla"]["policies"]] == ["Urgent", "High", "Normal", "Low"]
 
 

@@ -125,7 +125,10 @@ def _status(db: str, db_version, _settings) -> dict:
         spans = []
         for table, column in (("tickets", "created_at"), ("calls", "queued_at"), ("surveys", "responded_at")):
             if out["tables"].get(table):
-                first, last = cur.execute(f"SELECT min({column})::DATE, max({column})::DATE FROM {table}").fetchone()
+                from metrics import clock  # the reports' local days
+
+                first, last = cur.execute(f"SELECT {clock.day_sql(f'min({column})')}, "
+                                          f"{clock.day_sql(f'max({column})')} FROM {table}").fetchone()
                 out[f"{table}_first"], out[f"{table}_last"] = first, last
                 if first:
                     spans.append((first, last))
@@ -521,6 +524,13 @@ def rebuild() -> None:
     """Recompute derived tables (ticket_metrics, rollups) with the current settings."""
     with store().writer():
         pass
+
+
+def check_report_timezone(name: str) -> str:
+    """The zone name metrics.report_timezone would hold; ValueError with the fix otherwise."""
+    from metrics import clock
+
+    return clock.check(name)
 
 
 def setting(section: str, name: str):
