@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -191,6 +192,19 @@ def cmd_remove_load(args) -> int:
     return 0
 
 
+def cmd_recompute(args) -> int:
+    store = _store(args)
+    if not store.path.exists():
+        print(f"no database at {store.path}: load files first (python cli.py load PATH...)", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    with store.writer():  # publishing runs the derived-table hooks with the settings in force
+        pass
+    print(f"{store.path}: ticket_metrics, SLA outcomes and rollups recomputed with the settings in force "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="Deskscope: support-operations analytics on your own exports.")
     parser.add_argument("--db", help="DuckDB file (default: $DESKSCOPE_DB or data/deskscope.duckdb)")
@@ -223,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tickets", type=int, default=50_000)
     p.add_argument("--force", action="store_true", help="regenerate even if the files exist")
     p.add_argument("--all-formats", action="store_true",
-                   help="also load the one-per-vendor exports in <out>/formats (dated Q1 2024)")
+                   help="also load the one-per-vendor exports in <out>/formats (dated in the last 90 days of the sample)")
     load_opts(p)
 
     p = add("formats", cmd_formats, "List the formats Deskscope reads and the files each accepts.")
@@ -247,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("remove-load", cmd_remove_load, "Delete every row one load wrote.")
     p.add_argument("load_id", type=int)
+
+    add("recompute", cmd_recompute, "Recompute the derived tables (ticket_metrics, SLA outcomes, rollups) after a "
+        "settings change (SLA policies, business hours, report time zone); every load does it too.")
 
     for extra in EXTRA_COMMANDS:
         try:

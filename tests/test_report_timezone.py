@@ -85,3 +85,27 @@ def test_another_zone_makes_the_rollups_stale_not_wrong(ny_store, tmp_path, monk
         assert (k["tickets"], k.plan["tickets"]) == (4, "raw")
         series = engine.timeseries(con, Filters(date_from=D(2026, 3, 2), date_to=D(2026, 3, 4)), "day", ["tickets"])
     assert dict(zip(series["period"], series["tickets"])) == {D(2026, 3, 2): None, D(2026, 3, 3): 4, D(2026, 3, 4): 1}
+
+
+def test_cli_recompute_rebuilds_the_rollups_for_a_new_zone(ny_store, tmp_path, monkeypatch):
+    """After the zone changes, `cli.py recompute` makes the rollups answer again (on UTC days)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    utc = _settings(tmp_path, "UTC")
+    monkeypatch.setenv("DESKSCOPE_SETTINGS", str(utc))
+    with ny_store.reader() as con:
+        assert engine.kpis(con, Filters(), ["tickets"]).plan["tickets"] == "raw"
+    done = subprocess.run([sys.executable, str(root / "cli.py"), "--db", str(ny_store.path), "recompute"], cwd=root,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "DESKSCOPE_SETTINGS": str(utc)})
+    assert done.returncode == 0, done.stderr
+    assert "recomputed" in done.stdout
+    with ny_store.reader() as con:
+        k = engine.kpis(con, Filters(date_from=D(2026, 3, 3), date_to=D(2026, 3, 3)), ["tickets"])
+    assert (k["tickets"], k.plan["tickets"]) == (4, "rollup")
+    missing = subprocess.run([sys.executable, str(root / "cli.py"), "--db", str(tmp_path / "none.duckdb"), "recompute"],
+                             cwd=root, capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "load files first" in missing.stderr
