@@ -1,8 +1,11 @@
 """Call-centre metrics over ``calls``: inbound calls only (direction inbound, or unknown).
 
 * wait = ``wait_seconds``, else answered minus queued, else (an unanswered call) ended minus
-  queued; an answered call with neither (Twilio records no queue wait) has no wait: it is left
-  out of ASA and of service level (numerator and denominator), not counted as a 0 s wait;
+  queued; an answered call with neither has no wait: it is left out of ASA and of service level
+  (numerator and denominator), not counted as a 0 s wait;
+* a source none of whose answered calls has a wait (Twilio records no queue wait nor answer
+  time) is left out of service level altogether: judging only its abandoned calls would report
+  0 % for a line that may answer every call at once;
 * abandoned = outcome ``abandoned`` or ``missed``; a short abandon is one whose wait is below
   ``metrics.short_abandon_seconds``: excluded from offered and reported apart;
 * offered = inbound calls minus short abandons (voicemail, busy and failed calls are offered but
@@ -30,6 +33,11 @@ ABANDON_LIKE = "lower(f.outcome) IN ('abandoned', 'missed')"
 SHORT = f"{ABANDON_LIKE} AND {WAIT} < ?"
 ANSWERED = "lower(f.outcome) = 'answered'"
 INBOUND = "coalesce(lower(f.direction), 'inbound') = 'inbound'"
+# sources whose answered calls carry no wait at all (see the module docstring)
+NO_WAIT_SOURCES = ("(SELECT source FROM calls WHERE lower(outcome) = 'answered' GROUP BY source "
+                   "HAVING count(wait_seconds) = 0 AND count(answered_at) = 0)")
+SL_JUDGEABLE = (f"NOT coalesce({SHORT}, false) AND NOT ({ANSWERED} AND {WAIT} IS NULL) "
+                f"AND coalesce(f.source NOT IN {NO_WAIT_SOURCES}, true)")
 
 
 def _short(s: dict) -> list:
@@ -44,11 +52,10 @@ AGGS = (
     Agg("abandoned", f"count(*) FILTER (WHERE {ABANDON_LIKE} AND NOT coalesce({WAIT} < ?, false))", params=_short),
     Agg("asa_n", f"count({WAIT}) FILTER (WHERE {ANSWERED})"),
     Agg("asa_sum", f"sum({WAIT}) FILTER (WHERE {ANSWERED})"),
-    Agg("sl_within", f"count(*) FILTER (WHERE {ANSWERED} AND {WAIT} <= ?)",
-        params=lambda s: [float(s.get("service_level_seconds", 20))]),
-    # offered, less answered calls whose wait is unknown (they cannot be judged either way)
-    Agg("sl_den", f"count(*) FILTER (WHERE NOT coalesce({SHORT}, false) AND NOT ({ANSWERED} AND {WAIT} IS NULL))",
-        params=_short),
+    Agg("sl_within", f"count(*) FILTER (WHERE {ANSWERED} AND {WAIT} <= ? AND {SL_JUDGEABLE})",
+        params=lambda s: [float(s.get("service_level_seconds", 20))] + _short(s)),
+    # offered, less the calls whose wait cannot be judged either way
+    Agg("sl_den", f"count(*) FILTER (WHERE {SL_JUDGEABLE})", params=_short),
     Agg("aht_n", f"count(*) FILTER (WHERE {ANSWERED} AND f.talk_seconds IS NOT NULL)"),
     Agg("aht_sum", f"sum(f.talk_seconds + coalesce(f.hold_seconds, 0) + coalesce(f.wrap_seconds, 0)) "
                    f"FILTER (WHERE {ANSWERED} AND f.talk_seconds IS NOT NULL)"),

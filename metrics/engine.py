@@ -432,8 +432,7 @@ DRILLS: dict[str, Drill] = {
                        "abandoned calls (short abandons excluded)",
                        lambda s: [float(s.get("short_abandon_seconds", 5))]),
     "short_abandon": Drill("calls", calls_mod.SHORT, "short abandons", lambda s: [float(s.get("short_abandon_seconds", 5))]),
-    "outside_service_level": Drill("calls", f"NOT coalesce({calls_mod.SHORT}, false) "
-                                            f"AND NOT ({calls_mod.ANSWERED} AND {calls_mod.WAIT} IS NULL) AND NOT coalesce("
+    "outside_service_level": Drill("calls", f"{calls_mod.SL_JUDGEABLE} AND NOT coalesce("
                                             f"{calls_mod.ANSWERED} AND {calls_mod.WAIT} <= ?, false)",
                                    "offered calls not answered within the service level",
                                    lambda s: [float(s.get("short_abandon_seconds", 5)),

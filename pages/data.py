@@ -227,8 +227,9 @@ def quality_section() -> None:
     if q["reconciliation"]:
         st.caption(t("data.quality.reconciliation"))
         recon = pl.DataFrame(q["reconciliation"])
-        st.dataframe(recon, hide_index=True, key=K + "recon", column_config={
-            c: st.column_config.NumberColumn(c, format="percent") for c in recon.columns if c.endswith("_share")})
+        shares = [c for c in recon.columns if c.endswith("_share")]
+        st.dataframe(components.as_percent(recon, shares), hide_index=True, key=K + "recon", column_config={
+            c: st.column_config.NumberColumn(c, format=components.PERCENT) for c in shares})
     if st.button(t("data.quality.rebuild"), key=K + "rebuild", icon=":material/refresh:"):
         with st.spinner():
             data.rebuild()

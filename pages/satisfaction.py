@@ -64,11 +64,13 @@ def by_dimension(params: dict[str, str]) -> None:
     config = {by: t(f"dim.{by}")}
     for m in ids:
         unit = i18n.metric_unit(m)
-        fmt = "percent" if unit == "fraction" else "%.1f" if unit in ("nps", "score") else "%.0f"
+        fmt = components.PERCENT if unit == "fraction" else "%.1f" if unit in ("nps", "score") else "%.0f"
         config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
     if "small_sample" in frame.columns:
         config["small_sample"] = st.column_config.CheckboxColumn(t("ag.small_col"))
-    st.dataframe(frame.drop("n", strict=False), hide_index=True, key=K + "by_table", column_config=config,
+    rates = [m for m in ids if i18n.metric_unit(m) == "fraction"]
+    st.dataframe(components.as_percent(frame.drop("n", strict=False), rates), hide_index=True, key=K + "by_table",
+                 column_config=config,
                  height=components.table_height(frame.height))
 
 

@@ -472,18 +472,28 @@ def test_twilio_answered_calls_have_no_made_up_wait(tmp_path):
     CA0001 answered (wait unknown), CA0003 no-answer (30 s wait -> abandoned), CA0004 canceled
     after 4 s (a short abandon under 5 s); CA0009 in progress is rejected; the rest are outbound
     or the internal <Dial> leg. Offered 2, answered 1, abandoned 1, short 1; ASA none; service
-    level 0 of 1 judgeable call (CA0003 was not answered within 20 s)."""
+    level none: no answered Twilio call has a wait, so judging only CA0003 would report 0 %.
+    Loaded beside an Asterisk CDR, service level is the Asterisk figure alone."""
     from metrics import engine
     from metrics.filters import Filters
 
     store = Store(tmp_path / "d.duckdb")
     [report] = store.load_files([FIX / "twilio_calls.csv"], LoadOptions(tz="UTC"))
     assert report.rows_loaded == 8, report.text()
-    with store.reader() as con:
-        assert con.execute("SELECT count(*) FROM calls WHERE answered_at IS NOT NULL").fetchone()[0] == 0
-        k = engine.kpis(con, Filters(), ["calls_offered", "calls_answered", "calls_abandoned", "short_abandons",
-                                         "answer_rate", "asa_seconds", "service_level"])
+    con = store.reader()  # shared: not closed here
+    assert con.execute("SELECT count(*) FROM calls WHERE answered_at IS NOT NULL").fetchone()[0] == 0
+    k = engine.kpis(con, Filters(), ["calls_offered", "calls_answered", "calls_abandoned", "short_abandons",
+                                     "answer_rate", "asa_seconds", "service_level"])
     assert (k["calls_offered"], k["calls_answered"], k["calls_abandoned"], k["short_abandons"]) == (2, 1, 1, 1)
     assert k["answer_rate"] == 0.5
     assert k["asa_seconds"] is None
-    assert k["service_level"] == 0.0
+    assert k["service_level"] is None
+    assert engine.drill(con, Filters(), where="outside_service_level").height == 0
+    # Beside an Asterisk CDR (inbound: answered after 25 s and 45 s, abandoned after 40 s and 62 s),
+    # the calls outside service level are those four, not CA0003 as well.
+    store.load_files([FIX / "asterisk_Master.csv"], LoadOptions(tz="Europe/Moscow"))
+    con = store.reader()
+    outside = engine.drill(con, Filters(), where="outside_service_level")
+    k = engine.kpis(con, Filters(), ["service_level", "calls_offered"])
+    assert sorted(outside["source"].to_list()) == ["asterisk"] * 4
+    assert (k["service_level"], k["calls_offered"]) == (0.0, 6)

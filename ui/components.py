@@ -209,6 +209,14 @@ def name_groups(frame: pl.DataFrame, by: str) -> pl.DataFrame:
     return frame.with_columns(pl.col(by).cast(pl.String).fill_null(t("dim.not_set")))
 
 
+PERCENT = "%.1f%%"  # rates in tables: one decimal everywhere (Streamlit's "percent" drops trailing zeros)
+
+
+def as_percent(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """A display copy with the fractions in ``columns`` as percentages (for the ``PERCENT`` format)."""
+    return frame.with_columns([(pl.col(c) * 100).alias(c) for c in columns if c in frame.columns])
+
+
 def blank_text(frame: pl.DataFrame) -> pl.DataFrame:
     """Empty text cells shown empty rather than as "None" (a display copy; numbers are left alone)."""
     return frame.with_columns([pl.col(c).fill_null("") for c, dtype in frame.schema.items() if dtype == pl.String])
