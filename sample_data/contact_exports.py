@@ -177,8 +177,9 @@ def write_typeform(path: Path, rng: random.Random, responses: int = 300, start: 
     _write_csv(path, header, rows)
 
 
-def write_all(out: Path, seed: int, start: dt.datetime | None = None) -> None:
-    """Write the six extra vendor files into ``out`` (deterministic for a seed)."""
+def write_all(out: Path, seed: int, start: dt.datetime | None = None, days: int | None = None) -> None:
+    """Write the six extra vendor files into ``out`` (deterministic for a seed), dated over ``days``
+    (default DAYS) from ``start``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     writers = [("twilio_calls.csv", write_twilio), ("aircall_calls.csv", write_aircall),
@@ -186,4 +187,5 @@ def write_all(out: Path, seed: int, start: dt.datetime | None = None) -> None:
                ("surveymonkey_csat.csv", write_surveymonkey), ("typeform_ces.csv", write_typeform)]
     for offset, (name, writer) in enumerate(writers):
         # one stream per file: each is stable on its own
-        writer(out / name, random.Random(seed * 1000 + offset), start=START if start is None else start.replace(hour=8))
+        writer(out / name, random.Random(seed * 1000 + offset), start=START if start is None else start.replace(hour=8),
+               days=days or DAYS)

@@ -16,7 +16,7 @@ from pathlib import Path
 from sample_data.world import World, simulate  # noqa: F401  (re-exported: `from sample_data.generate import simulate`)
 
 # Other generators that add one small export per vendor shape (Freshdesk, Jira, Twilio, ...) into
-# ``out/formats/``, dated in the last weeks of the world's observation. `make run` loads them too
+# ``out/formats/``, dated over the world's whole observation. `make run` loads them too
 # (``cli.py demo --all-formats``); tests that check truth.json load only the world's files.
 FORMATS_DIR = "formats"
 OPTIONAL_WRITERS = ("sample_data.ticket_exports", "sample_data.contact_exports")
@@ -38,9 +38,11 @@ def generate(out: Path, seed: int = 42, tickets: int = 50_000) -> dict:
             if exc.name != name:  # the module exists but something it imports is missing: a real error
                 raise
             continue
-        # the last DAYS of the world's observation, so they sit beside the world's own recent data
+        # spread over the world's whole observation: in its last weeks alone they made a step in
+        # every volume trend of the demo dashboard
+        first = dt.datetime.fromisoformat(truth["observation_start"])
         end = dt.datetime.fromisoformat(truth["observation_end"])
-        module.write_all(out / FORMATS_DIR, seed, start=end - dt.timedelta(days=module.DAYS + 1))
+        module.write_all(out / FORMATS_DIR, seed, start=first, days=(end - first).days - 1)
     return truth
 
 

@@ -99,8 +99,10 @@ def _business_minutes(a: dt.datetime, b: dt.datetime) -> float:
     return round(total, 1)
 
 
-def simulate(rng: random.Random, n: int, start: dt.datetime | None = None, days: int = DAYS, first: int = 1) -> list[Ticket]:
-    start = start or START  # read at call time: write_all(start=...) moves the window
+def simulate(rng: random.Random, n: int, start: dt.datetime | None = None, days: int | None = None,
+             first: int = 1) -> list[Ticket]:
+    start = start or START  # read at call time: write_all(start=..., days=...) moves the window
+    days = days or DAYS
     out = []
     end = start + dt.timedelta(days=days)
     for i in range(n):
@@ -469,16 +471,18 @@ def _dst_utc(years) -> list[tuple[int, str, str]]:
     return out
 
 
-def write_all(out: Path, seed: int, start: dt.datetime | None = None) -> None:
+def write_all(out: Path, seed: int, start: dt.datetime | None = None, days: int | None = None) -> None:
     """Write every ticket export into ``out`` (deterministic for a seed). ``start`` (local, naive)
-    moves the DAYS-long window; by default it is Q1 2024, which the adapter tests' figures assume."""
-    global START
-    if start is not None and start != START:
-        saved, START = START, start
+    and ``days`` move the window; by default it is the DAYS from Q1 2024, which the adapter tests'
+    figures assume."""
+    global START, DAYS
+    if (start is not None and start != START) or (days is not None and days != DAYS):
+        saved = START, DAYS
+        START, DAYS = start or START, days or DAYS
         try:
             return write_all(out, seed)
         finally:
-            START = saved
+            START, DAYS = saved
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_freshdesk(out / "freshdesk_tickets.csv", random.Random(seed * 100 + 1))
