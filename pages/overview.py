@@ -66,12 +66,20 @@ def trend(params: dict[str, str], available: set[str]) -> None:
     if series.height == 0:
         st.info(t("empty.filtered"))
         return
-    fig = go.Figure(go.Scatter(x=series["period"].to_list(), y=series[metric_id].to_list(), mode="lines+markers",
-                               name=i18n.metric_name(metric_id), line=dict(width=2)))
+    periods = series["period"].to_list()
+    first, last = components.shown_span(params)
+    partial = components.partial_periods(periods, grain or "week", first, last)
+    fig = go.Figure(go.Scatter(x=periods, y=series[metric_id].to_list(), mode="lines+markers",
+                               name=i18n.metric_name(metric_id), line=dict(width=2, color="#4C78A8"),
+                               marker=dict(size=8, color="#4C78A8",
+                                           symbol=["circle-open" if p else "circle" for p in partial],
+                                           line=dict(width=2, color="#4C78A8"))))
     if i18n.metric_unit(metric_id) == "fraction":
         fig.update_yaxes(tickformat=".0%")
     fig.update_layout(title=i18n.metric_name(metric_id), showlegend=False)
     components.chart(fig, key=K + "trend_chart", height=320)
+    if any(partial):
+        st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
 
 
 def body() -> None:

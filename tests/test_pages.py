@@ -429,3 +429,29 @@ def test_churn_calculator_says_where_each_input_comes_from(monkeypatch, loaded_d
     assert origin["Churn after one bad experience"] == "benchmark"
     assert origin["Currency"] == "settings" and origin["Gross margin"] == "settings"
     assert origin["Acquisition cost (x retention cost)"] == "benchmark"
+
+
+def test_partial_periods_are_the_ones_reaching_outside_the_data():
+    """Data from Wed 2024-11-20 to Fri 2026-11-20: by hand, the month of November 2024 starts
+    before it and November 2026 ends after it; the week of Mon 2024-11-18 starts before it, the
+    week of Mon 2026-11-16 ends Sun 2026-11-22, after it; whole periods between are not partial."""
+    first, last = dt.date(2024, 11, 20), dt.date(2026, 11, 20)
+    months = [dt.date(2024, 11, 1), dt.date(2024, 12, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)]
+    assert components.partial_periods(months, "month", first, last) == [True, False, False, True]
+    weeks = [dt.datetime(2024, 11, 18), dt.datetime(2024, 11, 25), dt.datetime(2026, 11, 9), dt.datetime(2026, 11, 16)]
+    assert components.partial_periods(weeks, "week", first, last) == [True, False, False, True]
+    assert components.partial_periods([dt.date(2024, 11, 20), dt.date(2026, 11, 20)], "day", first, last) == [False, False]
+    # December's end: the month arithmetic must not spill into the wrong year
+    assert components.partial_periods([dt.date(2025, 12, 1)], "month", first, dt.date(2025, 12, 31)) == [False]
+    assert components.partial_periods([dt.date(2025, 12, 1)], "month", first, dt.date(2025, 12, 30)) == [True]
+
+
+def test_overview_trend_says_which_periods_are_partial(monkeypatch, loaded_db):
+    """Filter Feb-Jun 2024 (weekly trend) over tickets of 2024-03-01 .. 2024-04-29: the first and
+    last weeks are partial, and the caption names the days the data really covers."""
+    at = app(monkeypatch, loaded_db, {"date_from": "2024-02-01", "date_to": "2024-06-30"}).run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "Hollow points are partial periods" in captions, captions
+    assert f"from {i18n.date(dt.date(2024, 3, 1))} to {i18n.date(dt.date(2024, 4, 29))}" in captions, captions
+    whole = app(monkeypatch, loaded_db).run()  # daily trend over whole days: nothing partial
+    assert "Hollow points" not in " ".join(c.value for c in whole.caption)

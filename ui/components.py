@@ -239,6 +239,39 @@ def grain_for(params: dict[str, str]) -> str:
     return "day" if days <= 62 else "week" if days <= 730 else "month"
 
 
+def shown_span(params: dict[str, str]) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day of data a chart can show: the date filter within the data's span."""
+    status = data.status()
+
+    def day(value) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(str(value)[:10])
+        except (TypeError, ValueError):
+            return None
+
+    first, last = day(status.get("first")), day(status.get("last"))
+    since, until = day(params.get("date_from")), day(params.get("date_to"))
+    first = max(d for d in (first, since) if d) if first or since else None
+    last = min(d for d in (last, until) if d) if last or until else None
+    return first, last
+
+
+def partial_periods(periods: Iterable, grain: str, first: dt.date | None, last: dt.date | None) -> list[bool]:
+    """For each period start, whether the period reaches outside [first, last] (its count is not
+    comparable with a whole period's)."""
+    flags = []
+    for period in periods:
+        start = period.date() if isinstance(period, dt.datetime) else period
+        if grain == "day":
+            end = start
+        elif grain == "week":
+            end = start + dt.timedelta(days=6)
+        else:
+            end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        flags.append(bool((first and start < first) or (last and end > last)))
+    return flags
+
+
 # ---------------------------------------------------------------- charts
 def _has_date_x(fig) -> bool:
     for trace in fig.data:

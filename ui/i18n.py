@@ -132,6 +132,8 @@ STRINGS: dict[str, dict[str, str]] = {
                        "ru": "По всем клиентам из списка: фильтры на отток не влияют."},
     "ov.trend": {"en": "Trend", "ru": "Динамика"},
     "ov.grain": {"en": "Grain", "ru": "Шаг"},
+    "ov.partial": {"en": "Hollow points are partial periods: the data shown runs from {first} to {last}.",
+                   "ru": "Полые точки — неполные периоды: данные охватывают {first} — {last}."},
     "grain.day": {"en": "Day", "ru": "День"},
     "grain.week": {"en": "Week", "ru": "Неделя"},
     "grain.month": {"en": "Month", "ru": "Месяц"},
