@@ -48,8 +48,7 @@ def body() -> None:
                "score": "%.2f"}.get(unit, "%.1f" if m == "replies_per_ticket" else "%.0f")
         config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
     order = ["rank", level] + [m for m in IDS if m in frame.columns] + (["small_sample"] if "small_sample" in frame.columns else [])
-    rates = [m for m in IDS if i18n.metric_unit(m) == "fraction"]
-    st.dataframe(components.as_percent(frame.select(order), rates), hide_index=True, key=K + "table", column_config=config,
+    st.dataframe(components.as_percent(frame.select(order)), hide_index=True, key=K + "table", column_config=config,
                  height=components.table_height(frame.height))
     components.download_buttons(frame.select(order), f"deskscope-{level}s", key=K + "dl")
     with components.section():

@@ -68,8 +68,7 @@ def by_dimension(params: dict[str, str]) -> None:
         config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
     if "small_sample" in frame.columns:
         config["small_sample"] = st.column_config.CheckboxColumn(t("ag.small_col"))
-    rates = [m for m in ids if i18n.metric_unit(m) == "fraction"]
-    st.dataframe(components.as_percent(frame.drop("n", strict=False), rates), hide_index=True, key=K + "by_table",
+    st.dataframe(components.as_percent(frame.drop("n", strict=False)), hide_index=True, key=K + "by_table",
                  column_config=config,
                  height=components.table_height(frame.height))
 

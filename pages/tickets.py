@@ -63,7 +63,7 @@ def sla_by(params: dict[str, str]) -> None:
     with right:
         shown = frame.sort("sla_active_breaches", descending=True, nulls_last=True).select(
             [by, "tickets", "sla_breach_rate", "sla_active_breaches"])
-        st.dataframe(components.as_percent(shown, ["sla_breach_rate"]), hide_index=True, key=K + "sla_table", column_config={
+        st.dataframe(components.as_percent(shown), hide_index=True, key=K + "sla_table", column_config={
             by: t(f"dim.{by}"), "tickets": i18n.metric_name("tickets"),
             "sla_breach_rate": st.column_config.NumberColumn(t("tk.breach_rate"), format=components.PERCENT),
             "sla_active_breaches": st.column_config.NumberColumn(t("tk.active_breaches"), format="%.0f",

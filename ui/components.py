@@ -212,8 +212,11 @@ def name_groups(frame: pl.DataFrame, by: str) -> pl.DataFrame:
 PERCENT = "%.1f%%"  # rates in tables: one decimal everywhere (Streamlit's "percent" drops trailing zeros)
 
 
-def as_percent(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
-    """A display copy with the fractions in ``columns`` as percentages (for the ``PERCENT`` format)."""
+def as_percent(frame: pl.DataFrame, columns: Iterable[str] | None = None) -> pl.DataFrame:
+    """A display copy with fractions as percentages (for the ``PERCENT`` format): the named
+    ``columns``, by default every column that is a metric measured as a fraction."""
+    if columns is None:
+        columns = [c for c in frame.columns if i18n.metric_unit(c) == "fraction"]
     return frame.with_columns([(pl.col(c) * 100).alias(c) for c in columns if c in frame.columns])
 
 
@@ -227,30 +230,31 @@ def table_height(rows: int, cap: int = 520) -> int:
     return min(cap, 35 * (rows + 1) + 3)
 
 
+def _day(value) -> dt.date | None:
+    """A date from a filter value or a status date ("2024-03-01", a date, a datetime); None if not one."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
 def grain_for(params: dict[str, str]) -> str:
     """Enough points for a trend without hundreds of them: day up to 2 months, week up to 2 years."""
     status = data.status()
-    start = params.get("date_from") or status.get("first")
-    end = params.get("date_to") or status.get("last")
-    try:
-        days = (dt.date.fromisoformat(str(end)[:10]) - dt.date.fromisoformat(str(start)[:10])).days + 1
-    except (TypeError, ValueError):
+    start = _day(params.get("date_from") or status.get("first"))
+    end = _day(params.get("date_to") or status.get("last"))
+    if start is None or end is None:
         return "week"
+    days = (end - start).days + 1
     return "day" if days <= 62 else "week" if days <= 730 else "month"
 
 
 def shown_span(params: dict[str, str]) -> tuple[dt.date | None, dt.date | None]:
-    """The first and last day of data a chart can show: the date filter within the data's span."""
+    """The first and last day of data a chart can show: the date filter within the data's span
+    (the trend's grain follows the filter alone, see ``grain_for``)."""
     status = data.status()
-
-    def day(value) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(str(value)[:10])
-        except (TypeError, ValueError):
-            return None
-
-    first, last = day(status.get("first")), day(status.get("last"))
-    since, until = day(params.get("date_from")), day(params.get("date_to"))
+    first, last = _day(status.get("first")), _day(status.get("last"))
+    since, until = _day(params.get("date_from")), _day(params.get("date_to"))
     first = max(d for d in (first, since) if d) if first or since else None
     last = min(d for d in (last, until) if d) if last or until else None
     return first, last
