@@ -339,14 +339,21 @@ SELECT k // 8 AS r,
 FROM _tm_bm WHERE k >= 0
 GROUP BY 1
 """)
-    # Created in business hours (default schedule): the creation instant lies inside one of the
-    # default schedule's business intervals (business_time's calendar, one ASOF lookup).
+    # Created in business hours: the creation instant lies inside one of the business intervals of
+    # the schedule in force for the ticket then (its latest ticket_schedules row at or before
+    # creation, else the default): two ASOF lookups.
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _tm_bh AS
+WITH b AS (
+    SELECT b.r, b.created_at, coalesce(ts.schedule_id, ?) AS schedule_id
+    FROM (SELECT r, source, source_id, created_at FROM _tm_base) b
+    ASOF LEFT JOIN ticket_schedules ts
+      ON ts.source = b.source AND ts.ticket_id = b.source_id AND b.created_at >= ts.valid_from
+)
 SELECT b.r, coalesce(b.created_at < c.end_utc, FALSE) AS in_hours  -- no interval before it: not in hours
-FROM (SELECT r, created_at FROM _tm_base) b
-ASOF LEFT JOIN (SELECT start_utc, end_utc FROM {business_time.CALENDAR_TABLE} WHERE schedule_id = ?) c
-  ON b.created_at >= c.start_utc
+FROM b
+ASOF LEFT JOIN (SELECT schedule_id, start_utc, end_utc FROM {business_time.CALENDAR_TABLE}) c
+  ON c.schedule_id = b.schedule_id AND b.created_at >= c.start_utc
 """, [business_time.DEFAULT_SCHEDULE])
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _tm_wt AS

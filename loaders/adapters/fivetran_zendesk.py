@@ -14,7 +14,9 @@ Definitions:
   a change without a user is the system's.
 * schedule (start_time/end_time = minutes from Sunday 00:00 local) -> schedules;
   schedule_holiday -> one schedule_holidays row per day from start_date to end_date;
-  ticket_schedule -> ticket_schedules (valid from the row's created_at).
+  ticket_schedule -> ticket_schedules (valid from the row's created_at). As in dbt_zendesk, a
+  ticket without a row at creation (within 5 s) follows the account's default schedule, the
+  earliest-created one, from creation on: that row is written out (``with_default_schedule``).
 * created_by_agent: the submitter is an agent/admin and not the requester (without the user
   table: the submitter is not the requester).
 * team/agent/requester/customer are names when the group/user/organization tables are there,
@@ -24,6 +26,7 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -68,6 +71,75 @@ def resolve_zone(name: str) -> str:
 
     zoneinfo.ZoneInfo(name)  # raises for an unknown zone
     return name
+
+
+# dbt_zendesk (int_zendesk__ticket_schedules): a ticket_schedule row at most this long after the
+# ticket's creation is the schedule a trigger set on creation, so the default never applied.
+TRIGGER_GRACE = dt.timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class DefaultSchedule:
+    """The account's default schedule: what tickets without a trigger-set schedule follow."""
+    schedule_id: str
+    name: str | None
+    why: str
+
+
+def _id_order(schedule_id: str) -> tuple:
+    """Zendesk ids are integers given in creation order: compare them as numbers."""
+    return (0, int(schedule_id), "") if schedule_id.isdigit() else (1, 0, schedule_id)
+
+
+def account_default_schedule(sched: pl.DataFrame) -> DefaultSchedule | None:
+    """The schedule fivetran/dbt_zendesk takes for the account's default: the one created first,
+    i.e. the smallest `created_at` (when the schedule was created in Zendesk; every weekly-interval
+    row of a schedule carries the same value) among rows not `_fivetran_deleted` (`sched` comes
+    without them). dbt's `row_number() over (order by created_at)` leaves ties and NULLs to the
+    warehouse; here a missing created_at sorts last and a tie goes to the lowest id, which Zendesk
+    hands out in creation order. Without a created_at column the lowest id is taken for the same reason."""
+    sched = sched.filter(pl.col("id").is_not_null())
+    if not sched.height:
+        return None
+    has_created = "created_at" in sched.columns
+    created = tc.parse_times(sched.get_column("created_at"), "UTC")[0] if has_created else \
+        pl.Series([None] * sched.height, dtype=pl.Datetime("us"))
+    names = sched.get_column("name") if "name" in sched.columns else pl.Series([None] * sched.height, dtype=pl.String)
+    per = (pl.DataFrame({"id": sched.get_column("id"), "name": names, "created": created})
+           .group_by("id").agg(pl.col("created").min(), pl.col("name").drop_nulls().first()))
+    rows = sorted(per.iter_rows(named=True), key=lambda r: (r["created"] is None, r["created"] or dt.datetime.min,
+                                                            _id_order(r["id"])))
+    first = rows[0]
+    if first["created"] is None:
+        why = ("the schedule table has no created_at: " if not has_created else "no schedule has a created_at: ") + \
+              "the lowest id, as Zendesk numbers schedules in creation order"
+    else:
+        why = f"created {first['created']:%Y-%m-%d %H:%M:%S} UTC"
+        tied = [r["id"] for r in rows[1:] if r["created"] == first["created"]]
+        if tied:
+            why += f", the same instant as {', '.join(tied)}: the lowest id is taken"
+    return DefaultSchedule(str(first["id"]), first["name"], why)
+
+
+def with_default_schedule(assigned: pl.DataFrame, tickets: pl.DataFrame, default_id: str) -> tuple[pl.DataFrame, int]:
+    """ticket_schedules with the account default made explicit, as dbt_zendesk does it: a ticket
+    whose first trigger-set schedule did not come within TRIGGER_GRACE of its creation gets a row
+    (default, created_at); one whose did has that row moved back to created_at, so no second of
+    the ticket is left to the settings default. Returns (rows, tickets given the default)."""
+    created = tickets.select(pl.col("source_id").alias("ticket_id"), pl.col("created_at").cast(pl.Datetime("us")).alias("__created")
+                             ).filter(pl.col("ticket_id").is_not_null() & pl.col("__created").is_not_null()
+                                      ).unique("ticket_id", keep="first")
+    rows = assigned.with_row_index("__i").join(created, on="ticket_id", how="left")
+    on_creation = (rows.filter((pl.col("valid_from") >= pl.col("__created"))
+                               & (pl.col("valid_from") <= pl.col("__created") + TRIGGER_GRACE))
+                   .sort("ticket_id", "valid_from", "schedule_id").unique("ticket_id", keep="first").get_column("__i"))
+    rows = rows.with_columns(pl.when(pl.col("__i").is_in(on_creation.implode())).then(pl.col("__created"))
+                             .otherwise(pl.col("valid_from")).alias("valid_from"))
+    triggered = rows.filter(pl.col("__i").is_in(on_creation.implode())).get_column("ticket_id")
+    defaults = created.filter(~pl.col("ticket_id").is_in(triggered.implode())).select(
+        "ticket_id", pl.lit(default_id, pl.String).alias("schedule_id"), pl.col("__created").alias("valid_from"))
+    out = pl.concat([rows.select("ticket_id", "schedule_id", "valid_from"), defaults])
+    return out.sort("ticket_id", "valid_from", "schedule_id"), defaults.height
 
 
 def table_files(folder: Path) -> dict[str, Path]:
@@ -248,7 +320,7 @@ class FivetranZendeskAdapter(Adapter):
             t = t.join(solved, left_on="source_id", right_on="ticket_id", how="left")
             t = t.with_columns(pl.col("_x_first").alias("first_solved_at"), pl.col("_x_last").alias("solved_at"))
             batch.tables["tickets"] = t
-        self._schedules(files, path, batch, kept)
+        self._schedules(files, path, batch, kept, batch.tables["tickets"])
         tc.drop_helpers(raw, batch)
         return batch
 
@@ -313,9 +385,10 @@ class FivetranZendeskAdapter(Adapter):
             "__order": h.get_column(ROW) * 2 - 1,
         })
 
-    def _schedules(self, files: dict[str, Path], path: Path, batch: Batch, kept: set[str]) -> None:
+    def _schedules(self, files: dict[str, Path], path: Path, batch: Batch, kept: set[str], tickets: pl.DataFrame) -> None:
         sched = _read(files, "schedule")
         notes = []
+        default = None
         if sched is not None and sched.height:
             _need(sched, "schedule", path, ["id", "start_time", "end_time", "time_zone"])
             zones, problems = {}, []
@@ -337,6 +410,7 @@ class FivetranZendeskAdapter(Adapter):
             }).filter(pl.col("start_minute").is_not_null() & pl.col("end_minute").is_not_null())
             batch.tables["schedules"] = mapping_mod.finish(frame, "schedules").drop(ROW, strict=False)
             notes.append(f"{frame.get_column('schedule_id').n_unique():,} schedules ({frame.height:,} weekly intervals)")
+            default = account_default_schedule(sched.filter(pl.col("id").is_in(frame.get_column("schedule_id").implode())))
         hol = _read(files, "schedule_holiday")
         if hol is not None and hol.height:
             _need(hol, "schedule_holiday", path, ["schedule_id", "start_date", "end_date"])
@@ -355,12 +429,24 @@ class FivetranZendeskAdapter(Adapter):
                                                                    "schedule_holidays").drop(ROW, strict=False)
             notes.append(f"{len(rows):,} holiday days")
         ts = _read(files, "ticket_schedule")
+        assigned = pl.DataFrame(schema={"ticket_id": pl.String, "schedule_id": pl.String, "valid_from": pl.Datetime("us")})
         if ts is not None and ts.height:
             _need(ts, "ticket_schedule", path, ["ticket_id", "schedule_id", "created_at"])
             at, _ = tc.parse_times(ts.get_column("created_at"), "UTC")
-            frame = pl.DataFrame({"ticket_id": ts.get_column("ticket_id"), "schedule_id": ts.get_column("schedule_id"),
-                                  "valid_from": at}).filter(pl.col("ticket_id").is_in(list(kept)) & pl.col("valid_from").is_not_null())
-            batch.tables["ticket_schedules"] = mapping_mod.finish(frame, "ticket_schedules").drop(ROW, strict=False)
-            notes.append(f"{frame.height:,} ticket schedule assignments")
+            assigned = pl.DataFrame({"ticket_id": ts.get_column("ticket_id"), "schedule_id": ts.get_column("schedule_id"),
+                                     "valid_from": at.cast(pl.Datetime("us"))}
+                                    ).filter(pl.col("ticket_id").is_in(list(kept)) & pl.col("valid_from").is_not_null())
+            notes.append(f"{assigned.height:,} ticket schedule assignments")
+        if default is not None:
+            assigned, defaulted = with_default_schedule(assigned, tickets, default.schedule_id)
+            said = (f"default schedule: {default.schedule_id}" + (f" {default.name!r}" if default.name else "")
+                    + f", the account's earliest-created schedule ({default.why}); {defaulted:,} of {tickets.height:,} "
+                    "tickets have no ticket_schedule row at creation and follow it until a trigger sets another")
+        else:
+            said = ("default schedule: the folder has no schedule table (or only deleted rows), so tickets without a "
+                    "ticket_schedule row, and the time before their first one, follow [business_hours] in the settings")
+        if assigned.height:
+            batch.tables["ticket_schedules"] = mapping_mod.finish(assigned, "ticket_schedules").drop(ROW, strict=False)
         if notes:
             batch.notes.append("business hours: " + ", ".join(notes))
+        batch.notes.append(said)
