@@ -3,8 +3,11 @@
     python cli.py metrics [--from DATE] [--to DATE] [--filter DIM=VALUE ...] [--by DIM] [--json] [--db PATH]
 
 JSON: one object keyed by metric id (rates as fractions 0-1, NPS -100..100, None as null) plus
-``_filters`` (the URL params of the filter state), ``_notes`` and ``_flags``; with --by, a list of
-rows (one per dimension value). Exit 2 on a bad filter name, date or metric id.
+``_filters`` (the URL params of the filter state), ``_notes``, ``_flags`` and ``_approximate``
+({metric id: true} for each figure read from histograms; docs/metrics.md, "Approximate
+figures"); with --by, a list of rows (one per dimension value; ``approximate`` in each row when a
+quantile metric is asked for). Text output puts "≈" before an approximate figure. Exit 2 on a bad
+filter name, date or metric id.
 """
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ def cmd_metrics(args) -> int:
     from loaders.store import Store
     from metrics import engine
     from metrics.filters import Filters, FilterError
-    from metrics.registry import METRICS, format_value
+    from metrics.registry import APPROXIMATE_MARK, METRICS, approximate, format_value
 
     try:
         filters = Filters.parse_pairs(args.filters, args.date_from, args.date_to)
@@ -74,16 +77,20 @@ def cmd_metrics(args) -> int:
         out["_filters"] = filters.to_params()
         out["_notes"] = figures.notes
         out["_flags"] = figures.flags
+        out["_approximate"] = {k: True for k in figures if k in figures.approximate}
         print(json.dumps(out, ensure_ascii=False, indent=2, default=_json_default))
         return 0
     print(f"Deskscope KPIs — {filters.describe()}")
     width = max(len(METRICS[k].label()) for k in figures)
     for k, v in figures.items():
-        print(f"  {METRICS[k].label():<{width}}  {format_value(k, v):>14}   [{k}]")
+        print(f"  {METRICS[k].label():<{width}}  {approximate(format_value(k, v), k in figures.approximate):>14}   [{k}]")
     for note in figures.notes:
         print(f"  note: {note}")
     if figures.flags.get("nps_small_sample"):
         print("  note: NPS rests on a small sample (see nps_responses and its confidence interval)")
+    if figures.approximate:
+        print(f"  {APPROXIMATE_MARK} approximate: read from the rollup's histograms, within 0.75% of the exact value "
+              f"(more than metrics.exact_quantile_max_rows rows behind it)")
     return 0
 
 
@@ -94,7 +101,8 @@ def _plain(v):
 
 
 def _print_breakdown(frame, args, filters) -> int:
-    from metrics.registry import METRICS, format_value
+    from metrics.engine import can_be_approximate
+    from metrics.registry import APPROXIMATE_MARK, METRICS, approximate, format_value
 
     by = args.by
     rows = frame.to_dicts()
@@ -105,7 +113,10 @@ def _print_breakdown(frame, args, filters) -> int:
     ids = [c for c in frame.columns if c in METRICS]
     print(f"Deskscope KPIs by {by} — {filters.describe()}")
     header = [by] + ids + ["n"]
-    table = [[str(r[by]) if r[by] is not None else "(none)"] + [format_value(i, r[i]) for i in ids]
+    quantile = {i for i in ids if can_be_approximate(i)}
+    table = [[str(r[by]) if r[by] is not None else "(none)"]
+             + [approximate(format_value(i, r[i]), bool(r.get("approximate")) and i in quantile and r[i] is not None)
+                for i in ids]
              + [f"{r['n']:,}" + (" *" if r["small_sample"] else "")] for r in rows]
     widths = [max(len(h), *(len(row[j]) for row in table)) if table else len(h) for j, h in enumerate(header)]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
@@ -113,4 +124,7 @@ def _print_breakdown(frame, args, filters) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
     if any(r["small_sample"] for r in rows):
         print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
+    if any(r.get("approximate") for r in rows):
+        print(f"{APPROXIMATE_MARK} approximate: read from the rollup's histograms, within 0.75% of the exact value")
     return 0
+

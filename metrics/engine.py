@@ -37,7 +37,9 @@ TIMESERIES_BACKLOG_AGE_MAX_PERIODS = 120  # one raw query per period; longer ser
 class Figures(dict):
     """metric id -> value (a plain dict to callers), with ``notes`` (why some figures are None),
     ``flags`` (e.g. nps_small_sample), ``parts`` (numerator, denominator of each rate, for tests of
-    significance) and ``plan`` (rollup or raw rows, per fact)."""
+    significance), ``plan`` (rollup or raw rows, per fact) and ``approximate`` (the ids whose value
+    is a quantile read from the rollup's histograms, within 0.75% of the exact one; see
+    ``_fact_groups``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,6 +47,9 @@ class Figures(dict):
         self.flags: dict[str, bool] = {}
         self.parts: dict[str, tuple] = {}
         self.plan: dict[str, str] = {}
+        self.approximate: set[str] = set()
+        self.approximate_groups: dict = {}  # group -> ids, for breakdowns and timeseries
+        self.from_histograms: set[str] = set()  # facts whose quantiles the histograms answered
 
 
 def _settings() -> dict:
@@ -115,7 +120,12 @@ def _fact_groups(ctx: _Context, fact: Fact, filters: Filters, mids: list[str], b
     quantiles: dict = defaultdict(dict)
     if wanted_q:
         hist = rollups.histograms(con, fact, filters, key, list(wanted_q), by) if key else None
+        # Exact whenever it is cheap: the histograms answer (approximately) only when the rows
+        # behind the quantiles, over all groups, exceed metrics.exact_quantile_max_rows.
+        if hist is not None and _rows_behind(hist) <= int(ctx.settings.get("exact_quantile_max_rows", EXACT_QUANTILE_MAX_ROWS)):
+            hist = None
         if hist is not None:
+            figures.from_histograms.add(fact.name)
             for grp, per_measure in hist.items():
                 for measure, qs in wanted_q.items():
                     for q in qs:
@@ -131,6 +141,24 @@ def _fact_groups(ctx: _Context, fact: Fact, filters: Filters, mids: list[str], b
             for grp, v in service.backlog_age_raw(con, filters, by).items():
                 quantiles[grp][("backlog_age", 0.5)] = v
     return {g: (aggs.get(g, {}), quantiles.get(g, {})) for g in set(aggs) | set(quantiles)}
+
+
+EXACT_QUANTILE_MAX_ROWS = 200_000  # settings: metrics.exact_quantile_max_rows
+
+
+def can_be_approximate(metric_id: str) -> bool:
+    """A quantile the rollup's histograms may answer (the backlog's age is always exact)."""
+    formula = FORMULAS.get(metric_id)
+    return formula is not None and formula.kind == "quantile" and metric_id not in service.BACKLOG_IDS
+
+
+def _rows_behind(hist: dict) -> int:
+    """The rows an exact quantile query would sort: the largest measure's count over all groups."""
+    per_measure: dict = defaultdict(int)
+    for per_group in hist.values():
+        for measure, bins in per_group.items():
+            per_measure[measure] += sum(n for _, n in bins)
+    return max(per_measure.values(), default=0)
 
 
 def _evaluate_groups(ctx: _Context, filters: Filters, ids: list[str], by: str | None, figures: Figures) -> dict:
@@ -149,10 +177,13 @@ def _evaluate_groups(ctx: _Context, filters: Filters, ids: list[str], by: str | 
                 figures.notes.append(str(exc))
             unavailable[fact_name] = mids
             continue
+        from_histograms = fact_name in figures.from_histograms
         for grp, (aggs, qs) in groups.items():
             for mid in mids:
                 formula = FORMULAS[mid]
                 out[grp][mid] = evaluate(formula, aggs, qs)
+                if from_histograms and can_be_approximate(mid) and out[grp][mid] is not None:
+                    figures.approximate_groups.setdefault(grp, set()).add(mid)
                 if by is None and formula.kind == "ratio":
                     figures.parts[mid] = (aggs.get(formula.args[0]) or 0, aggs.get(formula.args[1]) or 0)
             if by is None and fact_name == "surveys":
@@ -177,6 +208,7 @@ def kpis(con, filters: Filters | None = None, ids=None) -> Figures:
     groups = _evaluate_groups(_context(con), filters, ids, None, figures)
     for mid in ids:
         figures[mid] = groups[None].get(mid)
+    figures.approximate = set(figures.approximate_groups.get(None, ()))
     return figures
 
 
@@ -238,7 +270,8 @@ def compare(con, filters: Filters | None = None, ids=None) -> dict:
     against the one of the same length just before it (open ends are closed at the data's span;
     "all time" has no previous period). ``change`` is current - previous (fraction points for
     rates); ``significant``: rates by a two-proportion z-test (p < 0.05), NPS by a z-test on the
-    difference, everything else when it moved by 10% or more."""
+    difference, everything else when it moved by 10% or more. ``approximate`` /
+    ``previous_approximate``: the value is a quantile read from histograms (Figures.approximate)."""
     filters = filters or Filters()
     ids = _check_ids(ids)
     current = kpis(con, filters, ids)
@@ -266,7 +299,8 @@ def compare(con, filters: Filters | None = None, ids=None) -> dict:
         else:
             significant = abs(relative) >= RELATIVE_THRESHOLD
         out[mid] = {"current": c, "previous": p, "change": change, "relative": relative,
-                    "significant": bool(significant), "p_value": p_value}
+                    "significant": bool(significant), "p_value": p_value,
+                    "approximate": mid in current.approximate, "previous_approximate": mid in previous.approximate}
     out_meta = {"filters": filters, "previous_filters": previous_filters, "notes": current.notes}
     return _CompareResult(out, out_meta)
 
@@ -290,7 +324,9 @@ def _primary_n_id(ctx: _Context, by: str) -> str:
 def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
     """One row per value of ``by``: column ``by``, one column per metric id, ``n`` (tickets, or calls
     offered for queue, the size the small-sample flag looks at) and ``small_sample`` (n below
-    metrics.small_sample: show, don't rank). Rows sorted by n, largest first."""
+    metrics.small_sample: show, don't rank); when a quantile metric (a median, a p90) is asked
+    for, ``approximate``: the row's quantiles were read from histograms (Figures.approximate).
+    Rows sorted by n, largest first."""
     filters = filters or Filters()
     if by not in BREAKDOWN_DIMENSIONS:
         raise ValueError(f"cannot break down by {by!r}; valid: {', '.join(BREAKDOWN_DIMENSIONS)}")
@@ -301,6 +337,7 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
     figures = Figures()
     groups = _evaluate_groups(ctx, filters, wanted, by, figures)
     small = int(ctx.settings.get("small_sample", 20))
+    quantiles = any(can_be_approximate(mid) for mid in ids)
     rows = []
     for grp, values in groups.items():
         n = values.get(n_id)
@@ -308,8 +345,12 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
         row.update({mid: _num(values.get(mid)) for mid in ids})
         row["n"] = int(n or 0)
         row["small_sample"] = (n or 0) < small
+        if quantiles:
+            row["approximate"] = bool(figures.approximate_groups.get(grp))
         rows.append(row)
     schema = {by: pl.String, **{mid: pl.Float64 for mid in ids}, "n": pl.Int64, "small_sample": pl.Boolean}
+    if quantiles:
+        schema["approximate"] = pl.Boolean
     frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
     return frame.sort(["n", by], descending=[True, False], nulls_last=True)
 

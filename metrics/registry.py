@@ -185,6 +185,16 @@ def get(metric_id: str) -> Metric:
         raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(METRICS)}") from None
 
 
+# Put before a figure that is approximate (a quantile read from the rollup's histograms, within
+# 0.75%; docs/metrics.md, "Approximate figures"): on pages, in reports and in the CLI's text.
+APPROXIMATE_MARK = "≈"
+
+
+def approximate(text: str, is_approximate: bool) -> str:
+    """``text`` with the approximate mark before it when ``is_approximate``."""
+    return f"{APPROXIMATE_MARK} {text}" if is_approximate else text
+
+
 def format_value(metric_id: str, value, lang: str = "en") -> str:
     """A value with its unit, for text output (CLI, plain reports)."""
     if value is None:

@@ -40,17 +40,23 @@ def body() -> None:
     # Durations read better in hours at agent level (presentation only).
     frame = frame.with_columns([(pl.col(m) / 60).alias(m) for m in IDS if i18n.metric_unit(m) == "minutes"])
     st.caption(t("ag.small", n=data.setting("metrics", "small_sample") or 20))
+    approximate = components.approximate_columns(frame)
+    if approximate:
+        st.caption(components.approximate_note())
     config = {level: st.column_config.TextColumn(t(f"dim.{level}"), width="medium"), "rank": st.column_config.NumberColumn(t("ag.rank"), format="%.0f"),
               "small_sample": st.column_config.CheckboxColumn(t("ag.small_col"))}
     for m in IDS:
         unit = i18n.metric_unit(m)
         fmt = {"fraction": components.PERCENT, "minutes": "%.1f h" if i18n.current() == "en" else "%.1f ч",
                "score": "%.2f"}.get(unit, "%.1f" if m == "replies_per_ticket" else "%.0f")
+        if m in approximate:
+            fmt = components.approximate_format(fmt)
         config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
     order = ["rank", level] + [m for m in IDS if m in frame.columns] + (["small_sample"] if "small_sample" in frame.columns else [])
     st.dataframe(components.as_percent(frame.select(order)), hide_index=True, key=K + "table", column_config=config,
                  height=components.table_height(frame.height))
-    components.download_buttons(frame.select(order), f"deskscope-{level}s", key=K + "dl")
+    components.download_buttons(frame.select(order + (["approximate"] if "approximate" in frame.columns else [])),
+                                f"deskscope-{level}s", key=K + "dl")
     with components.section():
         components.drill_section(params, ["tickets"], key=K)
 

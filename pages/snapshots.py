@@ -27,6 +27,12 @@ def flat_kpis(kpis) -> dict[str, float | None]:
     return out
 
 
+def approximate_ids(kpis) -> set[str]:
+    """The ids kpis.json marks approximate ("≈"); none in snapshots written before the mark."""
+    marked = kpis.get("approximate") if isinstance(kpis, dict) else None
+    return {m for m in marked if isinstance(m, str)} if isinstance(marked, list) else set()
+
+
 def body() -> None:
     st.title(t("snap.title"))
     items = data.snapshots()
@@ -56,13 +62,18 @@ def body() -> None:
         st.caption(t("snap.same"))
         return
     ka, kb = flat_kpis(by_name[a]["kpis"]), flat_kpis(by_name[b]["kpis"])
+    xa, xb = approximate_ids(by_name[a]["kpis"]), approximate_ids(by_name[b]["kpis"])
     rows = []
     for metric_id in [k for k in kb if k in ka] + [k for k in ka if k not in kb] + [k for k in kb if k not in ka]:
         va, vb = ka.get(metric_id), kb.get(metric_id)
-        rows.append({t("snap.metric"): i18n.metric_name(metric_id), a: i18n.metric_value(metric_id, va),
-                     b: i18n.metric_value(metric_id, vb), t("snap.change"): i18n.metric_delta(metric_id, vb, va) or ""})
+        rows.append({t("snap.metric"): i18n.metric_name(metric_id),
+                     a: components.marked(i18n.metric_value(metric_id, va), metric_id in xa and va is not None),
+                     b: components.marked(i18n.metric_value(metric_id, vb), metric_id in xb and vb is not None),
+                     t("snap.change"): i18n.metric_delta(metric_id, vb, va) or ""})
     if rows:
         st.dataframe(pl.DataFrame(rows), hide_index=True, key=K + "table", height=components.table_height(len(rows), 800))
+        if (xa & set(ka)) or (xb & set(kb)):
+            st.caption(components.approximate_note())
 
 
 components.run_page(body)

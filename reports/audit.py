@@ -112,7 +112,11 @@ def gather(con, lang: str = "en") -> dict:
     kpis = engine.kpis(con, Filters())
     data["kpis"] = dict(kpis)
     data["kpi_notes"] = list(kpis.notes)
-    chat = engine.kpis(con, Filters(channel=("chat",)), ["frt_median_minutes"]).get("frt_median_minutes")
+    chat_figures = engine.kpis(con, Filters(channel=("chat",)), ["frt_median_minutes"])
+    chat = chat_figures.get("frt_median_minutes")
+    # ids of the figures read from histograms (docs/metrics.md, "Approximate figures")
+    data["kpis_approximate"] = sorted(kpis.approximate)
+    data["benchmarks_approximate"] = ["chat_frt_median_minutes"] if chat_figures.approximate else []
     churn_info = churn_summary(con, data["kpis"], settings)
     data["churn"] = churn_info
     measured = {
@@ -258,9 +262,11 @@ def _input_value(name: str, value, lang: str, cur: str) -> str:
 
 def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: bool) -> str:
     from metrics import quality
-    from metrics.registry import METRICS
+    from metrics.registry import METRICS, approximate
 
     cur = currency or data.get("currency") or "USD"
+    approx = set(data.get("kpis_approximate") or ())
+    approx_bench = set(data.get("benchmarks_approximate") or ())
     ru = lang == "ru"
     L = lambda d: (d.get(lang) or d.get("en")) if isinstance(d, dict) else d  # noqa: E731
     body = []
@@ -319,9 +325,11 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
                 "answer_rate", "abandonment_rate", "asa_seconds", "service_level", "aht_seconds"):
         if mid in METRICS and data["kpis"].get(mid) is not None:
             m = METRICS[mid]
-            kp.append([m.label(lang), fmt_value(data["kpis"][mid], m.unit, lang, cur)])
+            kp.append([m.label(lang), approximate(fmt_value(data["kpis"][mid], m.unit, lang, cur), mid in approx)])
     body.append(f'<h2 id="kpis">{H.esc(t("benchmarks", lang))}</h2>'
                 f'<p class="muted">{H.esc(t("kpis_all_time", lang))}</p>' + H.table([t("metric", lang), t("value", lang)], kp, {1}))
+    if approx:
+        body.append(f'<p class="muted small">{H.esc(t("approximate_note", lang))}</p>')
     bm = []
     for b in data["benchmarks"]:
         value = b["value"]
@@ -331,7 +339,8 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
         elif value is not None:
             ok = value <= b["target"] if b["id"] == "chat_frt_median_minutes" else value >= b["target"]
             verdict = t("meets", lang) if ok else t("misses", lang)
-        bm.append([L(b["label"]), fmt_value(value, b["unit"], lang, cur), verdict, L(b["benchmark"]), b["source"]])
+        bm.append([L(b["label"]), approximate(fmt_value(value, b["unit"], lang, cur), b["id"] in approx_bench and value is not None),
+                   verdict, L(b["benchmark"]), b["source"]])
     body.append(f'<h3>{H.esc(t("against", lang))}</h3>' + H.table(
         [t("metric", lang), t("value", lang), "", t("benchmark", lang), t("source", lang)], bm, {1}))
     # ------------------------------------------------------------------ findings

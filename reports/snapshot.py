@@ -174,6 +174,9 @@ def compute(con, period: Period, lang: str = "en") -> dict:
         "definitions_version": definitions_version(),
         "data_as_of": status.get("last"),
         "kpis": kpis,
+        # ids whose value is approximate (docs/metrics.md, "Approximate figures"); the changes
+        # carry "approximate" / "previous_approximate" per id as well
+        "approximate": sorted(k for k, v in comparison.items() if v.get("approximate")),
         "changes": _changes(comparison),
         "money": money_now,
         "weekly": series,
@@ -181,7 +184,7 @@ def compute(con, period: Period, lang: str = "en") -> dict:
 
 
 def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
-    from metrics.registry import METRICS
+    from metrics.registry import METRICS, approximate
 
     def name(mid):
         m = METRICS.get(mid)
@@ -196,6 +199,7 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
     pstart, pend = start - dt.timedelta(days=length), start - dt.timedelta(days=1)
     body = [f'<p class="muted">{H.esc(t("generated_from", lang, as_of=data.get("data_as_of") or "—", start=start, end=end, pstart=pstart, pend=pend))}</p>']
     weekly = data.get("weekly") or {}
+    approx = set(data.get("approximate") or ())  # a snapshot written before it has none
     tiles = []
     for mid in TILES:
         if mid not in data["kpis"]:
@@ -205,21 +209,25 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
         delta, tone = "", "flat"
         prev = ch.get("previous")
         if value is not None and prev is not None:
-            delta = f'{t("previous", lang)}: {fmt_value(prev, unit(mid), lang, currency)}'
+            delta = f'{t("previous", lang)}: {approximate(fmt_value(prev, unit(mid), lang, currency), bool(ch.get("previous_approximate")))}'
             m = METRICS.get(mid)
             if ch.get("significant") and m and m.better:
                 good = (value > prev) == (m.better == "higher")
                 tone = "up" if good else "down"
         spark = svg.sparkline(weekly.get(mid, [])) if mid in weekly else ""
-        tiles.append(H.tile(name(mid), fmt_value(value, unit(mid), lang, currency), delta, tone, spark))
+        tiles.append(H.tile(name(mid), approximate(fmt_value(value, unit(mid), lang, currency), mid in approx and value is not None),
+                            delta, tone, spark))
     body.append(f'<h2>{H.esc(t("kpis", lang))}</h2><div class="grid">{"".join(tiles)}</div>')
+    if approx or any(ch.get("previous_approximate") for ch in data["changes"].values()):
+        body.append(f'<p class="muted small">{H.esc(t("approximate_note", lang))}</p>')
 
     real, noise = [], []
     for mid, ch in data["changes"].items():
         value, prev = data["kpis"].get(mid), ch.get("previous")
         if value is None or prev is None or mid in NOT_MOVES:
             continue
-        row = [name(mid), fmt_value(prev, unit(mid), lang, currency), fmt_value(value, unit(mid), lang, currency),
+        row = [name(mid), approximate(fmt_value(prev, unit(mid), lang, currency), bool(ch.get("previous_approximate"))),
+               approximate(fmt_value(value, unit(mid), lang, currency), mid in approx),
                _change_text(value, prev, unit(mid), lang), _test_text(ch, lang)]
         (real if ch.get("significant") else noise).append(row)
     body.append(f'<h2>{H.esc(t("changes", lang))}</h2><p class="muted small">{H.esc(t("changes_note", lang))}</p>')
@@ -297,12 +305,13 @@ def kpis_csv(data: dict, lang: str = "en") -> str:
 
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["metric_id", "name", "unit", "value", "previous", "significant", "period_from", "period_to"])
+    w.writerow(["metric_id", "name", "unit", "value", "previous", "significant", "period_from", "period_to", "approximate"])
+    approx = set(data.get("approximate") or ())
     for mid, value in data["kpis"].items():
         m = METRICS.get(mid)
         ch = data["changes"].get(mid, {})
         w.writerow([mid, (m.name.get(lang) or m.name["en"]) if m else mid, m.unit if m else "", _csv_num(value),
-                    _csv_num(ch.get("previous")), ch.get("significant", ""), data["from"], data["to"]])
+                    _csv_num(ch.get("previous")), ch.get("significant", ""), data["from"], data["to"], mid in approx])
     return out.getvalue()
 
 

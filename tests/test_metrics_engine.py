@@ -438,6 +438,15 @@ def synthetic_con():
     c.close()
 
 
+@pytest.fixture
+def histograms(tmp_path, monkeypatch):
+    """Quantiles from the rollup's histograms whatever the row count (exact_quantile_max_rows = 0):
+    the 20,000 synthetic tickets are below the default, which would make every quantile exact."""
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[metrics]\nexact_quantile_max_rows = 0\n", encoding="utf-8")
+    monkeypatch.setenv("DESKSCOPE_SETTINGS", str(settings))
+
+
 def _raw(c, fn):
     c.execute("ALTER TABLE rollup_meta RENAME TO rollup_meta_off")
     try:
@@ -471,7 +480,7 @@ def _assert_same(rolled, raw, context=""):
     Filters(date_from=dt.date(2024, 3, 5), date_to=dt.date(2024, 3, 20), agent=("Agent 1-2",)),  # no whole month
     Filters(team=("Team 1",), channel=("chat",)),  # two dimensions: raw rows answer
 ])
-def test_rollup_answers_equal_raw_answers(synthetic_con, filters):
+def test_rollup_answers_equal_raw_answers(synthetic_con, filters, histograms):
     c = synthetic_con
     rolled = engine.kpis(c, filters)
     raw = _raw(c, lambda: engine.kpis(c, filters))
@@ -479,10 +488,16 @@ def test_rollup_answers_equal_raw_answers(synthetic_con, filters):
     if len(filters.active_dimensions()) <= 1:
         assert set(rolled.plan.values()) == {"rollup"}
     _assert_same(rolled, raw, filters.describe())
+    # the quantiles read from histograms, and only those, are marked approximate
+    assert raw.approximate == set()
+    from_histograms = "tickets" in rolled.from_histograms
+    assert from_histograms == (len(filters.active_dimensions()) <= 1 and filters.date_from != dt.date(2024, 3, 5))
+    assert rolled.approximate == ({m for m in QUANTILE_IDS - {"backlog_age_median_hours"} if rolled[m] is not None}
+                                  if from_histograms else set())
 
 
 @pytest.mark.parametrize("by", ["team", "tag", "segment", "priority", "queue"])
-def test_rollup_breakdowns_equal_raw(synthetic_con, by):
+def test_rollup_breakdowns_equal_raw(synthetic_con, by, histograms):
     c = synthetic_con
     f = Filters(date_from=dt.date(2024, 1, 10), date_to=dt.date(2024, 3, 31))
     ids = ["tickets", "backlog", "frt_median_minutes", "sla_breach_rate", "csat", "nps", "calls_offered", "asa_seconds"]
@@ -494,7 +509,7 @@ def test_rollup_breakdowns_equal_raw(synthetic_con, by):
 
 
 @pytest.mark.parametrize("grain", ["day", "week", "month"])
-def test_rollup_timeseries_equal_raw(synthetic_con, grain):
+def test_rollup_timeseries_equal_raw(synthetic_con, grain, histograms):
     c = synthetic_con
     f = Filters(date_from=dt.date(2024, 1, 20), date_to=dt.date(2024, 4, 10), team=("Team 3",))
     ids = ["tickets", "backlog", "frt_median_minutes", "reopen_rate", "calls_offered", "csat"]
@@ -618,7 +633,7 @@ def sample_months(sample_store):
             Filters(date_from=first + dt.timedelta(days=9), date_to=hi - dt.timedelta(days=20), channel=("email",))]
 
 
-def test_sample_data_rollups_equal_raw_rows(sample_store, sample_months):
+def test_sample_data_rollups_equal_raw_rows(sample_store, sample_months, histograms):
     cur = sample_store.cursor()
     try:
         for f in SAMPLE_STATES + sample_months:

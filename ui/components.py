@@ -150,6 +150,8 @@ def figure_notes(params: dict[str, str], comparison: dict) -> None:
     only when a figure is missing, as it costs one more KPI query."""
     from ui import filters
 
+    if any((v or {}).get("approximate") for v in comparison.values()):
+        st.caption(approximate_note())
     missing = [m for m, v in comparison.items() if (v or {}).get("current") is None]
     # A figure missing because its table is empty is explained by the tile itself; ask the engine
     # only about figures whose data exists (a filter the table lacks, an empty period).
@@ -157,6 +159,37 @@ def figure_notes(params: dict[str, str], comparison: dict) -> None:
         return
     for note in data.notes(filters.key(params)):
         st.caption(f":material/info: {note}")
+
+
+def approximate_note() -> str:
+    """What "≈" before a figure means (shown wherever one is)."""
+    return t("kpi.approximate", n=i18n.number(int(data.setting("metrics", "exact_quantile_max_rows") or 200_000), 0))
+
+
+def approximate_columns(frame: pl.DataFrame) -> set[str]:
+    """The metric columns of an engine.breakdown frame whose values are approximate (its
+    ``approximate`` column: the engine decides per call, so a whole column is or is not)."""
+    if "approximate" not in frame.columns or not frame.get_column("approximate").fill_null(False).any():
+        return set()
+    from metrics.engine import can_be_approximate
+
+    return {c for c in frame.columns if can_be_approximate(c)}
+
+
+def marked(text: str, is_approximate: bool) -> str:
+    """A formatted figure with "≈" before it when it is approximate."""
+    if not is_approximate:
+        return text
+    from metrics.registry import approximate
+
+    return approximate(text, True)
+
+
+def approximate_format(fmt: str) -> str:
+    """A table column's number format with "≈" before every cell."""
+    from metrics.registry import APPROXIMATE_MARK
+
+    return f"{APPROXIMATE_MARK} {fmt}"
 
 
 # ---------------------------------------------------------------- KPI tiles
@@ -183,7 +216,8 @@ def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = N
         if delta:
             description = t("kpi.vs_previous") + (" · " + t("kpi.significant") if comparison.get("significant") else "")
         chart = [float(v) for v in (spark or []) if v is not None]
-        st.metric(label, i18n.metric_value(metric_id, current), delta=delta, delta_color=color,
+        value = marked(i18n.metric_value(metric_id, current), bool(comparison.get("approximate")) and current is not None)
+        st.metric(label, value, delta=delta, delta_color=color,
                   help=i18n.metric_help(metric_id), chart_data=chart if len(chart) > 1 else None,
                   chart_type="area", delta_description=description)
         if drill and current is not None:
