@@ -1,0 +1,51 @@
+"""Approximate figures in a real browser: with metrics.exact_quantile_max_rows lowered below the
+rows behind them, the medians come from the rollup's histograms and the page says so ("≈" on the
+tiles, a note beside them, "≈" in the Agents table's median cells). Screenshots land in
+tests/browser/screenshots/approximate-*.png (look at them)."""
+from __future__ import annotations
+
+import pytest
+
+from loaders.base import LoadOptions
+from loaders.store import Store
+from tests.browser.conftest import _need_chromium, start_server
+from tests.browser.test_browser import assert_no_traceback, shoot, tile_value, wait_idle
+
+TICKETS = ("id,created,first response,solved,status,priority,channel,group,assignee,customer id,category,subject\n"
+           + "".join(f"{i},2024-03-{4 + i:02d} 10:00,2024-03-{4 + i:02d} 10:{15 * (i + 1)},2024-03-{4 + i:02d} {10 + i}:00,"
+                     f"solved,normal,email,Billing,{'Anna' if i < 2 else 'Boris'},C{i},refund,t{i}\n" for i in range(3)))
+
+
+@pytest.fixture(scope="module")
+def approximate_server(tmp_path_factory):
+    _need_chromium()
+    import metrics  # noqa: F401  (derived tables and rollups are built on load)
+
+    folder = tmp_path_factory.mktemp("approximate")
+    csv = folder / "tickets.csv"
+    csv.write_text(TICKETS, encoding="utf-8")
+    store = Store(folder / "d.duckdb")
+    [report] = store.load_files([csv], LoadOptions(table="tickets", tz="UTC", source="test"), format="generic")
+    assert report.status == "loaded", report.text()
+    settings = folder / "settings.toml"
+    settings.write_text("[metrics]\nexact_quantile_max_rows = 2\n", encoding="utf-8")
+    proc, url = start_server(store.path, settings, folder / "streamlit.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_approximate_medians_are_marked(approximate_server, page, screenshots):
+    page.goto(f"{approximate_server}/tickets")
+    wait_idle(page)
+    assert_no_traceback(page, "tickets")
+    # resolved after 0, 60 and 120 min: the histogram's median is 59.59 min, shown as "≈ 60 min"
+    assert tile_value(page, "Resolution time (median)").startswith("≈ ")
+    assert not tile_value(page, "Reopen rate").startswith("≈")
+    assert page.get_by_text("≈ approximate: read from the precomputed histograms", exact=False).count() > 0
+    shoot(page, screenshots / "approximate-tickets.png")
+    page.goto(f"{approximate_server}/agents")
+    wait_idle(page)
+    assert_no_traceback(page, "agents")
+    assert page.get_by_text("≈ approximate", exact=False).count() > 0
+    shoot(page, screenshots / "approximate-agents.png")
