@@ -155,6 +155,12 @@ TICKET_SCHEDULES = [
     _c("valid_from", "TIMESTAMP", "UTC instant from which this schedule applies to the ticket.", True),
     _c("load_id", "BIGINT", "The load that wrote it."),
 ]
+DEFAULT_SCHEDULES = [
+    _c("source", "VARCHAR", "Ticket source.", True),
+    _c("schedule_id", "VARCHAR", "The account's default schedule: what the source's tickets follow where "
+                                 "`ticket_schedules` sets none (instead of the settings' `default`).", True),
+    _c("load_id", "BIGINT", "The load that wrote it."),
+]
 
 LOADS = [
     _c("load_id", "BIGINT", "Load number, increasing.", True),
@@ -198,6 +204,7 @@ TABLES: dict[str, list[Column]] = {
     "schedules": SCHEDULES,
     "schedule_holidays": SCHEDULE_HOLIDAYS,
     "ticket_schedules": TICKET_SCHEDULES,
+    "default_schedules": DEFAULT_SCHEDULES,
     "loads": LOADS,
     "rejects": REJECTS,
 }
@@ -219,6 +226,7 @@ KEYS = {
     # Events are replaced per ticket: a newer export re-sends a ticket's whole history.
     "ticket_events": ("source", "ticket_id"),
     "ticket_schedules": ("source", "ticket_id"),
+    "default_schedules": ("source",),
     "schedules": ("schedule_id",),
     "schedule_holidays": ("schedule_id",),
 }

@@ -386,7 +386,7 @@ class Store:
             row = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchall()
             if not row:
                 raise LoadError(f"load #{load_id}", ["no such load"], fix="`cli.py loads` lists the loads")
-            for table in list(schema.DATA_TABLES) + ["schedules", "schedule_holidays", "ticket_schedules"]:
+            for table in list(schema.DATA_TABLES) + ["schedules", "schedule_holidays", "ticket_schedules", "default_schedules"]:
                 n = con.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]).fetchall()[0][0]
                 con.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])
                 if n:

@@ -504,7 +504,7 @@ def schedule_frames_from_settings(bh: dict, years: range) -> tuple[pl.DataFrame,
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("schedules", "schedule_holidays", "ticket_schedules"):
+    for table in ("schedules", "schedule_holidays", "ticket_schedules", "default_schedules"):
         con.execute(schema.create_sql(table))
 
 
@@ -697,28 +697,32 @@ def business_minutes_sql(intervals: str) -> str:
 
     ``intervals``: a relation name or a parenthesised subquery with columns
     (k, source, ticket_id, start_at, end_at), UTC naive TIMESTAMPs, k unique.
-    Needs the calendar (``build_calendar``) and ``ticket_schedules``.
+    Needs the calendar (``build_calendar``), ``ticket_schedules`` and ``default_schedules``.
     NULL when an end is NULL, when the schedule is unknown or when the calendar does not cover
     the interval; 0 when end_at <= start_at.
     """
     return f"""
 WITH iv AS (
-    SELECT k, source, ticket_id, start_at, end_at FROM {intervals}
+    -- where no ticket schedule applies: the source's own default (default_schedules, e.g. a
+    -- Zendesk account's), else the settings' default
+    SELECT i.k, i.source, i.ticket_id, i.start_at, i.end_at, coalesce(d.schedule_id, '{DEFAULT_SCHEDULE}') AS default_id
+    FROM {intervals} i
+    LEFT JOIN default_schedules d ON d.source = i.source
 ),
 -- a ticket's schedules, each until the next; before the first one the default schedule applies
--- (Zendesk's ticket_schedule only records the schedules triggers set)
+-- (Zendesk's ticket_schedule only records the schedules triggers set; schedule_id NULL = default)
 ticket_segments AS (
     SELECT source, ticket_id, schedule_id, valid_from AS segment_from,
            lead(valid_from) OVER (PARTITION BY source, ticket_id ORDER BY valid_from, schedule_id) AS segment_until
     FROM ticket_schedules
     UNION ALL
-    SELECT source, ticket_id, '{DEFAULT_SCHEDULE}', NULL, min(valid_from)
+    SELECT source, ticket_id, NULL, NULL, min(valid_from)
     FROM ticket_schedules
     GROUP BY source, ticket_id
 ),
 pieces AS (
     SELECT iv.k, iv.start_at, iv.end_at,
-           coalesce(ts.schedule_id, '{DEFAULT_SCHEDULE}') AS schedule_id,
+           coalesce(ts.schedule_id, iv.default_id) AS schedule_id,
            CASE WHEN iv.end_at > iv.start_at THEN greatest(iv.start_at, ts.segment_from) END AS piece_start,
            CASE WHEN iv.end_at > iv.start_at THEN least(iv.end_at, ts.segment_until) END AS piece_end
     FROM iv

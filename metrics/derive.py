@@ -339,21 +339,26 @@ SELECT k // 8 AS r,
 FROM _tm_bm WHERE k >= 0
 GROUP BY 1
 """)
-    # Created in business hours: the creation instant lies inside one of the business intervals of
-    # the schedule in force for the ticket then (its latest ticket_schedules row at or before
-    # creation, else the default): two ASOF lookups.
+    # Created in business hours: the creation instant's minute is a business minute of the schedule
+    # in force for the ticket then (its latest ticket_schedules row at or before creation, else its
+    # source's default_schedules row, else the settings' default): one lookup in the hour index.
+    us_hour, us_minute = business_time.US_PER_HOUR, business_time.US_PER_MINUTE
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _tm_bh AS
-WITH b AS (
-    SELECT b.r, b.created_at, coalesce(ts.schedule_id, ?) AS schedule_id
-    FROM (SELECT r, source, source_id, created_at FROM _tm_base) b
-    ASOF LEFT JOIN ticket_schedules ts
-      ON ts.source = b.source AND ts.ticket_id = b.source_id AND b.created_at >= ts.valid_from
+WITH at_creation AS (
+    SELECT b.r, max({{'v': ts.valid_from, 's': ts.schedule_id}}).s AS schedule_id  -- ties: as business_minutes_sql
+    FROM _tm_base b
+    JOIN ticket_schedules ts ON ts.source = b.source AND ts.ticket_id = b.source_id AND ts.valid_from <= b.created_at
+    GROUP BY b.r
 )
-SELECT b.r, coalesce(b.created_at < c.end_utc, FALSE) AS in_hours  -- no interval before it: not in hours
-FROM b
-ASOF LEFT JOIN (SELECT schedule_id, start_utc, end_utc FROM {business_time.CALENDAR_TABLE}) c
-  ON c.schedule_id = b.schedule_id AND b.created_at >= c.start_utc
+SELECT b.r,
+       coalesce(((h.minute_mask >> CAST((epoch_us(b.created_at) - h.hour * {us_hour}) // {us_minute} AS INTEGER)) & 1) = 1,
+                FALSE) AS in_hours  -- outside the calendar: not in hours
+FROM _tm_base b
+LEFT JOIN at_creation a ON a.r = b.r
+LEFT JOIN default_schedules d ON d.source = b.source
+LEFT JOIN {business_time.HOURS_TABLE} h
+  ON h.schedule_id = coalesce(a.schedule_id, d.schedule_id, ?) AND h.hour = epoch_us(b.created_at) // {us_hour}
 """, [business_time.DEFAULT_SCHEDULE])
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _tm_wt AS

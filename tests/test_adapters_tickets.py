@@ -489,7 +489,8 @@ def test_fivetran_parquet_with_warehouse_upper_case_names(tmp_path):
         frame.with_columns(casts).rename(str.upper).write_parquet(folder / f"{f.stem.upper()}.parquet")
     b = load(folder)
     assert {k: v.height for k, v in b.tables.items()} == {
-        "tickets": 2, "ticket_events": 12, "schedules": 2, "schedule_holidays": 3, "ticket_schedules": 2}
+        "tickets": 2, "ticket_events": 12, "schedules": 2, "schedule_holidays": 3, "ticket_schedules": 2,
+        "default_schedules": 1}
     a = row(b.tables["tickets"], "source_id", "1001")
     assert (a["created_at"], a["solved_at"], a["agent"]) == (T(2024, 3, 4, 14, 0), T(2024, 3, 5, 16, 0), "Maria Lopez")
 

@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 import metrics  # noqa: F401  (registers the post-load hooks)
-from loaders.adapters.fivetran_zendesk import account_default_schedule, with_default_schedule
+from loaders.adapters.fivetran_zendesk import account_default_schedule, set_on_creation
 from loaders.base import LoadOptions
 from loaders.store import Store
 
@@ -107,12 +107,31 @@ def test_tickets_without_a_schedule_row_follow_the_earliest_created_schedule(tmp
     # the load summary names the default and how many tickets follow it from creation
     note = next(n for n in report.notes if n.startswith("default schedule"))
     assert "360007 'London support'" in note and "created 2020-01-15 09:00:00 UTC" in note
-    assert "2 of 3 tickets" in note, note
+    assert "2 of 3 tickets" in note, note  # 2001 and 2003; 2002's schedule was set on creation
     assert "default schedule: 360007" in report.text()
-    # the rows written say the same, one per schedule period: what dbt_zendesk's model holds
+    # what is stored: the account default once for the source, and the trigger-set rows, 2002's
+    # moved back to its creation
+    assert store.query("SELECT source, schedule_id FROM default_schedules").rows() == [("zendesk", "360007")]
     assert store.query("SELECT ticket_id, schedule_id, valid_from FROM ticket_schedules ORDER BY ticket_id, valid_from").rows() == [
-        ("2001", "360007", T(2024, 3, 4, 7)), ("2002", "360002", T(2024, 3, 4, 12)),
-        ("2003", "360007", T(2024, 3, 4, 9)), ("2003", "360002", T(2024, 3, 4, 11))]
+        ("2002", "360002", T(2024, 3, 4, 12)), ("2003", "360002", T(2024, 3, 4, 11))]
+
+
+def test_other_sources_keep_the_settings_default(tmp_path):
+    """A Freshdesk-like sheet loaded beside the Fivetran folder still follows [business_hours]."""
+    store, _, _ = load(tmp_path)
+    sheet = tmp_path / "other.csv"
+    # created Mon 2024-03-04 07:00 UTC, replied 10:30 UTC: New York (settings) opens 14:00 UTC -> 0
+    # business minutes (London, the Zendesk account's default, would give 150)
+    sheet.write_text("id,created,first response,status\n9,2024-03-04 07:00,2024-03-04 10:30,open\n", encoding="utf-8")
+    [report] = store.load_files([sheet], LoadOptions(table="tickets", tz="UTC", source="other"), format="generic")
+    assert report.status == "loaded", report.text()
+    assert store.query("SELECT first_reply_business_minutes FROM ticket_metrics WHERE source = 'other'").rows() == [(0.0,)]
+
+
+def test_removing_the_load_removes_its_default(tmp_path):
+    store, report, _ = load(tmp_path)
+    store.remove_load(report.load_id)
+    assert store.query("SELECT count(*) FROM default_schedules").rows() == [(0,)]
 
 
 def test_without_a_schedule_table_the_settings_default_applies_and_the_summary_says_so(tmp_path):
@@ -152,13 +171,17 @@ def test_missing_created_at_sorts_last_and_no_created_at_takes_the_lowest_id():
 
 
 def test_five_second_rule_at_its_edges():
-    tickets = pl.DataFrame({"source_id": ["1", "2", "3"], "created_at": [T(2024, 1, 1, 10)] * 3})
-    assigned = pl.DataFrame({"ticket_id": ["1", "2", "3"], "schedule_id": ["s", "s", "s"],
-                             "valid_from": [T(2024, 1, 1, 10, 0, 5), T(2024, 1, 1, 10, 0, 5, 1), T(2024, 1, 1, 9, 59, 59)]})
-    out, defaulted = with_default_schedule(assigned, tickets, "d")
-    # 1: exactly 5 s after creation -> set on creation, back-dated; 2: 5.000001 s -> the default
-    # first; 3: a row before creation does not count as set on creation -> the default from creation
-    assert defaulted == 2
-    assert out.rows() == [("1", "s", T(2024, 1, 1, 10)),
-                          ("2", "d", T(2024, 1, 1, 10)), ("2", "s", T(2024, 1, 1, 10, 0, 5, 1)),
+    tickets = pl.DataFrame({"source_id": ["1", "2", "3", "4"], "created_at": [T(2024, 1, 1, 10)] * 4})
+    assigned = pl.DataFrame({"ticket_id": ["1", "1", "2", "3"], "schedule_id": ["s", "t", "s", "s"],
+                             "valid_from": [T(2024, 1, 1, 10, 0, 5), T(2024, 1, 1, 10, 0, 4),
+                                            T(2024, 1, 1, 10, 0, 5, 1), T(2024, 1, 1, 9, 59, 59)]})
+    out, defaulted = set_on_creation(assigned, tickets, "d")
+    # 1: rows 4 s and 5 s after creation -> set on creation; the first (t) moves back to creation,
+    #    s still follows at +5 s. 2: 5.000001 s -> not on creation: the default until then (no row
+    #    needed: the default fills the time before a ticket's first row). 3: a row before creation
+    #    is no trigger on creation -> as in dbt, the default takes over at creation: an explicit
+    #    row. 4: no rows at all -> the default, no row needed.
+    assert defaulted == 3
+    assert out.rows() == [("1", "t", T(2024, 1, 1, 10)), ("1", "s", T(2024, 1, 1, 10, 0, 5)),
+                          ("2", "s", T(2024, 1, 1, 10, 0, 5, 1)),
                           ("3", "s", T(2024, 1, 1, 9, 59, 59)), ("3", "d", T(2024, 1, 1, 10))]

@@ -16,7 +16,9 @@ Definitions:
   schedule_holiday -> one schedule_holidays row per day from start_date to end_date;
   ticket_schedule -> ticket_schedules (valid from the row's created_at). As in dbt_zendesk, a
   ticket without a row at creation (within 5 s) follows the account's default schedule, the
-  earliest-created one, from creation on: that row is written out (``with_default_schedule``).
+  earliest-created one (``account_default_schedule``), until a row sets another: written once
+  per source to default_schedules; a row within 5 s of creation is moved back to creation
+  (``set_on_creation``).
 * created_by_agent: the submitter is an agent/admin and not the requester (without the user
   table: the submitter is not the requester).
 * team/agent/requester/customer are names when the group/user/organization tables are there,
@@ -121,25 +123,31 @@ def account_default_schedule(sched: pl.DataFrame) -> DefaultSchedule | None:
     return DefaultSchedule(str(first["id"]), first["name"], why)
 
 
-def with_default_schedule(assigned: pl.DataFrame, tickets: pl.DataFrame, default_id: str) -> tuple[pl.DataFrame, int]:
-    """ticket_schedules with the account default made explicit, as dbt_zendesk does it: a ticket
-    whose first trigger-set schedule did not come within TRIGGER_GRACE of its creation gets a row
-    (default, created_at); one whose did has that row moved back to created_at, so no second of
-    the ticket is left to the settings default. Returns (rows, tickets given the default)."""
+def set_on_creation(assigned: pl.DataFrame, tickets: pl.DataFrame, default_id: str) -> tuple[pl.DataFrame, int]:
+    """dbt_zendesk's rule for the account default (int_zendesk__ticket_schedules): it applies from a
+    ticket's creation unless a ticket_schedule row comes within TRIGGER_GRACE after it (a trigger
+    set that schedule on creation). Such a row is moved back to created_at, so no second of the
+    ticket is left to the default (dbt leaves those seconds without a schedule). Elsewhere the
+    default needs no row (business time falls back to default_schedules before a ticket's first
+    row), except for a ticket with a row stamped before its creation (clock skew): as in dbt, the
+    default takes over at creation, so that row (default, created_at) is written. Returns the rows
+    and how many tickets follow the default from creation."""
     created = tickets.select(pl.col("source_id").alias("ticket_id"), pl.col("created_at").cast(pl.Datetime("us")).alias("__created")
                              ).filter(pl.col("ticket_id").is_not_null() & pl.col("__created").is_not_null()
                                       ).unique("ticket_id", keep="first")
     rows = assigned.with_row_index("__i").join(created, on="ticket_id", how="left")
     on_creation = (rows.filter((pl.col("valid_from") >= pl.col("__created"))
                                & (pl.col("valid_from") <= pl.col("__created") + TRIGGER_GRACE))
-                   .sort("ticket_id", "valid_from", "schedule_id").unique("ticket_id", keep="first").get_column("__i"))
-    rows = rows.with_columns(pl.when(pl.col("__i").is_in(on_creation.implode())).then(pl.col("__created"))
+                   .sort("ticket_id", "valid_from", "schedule_id").unique("ticket_id", keep="first"))
+    moved = on_creation.get_column("__i").implode()
+    rows = rows.with_columns(pl.when(pl.col("__i").is_in(moved)).then(pl.col("__created"))
                              .otherwise(pl.col("valid_from")).alias("valid_from"))
-    triggered = rows.filter(pl.col("__i").is_in(on_creation.implode())).get_column("ticket_id")
-    defaults = created.filter(~pl.col("ticket_id").is_in(triggered.implode())).select(
-        "ticket_id", pl.lit(default_id, pl.String).alias("schedule_id"), pl.col("__created").alias("valid_from"))
-    out = pl.concat([rows.select("ticket_id", "schedule_id", "valid_from"), defaults])
-    return out.sort("ticket_id", "valid_from", "schedule_id"), defaults.height
+    early = (rows.filter((pl.col("valid_from") < pl.col("__created"))
+                         & ~pl.col("ticket_id").is_in(on_creation.get_column("ticket_id").implode()))
+             .unique("ticket_id").select("ticket_id", pl.lit(default_id, pl.String).alias("schedule_id"),
+                                         pl.col("__created").alias("valid_from")))
+    out = pl.concat([rows.select("ticket_id", "schedule_id", "valid_from"), early])
+    return out.sort("ticket_id", "valid_from", "schedule_id"), created.height - on_creation.height
 
 
 def table_files(folder: Path) -> dict[str, Path]:
@@ -438,7 +446,8 @@ class FivetranZendeskAdapter(Adapter):
                                     ).filter(pl.col("ticket_id").is_in(list(kept)) & pl.col("valid_from").is_not_null())
             notes.append(f"{assigned.height:,} ticket schedule assignments")
         if default is not None:
-            assigned, defaulted = with_default_schedule(assigned, tickets, default.schedule_id)
+            assigned, defaulted = set_on_creation(assigned, tickets, default.schedule_id)
+            batch.tables["default_schedules"] = pl.DataFrame({"schedule_id": [default.schedule_id]})
             said = (f"default schedule: {default.schedule_id}" + (f" {default.name!r}" if default.name else "")
                     + f", the account's earliest-created schedule ({default.why}); {defaulted:,} of {tickets.height:,} "
                     "tickets have no ticket_schedule row at creation and follow it until a trigger sets another")
