@@ -127,4 +127,3 @@ def _print_breakdown(frame, args, filters) -> int:
     if any(r.get("approximate") for r in rows):
         print(f"{APPROXIMATE_MARK} approximate: read from the rollup's histograms, within 0.75% of the exact value")
     return 0
-

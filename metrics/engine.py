@@ -48,7 +48,7 @@ class Figures(dict):
         self.parts: dict[str, tuple] = {}
         self.plan: dict[str, str] = {}
         self.approximate: set[str] = set()
-        self.approximate_groups: dict = {}  # group -> ids, for breakdowns and timeseries
+        self.approximate_groups: dict = {}  # group -> ids (breakdowns)
         self.from_histograms: set[str] = set()  # facts whose quantiles the histograms answered
 
 
