@@ -20,6 +20,7 @@ from sample_data.clock import DAY, HOUR, TZ, Calendar, day_number, local_to_utc
 from sample_data.contacts import BACKGROUND_BEFORE, BOUND_HOURS_BEFORE, CALLS_PER_TICKET, NEGATIVE_KIND_SHARE
 from sample_data.customers import customer_frame, simulate_customers
 from sample_data.draw import labels, pick, rng_for
+from sample_data.initiatives import truth as initiative_truth
 from sample_data.surveys import simulate_surveys
 from sample_data.tickets import simulate_tickets, ticket_frame
 from sample_data.truth import build_truth
@@ -101,6 +102,7 @@ def simulate(seed: int = 42, tickets: int = 50_000, churn_effect: float = 0.2, e
     t = simulate_tickets(seed, c, cal, r, tickets, neg_owner[neg_kind == 0], first_day, end_day, export_utc,
                          bound_utc, background_end_utc)
     ticket_rows = ticket_frame(t, c, cal, customer_ids, export_utc)
+    initiative_effects = t["initiative_effects"]
     del t  # the numpy columns are in the frame now; at 10M tickets they are gigabytes
     k = simulate_calls(seed, c, cal, int(round(tickets * CALLS_PER_TICKET)), neg_owner[neg_kind == 1], first_day,
                        end_day, bound_utc)
@@ -126,6 +128,7 @@ def simulate(seed: int = 42, tickets: int = 50_000, churn_effect: float = 0.2, e
     truth = build_truth(seed=seed, tickets_requested=tickets, churn_effect=churn_effect, end=end, years=years,
                         export_utc=export_utc, rules=r, tickets=canonical["tickets"], calls=canonical["calls"],
                         surveys=canonical["surveys"], customers=customers, exposure=exposure, c=c)
+    truth["initiatives"] = initiative_truth(end, initiative_effects)
     return World(tickets=canonical["tickets"], calls=canonical["calls"], surveys=canonical["surveys"],
                  customers=customers, truth=truth, exposure=exposure,
                  ticket_details=ticket_rows.select("source_id", pl.selectors.starts_with("_")),
