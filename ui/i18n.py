@@ -586,10 +586,10 @@ def datetime(value, lang: str | None = None) -> str:
 # ---------------------------------------------------------------- metrics
 def _metric(metric_id: str):
     try:
-        from metrics.registry import METRICS
+        from metrics.registry import ALL
     except ImportError:
         return None
-    return METRICS.get(metric_id)
+    return ALL.get(metric_id)
 
 
 def metric_name(metric_id: str, lang: str | None = None) -> str:

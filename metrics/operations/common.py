@@ -18,7 +18,7 @@ DEFAULTS = {
                    "overload_ratio": 1.25},
     "escalation": {"failed_fixes": 2},
     "channel_switches": {"days": 7},
-    "drivers": {"top": 12, "text_clusters": 0, "min_category_share": 0.5},
+    "drivers": {"top": 12, "text_clusters": 0},
     "initiative_measurement": {"min_days": 28, "max_days": 91, "min_units": 30, "bootstrap": 1000, "seed": 16},
 }
 
