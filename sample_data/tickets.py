@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from sample_data import initiatives as INITIATIVES
 from sample_data import vocab as V
 from sample_data.clock import DAY, TICKET_HOURS_WEEKDAY, TICKET_HOURS_WEEKEND, Calendar, local_to_utc, utc_to_local
 from sample_data.contacts import BACKGROUND, GOOD, NEGATIVE, NO_ORG_SHARE, plan_contacts
@@ -76,14 +75,6 @@ def simulate_tickets(seed: int, c: dict, cal: Calendar, r: dict, total: int, neg
     solve = np.where(is_neg, np.minimum(solve, 4000 - frt), solve)  # everything done within ~3 days
     reopens = np.where(reopened, 1 + (rng.random(n) < 0.2), np.where(is_neg, 0, reopens))
     reopen_time = np.where(reopened, rng.uniform(60, 1300, n), np.where(is_neg, 0.0, reopen_time))
-    # The initiative with a known effect (sample_data/initiatives.py): its own random stream.
-    kb = INITIATIVES.SPECS[0]
-    kb_scope = cat == V.CATEGORY_NAMES.index(kb["scope"]["category"])
-    kb_start = (end_day - kb["days_before_end"]) * DAY
-    reopens_without_fix = reopens.copy()
-    fixed = INITIATIVES.cut_reopens(seed, kb_start, created_local, kb_scope, ~is_neg, reopens)
-    reopens = np.where(fixed, 0, reopens)
-    reopen_time = np.where(fixed, 0.0, reopen_time)
     full = frt + solve + reopen_time
     # Ordinary customer tickets finish before D - 93 days (outside any window).
     cap = np.where(kind == BACKGROUND, (background_end_utc[o] - created) / 60 - 1, np.inf)
@@ -101,10 +92,6 @@ def simulate_tickets(seed: int, c: dict, cal: Calendar, r: dict, total: int, neg
     first_solved = replied & (first_solved_at < export_utc)
     solved = replied & (solved_at < export_utc)
     reopens = np.where(first_solved, np.where(solved, reopens, np.maximum(reopens, 1)), 0)
-    # realised effect on the treated: reopened in scope after the start, with the fix / without it - 1
-    treated = kb_scope & (created_local >= kb_start) & first_solved
-    without = np.where(first_solved, np.where(solved, reopens_without_fix, np.maximum(reopens_without_fix, 1)), 0)
-    kb_effect = float((reopens[treated] > 0).sum() / (without[treated] > 0).sum() - 1) if (without[treated] > 0).any() else None
     closed = solved & (solved_at + 4 * DAY < export_utc)
 
     # Status at export.
@@ -129,7 +116,7 @@ def simulate_tickets(seed: int, c: dict, cal: Calendar, r: dict, total: int, neg
                    first_solved_at=first_solved_at, solved_at=solved_at, replied=replied, first_solved=first_solved,
                    solved=solved, closed=closed, status=status, assigned=assigned, reopens=reopens, replies=replies,
                    satisfaction=satisfaction, frt=frt)
-    return in_order(columns, created) | dict(n=n, rng=rng, agent_names=agent_names, initiative_effects={kb["key"]: kb_effect})
+    return in_order(columns, created) | dict(n=n, rng=rng, agent_names=agent_names)
 
 
 def ticket_frame(t: dict, c: dict, cal: Calendar, customer_ids: pl.Series, export_utc: int) -> pl.DataFrame:

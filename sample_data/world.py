@@ -102,10 +102,10 @@ def simulate(seed: int = 42, tickets: int = 50_000, churn_effect: float = 0.2, e
     t = simulate_tickets(seed, c, cal, r, tickets, neg_owner[neg_kind == 0], first_day, end_day, export_utc,
                          bound_utc, background_end_utc)
     ticket_rows = ticket_frame(t, c, cal, customer_ids, export_utc)
-    initiative_effects = t["initiative_effects"]
     del t  # the numpy columns are in the frame now; at 10M tickets they are gigabytes
     k = simulate_calls(seed, c, cal, int(round(tickets * CALLS_PER_TICKET)), neg_owner[neg_kind == 1], first_day,
                        end_day, bound_utc)
+    initiative_effects = k["initiative_effects"]
     call_rows = with_call_ids(call_frame(k, c, customer_ids, c["quality"]))
     del k
     survey_rows = simulate_surveys(seed, c, r, ticket_rows, call_rows, neg_owner[neg_kind == 2], cal, first_day, end_day,

@@ -393,18 +393,26 @@ def measure(con, item: Initiative, settings: dict | None = None, as_of: dt.date 
     picks = {w: cal[w][rng.integers(0, length, size=(reps, length))] for w in cal}
     rep = {k: _replicates(item.metric, windows[k], length, picks[k[1]]) for k in windows
            if k[0] or control_ok}
+    additive = _additive(item.metric)
     with np.errstate(divide="ignore", invalid="ignore"):
-        in_ratio = rep[(True, "after")] / rep[(True, "before")]
         if control_ok:
-            control = points[(False, "after")] / points[(False, "before")]
-            change = (1 + simple) / control - 1
-            stats = in_ratio / (rep[(False, "after")] / rep[(False, "before")]) - 1
+            # what the in-scope metric would have been after without the initiative: its before value
+            # moved as the out-of-scope one moved (by points for shares, by a factor otherwise)
+            change = _did(points[(True, "before")], points[(True, "after")], points[(False, "before")],
+                          points[(False, "after")], additive)
+            stats = _did(rep[(True, "before")], rep[(True, "after")], rep[(False, "before")], rep[(False, "after")],
+                         additive)
             out["control"] = {"before": points[(False, "before")], "after": points[(False, "after")],
-                              "change": control - 1, "units_before": units[(False, "before")],
-                              "units_after": units[(False, "after")]}
+                              "change": points[(False, "after")] / points[(False, "before")] - 1,
+                              "units_before": units[(False, "before")], "units_after": units[(False, "after")]}
             out["method"] = "difference_in_differences"
+            out["trend_model"] = "additive" if additive else "multiplicative"
+            if change is None or not np.isfinite(change):
+                out["reason"] = ("the out-of-scope change leaves no positive counterfactual for the in-scope value "
+                                 "(the control moved more than the whole baseline)")
+                return C.json_safe(out)
         else:
-            change, stats = simple, in_ratio - 1
+            change, stats = simple, rep[(True, "after")] / rep[(True, "before")] - 1
             out["method"] = "before_after"
             out["notes"].append("no out-of-scope data to compare with: the change is before/after only, so anything "
                                 "that moved everything at the same time is in it")
@@ -419,6 +427,27 @@ def measure(con, item: Initiative, settings: dict | None = None, as_of: dt.date 
     out.update(_verdict(change, low, high, item.target_change, length))
     out["money"] = _money(con, item, out, settings, length)
     return C.json_safe(out)
+
+
+def _additive(metric: str) -> bool:
+    """Shares move by points (an additive common trend); counts, durations and loads by a factor."""
+    from metrics.registry import ALL
+
+    return metric in ALL and ALL[metric].unit == "fraction"
+
+
+def _did(before_in, after_in, before_out, after_out, additive: bool):
+    """Relative effect in scope: after / counterfactual - 1, the counterfactual being the in-scope
+    before value moved as the out-of-scope value moved. Works on numbers and numpy arrays; a
+    counterfactual at or below 0 gives NaN (None for numbers)."""
+    if additive:
+        counterfactual = before_in + (after_out - before_out)
+    else:
+        counterfactual = before_in * (after_out / before_out)
+    if isinstance(counterfactual, np.ndarray):
+        counterfactual = np.where(counterfactual > 0, counterfactual, np.nan)
+        return after_in / counterfactual - 1
+    return None if counterfactual <= 0 else after_in / counterfactual - 1
 
 
 def _verdict(change: float, low: float, high: float, target: float, length: int) -> dict:
