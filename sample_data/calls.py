@@ -55,7 +55,7 @@ def simulate_calls(seed: int, c: dict, cal: Calendar, total: int, neg_owner: np.
     hold = np.where(answered & (rng.random(n) < 0.3), np.round(lognormal(rng, 50, 0.7, n)), 0).astype(np.int64)
     wrap = np.where(answered, np.round(lognormal(rng, 40, 0.5, n)), 0).astype(np.int64)
     # The initiative with a known effect (sample_data/initiatives.py): shorter calls in its scope from its start.
-    treated = INITIATIVES.shortened_calls(team, queued_local, answered, end_day)
+    treated = INITIATIVES.shortened_calls(np.where(owner >= 0, c["seg"][np.maximum(owner, 0)], -1), queued_local, answered, end_day)
     handle_without = (talk + hold + wrap)[treated].sum()
     talk, hold, wrap = (np.where(treated, np.round(x * INITIATIVES.HANDLE_FACTOR), x).astype(np.int64)
                         for x in (talk, hold, wrap))

@@ -1,13 +1,14 @@
 """Two service initiatives in the simulated world: one with a known, injected effect and one with none
 (``truth["initiatives"]``; ``cli.py demo`` registers them in the settings so the dashboard shows them).
 
-* **Technical call scripts** (scope team = Technical, metric aht_seconds, target -15%): from its start,
-  the talk, hold and wrap-up seconds of every answered call of the Technical team are multiplied by
+* **Enterprise call scripts** (scope segment = Enterprise, metric aht_seconds, target -15%): from its
+  start, the talk, hold and wrap-up seconds of every answered call of an Enterprise customer are multiplied by
   ``HANDLE_FACTOR`` (0.75). No random draw is added, so every other value of the world stays as it
   was. The *realised* effect on the treated calls is recorded: their handle time / the same calls'
   handle time without the scripts - 1 (-25% up to the rounding to whole seconds). Handle times do
   not depend on the churn design, so in-scope and out-of-scope calls share their trend (what a
-  difference-in-differences assumes). A reopen fix was tried first and dropped: the churn design
+  difference-in-differences assumes). The scope is a segment because the call exports name the
+  customer (Asterisk's accountcode) but not the agent's team. A reopen fix was tried first and dropped: the churn design
   (good contacts without reopens, injected negatives with more of them, both crowding into the second
   year) changes the reopen rate of high-reopen categories more than the others', a trend the
   comparison cannot remove (about -13% on billing with no fix at all).
@@ -29,8 +30,8 @@ from sample_data.clock import DAY
 HANDLE_FACTOR = 0.75
 
 SPECS = [
-    {"key": "technical_call_scripts", "name": "Demo: Technical call scripts", "days_before_end": 235,
-     "scope": {"team": "Technical"}, "metric": "aht_seconds", "target_change": -0.15, "owner": "Technical team lead",
+    {"key": "enterprise_call_scripts", "name": "Demo: Enterprise call scripts", "days_before_end": 235,
+     "scope": {"segment": "Enterprise"}, "metric": "aht_seconds", "target_change": -0.15, "owner": "Key accounts lead",
      "injected_effect": HANDLE_FACTOR - 1},
     {"key": "technical_macros", "name": "Demo: Technical reply macros", "days_before_end": 175,
      "scope": {"team": "Technical"}, "metric": "replied_within_1h", "target_change": 0.15, "owner": "Technical team lead",
@@ -44,11 +45,12 @@ def registered(end: dt.date) -> list[dict]:
              "metric": s["metric"], "target_change": s["target_change"], "owner": s["owner"]} for s in SPECS]
 
 
-def shortened_calls(team: np.ndarray, queued_local: np.ndarray, answered: np.ndarray, end_day: int) -> np.ndarray:
-    """The calls the scripts shorten: answered by the scope's team, queued (local time) on or after the start."""
+def shortened_calls(segment: np.ndarray, queued_local: np.ndarray, answered: np.ndarray, end_day: int) -> np.ndarray:
+    """The calls the scripts shorten: answered calls of the scope's segment (the caller's customer; -1 =
+    unknown caller), queued (local time) on or after the start."""
     spec = SPECS[0]
     start = (end_day - spec["days_before_end"]) * DAY
-    return answered & (team == V.TEAM_NAMES.index(spec["scope"]["team"])) & (queued_local >= start)
+    return answered & (segment == V.SEGMENTS.index(spec["scope"]["segment"])) & (queued_local >= start)
 
 
 def truth(end: dt.date, realised: dict[str, float | None]) -> list[dict]:
@@ -57,3 +59,17 @@ def truth(end: dt.date, realised: dict[str, float | None]) -> list[dict]:
         out.append({**item, "injected_effect": spec["injected_effect"],
                     "true_effect": realised.get(spec["key"], spec["injected_effect"])})
     return out
+
+
+def register_demo(truth: dict) -> str | None:
+    """Put the sample's initiatives into the user's settings when they register none, so the demo's
+    Initiatives page has something to measure; returns what was done (None: left alone)."""
+    import config
+
+    items = [{k: v for k, v in i.items() if k not in ("injected_effect", "true_effect")}
+             for i in truth.get("initiatives") or []]
+    if not items or config.get().get("initiatives"):
+        return None
+    path = config.save({"initiatives": items})
+    return (f"registered the sample's {len(items)} initiatives in {path} (one with an injected effect, one without); "
+            "remove them on the Settings page when you load your own data")
