@@ -30,7 +30,7 @@ def add_commands(add) -> None:
     from metrics.filters import DIMENSIONS
 
     p = add("initiatives", cmd_initiatives, "Measure every initiative in the settings ([[initiatives]]): before, after, "
-            "change with its 95% interval, verdict.")
+            "change with its 95%% interval, verdict.")
     p.add_argument("--as-of", dest="as_of", metavar="DATE", help="measure as if the data ended on this day (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     for name, (_, help_) in ANALYSES.items():
