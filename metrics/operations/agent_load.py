@@ -8,8 +8,8 @@ Definitions (docs/metrics.md, "Agent load"):
   was answered. The date filter applies to that day (the handling), not to the creation;
 * an *agent-day* is a day on which the agent handled at least one item; the load is items per
   agent-day (``operator_load``): it follows the work, not a rota the exports do not hold;
-* *after hours*: handled outside the default business-hours schedule (``[business_hours]``,
-  holidays included); items outside the schedule calendar's range are not judged;
+* *after hours*: handled outside the default business-hours schedule (``[business_hours]`` as the
+  ``schedules`` table holds it: weekly local intervals in its zone, holidays as whole local days);
 * *concentration*: the share of all items handled by the busiest ``top_share`` (20%) of agents,
   rounded up to whole agents;
 * *at the CSAT target*: agents with at least ``csat_min_responses`` rated CSAT responses whose
@@ -57,14 +57,21 @@ def items_sql(con, filters: Filters, notes: list[str]) -> tuple[str, list]:
     return " UNION ALL ".join(parts), params
 
 
-def _after_hours_join(con) -> str | None:
-    """An ASOF join giving each item whether it fell inside the default schedule's business hours."""
-    if not (C.has_rows(con, "business_calendar") and C.table_exists(con, "business_calendar_coverage")):
+def _in_hours_sql(con) -> str | None:
+    """SQL of whether a handled item (``i.at``, UTC) fell inside the default schedule's business hours:
+    its weekly local intervals (``schedules``, minutes from Sunday 00:00 in the schedule's zone, the
+    version valid then) on a local day that is not a holiday (``schedule_holidays``). None without a
+    default schedule."""
+    if not C.has_rows(con, "schedules") or not con.execute(
+            "SELECT count(*) FROM schedules WHERE schedule_id = 'default'").fetchall()[0][0]:
         return None
-    return ("ASOF LEFT JOIN (SELECT start_utc, end_utc FROM business_calendar WHERE schedule_id = 'default') c "
-            "ON i.at >= c.start_utc "
-            "LEFT JOIN (SELECT covers_from, covers_until FROM business_calendar_coverage WHERE schedule_id = 'default') cov "
-            "ON true")
+    local = "timezone(s.time_zone, timezone('UTC', i.at))"
+    holidays = ("AND NOT EXISTS (SELECT 1 FROM schedule_holidays h WHERE h.schedule_id = s.schedule_id "
+                f"AND h.holiday_date = CAST({local} AS DATE))") if C.table_exists(con, "schedule_holidays") else ""
+    return (f"EXISTS (SELECT 1 FROM schedules s WHERE s.schedule_id = 'default' "
+            f"AND (s.valid_from IS NULL OR i.at >= s.valid_from) AND (s.valid_until IS NULL OR i.at < s.valid_until) "
+            f"AND dayofweek({local}) * 1440 + hour({local}) * 60 + minute({local}) >= s.start_minute "
+            f"AND dayofweek({local}) * 1440 + hour({local}) * 60 + minute({local}) < s.end_minute {holidays})")
 
 
 def analyse(con, filters: Filters | None = None, settings: dict | None = None, grain: str = "week") -> dict:
@@ -75,13 +82,11 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None, g
     if not source:
         return C.unavailable("no tickets or calls loaded")
     day = clock.day_sql("i.at")
-    join = _after_hours_join(con)
-    in_hours = ("CASE WHEN cov.covers_from IS NULL OR i.at < cov.covers_from OR i.at >= cov.covers_until THEN NULL "
-                "WHEN c.end_utc IS NOT NULL AND i.at < c.end_utc THEN true ELSE false END") if join else "NULL::BOOLEAN"
+    in_hours = _in_hours_sql(con)
     con.execute("CREATE OR REPLACE TEMP TABLE _ops_items AS SELECT i.agent, any_value(i.team) OVER (PARTITION BY i.agent) AS team, "
-                f"i.at, i.kind, {day} AS day, {in_hours} AS in_hours FROM ({source}) i {join or ''}", params)
+                f"i.at, i.kind, {day} AS day, {in_hours or 'NULL::BOOLEAN'} AS in_hours FROM ({source}) i", params)
     try:
-        return C.json_safe(_figures(con, filters, s, settings, notes, grain, join is not None))
+        return C.json_safe(_figures(con, filters, s, settings, notes, grain, in_hours is not None))
     finally:
         con.execute("DROP TABLE IF EXISTS _ops_items")
 
@@ -106,8 +111,8 @@ def _figures(con, filters, s, settings, notes, grain, judged_hours) -> dict:
     if judged_hours and totals["judged"]:
         out["after_hours_share"] = C.ratio(int(totals["after_hours"]), int(totals["judged"]))
     else:
-        out["not_measurable"]["after_hours_share"] = ("the business-hours calendar is not built (load tickets so that "
-                                                      "ticket_metrics and its calendar exist)")
+        out["not_measurable"]["after_hours_share"] = ("no default business-hours schedule in the database (it is written "
+                                                      "from [business_hours] when tickets are loaded)")
     per_agent = C.rows(con, """
         SELECT agent, any_value(team) AS team, count(*) AS items, count(*) FILTER (WHERE kind = 'ticket') AS tickets,
                count(*) FILTER (WHERE kind = 'call') AS calls, count(DISTINCT day) AS days,

@@ -37,9 +37,13 @@ TOKEN = r"(?u)\b[^\W\d_]{3,}\b"  # words of three letters or more, any alphabet,
 
 def stop_words() -> list[str]:
     """English and Russian stop words (the stop-words package ships them; nothing is downloaded)."""
+    import re
+
     from stop_words import get_stop_words
 
-    return sorted(set(get_stop_words("english")) | set(get_stop_words("russian")))
+    words = {w.lower() for w in get_stop_words("english") + get_stop_words("russian")}
+    # the lists hold contractions ("ain't"): add the pieces the tokenizer cuts them into
+    return sorted(words | {piece for w in words for piece in re.findall(TOKEN, w)})
 
 
 def cluster_texts(texts: list[str], k: int | None = None, seed: int = 0) -> tuple[list[str], dict]:
@@ -123,7 +127,7 @@ def _figures(con, filters, settings, where, params, category, first_tag, text_ta
     bad_max = float((churn.get("negative") or {}).get("bad_csat_max", 2))
     driver = f"coalesce({category}, {first_tag}, x.driver, '{NO_CATEGORY}')"
     driver_from = (f"CASE WHEN {category} IS NOT NULL THEN 'category' WHEN {first_tag} IS NOT NULL THEN 'tag' "
-                   f"WHEN x.driver IS NOT NULL THEN 'text' ELSE 'none' END")
+                   f"WHEN x.driver IS NOT NULL AND x.driver <> '{NO_CATEGORY}' THEN 'text' ELSE 'none' END")
     has_surveys = C.has_rows(con, "surveys")
     csat = ("LEFT JOIN (SELECT ticket_id, count(*) AS rated, count(*) FILTER (WHERE "
             "1 + 4 * (score - coalesce(scale_min, 1)) / nullif(coalesce(scale_max, 5) - coalesce(scale_min, 1), 0) <= ?) AS bad "
