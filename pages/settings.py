@@ -118,16 +118,25 @@ def initiatives_frame(items: list[dict]) -> pl.DataFrame:
                "target_change": pl.Float64, "owner": pl.String})
 
 
+def _iso_day(value) -> str:
+    """A date the editor returns (a date, a datetime at midnight, or text) as YYYY-MM-DD."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value or "")[:10]
+
+
 def initiatives_from(frame: pl.DataFrame, problems: list[str]) -> list[dict]:
     items = []
     for i, r in enumerate(frame.to_dicts(), start=1):
         if not any(v not in (None, "") for v in r.values()):
             continue  # an empty row the editor added
-        item = {"name": (r.get("name") or "").strip(), "start": r["start"].isoformat() if r.get("start") else "",
+        item = {"name": (r.get("name") or "").strip(), "start": _iso_day(r.get("start")),
                 "scope": parse_scope(r.get("scope") or "", i, problems), "metric": (r.get("metric") or "").strip(),
                 "target_change": r.get("target_change"), "owner": (r.get("owner") or "").strip()}
         if r.get("end"):
-            item["end"] = r["end"].isoformat()
+            item["end"] = _iso_day(r["end"])
         items.append(item)
     problems.extend(data.check_initiatives(items))
     return items

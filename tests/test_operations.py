@@ -570,3 +570,64 @@ def test_report_sections(drivers_db, initiative_db):
         assert ("met" if lang == "en" else "цель достигнута") in html
         body = operations.analyses_html(operations.gather(drivers_db), lang)
         assert "returns" in body and ("Contact drivers" if lang == "en" else "Причины обращений") in body
+
+
+# ================================================================ pages (Streamlit AppTest)
+from tests.test_pages import app, assert_clean, loaded_db, open_page, texts  # noqa: E402,F401  (fixtures too)
+
+SECTIONS = {  # page -> (English, Russian) text its operations section shows
+    "contacts": ("What customers contact you about", "О чём обращаются клиенты"),
+    "initiatives": ("Initiatives and their measured effect", "Инициативы и их измеренный эффект"),
+    "agents": ("Load and burnout signals", "Нагрузка и признаки выгорания"),
+    "tickets": ("Replied within target, per channel", "Ответ в пределах цели по каналам"),
+    "overview": ("Still unanswered after 24 h", "Без ответа дольше 24 ч"),
+}
+
+
+@pytest.fixture
+def registered(tmp_path, monkeypatch):
+    """A settings file of this test's own with two initiatives on the loaded fixture's data (March 2024)."""
+    path = tmp_path / "settings.toml"
+    path.write_text('[[initiatives]]\nname = "Chat <b>bot</b>"\nstart = "2024-03-20"\nscope = { team = "Tech" }\n'
+                    'metric = "tickets"\ntarget_change = -0.2\nowner = "Ann"\n\n'
+                    '[[initiatives]]\nname = "Too late"\nstart = "2030-01-01"\nmetric = "csat"\ntarget_change = 0.1\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("DESKSCOPE_SETTINGS", str(path))
+    return path
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("page", list(SECTIONS))
+def test_operations_sections_render(monkeypatch, loaded_db, registered, page, lang):
+    at = app(monkeypatch, loaded_db, {"lang": lang} if lang == "ru" else None)
+    at.run()
+    open_page(at, page)
+    assert_clean(at, page)
+    body = texts(at)
+    assert SECTIONS[page][0 if lang == "en" else 1] in body, body[:2000]
+
+
+def test_initiatives_page_shows_verdicts_and_plain_names(monkeypatch, loaded_db, registered):
+    at = app(monkeypatch, loaded_db).run()
+    open_page(at, "initiatives")
+    assert_clean(at, "initiatives")
+    body = texts(at)
+    # the loaded fixture: one ticket a day from 2024-03-01, Tech every other day. "Chat bot" starts on the 20th:
+    # 19 days before it, so both windows are 19 days, with about 10 Tech tickets after (30 are needed): too early.
+    # "Too late" starts in 2030: no data after it yet: too early.
+    assert "Too early" in body and "Chat \\<b\\>bot\\</b\\>" in body  # a name from the settings stays text
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["Too early"] == "2" and counts["Met"] == "0"
+
+
+def test_settings_page_keeps_the_register_when_saving(monkeypatch, loaded_db, registered):
+    import tomllib
+
+    at = app(monkeypatch, loaded_db).run()
+    open_page(at, "settings")
+    assert_clean(at, "settings")
+    at.button(key="set_save").click().run()
+    assert_clean(at, "settings")
+    saved = tomllib.loads(registered.read_text(encoding="utf-8"))
+    assert [i["name"] for i in saved["initiatives"]] == ["Chat <b>bot</b>", "Too late"]
+    assert saved["initiatives"][0]["scope"] == {"team": "Tech"} and saved["initiatives"][0]["target_change"] == -0.2
