@@ -98,7 +98,7 @@ def load_section(params: dict[str, str]) -> None:
                              schema={"agent": pl.String, "team": pl.String, "items": pl.Int64, "days": pl.Int64,
                                      "load": pl.Float64, "recent": pl.Float64, "after_hours": pl.Float64,
                                      "csat": pl.Float64, "signals": pl.String})
-        frame = frame.sort(["signals", "items"], descending=[True, True])
+        frame = components.name_groups(frame.sort(["signals", "items"], descending=[True, True]), "team")
         st.dataframe(components.as_percent(frame, ["after_hours", "csat"]), hide_index=True, key=K + "load_table",
                      height=components.table_height(frame.height, cap=420), column_config={
                          "agent": t("dim.agent"), "team": t("dim.team"),

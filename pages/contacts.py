@@ -96,17 +96,23 @@ def drivers(params: dict[str, str]) -> None:
                          "churned": st.column_config.NumberColumn(t("dr.churned"), format="%d",
                                                                   help=i18n.metric_help("driver_churned_customers")),
                          "revenue": st.column_config.NumberColumn(t("dr.revenue"), format="%.0f")})
-        components.download_buttons(frame, "deskscope-contact-drivers", key=K + "drivers_dl")
+    components.download_buttons(frame, "deskscope-contact-drivers", key=K + "drivers_dl")
+    if h and h.get("costliest") and h["costliest"] != h["driver"]:
+        worst = next(r for r in rows if r["driver"] == h["costliest"])
+        st.warning(t("dr.costliest", driver=components.plain(worst["driver"]), share=i18n.percent(worst["share"], 0),
+                     ratio=i18n.number(worst["resolution_ratio"], 1), reopen=i18n.percent(worst["reopen_rate"], 0)),
+                   icon=":material/priority_high:")
     other = result.get("other")
     if other:
         st.caption(t("dr.other", n=other["drivers"], share=i18n.percent(other["share"])))
     weekly = result.get("weekly") or []
     if weekly:
+        st.markdown(f"**{t('dr.weekly')}**")  # above the chart: its legend takes the top line
         fig = go.Figure()
         for name in dict.fromkeys(w["driver"] for w in weekly):
             points = [w for w in weekly if w["driver"] == name]
             fig.add_scatter(x=[w["period"] for w in points], y=[w["tickets"] for w in points], mode="lines", name=name)
-        fig.update_layout(title=t("dr.weekly"), yaxis_title=t("ops.tickets"))
+        fig.update_layout(yaxis_title=t("ops.tickets"))
         components.chart(fig, key=K + "drivers_weekly", height=320)
     text = result.get("text") or {}
     if text.get("tickets"):

@@ -50,7 +50,7 @@ def effect_chart(items: list[dict]) -> None:
     fig.add_vline(x=0, line=dict(color="#9E9E9E", dash="dot"))
     fig.update_xaxes(tickformat="+.0%", zeroline=False)
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(title=t("in.chart"))
+    st.markdown(f"**{t('in.chart')}**")  # above the chart: its legend takes the top line
     components.chart(fig, key=K + "chart", height=max(220, 70 * len(shown) + 110))
 
 
@@ -104,7 +104,7 @@ def card(i: dict) -> None:
 
 def table(items: list[dict]) -> None:
     st.subheader(t("in.table"))
-    rows = [{"name": i["name"], "metric": i["metric"], "before": i.get("before"), "after": i.get("after"),
+    rows = [{"name": i["name"], "metric": i18n.metric_name(i["metric"]), "before": i.get("before"), "after": i.get("after"),
              "change": i.get("change"), "ci_low": i.get("ci_low"), "ci_high": i.get("ci_high"),
              "target_change": i.get("target_change"), "verdict": t(f"in.verdict.{i['verdict']}"),
              "reason": i.get("reason") or ""} for i in items]

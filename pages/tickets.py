@@ -173,7 +173,7 @@ def reply_targets(params: dict[str, str]) -> None:
                      "channel": t("rt.channel"), "target": t("rt.target"),
                      "rate": st.column_config.NumberColumn(t("rt.within"), format=components.PERCENT,
                                                            help=i18n.metric_help("replied_within_target")),
-                     "within": st.column_config.NumberColumn(t("rt.within"), format="%d"),
+                     "within": st.column_config.NumberColumn(t("rt.within_n"), format="%d"),
                      "decided": st.column_config.NumberColumn(t("rt.decided"), format="%d"),
                      "pending": st.column_config.NumberColumn(t("rt.pending"), format="%d")})
     st.caption(t("rt.caption"))

@@ -255,7 +255,7 @@ def test_escalation_without_group_history_is_not_measurable():
     con = database([ticket(1, t0, t0 + dt.timedelta(hours=1), t0 + dt.timedelta(hours=5), reopens=3)])
     r = escalation.analyse(con, settings=settings())
     assert r["failed_fix_tickets"] == 1 and r["cannot_tell"] == 1
-    assert r["unescalated_share"] is None and "group history" in r["not_measurable"]["unescalated_share"]
+    assert r["unescalated_share"] is None and "no group history" in r["not_measurable"]["unescalated_share"]
     assert "customer list" in r["not_measurable"]["churn"]
     r = escalation.analyse(con, settings=settings(escalation={"failed_fixes": 4}))
     assert r["failed_fix_tickets"] == 0

@@ -25,7 +25,7 @@ from metrics.operations import common as C
 
 CONTACT_DIMS = {"team": "f.team", "agent": "f.agent", "channel": "f.channel", "priority": "f.priority",
                 "category": "f.category", "tag": "f.tags", "segment": "f.customer_id", "source": "f.source"}
-ANSWERED_ELSEWHERE = ("not measurable from these exports: the ticket events carry no channel per message, so a "
+ANSWERED_ELSEWHERE = ("the ticket events carry no channel per message, so a "
                       "contact answered in another channel than it arrived in cannot be seen")
 
 

@@ -2,8 +2,9 @@
 
 Each ticket gets one *driver*:
 
-1. its category (``category``: the export's category, type or topic), when set;
-2. else its first tag, when it has tags;
+1. its category (``category``: the export's category, type or topic), when set, in lower case (so that
+   "Billing" and "billing" from two exports are one driver);
+2. else its first tag (lower case), when it has tags;
 3. else a *text cluster* of its subject (and description, where the export has one): TF-IDF over
    words and two-word phrases (scikit-learn, offline) with the English and Russian stop-word lists
    of the ``stop-words`` package, grouped by k-means (a fixed seed: the same data gives the same
@@ -90,8 +91,9 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None, t
         where, params = C.ticket_where(filters)
     except MissingDimension as exc:
         return C.unavailable(C.missing_note("tickets", exc.dim))
-    first_tag = "nullif(split_part(trim(coalesce(f.tags, '')), ' ', 1), '')"
-    category = "nullif(trim(f.category), '')"
+    # one driver whatever the case of its spelling ("Billing" in one export, "billing" in another)
+    first_tag = "nullif(lower(split_part(trim(coalesce(f.tags, '')), ' ', 1)), '')"
+    category = "nullif(lower(trim(f.category)), '')"
     has_description = C.table_exists(con, "tickets") and "description" in C.columns(con, "tickets")
     text = "coalesce(f.subject, '')"
     join = ""

@@ -79,7 +79,7 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None) -
         out["not_measurable"]["failed_fix_tickets"] = "the export records no reopens (no reopen count, no status history)"
     if int(r["cannot_tell"]) and not judged:
         out["not_measurable"]["unescalated_share"] = (
-            "not measurable from this export: it holds no group history (no group-change events and no "
+            "the export holds no group history (no group-change events and no "
             "'Group stations' column), so a move to another group cannot be seen")
     elif int(r["cannot_tell"]):
         out["notes"].append(f"{int(r['cannot_tell']):,} failed-fix tickets come from sources without a group history: "
@@ -88,7 +88,7 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None) -
         out["time_to_escalation_median_hours"], out["time_to_escalation_p90_hours"] = r["move_hours"]
     elif judged:
         out["not_measurable"]["time_to_escalation_median_hours"] = (
-            "not measurable from this export: the group moves carry no time (only a count such as 'Group stations'; "
+            "the group moves carry no time (only a count such as 'Group stations'; "
             "an export with ticket events has them)")
     out["by_team"] = [{"team": t["team"], "failed_fix": int(t["failed_fix"]), "escalated": int(t["escalated"]),
                        "not_escalated": int(t["not_escalated"]),

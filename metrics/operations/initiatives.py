@@ -351,7 +351,7 @@ def measure(con, item: Initiative, settings: dict | None = None, as_of: dt.date 
             daily, unit = _fact_daily(con, item.metric, scope, before_lo, after_hi, msettings)
     except MissingDimension as exc:
         table = FACTS[FORMULAS[item.metric].fact].table if item.metric in FORMULAS else "rows"
-        out["reason"] = f"not measurable: {table} have no {exc.dim}, so the scope cannot be applied to {item.metric}"
+        out["reason"] = f"{table} have no {exc.dim}, so the scope cannot be applied to {item.metric}"
         return C.json_safe(out)
     windows = {(side, which): _window(daily[side], lo, hi) for side in (True, False)
                for which, (lo, hi) in (("before", (before_lo, before_hi)), ("after", (after_lo, after_hi)))}
