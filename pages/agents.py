@@ -79,7 +79,7 @@ def load_section(params: dict[str, str]) -> None:
                      n=result["agents_judged_on_csat"], min=result["csat_min_responses"],
                      target=i18n.percent(result["csat_target"], 0)))
     for key, why in (result.get("not_measurable") or {}).items():
-        st.caption(":material/block: " + t("ops.not_measurable", why=components.plain(why)))
+        components.not_measurable(key, why)
     for note in result.get("notes") or []:
         st.caption(":material/info: " + components.plain(note))
     trend = result.get("trend") or []

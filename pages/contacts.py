@@ -16,7 +16,7 @@ def _not_measurable(result: dict, *keys: str) -> None:
     for key in keys:
         why = (result.get("not_measurable") or {}).get(key)
         if why:
-            st.caption(":material/block: " + t("ops.not_measurable", why=components.plain(why)))
+            components.not_measurable(key, why)
 
 
 def _notes(result: dict) -> None:
@@ -38,8 +38,8 @@ def churn_table(churn: dict | None, prefix: str, key: str) -> None:
                      "group": t("ops.group"), "customers": st.column_config.NumberColumn(t("ops.customers"), format="%d"),
                      "churned": st.column_config.NumberColumn(t("ops.churned"), format="%d"),
                      "rate": st.column_config.NumberColumn(t("ops.churn_rate"), format=components.PERCENT),
-                     "low": st.column_config.NumberColumn("CI −", format=components.PERCENT),
-                     "high": st.column_config.NumberColumn("CI +", format=components.PERCENT)})
+                     "low": st.column_config.NumberColumn(t("ops.ci_low"), format=components.PERCENT),
+                     "high": st.column_config.NumberColumn(t("ops.ci_high"), format=components.PERCENT)})
     st.caption(t("ops.churn_note"))
 
 

@@ -32,6 +32,17 @@ def _signed(fraction) -> str:
     return ("+" if fraction > 0 else "") + i18n.percent(fraction)
 
 
+def why(i: dict) -> str:
+    """The verdict's reason in the page's language (a not-measurable reason in the words of the metrics module)."""
+    verdict = i["verdict"]
+    if verdict == "not_measurable":
+        return i.get("reason") or ""
+    if verdict == "too_early":
+        return t("in.why.too_early_window" if i.get("change") is None else "in.why.too_early_wide",
+                 units=i18n.number(i.get("units_after")), days=(i.get("windows") or {}).get("days", ""))
+    return t(f"in.why.{verdict}")
+
+
 def effect_chart(items: list[dict]) -> None:
     shown = [i for i in items if i.get("change") is not None]
     if not shown:
@@ -72,13 +83,7 @@ def card(i: dict) -> None:
         ci = t("ops.ci", low=_signed(i.get("ci_low")), high=_signed(i.get("ci_high"))) if i.get("ci_low") is not None else None
         cols[2].metric(t("in.change"), _signed(i.get("change")), delta=ci, delta_color="off", delta_arrow="off")
         cols[3].metric(t("in.target"), _signed(i.get("target_change")))
-        if verdict == "not_measurable" and i.get("reason"):
-            st.markdown(components.plain(i["reason"]))  # why, in the words of metrics/operations/initiatives.py
-        elif verdict in ("met", "not_met"):
-            st.markdown(t(f"in.why.{verdict}"))
-        elif verdict == "too_early":
-            st.markdown(t("in.why.too_early_window" if i.get("change") is None else "in.why.too_early_wide",
-                          units=i18n.number(i.get("units_after")), days=(i.get("windows") or {}).get("days", "")))
+        st.markdown(components.plain(why(i)) if verdict == "not_measurable" else why(i))
         if i.get("days_needed"):
             st.caption(t("in.days_needed", days=i18n.number(i["days_needed"])))
         windows = i.get("windows")
@@ -107,7 +112,7 @@ def table(items: list[dict]) -> None:
     rows = [{"name": i["name"], "metric": i18n.metric_name(i["metric"]), "before": i.get("before"), "after": i.get("after"),
              "change": i.get("change"), "ci_low": i.get("ci_low"), "ci_high": i.get("ci_high"),
              "target_change": i.get("target_change"), "verdict": t(f"in.verdict.{i['verdict']}"),
-             "reason": i.get("reason") or ""} for i in items]
+             "reason": why(i)} for i in items]
     frame = pl.DataFrame(rows, schema={"name": pl.String, "metric": pl.String, "before": pl.Float64, "after": pl.Float64,
                                        "change": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
                                        "target_change": pl.Float64, "verdict": pl.String, "reason": pl.String})
@@ -116,7 +121,7 @@ def table(items: list[dict]) -> None:
     st.dataframe(shown, hide_index=True, key=K + "table", height=components.table_height(frame.height), column_config={
         "name": t("in.name"), "metric": t("in.metric"), "before": pct(t("in.before"), format="%.3f"),
         "after": pct(t("in.after"), format="%.3f"), "change": pct(t("in.change"), format="%+.1f%%"),
-        "ci_low": pct("CI −", format="%+.1f%%"), "ci_high": pct("CI +", format="%+.1f%%"),
+        "ci_low": pct(t("ops.ci_low"), format="%+.1f%%"), "ci_high": pct(t("ops.ci_high"), format="%+.1f%%"),
         "target_change": pct(t("in.target"), format="%+.0f%%"), "verdict": "", "reason": t("in.reason")})
     components.download_buttons(frame, "deskscope-initiatives", key=K + "dl")
 

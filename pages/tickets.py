@@ -178,7 +178,7 @@ def reply_targets(params: dict[str, str]) -> None:
                      "pending": st.column_config.NumberColumn(t("rt.pending"), format="%d")})
     st.caption(t("rt.caption"))
     for key, why in (result.get("not_measurable") or {}).items():
-        st.caption(":material/block: " + t("ops.not_measurable", why=components.plain(why)))
+        components.not_measurable(key, why)
 
 
 components.run_page(body)

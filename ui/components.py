@@ -474,6 +474,13 @@ def churn_tiles(analysis: dict | None) -> None:
                    delta_color="off", delta_arrow="off", border=True, help=t("ov.at_risk_help", months=money["months"]))
 
 
+def not_measurable(key: str, why: str) -> None:
+    """A figure the export cannot support, and why: the catalogue's sentence for ``key`` when it has
+    one (``nm.<key>``), else the metrics module's own words as plain text."""
+    text = t(f"nm.{key}") if f"nm.{key}" in i18n.STRINGS else plain(why)
+    st.caption(":material/block: " + t("ops.not_measurable", why=text))
+
+
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>$~:=")
 
 
