@@ -59,6 +59,21 @@ STRINGS = {
     "churn_of": {"en": "Churn: {groups}.", "ru": "Отток: {groups}."},
     "not_measurable_because": {"en": "Not measurable from this export: {why}", "ru": "По этой выгрузке не измерить: {why}"},
     "not_available": {"en": "Not available: {why}", "ru": "Нет данных: {why}"},
+    "why_met": {"en": "the change reached the target and its interval excludes no change",
+                "ru": "изменение достигло цели, и интервал исключает отсутствие изменений"},
+    "why_not_met": {"en": "the interval excludes the target: the effect is smaller than hoped (or goes the wrong way)",
+                    "ru": "интервал исключает цель: эффект меньше ожидаемого (или направлен не туда)"},
+    "why_too_early_window": {"en": "not enough data after the start yet", "ru": "после старта пока мало данных"},
+    "why_too_early_wide": {"en": "the interval is still too wide to tell", "ru": "интервал пока слишком широк, чтобы судить"},
+    # reasons a figure cannot be measured, by the analyses' not_measurable keys (else the module's own words)
+    "nm_answered_in_another_channel": {"en": "the ticket events carry no channel per message, so a contact answered in another channel than it arrived in cannot be seen",
+                                       "ru": "в событиях обращений нет канала каждого сообщения, поэтому не видно, что ответ пришёл по другому каналу"},
+    "nm_time_to_escalation_median_hours": {"en": "the group moves carry no time (only a count such as Zendesk's 'Group stations'); an export with ticket events has them",
+                                           "ru": "у переходов между группами нет времени (только их число, как «Group stations» в Zendesk); оно есть в выгрузке с событиями"},
+    "nm_unescalated_share": {"en": "the export holds no group history (no group-change events, no 'Group stations' column)",
+                             "ru": "в выгрузке нет истории групп (ни событий смены группы, ни столбца «Group stations»)"},
+    "nm_share_change": {"en": "the period is shorter than 28 days: no earlier part to compare with",
+                        "ru": "период короче 28 дней: не с чем сравнить"},
 }
 GROUP_WORDS = {
     "switched": ("switched channel", "сменили канал"), "did_not_switch": ("did not", "не меняли"),
@@ -150,9 +165,19 @@ def _metric_name(metric: str, lang: str) -> str:
 
 
 def _missing(result: dict, lang: str) -> str:
-    parts = [f'<p class="muted small">{H.esc(t("not_measurable_because", lang, why=why))}</p>'
-             for why in (result.get("not_measurable") or {}).values()]
+    parts = [f'<p class="muted small">{H.esc(t("not_measurable_because", lang, why=t(f"nm_{key}", lang) if f"nm_{key}" in STRINGS else why))}</p>'
+             for key, why in (result.get("not_measurable") or {}).items()]
     return "".join(parts)
+
+
+def _why(i: dict, lang: str) -> str:
+    """The verdict's reason in the report's language (a not-measurable reason in the module's words)."""
+    verdict = i["verdict"]
+    if verdict == "not_measurable":
+        return i.get("reason") or ""
+    if verdict == "too_early":
+        return t("why_too_early_window" if i.get("change") is None else "why_too_early_wide", lang)
+    return t(f"why_{verdict}", lang)
 
 
 def _churn(result: dict, lang: str) -> str:
@@ -179,7 +204,7 @@ def initiatives_html(inits: dict, lang: str, title_key: str = "initiatives", emp
     for i in items:
         change = "—" if i.get("change") is None else (
             f'{_signed(i["change"], lang)} ({_signed(i.get("ci_low"), lang)} … {_signed(i.get("ci_high"), lang)})')
-        why = i.get("reason") or ""
+        why = _why(i, lang)
         if i.get("days_needed"):
             why = (why + "; " if why else "") + t("days_needed", lang, n=number(i["days_needed"], lang))
         rows.append([i["name"], _metric_name(i["metric"], lang), i["start"], _metric_value(i["metric"], i.get("before"), lang),
