@@ -15,8 +15,9 @@ Definitions (docs/metrics.md, "Agent load"):
 * *at the CSAT target*: agents with at least ``csat_min_responses`` rated CSAT responses whose
   CSAT (the engine's definition) is at or above ``csat_target`` (90%, a common bonus rule);
 * *burnout signals*, per agent, over the last four weeks of the period: load at least
-  ``overload_ratio`` (1.25) times the median agent's; after-hours share at or above
-  ``after_hours_warning`` (20%); load up by 20% or more on the four weeks before.
+  ``overload_ratio`` (1.25) times the median agent's; after-hours share at or above both
+  ``after_hours_warning`` (20%) and 1.5 times the median agent's; load up by 20% or more on the four
+  weeks before.
 """
 from __future__ import annotations
 
@@ -150,10 +151,15 @@ def _figures(con, filters, s, settings, notes, grain, judged_hours) -> dict:
     recent_loads = [a["recent_load"] for a in agents if a["recent_load"] is not None]
     median_recent = statistics.median(recent_loads) if recent_loads else None
     out["median_recent_load"] = median_recent
+    shares = [a["after_hours_share"] for a in agents if a["after_hours_share"] is not None]
+    # an agent stands out when working after hours more than the warning AND half as much again as the
+    # median agent: when everyone works evenings, the overall share says so, not 60 identical flags
+    late_bar = max(float(s["after_hours_warning"]), 1.5 * statistics.median(shares)) if shares else None
+    out["after_hours_bar"] = late_bar
     for a in agents:
         if median_recent and a["recent_load"] is not None and a["recent_load"] >= float(s["overload_ratio"]) * median_recent:
             a["signals"].append("overload")
-        if a["after_hours_share"] is not None and a["after_hours_share"] >= float(s["after_hours_warning"]):
+        if a["after_hours_share"] is not None and late_bar is not None and a["after_hours_share"] >= late_bar:
             a["signals"].append("after_hours")
         if a["recent_load"] is not None and a["previous_load"] and a["recent_load"] >= (1 + RISING) * a["previous_load"]:
             a["signals"].append("rising")
