@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_browser import assert_no_traceback, shoot, wait_idle
+from tests.browser.test_browser import assert_no_traceback, shoot, tile_value, wait_idle
 
 VIEWS = {  # url path -> (English text, Russian text) the operations section shows
     "initiatives": ("Demo: Enterprise call scripts", "Demo: Enterprise call scripts"),
@@ -28,9 +28,12 @@ def test_operations_sections_in_the_browser(server, page, screenshots, lang):
         shoot(page, screenshots / f"ops-{url_path or 'overview'}-{lang}.png")
 
 
-def test_initiatives_page_gives_both_verdicts(server, page, screenshots):
+def test_initiatives_page_counts_both_initiatives(server, page):
     page.goto(f"{server['url']}/initiatives")
     wait_idle(page)
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "Demo: Enterprise call scripts" in text and "Demo: Mid-market hold music" in text
-    assert "Met" in text and ("Not met" in text or "Too early" in text)
+    # the verdict tiles count each registered initiative once (the verdicts themselves depend on the
+    # sample's size: tests/test_operations.py checks them on a 50,000-ticket world)
+    counts = [int(tile_value(page, label)) for label in ("Met", "Not met", "Too early", "Not measurable")]
+    assert sum(counts) == 2 and counts[3] == 0, counts
