@@ -38,6 +38,8 @@ ANALYSE = [
     ("pages/satisfaction.py", "nav.satisfaction", ":material/sentiment_satisfied:", "satisfaction"),
     ("pages/agents.py", "nav.agents", ":material/groups:", "agents"),
     ("pages/churn.py", "nav.churn", ":material/trending_down:", "churn"),
+    ("pages/contacts.py", "nav.contacts", ":material/forum:", "contacts"),
+    ("pages/initiatives.py", "nav.initiatives", ":material/flag:", "initiatives"),
 ]
 MANAGE = [
     ("pages/data.py", "nav.data", ":material/upload_file:", "data"),

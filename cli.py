@@ -111,6 +111,11 @@ def cmd_demo(args) -> int:
     reports = store.load_files(files, _options(args))
     code = print_reports(reports, args.json)
     print(f"database: {store.path}")
+    from sample_data.initiatives import register_demo
+
+    note = register_demo(json.loads((out / "truth.json").read_text()))
+    if note:
+        print(note)
     return code
 
 
@@ -277,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add their own sub-commands through add_commands(add) (metrics, churn, reports).
-EXTRA_COMMANDS = ["metrics.commands", "metrics.churn_commands", "reports.commands"]
+EXTRA_COMMANDS = ["metrics.commands", "metrics.churn_commands", "reports.commands", "metrics.operations.commands"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,6 +56,7 @@ TICKETS = _IDENTITY + [
     _c("created_by_agent", "BOOLEAN", "The ticket was opened by an agent (first reply counts from the next public agent reply)."),
     _c("reopens", "INTEGER", "Number of solved→open transitions, from the export or the events."),
     _c("replies", "INTEGER", "Public agent replies, from the export or the events."),
+    _c("group_stations", "INTEGER", "Groups the ticket passed through (Zendesk `Group stations`); 2 or more = it was moved to another group (escalated)."),
     _c("satisfaction", "VARCHAR", "Ticket satisfaction rating as exported: good, bad, offered, unoffered, or a score."),
     _c("sla_policy", "VARCHAR", "The vendor's SLA policy name, when exported."),
     _c("vendor_first_reply_minutes", "DOUBLE", "Vendor's precomputed first reply time, calendar minutes (kept for reconciliation)."),

@@ -172,6 +172,86 @@ _LIST = [
 
 METRICS: dict[str, Metric] = {m.id: m for m in _LIST}
 
+# ---------------------------------------------------------------- operations analyses (metrics/operations/)
+# Figures of the analysis modules: not engine formulas (engine.kpis does not compute them), each
+# computed by its module's analyse() and defined in docs/metrics.md, "Analyses".
+TK, CL, SV, CU = "ticket_metrics", "calls", "surveys", "customers"
+_ANALYSES = [
+    # reply targets (metrics/operations/reply_targets.py)
+    _m("replied_within_target", "Replied within target", "Ответ в пределах цели", "fraction",
+       "Tickets whose first reply came within their channel's [reply_targets.minutes] target / tickets decided "
+       "(replied, or open without a reply and older than the target), over channels with a target.", (TK,), "higher",
+       desc_ru="Обращения с первым ответом в пределах цели своего канала / обращения, по которым всё решено."),
+    _m("phone_answered_within_target", "Calls answered within target", "Звонки, принятые в пределах цели", "fraction",
+       "Inbound calls answered within reply_targets.phone_answer_seconds (20 s) / offered calls whose wait is known.",
+       (CL,), "higher", desc_ru="Звонки, принятые за N секунд (по умолчанию 20) / поступившие звонки с известным ожиданием."),
+    _m("unanswered_after_24h", "Still unanswered after 24 h", "Без ответа дольше 24 ч", "count",
+       "Tickets that needed a reply and got it later than reply_targets.unanswered_hours (24), or are open without "
+       "one and older than that.", (TK,), "lower",
+       desc_ru="Обращения, получившие первый ответ позже 24 ч или открытые без ответа дольше 24 ч."),
+    _m("unanswered_after_24h_rate", "Still unanswered after 24 h (share)", "Доля без ответа дольше 24 ч", "fraction",
+       "unanswered_after_24h / tickets replied, or open without a reply for longer than 24 h.", (TK,), "lower",
+       desc_ru="Без ответа дольше 24 ч / обращения с ответом или без ответа дольше 24 ч."),
+    # agent load (metrics/operations/agent_load.py)
+    _m("operator_load", "Operator load", "Нагрузка на оператора", "count",
+       "Tickets and calls handled per agent-day: tickets with an assignee on the day of their first reply (or "
+       "first solve) plus answered calls with an agent / days on which each agent handled at least one.",
+       (TK, CL), None, desc_ru="Обращения и звонки, обработанные за один рабочий день агента."),
+    _m("after_hours_share", "Handled after hours", "Обработано в нерабочее время", "fraction",
+       "Handled items outside the default business hours (holidays included) / handled items in the schedule's range.",
+       (TK, CL), "lower", desc_ru="Доля обработанных вне рабочего графика."),
+    _m("load_top_share", "Load of the busiest 20%", "Нагрузка самых загруженных 20%", "fraction",
+       "Items handled by the busiest agent_load.top_share (20%, rounded up) of agents / all items handled.",
+       (TK, CL), None, desc_ru="Доля всех обработанных, пришедшаяся на 20% самых загруженных агентов."),
+    _m("agents_at_csat_target_share", "Agents at the CSAT target", "Агенты с CSAT не ниже цели", "fraction",
+       "Agents with at least agent_load.csat_min_responses (20) rated CSAT responses whose CSAT is at or above "
+       "agent_load.csat_target (90%) / such agents.", (SV,), "higher",
+       desc_ru="Агенты (от 20 оценок), у которых CSAT не ниже цели (90%) / все такие агенты."),
+    # escalation (metrics/operations/escalation.py)
+    _m("failed_fix_tickets", "Tickets with repeated failed fixes", "Обращения с повторными неудачными решениями",
+       "count", "Tickets reopened after a solve at least escalation.failed_fixes (2) times.", (TK,), "lower",
+       desc_ru="Обращения, переоткрытые после решения не менее 2 раз."),
+    _m("unescalated_failed_fix_share", "Failed fixes never escalated", "Неудачные решения без эскалации", "fraction",
+       "failed_fix_tickets never moved to another group / those from sources with a group history.", (TK,), "lower",
+       desc_ru="Обращения с повторными неудачными решениями, не переданные в другую группу / такие обращения с историей групп."),
+    _m("time_to_escalation_median_hours", "Time to escalation (median)", "Время до эскалации (медиана)", "hours",
+       "Median hours from creation to the first move to another group, over escalated failed-fix tickets with events.",
+       (TK,), "lower", desc_ru="Медиана часов от создания до первой передачи в другую группу."),
+    # channel switches (metrics/operations/channel_switches.py)
+    _m("channel_switch_rate", "Channel switches", "Смена канала", "fraction",
+       "Contacts (tickets and inbound calls with a customer) that repeat the customer's previous contact within "
+       "channel_switches.days (7) in another channel / contacts.", (TK, CL), "lower",
+       desc_ru="Повторные обращения клиента в течение 7 дней через другой канал / все обращения."),
+    _m("cross_channel_repeat_share", "Repeats in another channel", "Повторы через другой канал", "fraction",
+       "Channel switches / repeat contacts within channel_switches.days.", (TK, CL), None,
+       desc_ru="Смены канала / повторные обращения."),
+    _m("switching_customer_share", "Customers who switched channel", "Клиенты, сменившие канал", "fraction",
+       "Customers with at least one channel switch in the period / customers with a contact in it.", (TK, CL), "lower",
+       desc_ru="Клиенты хотя бы с одной сменой канала / клиенты с обращениями."),
+    # contact drivers (metrics/operations/drivers.py)
+    _m("driver_share", "Share of contacts", "Доля обращений", "fraction",
+       "Tickets of a driver (category, else first tag, else text cluster) / tickets in the period.", (TK,), None,
+       desc_ru="Обращения по причине / все обращения за период."),
+    _m("driver_resolution_ratio", "Resolution time vs median", "Время решения к медиане", "score",
+       "Median resolution time of a driver's solved tickets / median of all solved tickets in the period.", (TK,),
+       "lower", desc_ru="Медиана времени решения по причине / медиана по всем обращениям."),
+    _m("driver_bad_csat_rate", "Bad CSAT share", "Доля плохих CSAT", "fraction",
+       "Linked CSAT responses at or below churn.negative.bad_csat_max (2 on 1-5) / linked CSAT responses, per driver.",
+       (TK, SV), "lower", desc_ru="Плохие оценки CSAT (не выше 2 из 5) / все оценки, по причине."),
+    _m("driver_churned_customers", "Churned customers (last touch)", "Ушедшие клиенты (последнее обращение)", "count",
+       "Churned customers whose last ticket in the churn.window_days (90) before their churn date was about the driver.",
+       (TK, CU), "lower", desc_ru="Ушедшие клиенты, чьё последнее обращение за 90 дней до ухода было по этой причине."),
+    # initiatives (metrics/operations/initiatives.py)
+    _m("initiative_change", "Initiative effect", "Эффект инициативы", "fraction",
+       "Relative change of the initiative's metric in scope, after vs before over equal windows (the same weeks a "
+       "year earlier when the data allow), divided by the out-of-scope change (difference-in-differences).", (TK, CL, SV),
+       None, desc_ru="Относительное изменение метрики инициативы в её охвате: после против до, с поправкой на "
+                     "изменение вне охвата."),
+]
+ANALYSES: dict[str, Metric] = {m.id: m for m in _ANALYSES}
+# Every declared number: the engine's metrics and the analyses' figures.
+ALL: dict[str, Metric] = {**METRICS, **ANALYSES}
+
 # The tiles the Overview shows (and the benchmark times).
 OVERVIEW = ("tickets", "backlog", "frt_median_minutes", "frt_p90_minutes", "frt_business_median_minutes",
             "resolution_median_minutes", "sla_breach_rate", "reopen_rate", "one_touch_rate", "csat", "nps",
@@ -180,9 +260,9 @@ OVERVIEW = ("tickets", "backlog", "frt_median_minutes", "frt_p90_minutes", "frt_
 
 def get(metric_id: str) -> Metric:
     try:
-        return METRICS[metric_id]
+        return ALL[metric_id]
     except KeyError:
-        raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(METRICS)}") from None
+        raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(ALL)}") from None
 
 
 # Put before a figure that is approximate (a quantile read from the rollup's histograms, within
@@ -199,7 +279,7 @@ def format_value(metric_id: str, value, lang: str = "en") -> str:
     """A value with its unit, for text output (CLI, plain reports)."""
     if value is None:
         return "—"
-    unit = METRICS[metric_id].unit if metric_id in METRICS else ""
+    unit = ALL[metric_id].unit if metric_id in ALL else ""
     if unit == "fraction":
         return f"{value * 100:.1f}%"
     if unit == "nps":

@@ -1,6 +1,7 @@
 """Agents & teams: one row per agent or team; small samples are flagged and not ranked."""
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -58,7 +59,63 @@ def body() -> None:
     components.download_buttons(frame.select(order + (["approximate"] if "approximate" in frame.columns else [])),
                                 f"deskscope-{level}s", key=K + "dl")
     with components.section():
+        load_section(params)
+    with components.section():
         components.drill_section(params, ["tickets"], key=K)
+
+
+def load_section(params: dict[str, str]) -> None:
+    """Tickets and calls per agent-day, after-hours work, concentration, CSAT target, burnout signals."""
+    st.subheader(t("ld.section"))
+    result = data.operations("agent_load", filters.key(params))
+    if not result or not result.get("available"):
+        if result:
+            st.info(components.plain(result.get("message", "")))
+        return
+    st.caption(t("ld.caption"))
+    cols = st.columns(4)
+    for col, mid in zip(cols, ("operator_load", "after_hours_share", "load_top_share", "agents_at_csat_target_share")):
+        value = result.get(mid)
+        shown = i18n.number(value, 2) if mid == "operator_load" else i18n.percent(value)
+        col.metric(i18n.metric_name(mid), shown, help=i18n.metric_help(mid), border=True)
+    if result.get("top_agents"):
+        st.caption(t("ld.top", k=result["top_agents"], n=result["agents"], share=i18n.percent(result.get("load_top_share"))))
+    if result.get("agents_judged_on_csat"):
+        st.caption(t("ld.csat_line", share=i18n.percent(result.get("agents_at_csat_target_share")),
+                     n=result["agents_judged_on_csat"], min=result["csat_min_responses"],
+                     target=i18n.percent(result["csat_target"], 0)))
+    for key, why in (result.get("not_measurable") or {}).items():
+        components.not_measurable(key, why)
+    for note in result.get("notes") or []:
+        st.caption(":material/info: " + components.plain(note))
+    trend = result.get("trend") or []
+    if trend:
+        fig = go.Figure(go.Scatter(x=[p["period"] for p in trend], y=[p["load"] for p in trend], mode="lines+markers",
+                                   line=dict(color="#4C78A8"), hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
+        fig.update_yaxes(rangemode="tozero", title=i18n.metric_name("operator_load"))
+        fig.update_layout(title=t("ld.trend"))
+        components.chart(fig, key=K + "load_trend", height=300)
+    rows = result.get("agent_rows") or []
+    if rows:
+        frame = pl.DataFrame([{"agent": r["agent"], "team": r["team"], "items": r["items"], "days": r["days"],
+                               "load": r["load"], "recent": r["recent_load"], "after_hours": r["after_hours_share"],
+                               "csat": r["csat"], "signals": ", ".join(t(f"ld.signal.{s}") for s in r["signals"])}
+                              for r in rows],
+                             schema={"agent": pl.String, "team": pl.String, "items": pl.Int64, "days": pl.Int64,
+                                     "load": pl.Float64, "recent": pl.Float64, "after_hours": pl.Float64,
+                                     "csat": pl.Float64, "signals": pl.String})
+        frame = components.name_groups(frame.sort(["signals", "items"], descending=[True, True]), "team")
+        st.dataframe(components.as_percent(frame, ["after_hours", "csat"]), hide_index=True, key=K + "load_table",
+                     height=components.table_height(frame.height, cap=420), column_config={
+                         "agent": t("dim.agent"), "team": t("dim.team"),
+                         "items": st.column_config.NumberColumn(t("ld.items"), format="%d"),
+                         "days": st.column_config.NumberColumn(t("ld.days"), format="%d"),
+                         "load": st.column_config.NumberColumn(t("ld.load"), format="%.2f"),
+                         "recent": st.column_config.NumberColumn(t("ld.recent"), format="%.2f"),
+                         "after_hours": st.column_config.NumberColumn(t("ld.after_hours"), format=components.PERCENT),
+                         "csat": st.column_config.NumberColumn(t("ld.csat"), format=components.PERCENT),
+                         "signals": st.column_config.TextColumn(t("ld.signals"), width="medium")})
+        components.download_buttons(frame, "deskscope-agent-load", key=K + "load_dl")
 
 
 components.run_page(body)

@@ -82,6 +82,29 @@ def trend(params: dict[str, str], available: set[str]) -> None:
         st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
 
 
+def unanswered(params: dict[str, str]) -> None:
+    """Tickets still unanswered after 24 h (reply_targets.unanswered_hours), with the trend."""
+    result = data.operations("reply_targets", filters.key(params))
+    u = (result or {}).get("unanswered")
+    if not u or not u.get("decided"):
+        return
+    hours = i18n.number(u["hours"])
+    left, right = st.columns([1, 3])
+    with left:
+        st.metric(t("ov.unanswered", hours=hours), i18n.number(u["count"]), border=True,
+                  delta=i18n.percent(u["rate"]), delta_color="off", delta_arrow="off",
+                  help=i18n.metric_help("unanswered_after_24h"))
+    with right:
+        trend = u.get("trend") or []
+        fig = go.Figure(go.Scatter(x=[p["period"] for p in trend], y=[p["rate"] for p in trend], mode="lines+markers",
+                                   line=dict(width=2, color="#E45756"), hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+        fig.update_layout(title=t("ov.unanswered", hours=hours), showlegend=False)
+        components.chart(fig, key=K + "unanswered_chart", height=240)
+    st.caption(t("ov.unanswered_detail", count=i18n.number(u["count"]), decided=i18n.number(u["decided"]),
+                 share=i18n.percent(u["rate"]), hours=hours, open=i18n.number(u["open_now"])))
+
+
 def body() -> None:
     params = st.session_state.get("flt_params", {})
     components.page_header("ov.title", params)
@@ -99,6 +122,8 @@ def body() -> None:
     if data.rows("tickets"):
         with components.section():
             tiles("ov.section.tickets", TICKET_TILES, comparison, series, None)
+        with components.section():
+            unanswered(params)
     with components.section():
         tiles("ov.section.satisfaction", SATISFACTION_TILES, comparison, series,
               None if data.rows("surveys") else t("kpi.no_surveys"))

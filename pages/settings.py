@@ -76,6 +76,72 @@ def policies_from(frame: pl.DataFrame, problems: list[str]) -> list[dict]:
     return policies
 
 
+# ---------------------------------------------------------------- the initiative register
+def scope_text(scope: dict) -> str:
+    return conditions_text(scope)
+
+
+def parse_scope(text: str, row: int, problems: list[str]) -> dict:
+    from metrics.filters import DIMENSIONS
+
+    out: dict = {}
+    for part in [p.strip() for p in (text or "").split(";") if p.strip()]:
+        if "=" not in part:
+            problems.append(f"initiative row {row}: scope {part!r} needs dimension=value (e.g. channel=chat)")
+            continue
+        dim, values = (x.strip() for x in part.split("=", 1))
+        if dim not in DIMENSIONS:
+            problems.append(f"initiative row {row}: {dim!r} is not a filter dimension; use one of {', '.join(DIMENSIONS)}")
+            continue
+        items = [v.strip() for v in values.split("|") if v.strip()]
+        out[dim] = items[0] if len(items) == 1 else items
+    return out
+
+
+def initiatives_frame(items: list[dict]) -> pl.DataFrame:
+    def day(value):
+        try:
+            return dt.date.fromisoformat(str(value)) if value else None
+        except ValueError:
+            return None
+
+    return pl.DataFrame({
+        "name": [str(i.get("name", "")) for i in items],
+        "start": [day(i.get("start")) for i in items],
+        "end": [day(i.get("end")) for i in items],
+        "scope": [scope_text(i.get("scope") or {}) for i in items],
+        "metric": [str(i.get("metric", "")) for i in items],
+        "target_change": [i.get("target_change") if isinstance(i.get("target_change"), (int, float)) else None
+                          for i in items],
+        "owner": [str(i.get("owner", "")) for i in items],
+    }, schema={"name": pl.String, "start": pl.Date, "end": pl.Date, "scope": pl.String, "metric": pl.String,
+               "target_change": pl.Float64, "owner": pl.String})
+
+
+def _iso_day(value) -> str:
+    """A date the editor returns (a date, a datetime at midnight, or text) as YYYY-MM-DD."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value or "")[:10]
+
+
+def initiatives_from(frame: pl.DataFrame, problems: list[str]) -> list[dict]:
+    items = []
+    for i, r in enumerate(frame.to_dicts(), start=1):
+        if not any(v not in (None, "") for v in r.values()):
+            continue  # an empty row the editor added
+        item = {"name": (r.get("name") or "").strip(), "start": _iso_day(r.get("start")),
+                "scope": parse_scope(r.get("scope") or "", i, problems), "metric": (r.get("metric") or "").strip(),
+                "target_change": r.get("target_change"), "owner": (r.get("owner") or "").strip()}
+        if r.get("end"):
+            item["end"] = _iso_day(r["end"])
+        items.append(item)
+    problems.extend(data.check_initiatives(items))
+    return items
+
+
 def parse_intervals(day: str, text: str, problems: list[str]) -> list[str]:
     out = []
     for part in [p.strip().replace(" ", "") for p in (text or "").split(",") if p.strip()]:
@@ -114,6 +180,22 @@ def body() -> None:
             "business": st.column_config.CheckboxColumn(t("set.sla.business")),
         })
     policies = policies_from(edited, problems)
+
+    st.subheader(t("set.init"))
+    edited_initiatives = st.data_editor(
+        initiatives_frame(s.get("initiatives") or []), num_rows="dynamic", hide_index=True, key=K + "initiatives",
+        column_config={
+            "name": st.column_config.TextColumn(t("set.init.name"), required=True, width="medium"),
+            "start": st.column_config.DateColumn(t("set.init.start"), format="YYYY-MM-DD"),
+            "end": st.column_config.DateColumn(t("set.init.end"), format="YYYY-MM-DD"),
+            "scope": st.column_config.TextColumn(t("set.init.scope"), help=t("set.init.help")),
+            "metric": st.column_config.SelectboxColumn(t("set.init.metric"), options=data.initiative_metrics()),
+            "target_change": st.column_config.NumberColumn(t("set.init.target"), min_value=-0.99, step=0.05,
+                                                           format="%+.2f", help=t("set.init.help")),
+            "owner": st.column_config.TextColumn(t("set.init.owner")),
+        })
+    st.caption(t("set.init.help"))
+    initiative_items = initiatives_from(edited_initiatives, problems)
 
     st.subheader(t("set.hours"))
     hours = s.get("business_hours", {})
@@ -199,6 +281,7 @@ def body() -> None:
                         "repeat_contact_days": int(repeat_days), "small_sample": int(small),
                         "nps_small_sample": int(nps_small), "report_timezone": report_tz},
             "sla": {"policies": policies},
+            "initiatives": initiative_items,
             "churn": {"window_days": int(window), "horizon_months": int(horizon), "gross_margin": float(margin),
                       "negative": {**toggles, "bad_csat_max": int(bad_csat_max), "slow_first_reply_hours": int(slow_hours)}},
         }

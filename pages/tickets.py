@@ -3,6 +3,7 @@ priority/team/channel with active breaches, backlog aging, top categories."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
 from ui import components, data, filters, i18n
@@ -132,7 +133,52 @@ def body() -> None:
     with right, components.section():
         top_categories(params)
     with components.section():
+        reply_targets(params)
+    with components.section():
         components.drill_section(params, ["tickets"], key=K)
+
+
+def reply_targets(params: dict[str, str]) -> None:
+    """First reply within each channel's target (settings [reply_targets]); phone from the calls."""
+    st.subheader(t("rt.section"))
+    result = data.operations("reply_targets", filters.key(params))
+    if not result or not result.get("channels"):
+        return
+    rows = result["channels"]
+    targeted = [r for r in rows if r.get("rate") is not None]
+
+    def target(r):
+        if r.get("target_minutes") is not None:
+            return i18n.duration_minutes(r["target_minutes"])
+        if r.get("target_seconds") is not None:
+            return i18n.duration_seconds(r["target_seconds"])
+        return t("rt.no_target")
+
+    if targeted:
+        labels = [f"{r['channel']} · {target(r)}" for r in targeted]
+        fig = go.Figure(go.Bar(x=labels, y=[r["rate"] for r in targeted], marker_color="#54A24B",
+                               text=[i18n.percent(r["rate"]) for r in targeted], textposition="auto",
+                               error_y=dict(type="data", visible=True,
+                                            array=[(r["rate_ci"] or {}).get("high", r["rate"]) - r["rate"] for r in targeted],
+                                            arrayminus=[r["rate"] - (r["rate_ci"] or {}).get("low", r["rate"]) for r in targeted]),
+                               hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title=t("rt.within"))
+        components.chart(fig, key=K + "rt_chart", height=300)
+    frame = pl.DataFrame([{"channel": r["channel"], "target": target(r), "rate": r.get("rate"),
+                           "within": r.get("within"), "decided": r.get("decided"), "pending": r.get("pending")} for r in rows],
+                         schema={"channel": pl.String, "target": pl.String, "rate": pl.Float64, "within": pl.Int64,
+                                 "decided": pl.Int64, "pending": pl.Int64})
+    st.dataframe(components.as_percent(components.name_groups(frame, "channel"), ["rate"]), hide_index=True,
+                 key=K + "rt_table", height=components.table_height(frame.height), column_config={
+                     "channel": t("rt.channel"), "target": t("rt.target"),
+                     "rate": st.column_config.NumberColumn(t("rt.within"), format=components.PERCENT,
+                                                           help=i18n.metric_help("replied_within_target")),
+                     "within": st.column_config.NumberColumn(t("rt.within_n"), format="%d"),
+                     "decided": st.column_config.NumberColumn(t("rt.decided"), format="%d"),
+                     "pending": st.column_config.NumberColumn(t("rt.pending"), format="%d")})
+    st.caption(t("rt.caption"))
+    for key, why in (result.get("not_measurable") or {}).items():
+        components.not_measurable(key, why)
 
 
 components.run_page(body)

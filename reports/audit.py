@@ -132,6 +132,9 @@ def gather(con, lang: str = "en") -> dict:
     data["findings"] = [f.to_dict() for f in findings.run(con, churn_info["excess_rate"], churn_info["monthly_revenue"],
                                                           settings)]
     data["currency"] = churn_info.get("currency") or settings["ui"]["currency"]
+    from reports import operations  # initiatives, drivers, channel switches, escalation, load, reply targets
+
+    data["operations"] = operations.audit_gather(con)
     return data
 
 
@@ -359,6 +362,13 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
                     f'<div class="small muted">{H.esc(t("customers_affected", lang, n=number(f["customers_affected"], lang)))}</div>'
                     f'<div><b>{H.esc(t("evidence", lang))}</b><ul>{ev}</ul></div>'
                     f'<div><b>{H.esc(t("recommendation", lang))}:</b> {H.esc(L(f["recommendation"]))}</div></div>')
+    # ------------------------------------------------------------------ operations (reports/operations.py)
+    if data.get("operations"):
+        from reports import operations
+
+        body.append(operations.initiatives_html(data["operations"].get("initiatives") or {}, lang,
+                                                "initiatives_12m", "no_initiatives_12m"))
+        body.append(operations.analyses_html(data["operations"], lang))
     # ------------------------------------------------------------------ churn cost
     body.append(f'<h2 id="churn">{H.esc(t("churn_cost", lang))}</h2>')
     a = ch.get("analysis")

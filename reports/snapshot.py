@@ -180,7 +180,16 @@ def compute(con, period: Period, lang: str = "en") -> dict:
         "changes": _changes(comparison),
         "money": money_now,
         "weekly": series,
+        "operations": operations_figures(con, filters, period.end),
     }
+
+
+def operations_figures(con, filters, as_of: dt.date) -> dict:
+    """Contact drivers, channel switches, escalation, agent load, reply targets for the period, and
+    the initiatives measured with the data up to its end (reports/operations.py)."""
+    from reports import operations
+
+    return operations.gather(con, filters, as_of=as_of)
 
 
 def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
@@ -263,6 +272,11 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
         body.append(H.table([t("metric", lang), t("value", lang), t("interval", lang), t("previous", lang)], rows, {1, 2, 3}))
     else:
         body.append(f'<p class="muted">{H.esc(t("no_money", lang, why=m.get("message") or ""))}</p>')
+    if data.get("operations"):
+        from reports import operations
+
+        body.append(operations.initiatives_html(data["operations"].get("initiatives") or {}, lang))
+        body.append(operations.analyses_html(data["operations"], lang))
     if weekly.get("period"):
         labels = [_short_date(p, lang) for p in weekly["period"]]
         charts = [svg.line_chart(labels, {name(mid): weekly[mid]}, title=name(mid), width=480, height=190,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from sample_data import initiatives as INITIATIVES
 from sample_data import vocab as V
 from sample_data.clock import CALL_HOURS_WEEKDAY, CALL_HOURS_WEEKEND, DAY, HOUR, Calendar, local_to_utc
 from sample_data.contacts import ANONYMOUS, BACKGROUND, GOOD, NEGATIVE, UNKNOWN_CALLER_SHARE, plan_contacts
@@ -53,6 +54,13 @@ def simulate_calls(seed: int, c: dict, cal: Calendar, total: int, neg_owner: np.
     talk = np.where(answered, np.clip(np.round(lognormal(rng, 240, 0.6, n)), 15, 3600), 0).astype(np.int64)
     hold = np.where(answered & (rng.random(n) < 0.3), np.round(lognormal(rng, 50, 0.7, n)), 0).astype(np.int64)
     wrap = np.where(answered, np.round(lognormal(rng, 40, 0.5, n)), 0).astype(np.int64)
+    # The initiative with a known effect (sample_data/initiatives.py): shorter calls in its scope from its start.
+    treated = INITIATIVES.shortened_calls(np.where(owner >= 0, c["seg"][np.maximum(owner, 0)], -1), queued_local, answered, end_day)
+    handle_without = (talk + hold + wrap)[treated].sum()
+    talk, hold, wrap = (np.where(treated, np.round(x * INITIATIVES.HANDLE_FACTOR), x).astype(np.int64)
+                        for x in (talk, hold, wrap))
+    talk = np.where(answered, np.maximum(talk, 1), talk)
+    effect = float((talk + hold + wrap)[treated].sum() / handle_without - 1) if handle_without else None
     ring = np.where(disposition > 0, rng.integers(0, 3, n), 0)
     answered_at = queued + wait
     ended = np.where(answered, answered_at + talk + hold, queued + wait + ring)
@@ -61,7 +69,7 @@ def simulate_calls(seed: int, c: dict, cal: Calendar, total: int, neg_owner: np.
     return in_order(dict(owner=owner, kind=kind, queued=queued, queue=queue, team=team, agent=agent, wait=wait,
                           talk=talk, hold=hold, wrap=wrap, answered=answered, abandoned=abandoned, disposition=disposition,
                           answered_at=answered_at, ended=ended, resolved=resolved, pbx_answered=pbx_answered),
-                     queued) | dict(n=n, rng=rng)
+                     queued) | dict(n=n, rng=rng, initiative_effects={INITIATIVES.SPECS[0]["key"]: effect})
 
 
 def call_frame(k: dict, c: dict, customer_ids: pl.Series, quality: np.ndarray) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from sample_data.clock import DAY, HOUR, TZ, Calendar, day_number, local_to_utc
 from sample_data.contacts import BACKGROUND_BEFORE, BOUND_HOURS_BEFORE, CALLS_PER_TICKET, NEGATIVE_KIND_SHARE
 from sample_data.customers import customer_frame, simulate_customers
 from sample_data.draw import labels, pick, rng_for
+from sample_data.initiatives import truth as initiative_truth
 from sample_data.surveys import simulate_surveys
 from sample_data.tickets import simulate_tickets, ticket_frame
 from sample_data.truth import build_truth
@@ -104,6 +105,7 @@ def simulate(seed: int = 42, tickets: int = 50_000, churn_effect: float = 0.2, e
     del t  # the numpy columns are in the frame now; at 10M tickets they are gigabytes
     k = simulate_calls(seed, c, cal, int(round(tickets * CALLS_PER_TICKET)), neg_owner[neg_kind == 1], first_day,
                        end_day, bound_utc)
+    initiative_effects = k["initiative_effects"]
     call_rows = with_call_ids(call_frame(k, c, customer_ids, c["quality"]))
     del k
     survey_rows = simulate_surveys(seed, c, r, ticket_rows, call_rows, neg_owner[neg_kind == 2], cal, first_day, end_day,
@@ -126,6 +128,7 @@ def simulate(seed: int = 42, tickets: int = 50_000, churn_effect: float = 0.2, e
     truth = build_truth(seed=seed, tickets_requested=tickets, churn_effect=churn_effect, end=end, years=years,
                         export_utc=export_utc, rules=r, tickets=canonical["tickets"], calls=canonical["calls"],
                         surveys=canonical["surveys"], customers=customers, exposure=exposure, c=c)
+    truth["initiatives"] = initiative_truth(end, initiative_effects)
     return World(tickets=canonical["tickets"], calls=canonical["calls"], surveys=canonical["surveys"],
                  customers=customers, truth=truth, exposure=exposure,
                  ticket_details=ticket_rows.select("source_id", pl.selectors.starts_with("_")),

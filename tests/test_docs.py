@@ -71,6 +71,16 @@ def test_every_registered_metric_is_documented():
     assert not unknown, f"docs/metrics.md documents ids the registry does not have: {unknown}"
 
 
+def test_every_analysis_figure_is_documented():
+    from metrics.registry import ANALYSES
+
+    documented = _table_rows((DOCS / "metrics.md").read_text(), "Analyses")
+    missing = [m for m in ANALYSES if m not in documented]
+    assert not missing, f"analysis figures missing from docs/metrics.md (## Analyses): {missing}"
+    unknown = sorted(documented - set(ANALYSES))
+    assert not unknown, f"docs/metrics.md, ## Analyses, documents ids the registry does not have: {unknown}"
+
+
 def test_every_ticket_metrics_column_is_documented():
     from metrics import derive
 

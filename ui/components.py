@@ -506,3 +506,19 @@ def churn_tiles(analysis: dict | None) -> None:
     cols[2].metric(labels[2], i18n.money(money["at_risk"], cur),
                    delta=t("ov.at_risk_customers", n=i18n.number(money["at_risk_customers"])),
                    delta_color="off", delta_arrow="off", border=True, help=t("ov.at_risk_help", months=money["months"]))
+
+
+def not_measurable(key: str, why: str) -> None:
+    """A figure the export cannot support, and why: the catalogue's sentence for ``key`` when it has
+    one (``nm.<key>``), else the metrics module's own words as plain text."""
+    text = t(f"nm.{key}") if f"nm.{key}" in i18n.STRINGS else plain(why)
+    st.caption(":material/block: " + t("ops.not_measurable", why=text))
+
+
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>$~:=")
+
+
+def plain(text) -> str:
+    """Text from the data, escaped so that st.markdown / captions show it as written (no links,
+    emphasis, headings, icons or maths made of it)."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text if text is not None else ""))

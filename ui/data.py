@@ -273,6 +273,62 @@ def extra(module: str, function: str, params: Params, *args):
     return _extra(db, v, s, module, function, params, tuple(args))
 
 
+# ---------------------------------------------------------------- operations analyses (metrics/operations/)
+OPERATIONS = ("drivers", "channel_switches", "escalation", "agent_load", "reply_targets")
+
+
+def operations(analysis: str, params: Params, *args) -> dict | None:
+    """One analysis of metrics/operations for the filter state: its JSON-safe dict (None while the
+    module is missing). Cached like every result here (database version and settings in the key)."""
+    if analysis not in OPERATIONS:
+        raise ValueError(f"unknown analysis {analysis!r}; valid: {', '.join(OPERATIONS)}")
+    return extra(f"metrics.operations.{analysis}", "analyse", params, *args)
+
+
+@st.cache_data(**CACHE)
+def _initiatives(db, db_version, _settings) -> dict:
+    from metrics.operations import initiatives as mod
+
+    if db_version is None:
+        items, problems = mod.register()
+        return {"available": False, "initiatives": [], "problems": problems, "counts": {},
+                "message": "", "registered": len(items)}
+    with _Cursor(db) as cur:
+        return mod.analyse(cur)
+
+
+def initiatives() -> dict | None:
+    """Every registered initiative, measured (the sidebar filters do not apply)."""
+    if _module("metrics.operations.initiatives") is None:
+        return None
+    db, v, s = _key()
+    return _initiatives(db, v, s)
+
+
+def initiative_register() -> tuple[list[dict], list[str]]:
+    """The register as the settings hold it (tables), and its problems."""
+    from metrics.operations import initiatives as mod
+
+    import config
+
+    raw = config.get().get("initiatives") or []
+    _, problems = mod.parse(raw)
+    return [dict(r) for r in raw if isinstance(r, dict)], problems
+
+
+def check_initiatives(items: list[dict]) -> list[str]:
+    """Problems of an edited register (each with its fix); [] when it can be saved."""
+    from metrics.operations import initiatives as mod
+
+    return mod.parse(items, where="initiative")[1]
+
+
+def initiative_metrics() -> list[str]:
+    from metrics.operations import initiatives as mod
+
+    return mod.known_metrics()
+
+
 # ---------------------------------------------------------------- distributions
 # The engine's frames, turned into what the charts draw (labels are presentation).
 DURATION_LABELS = ("<15m", "15–30m", "30m–1h", "1–2h", "2–4h", "4–8h", "8–12h", "12–24h", "1–2d", "2–3d", "3–7d", ">7d")

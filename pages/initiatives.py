@@ -1,0 +1,157 @@
+"""Initiatives: every service initiative registered in the settings with its measured effect, the
+95% interval against the target, and the verdict (met, not met, too early, not measurable)."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from ui import components, data, i18n
+from ui.i18n import t
+
+K = "in_"
+COLOURS = {"met": "#2E7D32", "not_met": "#C62828", "too_early": "#EF6C00", "not_measurable": "#757575"}
+ICONS = {"met": ":material/check_circle:", "not_met": ":material/cancel:", "too_early": ":material/hourglass_top:",
+         "not_measurable": ":material/help:"}
+
+
+def _scope(scope: dict) -> str:
+    return "; ".join(f"{k} = {' | '.join(v) if isinstance(v, list) else v}" for k, v in (scope or {}).items()) \
+        or t("in.scope_all")
+
+
+def _value(metric: str, value) -> str:
+    if metric == "operator_load":
+        return i18n.number(value, 2)
+    return i18n.metric_value(metric, value)
+
+
+def _signed(fraction) -> str:
+    if fraction is None:
+        return t("na")
+    return ("+" if fraction > 0 else "") + i18n.percent(fraction)
+
+
+def why(i: dict) -> str:
+    """The verdict's reason in the page's language (a not-measurable reason in the words of the metrics module)."""
+    verdict = i["verdict"]
+    if verdict == "not_measurable":
+        return i.get("reason") or ""
+    if verdict == "too_early":
+        return t("in.why.too_early_window" if i.get("change") is None else "in.why.too_early_wide",
+                 units=i18n.number(i.get("units_after")), days=(i.get("windows") or {}).get("days", ""))
+    return t(f"in.why.{verdict}")
+
+
+def effect_chart(items: list[dict]) -> None:
+    shown = [i for i in items if i.get("change") is not None]
+    if not shown:
+        return
+    names = [i["name"] for i in shown]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[i["change"] for i in shown], y=names, mode="markers", name=t("in.change"),
+        marker=dict(size=12, color=[COLOURS[i["verdict"]] for i in shown]),
+        error_x=dict(type="data", symmetric=False, array=[(i["ci_high"] or i["change"]) - i["change"] for i in shown],
+                     arrayminus=[i["change"] - (i["ci_low"] or i["change"]) for i in shown], thickness=2),
+        hovertemplate="%{y}: %{x:+.1%}<extra></extra>")
+    fig.add_scatter(x=[i["target_change"] for i in shown], y=names, mode="markers", name=t("in.target"),
+                    marker=dict(symbol="line-ns-open", size=22, line=dict(width=3, color="#37474F")),
+                    hovertemplate="%{y}: " + t("in.target") + " %{x:+.0%}<extra></extra>")
+    fig.add_vline(x=0, line=dict(color="#9E9E9E", dash="dot"))
+    fig.update_xaxes(tickformat="+.0%", zeroline=False)
+    fig.update_yaxes(autorange="reversed")
+    st.markdown(f"**{t('in.chart')}**")  # above the chart: its legend takes the top line
+    components.chart(fig, key=K + "chart", height=max(220, 70 * len(shown) + 110))
+
+
+def card(i: dict) -> None:
+    verdict = i["verdict"]
+    with st.container(border=True):
+        head, badge = st.columns([4, 1])
+        head.markdown(f"**{components.plain(i['name'])}**")  # a name from the settings: shown as written
+        badge.badge(t(f"in.verdict.{verdict}"), icon=ICONS[verdict], color={"met": "green", "not_met": "red",
+                    "too_early": "orange", "not_measurable": "gray"}[verdict])
+        st.caption(f"{t('in.metric')}: {i18n.metric_name(i['metric'])} · {t('in.scope')}: "
+                   f"{components.plain(_scope(i.get('scope')))} · "
+                   f"{t('in.start')}: {i18n.date(i['start'])}"
+                   + (f" – {i18n.date(i['end'])}" if i.get("end") else "")
+                   + (f" · {t('in.owner')}: {components.plain(i['owner'])}" if i.get("owner") else ""))
+        cols = st.columns(4)
+        cols[0].metric(t("in.before"), _value(i["metric"], i.get("before")))
+        cols[1].metric(t("in.after"), _value(i["metric"], i.get("after")))
+        ci = t("ops.ci", low=_signed(i.get("ci_low")), high=_signed(i.get("ci_high"))) if i.get("ci_low") is not None else None
+        cols[2].metric(t("in.change"), _signed(i.get("change")), delta=ci, delta_color="off", delta_arrow="off")
+        cols[3].metric(t("in.target"), _signed(i.get("target_change")))
+        st.markdown(components.plain(why(i)) if verdict == "not_measurable" else why(i))
+        if i.get("days_needed"):
+            st.caption(t("in.days_needed", days=i18n.number(i["days_needed"])))
+        windows = i.get("windows")
+        if windows:
+            (b1, b2), (a1, a2) = windows["before"], windows["after"]
+            st.caption(t("in.windows", b1=i18n.date(b1), b2=i18n.date(b2), a1=i18n.date(a1), a2=i18n.date(a2),
+                         days=windows["days"], basis=t(f"in.basis.{i['basis']}")))
+        if i.get("method"):
+            control = (i.get("control") or {}).get("change")
+            st.caption(t(f"in.method.{i['method']}") + ". "
+                       + t("in.simple", change=_signed(i.get("simple_change")), control=_signed(control)))
+        money = i.get("money")
+        if money:
+            if money.get("revenue_kept") is not None:
+                st.caption(t("in.money", customers=i18n.number(money["customers_kept_per_year"], 1),
+                             money=i18n.money(money["revenue_kept"], money.get("currency")),
+                             months=i18n.number(money.get("horizon_months"))))
+            else:
+                st.caption(t("in.money_none", why=components.plain(money.get("message", ""))))
+        for note in i.get("notes") or []:
+            st.caption(components.plain(note))
+
+
+def table(items: list[dict]) -> None:
+    st.subheader(t("in.table"))
+    rows = [{"name": i["name"], "metric": i18n.metric_name(i["metric"]), "before": i.get("before"), "after": i.get("after"),
+             "change": i.get("change"), "ci_low": i.get("ci_low"), "ci_high": i.get("ci_high"),
+             "target_change": i.get("target_change"), "verdict": t(f"in.verdict.{i['verdict']}"),
+             "reason": why(i)} for i in items]
+    frame = pl.DataFrame(rows, schema={"name": pl.String, "metric": pl.String, "before": pl.Float64, "after": pl.Float64,
+                                       "change": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
+                                       "target_change": pl.Float64, "verdict": pl.String, "reason": pl.String})
+    shown = components.as_percent(frame, ["change", "ci_low", "ci_high", "target_change"])
+    pct = st.column_config.NumberColumn
+    st.dataframe(shown, hide_index=True, key=K + "table", height=components.table_height(frame.height), column_config={
+        "name": t("in.name"), "metric": t("in.metric"), "before": pct(t("in.before"), format="%.3f"),
+        "after": pct(t("in.after"), format="%.3f"), "change": pct(t("in.change"), format="%+.1f%%"),
+        "ci_low": pct(t("ops.ci_low"), format="%+.1f%%"), "ci_high": pct(t("ops.ci_high"), format="%+.1f%%"),
+        "target_change": pct(t("in.target"), format="%+.0f%%"), "verdict": "", "reason": t("in.reason")})
+    components.download_buttons(frame, "deskscope-initiatives", key=K + "dl")
+
+
+def body() -> None:
+    components.page_header("in.title")
+    st.caption(t("in.caption"))
+    result = data.initiatives()
+    if result is None:
+        st.warning(t("empty.no_metrics"), icon=":material/construction:")
+        return
+    if result.get("problems"):
+        st.warning(t("in.problems"), icon=":material/warning:")
+        st.markdown("\n".join(f"- {components.plain(p)}" for p in result["problems"]))
+    items = result.get("initiatives") or []
+    if not items:
+        st.info(t("in.none"), icon=":material/flag:")
+        st.page_link("pages/settings.py", label=t("in.go_settings"), icon=":material/settings:")
+        return
+    counts = result.get("counts") or {}
+    cols = st.columns(4)
+    for col, verdict in zip(cols, ("met", "not_met", "too_early", "not_measurable")):
+        col.metric(t(f"in.verdict.{verdict}"), i18n.number(counts.get(verdict, 0)), border=True)
+    with components.section():
+        effect_chart(items)
+    for i in items:
+        with components.section():
+            card(i)
+    with components.section():
+        table(items)
+
+
+components.run_page(body)
