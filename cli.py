@@ -146,18 +146,15 @@ def cmd_detect(args) -> int:
 
 
 def cmd_suggest(args) -> int:
-    from loaders import mapping as mp
     from loaders.files import read_table
+    from loaders.suggest import suggestion
 
     raw = read_table(Path(args.path), sheet=args.sheet)
-    table, columns, coverage = mp.suggest(raw.headers, args.table)
-    m = {"table": table, "source": Path(args.path).stem.lower(), "columns": columns}
-    print(f"# suggested from the headers of {args.path} ({coverage:.0%} of required columns found)")
+    s = suggestion(raw.headers, args.table, Path(args.path).name)
+    print(f"# suggested from the headers of {args.path} ({s.coverage:.0%} of required columns found; "
+          f"{len(s.columns)} of {len(raw.headers)} columns mapped)")
     print(f"# columns in the file: {', '.join(raw.headers)}")
-    problems = mp.validate(m, raw.headers, args.path)
-    for p in problems:
-        print(f"# TODO: {p}")
-    print(mp.mapping_to_toml(m))
+    print(s.toml(Path(args.path).stem.lower()), end="")
     return 0
 
 
