@@ -129,7 +129,12 @@ def _print_breakdown(frame, args, filters) -> int:
     for row in table:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
     if any(r["small_sample"] for r in rows):
-        print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
+        if any(c.endswith("_responses") for c in frame.columns) and all(
+                c in (by, "n", "small_sample") or c.endswith("_small_sample") or METRICS.get(c) is None
+                or "surveys" in METRICS[c].tables for c in frame.columns):
+            print("* small sample: fewer responses than metrics.survey_small_segment; shown with its interval, not ranked")
+        else:
+            print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
     if any(r.get("approximate") for r in rows):
         print(f"{APPROXIMATE_MARK} approximate: read from the rollup's histograms, within 0.75% of the exact value")
     return 0

@@ -382,6 +382,9 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
     figures = Figures()
     groups = _evaluate_groups(ctx, filters, wanted, by, figures)
     quantiles = any(can_be_approximate(mid) for mid in ids)
+    # With several scores, each is flagged on its own responses (a segment may have 200 CSAT and 12 NPS).
+    per_score = [m for m in ids if m in satisfaction.COMPANIONS] if _survey_only(ids) else []
+    per_score = per_score if len(per_score) > 1 else []
     rows = []
     for grp, values in groups.items():
         n = values.get(n_id)
@@ -391,8 +394,11 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
         row["small_sample"] = (n or 0) < small
         if quantiles:
             row["approximate"] = bool(figures.approximate_groups.get(grp))
+        for m in per_score:
+            row[f"{m}_small_sample"] = (values.get(satisfaction.COMPANIONS[m][2]) or 0) < small
         rows.append(row)
-    schema = {by: pl.String, **{mid: pl.Float64 for mid in ids}, "n": pl.Int64, "small_sample": pl.Boolean}
+    schema = {by: pl.String, **{mid: pl.Float64 for mid in ids}, "n": pl.Int64, "small_sample": pl.Boolean,
+              **{f"{m}_small_sample": pl.Boolean for m in per_score}}
     if quantiles:
         schema["approximate"] = pl.Boolean
     frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)

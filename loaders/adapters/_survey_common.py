@@ -75,15 +75,15 @@ def settle_dates(batch: Batch, raw: RawTable, date_header: str | None) -> pl.Dat
 
 def undated_note(frame: pl.DataFrame, has_date_column: bool) -> str | None:
     """The load report's line about responses without a date (they count in all-time figures)."""
-    if "responded_at" not in frame.columns or frame.height == 0:
-        return None if has_date_column else "no response date column: every response is loaded undated"
-    n = int(frame.get_column("responded_at").null_count())
+    if frame.height == 0:
+        return None
+    n = int(frame.get_column("responded_at").null_count()) if "responded_at" in frame.columns else frame.height
     if not n:
         return None
     if not has_date_column:
-        return (f"no response date column: {n:,} response(s) loaded undated; they count in all-time and per-segment "
+        return (f"no response date column: {n:,} answer(s) loaded undated; they count in all-time and per-segment "
                 f"figures and are left out of trends and date filters")
-    return (f"{n:,} response(s) have no date: loaded undated (all-time and per-segment figures count them; trends and "
+    return (f"{n:,} answer(s) have no date: loaded undated (all-time and per-segment figures count them; trends and "
             f"date filters leave them out)")
 
 

@@ -117,8 +117,22 @@ def _shape(headers: list[str], hint: str | None = None) -> tuple[str, dict[str, 
     return None
 
 
+def _signature(headers: list[str]) -> list[str]:
+    """What a sheet's columns are, not their exact words: a question column is its kind (the
+    question names each sheet's brand: "...recommend Aeroflot..." / "...recommend S7..."), a
+    recognised column its role, any other column its squashed name."""
+    roles = {h: r for r, h in pick_columns(headers, maps.SURVEY_COLUMNS, entity="surveys").items()}
+    out = []
+    for h in headers:
+        if not str(h).strip():
+            continue
+        kind = kind_of(h) if len(str(h).split()) >= 3 and not is_comment_question(h) else None
+        out.append(f"q:{kind}" if kind else f"r:{roles[h]}" if h in roles else squash(h))
+    return sorted(out)
+
+
 def _same_shape(a: list[str], b: list[str]) -> bool:
-    return sorted(squash(h) for h in a if h.strip()) == sorted(squash(h) for h in b if h.strip())
+    return _signature(a) == _signature(b)
 
 
 def _sheet_segments(sheets: dict[str, list[str]]) -> set[str]:
@@ -225,8 +239,7 @@ class SurveySheetAdapter(Adapter):
         if len(batches) == 1 and batches[0][0] is not None and len(sheets) > 1:
             batch.notes.insert(0, f"sheet {batches[0][0]!r}")
         if segment_sheets:
-            counts = batch.tables["surveys"].group_by("segment").len().sort("segment")
-            shown = ", ".join(f"{s!r} ({n:,} rows)" for s, n in counts.iter_rows() if s in segment_sheets)
+            shown = ", ".join(f"{s!r} ({b.rows_loaded:,} responses)" for s, b in batches if s in segment_sheets)
             batch.notes.insert(0, f"{len(segment_sheets)} sheets of the same columns: each sheet's name is the segment "
                                   f"of its responses: {shown}")
         batch.warnings += other_shape + [f"{p}: not loaded ({NEEDS})" for p in problems]
