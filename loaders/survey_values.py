@@ -47,8 +47,9 @@ KIND_BY_SCALE: list[tuple[str, tuple[float, float]]] = [("csat", (1.0, 5.0)), ("
 BULK_SHARE = 0.2
 _STATED_HIGH = {3.0, 4.0, 5.0, 6.0, 7.0, 9.0, 10.0, 11.0, 100.0}
 _NUM = r"(\d{1,3})"
-_RANGE = re.compile(r"(?<![\d.,])([01])\s*(?:-|–|—|to|до|\.\.|…)\s*" + _NUM + r"(?![\d.,])")
-_ENDS = re.compile(r"(?<![\d.,])([01])\s*=\s*[^=]{1,60}?[,;/]\s*" + _NUM + r"\s*=")
+# A number not inside another one ("1,5" and "2.10" hold no range; "0 to 10, how..." does).
+_RANGE = re.compile(r"(?<!\d)(?<!\d[.,])([01])\s*(?:-|–|—|to|до|\.\.|…)\s*" + _NUM + r"(?!\d|[.,]\d)")
+_ENDS = re.compile(r"(?<!\d)(?<!\d[.,])([01])\s*=\s*[^=]{1,60}?[,;/]\s*" + _NUM + r"\s*=")
 _LEADING_NUMBER = r"^\s*(-?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?)\s*(?:[-–—:(/=]|$)"
 
 # Answer labels (SurveyMonkey exports the choice text by default) -> score on the kind's scale.

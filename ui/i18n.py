@@ -214,7 +214,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "sat.score": {"en": "Score", "ru": "Оценка"},
     "sat.none_loaded": {"en": "no {kind} responses loaded", "ru": "ответов {kind} не загружено"},
     "sat.none_filtered": {"en": "no {kind} responses for these filters", "ru": "нет ответов {kind} для этих фильтров"},
-    "sat.rate_needs_tickets": {"en": "needs tickets: none loaded", "ru": "нужны обращения: не загружены"},
+    "sat.rate_needs_tickets": {"en": "needs tickets: none loaded", "ru": "нет обращений"},
     "sat.rate_needs_offers": {"en": "the ticket exports do not say which tickets were sent a survey",
                               "ru": "в выгрузке обращений не видно, каким отправляли опрос"},
     "sat.from_tickets": {"en": "CSAT includes {n} ratings read from ticket exports (one per rated ticket).",

@@ -243,7 +243,7 @@ def load_mapped(path: Path, options: LoadOptions, mapping: dict, raw: RawTable, 
         why = ""
     if why:
         batch.notes.append(f"kind from {why}")
-    if score_header and "kind" in frame.columns and not ({"scale_min", "scale_max"} & set(columns) | set(constants)):
+    if score_header and "kind" in frame.columns and not ({"scale_min", "scale_max"} & (set(columns) | set(constants))):
         if label_scale:
             frame = frame.with_columns(pl.lit(label_scale[0]).alias("scale_min"), pl.lit(label_scale[1]).alias("scale_max"))
             batch.notes.append(f"scale {label_scale[0]:g}-{label_scale[1]:g} from the answer labels")
