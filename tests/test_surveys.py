@@ -438,3 +438,38 @@ def test_unrecognised_file_lists_what_each_format_needs_and_a_ready_mapping(tmp_
     assert "fix: save this suggested mapping as map.toml (`cli.py suggest orders.csv > map.toml` prints it)" in text
     assert '    table = "' in text and "    [columns]" in text  # the mapping itself, ready to save
     assert "rename" not in text
+
+
+# ----------------------------------------------------------------------------- intervals by segment
+def test_csat_and_ces_intervals_and_small_flags_per_score(tmp_path):
+    from metrics import engine
+    from metrics.filters import Filters
+
+    path = tmp_path / "опрос.csv"
+    path.write_text("Респондент;Регион;Оцените качество обслуживания;Насколько легко было решить ваш вопрос?\n"
+                    "1;Москва;5;7\n2;Москва;4;6\n3;Москва;2;3\n4;Казань;1;\n5;Казань;5;\n", encoding="utf-8")
+    store, _ = store_load(tmp_path, [path])
+    cur = store.cursor()
+    frame = engine.breakdown(cur, Filters(), "segment", ["csat", "ces"])
+    rows = {r["segment"]: r for r in frame.to_dicts()}
+    moscow = rows["Москва"]
+    # CSAT in Moscow: 5, 4, 2 -> 2 of 3 satisfied; Wilson 95%: (p + z²/2n ± z·√(p(1-p)/n + z²/4n²)) / (1 + z²/n)
+    p, n, z2 = 2 / 3, 3, Z95 ** 2
+    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    assert moscow["csat"] == pytest.approx(2 / 3)
+    assert (moscow["csat_low"], moscow["csat_high"]) == (pytest.approx(centre - half), pytest.approx(centre + half))
+    # CES 7, 6, 3 on 1-7: mean 16/3; sample sd √((1.667² + 0.667² + 2.333²) / 2) = √(13/3); the upper end
+    # (mean + 1.96 se = 7.69) stops at the scale's top, 7
+    sd = math.sqrt(((7 - 16 / 3) ** 2 + (6 - 16 / 3) ** 2 + (3 - 16 / 3) ** 2) / 2)
+    assert moscow["ces"] == pytest.approx(16 / 3)
+    assert moscow["ces_low"] == pytest.approx(16 / 3 - Z95 * sd / math.sqrt(3)) and moscow["ces_high"] == pytest.approx(7)
+    # Kazan: CSAT 1, 5 -> 1 of 2; no CES answer: no CES figure, no interval; every score flagged small (< 30)
+    kazan = rows["Казань"]
+    assert (kazan["csat"], kazan["csat_responses"], kazan["ces"], kazan["ces_low"]) == (0.5, 2, None, None)
+    assert (moscow["csat_small_sample"], moscow["ces_small_sample"], kazan["ces_small_sample"]) == (True, True, True)
+    # the textbook value for 2 of 5 (the ticket test's CSAT): 11.8% … 76.9%
+    from metrics.satisfaction import wilson_interval
+
+    lo, hi = wilson_interval(2, 5)
+    assert (round(lo, 4), round(hi, 4)) == (0.1176, 0.7693)
+    cur.close()
