@@ -118,8 +118,8 @@ _LIST = [
        "Rated CSAT responses in the period.", ("surveys",), None,
        desc_ru="Число оценок CSAT за период."),
     _m("csat_response_rate", "CSAT response rate", "Доля ответов на CSAT", "fraction",
-       "Tickets with a rating / tickets where a survey was offered (tickets.satisfaction other than unoffered); "
-       "None when the export does not say which tickets were offered one.", ("tickets",), "higher",
+       "Tickets rated good or bad / tickets where a survey was offered (tickets.satisfaction offered, good or bad, "
+       "Zendesk's states); None when the export does not say which tickets were offered one.", ("tickets",), "higher",
        desc_ru="Обращения с оценкой / обращения, где опрос был предложен."),
     _m("nps", "NPS", "NPS", "nps",
        "% promoters (9-10) - % detractors (0-6) of NPS responses on 0-10, passives in the denominator; "

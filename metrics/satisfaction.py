@@ -101,16 +101,13 @@ SURVEY_DIMS = {**ALL_DIMS, "segment": "segment"}
 SURVEYS = Fact(name="surveys", table="surveys", relation=survey_relation, date_column="responded_at",
                dims=SURVEY_DIMS, aggs=SURVEY_AGGS, settings_keys=("csat_satisfied_min",), direct_dims=("segment",))
 
-# tickets.satisfaction says whether a survey was offered and answered (Zendesk: offered, unoffered,
-# good, bad). Exports that hold only the answers (a rating column, empty when unrated) cannot tell
-# an unanswered survey from one never sent: their tickets count in neither, so the rate is None
-# rather than 100%.
-OFFERED = ("f.satisfaction IS NOT NULL AND lower(f.satisfaction) NOT IN ('unoffered', '') "
-           "AND f._records_offers")
-TICKETS_WITH_OFFERS = ("(SELECT t.*, o.source IS NOT NULL AS _records_offers FROM tickets t LEFT JOIN "
-                       "(SELECT DISTINCT source FROM tickets WHERE lower(satisfaction) IN ('offered', 'unoffered')) o "
-                       "ON o.source = t.source)")
-TICKET_SAT = Fact(name="ticket_sat", table="tickets", relation=lambda con: TICKETS_WITH_OFFERS, date_column="created_at",
+# tickets.satisfaction says whether a survey was offered and answered in Zendesk's words: offered
+# (sent, unanswered), unoffered, good, bad. Offered = offered, good or bad; rated = good or bad.
+# Exports that hold only the answers (Freshdesk's faces, a rating column empty when unrated) cannot
+# tell an unanswered survey from one never sent: their tickets count in neither, and the rate is
+# None rather than 100%.
+OFFERED = "lower(f.satisfaction) IN ('offered', 'good', 'bad')"
+TICKET_SAT = Fact(name="ticket_sat", table="tickets", relation=lambda con: "tickets", date_column="created_at",
                   dims=ALL_DIMS, aggs=(
                       Agg("sat_offered", f"count(*) FILTER (WHERE {OFFERED})"),
                       Agg("sat_rated", f"count(*) FILTER (WHERE {OFFERED} AND lower(f.satisfaction) <> 'offered')"),
