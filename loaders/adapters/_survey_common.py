@@ -184,7 +184,7 @@ def apply_long_scales(batch: Batch, raw: RawTable, frame: pl.DataFrame, score_he
         for row, v, given in zip(rows.get_column(ROW).filter(outside).to_list(), rows.get_column("score").filter(outside).to_list(),
                                  rows.get_column("_x_given").filter(outside).to_list()):
             bad[row] = (out_of_scale_reason(score_header, kind, v, given, scale), score_header, given)
-        batch.notes.append(scale_note(kind.upper(), kind, scale, int(outside.sum())))
+        batch.notes.append(scale_note(f"{kind.upper()} responses", kind, scale, int(outside.sum())))
     frame = reject_rows(frame, bad, raw, batch.rejects)
     return frame.with_columns(
         pl.col("kind").replace_strict({k: v.low for k, v in scales.items()}, default=None, return_dtype=pl.Float64)
