@@ -117,10 +117,21 @@ def _survey_constants(columns: dict[str, str], headers: list[str]) -> dict[str, 
     return {}
 
 
+def _has_question(headers: list[str]) -> bool:
+    from loaders.survey_values import kind_of
+
+    return any(kind_of(h) and len(str(h).split()) >= 3 and "?" in str(h) or (kind_of(h) and len(str(h).split()) >= 5)
+               for h in headers)
+
+
 def suggestion(headers: list[str], table: str | None = None, file_name: str = "") -> Suggestion:
     table_, columns, coverage = mapping_mod.suggest(headers, table)
+    if table is None and coverage < 1.0 and _has_question(headers):
+        table_, columns, coverage = mapping_mod.suggest(headers, "surveys")  # the question is the score column
     columns = dict(columns)
     constants = _survey_constants(columns, headers) if table_ == "surveys" else {}
+    if table_ == "surveys" and "score" in columns:
+        coverage = 1.0
     s = Suggestion(table_, columns, coverage, constants)
     m = s.mapping()
     s.problems = mapping_mod.validate(m, headers, file_name or "the file")

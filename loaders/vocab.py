@@ -76,7 +76,7 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "satisfaction": ["satisfaction", "satisfaction rating", "csat", "оценка"],
     },
     "surveys": {
-        "source_id": ["id", "response id", "respondent id", "#", "survey id", "id ответа"],
+        "source_id": ["id", "response id", "respondent id", "#", "survey id", "respondent", "id ответа", "респондент"],
         "responded_at": ["date", "submitted at", "submit date utc", "submit date", "responded at", "response date",
                          "created at", "end date", "date submitted", "time", "дата", "дата ответа", "дата оценки"],
         "score": ["score", "rating", "csat", "nps", "ces", "satisfaction", "answer", "оценка", "балл", "рейтинг"],
@@ -85,8 +85,10 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "agent": ["agent", "assignee", "агент", "оператор", "исполнитель"],
         "team": ["team", "group", "команда", "группа"],
         "channel": ["channel", "канал"],
-        "comment": ["comment", "comments", "feedback", "verbatim", "reason", "комментарий", "отзыв"],
+        "comment": ["comment", "comments", "feedback", "verbatim", "reason", "why", "комментарий", "отзыв", "почему"],
         "kind": ["survey type", "kind", "metric", "тип опроса"],
+        "segment": ["segment", "brand", "airline", "region", "wave", "country", "market", "branch", "store",
+                    "сегмент", "бренд", "регион", "волна", "страна", "филиал", "магазин"],
     },
     "customers": {
         "source_id": ["id", "customer id", "account id", "client id", "customerid", "id клиента", "клиент id", "номер клиента"],

@@ -473,3 +473,19 @@ def test_csat_and_ces_intervals_and_small_flags_per_score(tmp_path):
     lo, hi = wilson_interval(2, 5)
     assert (round(lo, 4), round(hi, 4)) == (0.1176, 0.7693)
     cur.close()
+
+
+def test_suggest_on_a_question_sheet_maps_the_question_as_the_score(tmp_path, capsys):
+    import tomllib
+
+    path = tmp_path / "q.csv"
+    path.write_text(f"Respondent,Brand,{NPS_Q},Why?\n1,A,9,good\n2,B,4,slow\n")
+    code, out = cli(capsys, "suggest", str(path))
+    mapping = tomllib.loads(out)
+    assert mapping["table"] == "surveys" and mapping["constants"] == {"kind": "nps"}
+    assert mapping["columns"] == {"source_id": "Respondent", "comment": "Why?", "segment": "Brand", "score": NPS_Q}
+    # and the mapping loads: NPS 9 and 4 on 0-10, segments A and B
+    b = load(path, mapping=mapping)
+    s = b.tables["surveys"]
+    assert s.select("source_id", "segment", "kind", "score", "scale_max").rows() == [
+        ("1", "A", "nps", 9.0, 10.0), ("2", "B", "nps", 4.0, 10.0)]
