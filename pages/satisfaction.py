@@ -71,7 +71,7 @@ def where_from(params: dict[str, str], comparison: dict) -> None:
             st.caption(f":material/event_busy: {t('sat.undated_here', n=i18n.number(undated))}")
 
 
-def over_time(params: dict[str, str]) -> None:
+def over_time(params: dict[str, str], comparison: dict | None = None) -> None:
     st.subheader(t("sat.over_time"))
     series = data.timeseries(filters.key(params), components.grain_for(params), SCORES)
     undated = data.undated_responses(filters.key(params))
@@ -82,7 +82,13 @@ def over_time(params: dict[str, str]) -> None:
         else:
             st.info(t("empty.filtered"))
         return
+    # A kind with responses but none dated gets its column and one sentence, not a silent gap.
+    undrawn = [m for m in SCORES if m not in drawn and _current(comparison or {}, RESPONSES[m])]
     cols = st.columns(3)
+    for col, metric_id in zip(cols[len(drawn):], undrawn):
+        with col:
+            st.markdown(f"**{i18n.metric_name(metric_id)}**")
+            st.caption(f":material/event_busy: {t('sat.kind_undated', kind=metric_id.upper())}")
     for col, metric_id in zip(cols, drawn):
         fig = go.Figure(go.Scatter(x=series["period"].to_list(), y=series[metric_id].to_list(), mode="lines+markers",
                                    line=dict(color=COLORS[metric_id], width=2), name=i18n.metric_name(metric_id)))
@@ -124,11 +130,12 @@ def by_dimension(params: dict[str, str]) -> None:
         low, high, n_id = f"{m}_low", f"{m}_high", RESPONSES[m]
         unit = i18n.metric_unit(m)
         values = frame.get_column(m).to_list()
-        shown[m] = [None if v is None else (v * 100 if unit == "fraction" else v) for v in values]
+        # Text in the reader's language (33,3 beside its interval −26,3 … 93,0 in Russian), and a dash
+        # where a segment has no answer of this kind: a number column would show "None" there.
+        shown[m] = ["—" if v is None else i18n.metric_value(m, v) for v in values]
         shown[low] = [_interval(a, b, unit) for a, b in zip(frame.get_column(low).to_list(), frame.get_column(high).to_list())]
         shown[n_id] = [int(v or 0) for v in frame.get_column(n_id).to_list()]
-        fmt = components.PERCENT if unit == "fraction" else "%.1f"
-        config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
+        config[m] = st.column_config.TextColumn(i18n.metric_name(m), help=i18n.metric_help(m))
         config[low] = st.column_config.TextColumn(t("sat.ci", kind=m.upper()))
         config[n_id] = st.column_config.NumberColumn(i18n.metric_name(n_id), format="%d")
         for i, (v, n) in enumerate(zip(values, shown[n_id])):
@@ -155,7 +162,8 @@ def comments(params: dict[str, str]) -> None:
         return
     left, right = st.columns([3, 1])
     query = left.text_input(t("sat.search"), key=K + "search", placeholder="…")
-    kinds = right.multiselect(t("sat.kind"), ["csat", "nps", "ces"], key=K + "kinds", placeholder=t("filters.all"))
+    kinds = right.multiselect(t("sat.kind"), ["csat", "nps", "ces"], key=K + "kinds", placeholder=t("filters.all"),
+                              format_func=str.upper)
     rows = rows.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
     if kinds and "kind" in rows.columns:
         rows = rows.filter(pl.col("kind").is_in(kinds))
@@ -166,8 +174,15 @@ def comments(params: dict[str, str]) -> None:
         st.caption(t("sat.no_comments"))
         return
     rows = rows.with_columns(pl.col("responded_at").dt.strftime("%Y-%m-%d %H:%M").fill_null(t("sat.no_date")))
-    shown = components.blank_text(rows.select([c for c in ("responded_at", "kind", "score", "segment", "comment", "agent",
-                                                           "team", "channel", "ticket_id") if c in rows.columns]))
+    if "kind" in rows.columns:
+        rows = rows.with_columns(pl.col("kind").str.to_uppercase())
+    # Agent, team, channel, ticket, segment: shown when some comment has one (a survey sheet
+    # without tickets has none, and five empty columns read as missing data).
+    optional = ("segment", "agent", "team", "channel", "ticket_id")
+    keep = [c for c in ("responded_at", "kind", "score", "segment", "comment", "agent", "team", "channel", "ticket_id")
+            if c in rows.columns and (c not in optional or rows.filter(
+                pl.col(c).is_not_null() & (pl.col(c).cast(pl.String).str.strip_chars() != "")).height)]
+    shown = components.blank_text(rows.select(keep))
     st.dataframe(shown, hide_index=True, key=K + "comments_table", height=components.table_height(shown.height, 420),
                  column_config={"comment": st.column_config.TextColumn(t("sat.comments"), width="large"),
                                 "score": st.column_config.NumberColumn(t("sat.score"), format="%.0f"),
@@ -197,7 +212,7 @@ def body() -> None:
         nps_caption(comparison)
         where_from(params, comparison)
     with components.section():
-        over_time(params)
+        over_time(params, comparison)
     with components.section():
         by_dimension(params)
     with components.section():

@@ -235,6 +235,8 @@ STRINGS: dict[str, dict[str, str]] = {
                           "ru": "Ответов без даты: {n}. В эту динамику они не вошли."},
     "sat.ci": {"en": "{kind} 95% CI", "ru": "{kind}: 95% ДИ"},
     "sat.no_date": {"en": "no date", "ru": "без даты"},
+    "sat.kind_undated": {"en": "No trend: none of the {kind} responses for these filters has a date.",
+                         "ru": "Динамики нет: ни у одного ответа {kind} для этих фильтров нет даты."},
     "sat.small_col": {"en": "Small sample", "ru": "Малая выборка"},
     "sat.small_help": {"en": "Scores resting on fewer than {n} responses (metrics.survey_small_segment): shown with "
                              "their interval, not to be ranked.",
