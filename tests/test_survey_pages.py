@@ -162,6 +162,9 @@ def test_audit_on_the_folder_has_a_satisfaction_section(client_folder, tmp_path,
     sat = result.data["satisfaction"]
     assert (sat["responses"], sat["undated"]) == (16, 16) and sat["kinds"]["nps"]["value"] == pytest.approx(12.5)
     assert 'id="satisfaction"' in html and "Traceback" not in html and "BinderException" not in html
+    # no tickets, no calls: the reply-targets section says so instead of standing empty
+    assert "</h3><p class=\"muted\">" in html.split('id="reply-targets">', 1)[1][:200]
+    assert "no tickets or calls loaded" in html.split('id="reply-targets">', 1)[1][:300]
     if lang == "en":
         assert "no dates: all 16 rows are undated" in html  # what was received: the survey table has no period
         assert "<td class=\"\">Aeroflot</td><td class=\"num\">0.0</td>" in html
