@@ -88,7 +88,8 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "comment": ["comment", "comments", "feedback", "verbatim", "reason", "why", "комментарий", "отзыв", "почему"],
         "kind": ["survey type", "kind", "metric", "тип опроса"],
         "segment": ["segment", "brand", "airline", "region", "wave", "country", "market", "branch", "store",
-                    "сегмент", "бренд", "регион", "волна", "страна", "филиал", "магазин"],
+                    "customer segment", "client segment", "сегмент", "бренд", "регион", "волна", "страна", "филиал",
+                    "магазин", "сегмент клиента"],
     },
     "customers": {
         "source_id": ["id", "customer id", "account id", "client id", "customerid", "id клиента", "клиент id", "номер клиента"],

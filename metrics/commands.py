@@ -111,6 +111,12 @@ def _print_breakdown(frame, args, filters) -> int:
 
     by = args.by
     rows = frame.to_dicts()
+    asked = [i.strip() for item in args.ids for i in item.split(",") if i.strip()]
+    scores = [k for k in ("csat", "nps", "ces") if k in asked]
+    if scores and all(k.split("_")[0] in ("csat", "nps", "ces") for k in asked):
+        # Survey scores only: a segment without one answer of the kinds asked is not a small sample,
+        # it has no score at all; leave it out, as the Satisfaction page does.
+        rows = [r for r in rows if any(r.get(k) is not None for k in scores)]
     if args.json:
         counts = {k for k in frame.columns if k in METRICS and METRICS[k].unit == "count"}
         print(json.dumps([{k: _whole(v) if k in counts else _plain(v) for k, v in r.items()} for r in rows],

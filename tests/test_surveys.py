@@ -416,6 +416,29 @@ def test_russian_headers_with_their_entity_read_as_the_column_they_name(tmp_path
                        "satisfaction": "Оценка клиента"}
 
 
+def test_survey_prefixed_headers_and_a_customer_segment(tmp_path, capsys):
+    # "Survey Date", "Survey Type", "Survey Score"; "Customer Segment" is the responses' segment
+    path = tmp_path / "survey_export.csv"
+    path.write_text("Survey ID,Survey Date,Survey Type,Survey Score,Customer ID,Customer Segment\n"
+                    "s1,2024-02-01,NPS,9,c1,SMB\ns2,2024-02-02,NPS,2,c2,SMB\ns3,2024-02-03,NPS,10,c3,SMB\n"
+                    "s4,2024-02-03,CSAT,4,c4,Enterprise\ns5,,CSAT,2,c5,Enterprise\n")
+    store, [r] = store_load(tmp_path, [path])
+    assert (r.loader, r.rows_loaded) == ("survey_sheet", 5)
+    code, out = cli(capsys, "--db", str(store.path), "metrics", "--metric", "nps,csat", "--by", "segment", "--json")
+    rows = {row["segment"]: row for row in json.loads(out)}
+    assert set(rows) == {"SMB", "Enterprise"}
+    # SMB: NPS answers 9, 2, 10 -> 2 promoters, 1 detractor of 3 = +33.3; Enterprise: CSAT 4, 2 -> 1 of 2 = 50%
+    assert rows["SMB"]["nps"] == pytest.approx(100 / 3) and rows["SMB"]["nps_responses"] == 3
+    assert rows["Enterprise"]["csat"] == pytest.approx(0.5) and rows["Enterprise"]["csat_responses"] == 2
+    # asked for CSAT alone, SMB (no CSAT answer) is no row at all, not a "small sample" of 0
+    code, out = cli(capsys, "--db", str(store.path), "metrics", "--metric", "csat", "--by", "segment", "--json")
+    assert [(row["segment"], row["csat_responses"]) for row in json.loads(out)] == [("Enterprise", 2)]
+    code, out = cli(capsys, "--db", str(store.path), "metrics", "--metric", "csat", "--by", "segment")
+    assert "Enterprise" in out and "SMB" not in out
+    code, toml = cli(capsys, "suggest", str(path))
+    assert 'segment = "Customer Segment"' in toml and 'score = "Survey Score"' in toml and 'kind = "Survey Type"' in toml
+
+
 def test_call_sheet_reads_call_prefixed_headers():
     from loaders.adapters.call_sheet import _roles
 
