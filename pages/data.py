@@ -71,6 +71,11 @@ def mapping_editor(i: int, path: Path, info: dict) -> tuple[dict, list[str]]:
     mapping = {"table": table, "columns": {r["canonical"]: r["header"] for r in edited.to_dicts()
                                             if r.get("canonical") and r.get("header")}}
     problems = data.validate_mapping(mapping, info["headers"], path.name)
+    if problems and table != "surveys":
+        # A ticket export without a creation date still holds its ratings: say how to load them.
+        rating = data.suggest(info["headers"], "surveys").get("score")
+        if rating:
+            st.info(t("data.mapping.rating_as_surveys", column=rating, table=table), icon=":material/lightbulb:")
     return mapping, problems
 
 

@@ -491,6 +491,16 @@ def test_a_ticket_export_mapped_to_surveys_rejects_unrated_tickets(tmp_path, cap
         ("101", 5.0), ("102", 2.0), ("105", 4.0), ("106", 3.0), ("107", 1.0)]
 
 
+def test_data_page_mapping_editor_maps_a_rating_or_question_as_the_score():
+    # The Data page's editor, switched to "surveys", starts from what `suggest --table surveys` maps:
+    # the rating column (or the question header) as the score, the ticket id as the link
+    from ui import data
+
+    headers = [h for h in TICKETS.splitlines()[0].split(",") if h not in ("Created At", "Resolved At")]
+    assert data.suggest(headers, "surveys") == {"ticket_id": "Ticket ID", "score": "Customer Satisfaction Rating"}
+    assert data.suggest(["Respondent", NPS_Q], "surveys")["score"] == NPS_Q
+
+
 def test_an_empty_comment_column_in_a_workbook_logs_nothing(tmp_path, caplog):
     # fastexcel logged "Could not determine dtype for column 2" for an empty column on every load,
     # which Python's last-resort handler printed on the CLI's stderr

@@ -570,9 +570,10 @@ def preview(path: Path, rows: int = 10) -> dict:
 
 
 def suggest(headers: list[str], table: str) -> dict[str, str]:
-    from loaders import mapping as mp
+    """The columns `cli.py suggest --table` maps (a survey's question header as its score too)."""
+    from loaders.suggest import suggestion
 
-    return mp.suggest(headers, table)[1]
+    return suggestion(headers, table).columns
 
 
 def validate_mapping(mapping: dict, headers: list[str], file_name: str) -> list[str]:

@@ -343,6 +343,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.mapping.canonical": {"en": "Deskscope column", "ru": "Столбец Deskscope"},
     "data.mapping.header": {"en": "Column in the file", "ru": "Столбец файла"},
     "data.mapping.problems": {"en": "Mapping problems to fix before loading:", "ru": "Что исправить в сопоставлении перед загрузкой:"},
+    "data.mapping.rating_as_surveys": {
+        "en": "This file cannot load as {table} as it is, but its column “{column}” can load as survey answers "
+              "(CSAT, linked to the ticket id when there is one): choose “surveys” in “Load into table”.",
+        "ru": "Как {table} этот файл без правок не загрузить, но его столбец «{column}» можно загрузить как ответы "
+              "на опрос (CSAT, с привязкой к номеру обращения, если он есть): выберите «surveys» в поле «Загрузить в "
+              "таблицу»."},
     "data.mapping.coverage": {"en": "{found} of the required columns found", "ru": "найдено {found} обязательных столбцов"},
     "data.preview": {"en": "First rows", "ru": "Первые строки"},
     "data.load": {"en": "Load {n} file(s)", "ru": "Загрузить файлов: {n}"},
