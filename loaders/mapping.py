@@ -20,6 +20,7 @@ warning with the rows it affects.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import tomllib
@@ -142,6 +143,14 @@ def validate(mapping: dict[str, Any], headers: list[str], file_name: str) -> lis
         if table == "ticket_events" and canonical == "event_type":
             continue  # defaults to a status change
         problems.append(f"required column {canonical!r} of {table} is not mapped")
+    if mapping.get("timezone"):
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(str(mapping["timezone"]))
+        except Exception:
+            problems.append(f"timezone {mapping['timezone']!r} is not a time zone name; use an IANA name such as "
+                            f"Europe/Moscow or America/New_York")
     if mapping.get("date_order") not in (None, "dmy", "mdy"):
         problems.append(f"date_order must be 'dmy' or 'mdy', not {mapping.get('date_order')!r}")
     return problems
@@ -212,6 +221,8 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
     bad_required: list[tuple[str, str, pl.Series]] = []  # (canonical, header, failed mask)
     ambiguous: list[str] = []
     unreadable_as: dict[str, str] = {}  # required column -> what its values should be, for reject reasons
+    earliest, latest = parsing.plausible_window()
+    implausible: list[tuple[str, str, pl.Series]] = []  # (canonical, header, mask): dates outside the window
 
     for canonical, header in columns.items():
         series = src.get_column(header)
@@ -242,6 +253,11 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
         except parsing.AmbiguousDateOrder as exc:
             ambiguous.append(f"column {header!r} ({canonical}): {exc}")
             continue
+        if kind in ("TIMESTAMP", "DATE"):
+            as_ts = values.cast(pl.Datetime("us")) if kind == "DATE" else values
+            outside = (as_ts.is_not_null() & ((as_ts < earliest) | (as_ts >= latest))).fill_null(False)
+            if outside.any():
+                implausible.append((canonical, header, outside))
         out[canonical] = values.alias(canonical)
         if failed is not None and failed.any():
             n = int(failed.sum())
@@ -284,8 +300,15 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
                         "(missed when outbound/internal); map `outcome` to use the file's own")
     frame = frame.with_columns(src.get_column(ROW))
 
-    # Reject rows: required values missing or unreadable.
+    # Reject rows: dates outside the plausible window, required values missing or unreadable.
     reason_expr = []
+    window = (f"{earliest:%Y-%m-%d} to {latest - dt.timedelta(days=1):%Y-%m-%d}")
+    for canonical, header, mask in implausible:
+        frame = frame.with_columns(pl.Series(f"__bad_window_{canonical}", mask))
+        reason_expr.append(pl.when(pl.col(f"__bad_window_{canonical}")).then(pl.lit(
+            f"column {header!r} ({canonical}): {{value}} is outside the plausible dates {window} (settings "
+            f"loading.earliest_date and loading.latest_years_ahead); correct the date in the file, or widen the "
+            f"window if it is real")))
     for canonical in sorted(required & set(frame.columns)):
         header = columns.get(canonical, canonical)
         failed_mask = next((m for c, _, m in bad_required if c == canonical), None)
