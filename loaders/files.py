@@ -413,6 +413,15 @@ def preflight(path: Path) -> None:
     if suffix in ("parquet", "pq"):
         if not head.startswith(b"PAR1"):
             raise LoadError(path.name, ["is not a Parquet file (it does not start with PAR1)"], fix="check the file")
+        try:
+            pl.read_parquet_schema(path)
+        except Exception as exc:
+            raise LoadError(path.name, [f"the Parquet file cannot be read ({type(exc).__name__}: {str(exc)[:200]})"],
+                            fix="write the file again; it may be incomplete") from exc
+        return
+    stripped = head.lstrip(b"\xef\xbb\xbf \r\n\t")
+    if (suffix in ("json", "ndjson", "jsonl") or stripped.startswith((b"{", b"["))) and size < 200_000_000:
+        json_records_with_issues(path)  # a file that is not JSON, or not a list of records, says so here
         return
     if kind is not None and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         hint = " (rename it to .xlsx)" if kind.startswith("a ZIP") else ""

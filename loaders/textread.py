@@ -21,7 +21,6 @@ table reader then reads instead of the original.
 """
 from __future__ import annotations
 
-import bisect
 import codecs
 import contextlib
 import csv
@@ -254,7 +253,8 @@ def read_pass(path: Path, delimiter: str, has_header: bool = True, skip_rows: in
 def _records(source: Iterator[str], lines: _Lines | None, delimiter: str, has_header: bool, skip_rows: int,
              header_rows: int, limit: int, file_name: str, path: Path, write: bool, width: int | None,
              typical: int) -> TextPass:
-    reader = csv.reader(source, delimiter=delimiter, quotechar='"')
+    # strict: a quote left open must not swallow the rest of the file as one value.
+    reader = csv.reader(source, delimiter=delimiter, quotechar='"', strict=True)
     out_fh = writer = None
     tmp_path = path
     rejected: list[dict] = []
@@ -287,7 +287,6 @@ def _records(source: Iterator[str], lines: _Lines | None, delimiter: str, has_he
 
     if write and not has_header:
         start_copy()
-    problem_lines = sorted(lines.problems) if lines is not None else []
     try:
         while True:
             try:
@@ -323,16 +322,20 @@ def _records(source: Iterator[str], lines: _Lines | None, delimiter: str, has_he
                     reason = (f"{_where(row, start)}: a value is longer than {limit:,} characters, the most Deskscope "
                               f"reads in one cell (setting loading.max_value_chars); the row was left out: shorten the "
                               f"value, or raise the setting")
+                elif "unexpected end of data" in error:
+                    reason = (f"{_where(row, start)}: a quote opened on line {start} is never closed, so lines {start} to "
+                              f"{last_line} (the end of the file) would be one value; the row and the lines after it "
+                              f"were left out: close the quote (or double it, \"\", inside a value) and load again")
                 else:
-                    reason = f"{_where(row, start)} cannot be read ({error}); check the quotes on this line"
+                    reason = (f"{_where(row, start)} cannot be read ({error}); the row was left out: check the quotes on "
+                              f"line {last_line} (a quote inside a value is written twice, \"\")")
                 reject(row, reason, None)
                 continue
             if not rec:  # a blank line: a spreadsheet shows an empty row
                 continue
-            if problem_lines:
-                i = bisect.bisect_left(problem_lines, start)
-                if i < len(problem_lines) and problem_lines[i] <= last_line:
-                    bad = problem_lines[i]
+            if lines is not None and lines.problems:  # filled as the lines are read
+                bad = next((n for n in range(start, last_line + 1) if n in lines.problems), None)
+                if bad is not None:
                     reject(row, f"{_where(row, bad)}: line {bad} {lines.problems[bad]}; the row was left out: "
                                 f"correct the line in the file (or save the file again as UTF-8) and load again", rec)
                     continue
