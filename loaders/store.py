@@ -343,8 +343,8 @@ class Store:
                 continue
             digest = None
             try:
+                digest = sha256_file(p) if p.is_file() else _dir_digest(p)  # on record even when refused
                 preflight(p)
-                digest = sha256_file(p) if p.is_file() else _dir_digest(p)
                 adapter, confidence, why = registry.choose(p, format, mapping=options.mapping)
             except LoadError as exc:
                 reports.append(self._failed(p, digest, LoadReport(p.name, "failed", error=str(exc)), started))

@@ -364,3 +364,134 @@ def test_case(corpus_run, name):
         attempts = journal.read(db)
         assert [a["file_name"] for a in attempts if a["status"] == "failed"], "failed load not on record"
         assert all(a["reason"] for a in attempts if a["status"] == "failed")
+
+
+# ---------------------------------------------------------------- waiting for a writer
+HOLD_DB = """
+import duckdb, sys, time
+con = duckdb.connect(sys.argv[1])  # read-write: what a DuckDB shell or an older Deskscope does
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+HOLD_LOCK = """
+import fcntl, sys, time
+fh = open(sys.argv[1], "a+")
+fcntl.flock(fh, fcntl.LOCK_EX)  # what a running load holds
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold(script: str, path: Path, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen([PY, "-c", script, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+def _cli(*args, db: Path, wait: str = "2") -> subprocess.CompletedProcess:
+    return subprocess.run([PY, str(ROOT / "cli.py"), "--db", str(db), *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "DESKSCOPE_WAIT_SECONDS": wait})
+
+
+@pytest.mark.slow
+def test_readers_wait_for_a_process_holding_the_database_then_say_so(tmp_path):
+    db = tmp_path / "d.duckdb"
+    assert _cli("load", str(FILES / "base.csv"), "--source", "base", db=db).returncode == 0
+    holder = _hold(HOLD_DB, db, 30)
+    try:
+        done = _cli("loads", db=db, wait="2")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "a load is running); waiting up to 2 s" in done.stderr
+    assert "did not finish within 2 s" in done.stderr and "store.wait_seconds" in done.stderr
+    # Once the holder is gone the same command works.
+    assert _cli("loads", db=db).returncode == 0
+
+
+@pytest.mark.slow
+def test_load_waits_for_another_load_then_gives_up_leaving_the_database_unchanged(tmp_path):
+    db = tmp_path / "d.duckdb"
+    assert _cli("load", str(FILES / "base.csv"), "--source", "base", db=db).returncode == 0
+    before = sha(db)
+    holder = _hold(HOLD_LOCK, db.with_name(db.name + ".lock"), 30)
+    try:
+        done = _cli("load", str(FILES / "five_date_formats.csv"), "--source", "base", db=db, wait="2")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "is writing the database; waiting up to 2 s" in done.stderr
+    assert "nothing was loaded" in done.stderr
+    assert sha(db) == before
+    listed = _cli("loads", db=db)
+    assert "F1" in listed.stdout and "failed" in listed.stdout and "five_date_formats.csv" in listed.stdout
+
+
+@pytest.mark.slow
+def test_load_proceeds_when_the_other_load_finishes_within_the_wait(tmp_path):
+    db = tmp_path / "d.duckdb"
+    assert _cli("load", str(FILES / "base.csv"), "--source", "base", db=db).returncode == 0
+    holder = _hold(HOLD_LOCK, db.with_name(db.name + ".lock"), 2)
+    try:
+        done = _cli("load", str(FILES / "five_date_formats.csv"), "--source", "base", db=db, wait="60")
+    finally:
+        holder.wait()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "waiting up to 60 s" in done.stderr
+
+
+def test_failed_loads_are_listed_with_reason_checksum_and_time(tmp_path):
+    db = tmp_path / "d.duckdb"
+    assert _cli("load", str(FILES / "base.csv"), "--source", "base", db=db).returncode == 0
+    before = sha(db)
+    assert _cli("load", str(FILES / "xlsx_password.xlsx"), db=db).returncode == 1
+    assert _cli("load", str(FILES / "base.csv"), "--source", "base", db=db).returncode == 0  # skipped: on record too
+    assert sha(db) == before
+    listed = _cli("loads", "--json", db=db)
+    rows = json.loads(listed.stdout)
+    assert [(r["load_id"], r["attempt_id"], r["status"], r["file_name"]) for r in rows] == [
+        (1, None, "loaded", "base.csv"), (None, "F1", "failed", "xlsx_password.xlsx"), (None, "F2", "skipped", "base.csv")]
+    failed = rows[1]
+    assert failed["sha256"] == sha(FILES / "xlsx_password.xlsx") and "password-protected" in failed["reason"]
+    assert failed["finished_at"] and failed["file_bytes"] == (FILES / "xlsx_password.xlsx").stat().st_size
+    text = _cli("loads", db=db).stdout
+    assert "F1" in text and "password-protected" in text and "already loaded as #1" in text
+
+
+# ---------------------------------------------------------------- negative durations, real data
+def test_nyc311_ticket_closed_before_created_is_left_out_and_counted(tmp_path):
+    from tests.conftest import SHARED_DATASETS
+
+    path = SHARED_DATASETS / "nyc311_2013-12-25.csv"
+    if not path.exists():
+        pytest.skip("../shared/datasets is absent")
+    import metrics  # noqa: F401  derived tables
+    from loaders.base import LoadOptions
+    from loaders.mapping import read_mapping
+    from loaders.store import Store
+    from metrics import engine, quality
+    from metrics.filters import Filters
+
+    store = Store(tmp_path / "d.duckdb")
+    mapping = read_mapping(ROOT / "tests" / "fixtures" / "mappings" / "nyc311_tickets.toml")
+    [r] = store.load_files([path], LoadOptions(mapping=mapping))
+    assert r.status == "loaded", r.error
+    con = store.cursor()
+    # SOURCES.md: one request closes before it was created.
+    [bad] = con.execute("SELECT source_id FROM tickets WHERE closed_at < created_at").fetchall()
+    minutes = con.execute("SELECT full_resolution_calendar_minutes FROM ticket_metrics WHERE source_id = ?", [bad[0]]).fetchone()
+    assert minutes == (None,)  # not 0
+    # Closed (not open) tickets with a non-negative duration: the population of the median.
+    n_closed = con.execute("SELECT count(*) FROM ticket_metrics WHERE is_open IS NOT TRUE "
+                           "AND full_resolution_calendar_minutes >= 0").fetchone()[0]
+    median = con.execute("SELECT quantile_cont(full_resolution_calendar_minutes, 0.5) FROM ticket_metrics "
+                         "WHERE is_open IS NOT TRUE AND full_resolution_calendar_minutes >= 0").fetchone()[0]
+    k = engine.kpis(con, Filters(), ["resolution_median_minutes", "resolution_left_out"])
+    assert k["resolution_left_out"] == 1
+    assert k["resolution_median_minutes"] == pytest.approx(median)
+    assert n_closed > 0
+    flagged = quality.negative_durations(con)
+    assert [(f["source_id"], f["before_creation"]) for f in flagged] == [(bad[0], "solve")]
