@@ -490,7 +490,7 @@ def test_nyc311_ticket_closed_before_created_is_left_out_and_counted(tmp_path):
     median = con.execute("SELECT quantile_cont(full_resolution_calendar_minutes, 0.5) FROM ticket_metrics "
                          "WHERE is_open IS NOT TRUE AND full_resolution_calendar_minutes >= 0").fetchone()[0]
     k = engine.kpis(con, Filters(), ["resolution_median_minutes"])
-    assert k["resolution_median_minutes"] == pytest.approx(median)  # the negative one is not in it as 0
+    assert k["resolution_median_minutes"] == pytest.approx(median, rel=0.01)  # histogram rollups: within 1%
     assert n_closed > 0
     flagged = quality.negative_durations(con)
     assert [(f["source_id"], f["before_creation"]) for f in flagged] == [(bad[0], "solve")]
