@@ -416,6 +416,9 @@ class Store:
             with collecting_read_issues() as issues:
                 batch = adapter.load(path, options)
             _add_read_issues(batch, issues)
+            from loaders.mapping import enforce_date_window
+
+            enforce_date_window(batch)  # whatever built the batch: no year-9999 date reaches the tables
         except LoadError as exc:
             return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence, error=str(exc))
         except Exception as exc:  # an adapter bug must not take the other files down

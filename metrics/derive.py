@@ -44,6 +44,7 @@ COLUMNS = (
     "sla_breached",
     "vendor_first_reply_minutes", "vendor_first_reply_business_minutes",
     "vendor_full_resolution_minutes", "vendor_full_resolution_business_minutes", "vendor_made_sla",
+    "negative_duration",
 )
 
 SOLVED_STATES = ("solved", "closed")
@@ -483,7 +484,9 @@ SELECT
     {', '.join(sla_cols)},
     CASE WHEN {' AND '.join(f'{c} IS NULL' for c in statuses)} THEN NULL ELSE {breached} END AS sla_breached,
     vendor_first_reply_minutes, vendor_first_reply_business_minutes,
-    vendor_full_resolution_minutes, vendor_full_resolution_business_minutes, vendor_made_sla
+    vendor_full_resolution_minutes, vendor_full_resolution_business_minutes, vendor_made_sla,
+    nullif(concat_ws(', ', CASE WHEN first_reply < created_at THEN 'first_reply' END,
+                     CASE WHEN NOT open_now AND full_resolution_end < created_at THEN 'resolution' END), '') AS negative_duration
 FROM s
 ORDER BY created_at, source, source_id
 """)

@@ -66,8 +66,8 @@ AGGS = (
     Agg("replies_n", f"count(f.agent_replies) FILTER (WHERE {NOT_OPEN})"),
     Agg("replies_sum", f"sum(f.agent_replies) FILTER (WHERE {NOT_OPEN})"),
     # Negative durations (reply or solve stamped before creation): left out of the figures above.
-    Agg("frt_left_out", "count(*) FILTER (WHERE f.first_reply_at < f.created_at)"),
-    Agg("res_left_out", f"count(*) FILTER (WHERE {NOT_OPEN} AND f.solved_at < f.created_at)"),
+    Agg("frt_left_out", "count(*) FILTER (WHERE f.negative_duration LIKE '%first_reply%')"),
+    Agg("res_left_out", f"count(*) FILTER (WHERE {NOT_OPEN} AND f.negative_duration LIKE '%resolution%')"),
 )
 
 MEASURES = (

@@ -34,7 +34,7 @@ def tiles(section_key: str, entries, comparison: dict, series, note: str | None)
                           drill=None if note else drill))
     components.tile_grid(items, columns=4, key=K)
     # Negative durations are left out of the duration tiles: say how many, beside them.
-    notes = [t("kpi.left_out", n=i18n.number(n)) + f" ({i18n.metric_name(m)})"
+    notes = [t("kpi.left_out", n=i18n.number(n)) + f" ({i18n.metric_name(shown)})"
              for m, shown in (("frt_left_out", "frt_median_minutes"), ("resolution_left_out", "resolution_median_minutes"))
              if any(e[0] == shown for e in entries) and (n := (comparison.get(m) or {}).get("current"))]
     for note_text in notes:
