@@ -179,13 +179,17 @@ def history_section() -> None:
     if history.height == 0:
         st.info(t("data.no_history"))
         return
-    shown = history.select([c for c in ("load_id", "attempt_id", "finished_at", "status", "loader", "file_name",
+    shown = history.select([c for c in ("load_id", "attempt_id", "finished_at", "status", "file_name", "reason", "loader",
                                         "target_table", "source", "source_tz", "rows_in", "rows_loaded", "rows_rejected",
-                                        "rows_inserted", "rows_updated", "reason", "sha256") if c in history.columns])
+                                        "rows_inserted", "rows_updated", "sha256") if c in history.columns])
     st.dataframe(shown.reverse(), hide_index=True, key=K + "history")  # newest first; failed attempts too
-    failed = history.filter(pl.col("status") == "failed").height if "status" in history.columns else 0
-    if failed:
-        st.caption(t("data.failed_attempts", n=i18n.number(failed)))
+    failed = history.filter(pl.col("status") == "failed") if "status" in history.columns else pl.DataFrame()
+    if failed.height:
+        with st.expander(t("data.failed_attempts", n=i18n.number(failed.height)), icon=":material/error:"):
+            for r in failed.reverse().head(20).iter_rows(named=True):
+                # The reason quotes file names and values: plain text, never Markdown.
+                st.code(f"{r['attempt_id']}  {str(r['finished_at'])[:19]}  {r['reason'] or ''}", language=None,
+                        wrap_lines=True)
     if "rows_rejected" not in history.columns:
         return
     history = history.filter(pl.col("load_id").is_not_null())

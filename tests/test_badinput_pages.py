@@ -32,7 +32,7 @@ def test_data_page_lists_failed_attempts_and_negative_durations(monkeypatch, tmp
     failed = history.loc[history["status"] == "failed"]
     assert list(failed["file_name"]) == ["xlsx_password.xlsx"] and list(failed["attempt_id"]) == ["F1"]
     assert "password-protected" in failed["reason"].iloc[0]
-    assert "1 load attempt(s) failed and changed nothing" in texts(at)
+    assert "1 load attempt(s) failed and changed nothing: why" in [e.label for e in at.expander]
     negative = frame_with(at, "before_creation")
     assert list(negative["source_id"]) == ["5"] and list(negative["before_creation"]) == ["solve"]
 
