@@ -59,6 +59,7 @@ class ByteScan:
     inner_bom: bool = False  # a UTF-8 BOM after the start
     code_page: str = ""  # for the lines that are not UTF-8
     foreign_sample: bytes = b""
+    quotes: int = 0  # '"' characters: an odd count means a quote is left open somewhere
 
     @property
     def clean(self) -> bool:
@@ -90,6 +91,7 @@ def scan_bytes(path: Path) -> ByteScan:
                     continue
                 whole, carry = (data[:cut], data[cut:]) if cut else (data, b"")
             if whole:
+                out.quotes += whole.count(b'"')
                 out.nul = out.nul or b"\x00" in whole
                 out.inner_bom = out.inner_bom or _BOM in whole
                 try:
@@ -339,11 +341,15 @@ def _records(source: Iterator[str], lines: _Lines | None, delimiter: str, has_he
                     reject(row, f"{_where(row, bad)}: line {bad} {lines.problems[bad]}; the row was left out: "
                                 f"correct the line in the file (or save the file again as UTF-8) and load again", rec)
                     continue
-            if header_line is not None and [f.strip() for f in rec] == header_line:
+            if header_line is not None and rec[0].strip() == header_line[0] and [f.strip() for f in rec] == header_line:
                 reject(row, f"{_where(row, start)} repeats the header line (several files joined into one?); "
                             f"it is not data and was left out", rec)
                 continue
             n = len(rec)
+            if n == expected:
+                if writer is not None:
+                    writer.writerow([row] + rec)
+                continue
             if n > expected and not any(f.strip() for f in rec[expected:]):
                 rec = rec[:expected]
                 repaired += 1
