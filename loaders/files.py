@@ -145,12 +145,12 @@ def _read_clean(path: Path, delimiter: str) -> RawTable | None:
     repeat of the header line. polars reads the header as a data row, so it takes the header's
     width: a longer record makes it fail, a shorter one leaves NULL (a present empty field is "").
     Anything else returns None and the record-by-record pass (loaders/textread.py) decides."""
-    scan = textread.scan_bytes(path)
+    scan = textread.scan_bytes(path, check_utf8=False)  # polars' strict UTF-8 below checks the encoding
     if not scan.clean or scan.quotes % 2:
         return None
     try:
         frame = pl.read_csv(path, separator=delimiter, has_header=False, infer_schema=False, quote_char='"',
-                            empty_string_is_null=False, raise_if_empty=False, encoding="utf8-lossy", glob=False)
+                            empty_string_is_null=False, raise_if_empty=False, encoding="utf8", glob=False)
     except pl.exceptions.PolarsError:
         return None
     if frame.height == 0 or frame.width == 0:

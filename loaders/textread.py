@@ -66,8 +66,10 @@ class ByteScan:
         return self.utf8 and not self.nul and not self.inner_bom and not self.utf16
 
 
-def scan_bytes(path: Path) -> ByteScan:
-    """Chunked: C-speed checks on clean chunks; only a chunk that fails UTF-8 is split into lines."""
+def scan_bytes(path: Path, check_utf8: bool = True) -> ByteScan:
+    """Chunked: C-speed checks on clean chunks; only a chunk that fails UTF-8 is split into lines.
+    ``check_utf8=False`` counts only (NUL, inner BOM, quotes): for a caller whose reader rejects
+    invalid UTF-8 itself."""
     out = ByteScan()
     sample = bytearray()
     with open(path, "rb") as fh:
@@ -78,6 +80,14 @@ def scan_bytes(path: Path) -> ByteScan:
             return out
         out.bom = head.startswith(_BOM)
         fh.seek(len(_BOM) if out.bom else 0)
+        if not check_utf8:  # counts only: big chunks, no line alignment (a BOM split across two is caught)
+            tail = b""
+            for chunk in iter(lambda: fh.read(8 * CHUNK), b""):
+                out.quotes += chunk.count(b'"')
+                out.nul = out.nul or b"\x00" in chunk
+                out.inner_bom = out.inner_bom or _BOM in tail + chunk[:2] or _BOM in chunk
+                tail = chunk[-2:]
+            return out
         carry = b""
         while True:
             chunk = fh.read(CHUNK)
