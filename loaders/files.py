@@ -146,8 +146,8 @@ def _read_clean(path: Path, delimiter: str) -> RawTable | None:
     width: a longer record makes it fail, a shorter one leaves NULL (a present empty field is "").
     Anything else returns None and the record-by-record pass (loaders/textread.py) decides."""
     scan = textread.scan_bytes(path, check_utf8=False)  # polars' strict UTF-8 below checks the encoding
-    if not scan.clean or scan.quotes % 2:
-        return None
+    if not scan.clean or scan.quotes % 2 or scan.longest_line > textread.max_value_chars():
+        return None  # a line over the value limit never reaches polars whole (memory)
     try:
         frame = pl.read_csv(path, separator=delimiter, has_header=False, infer_schema=False, quote_char='"',
                             empty_string_is_null=False, raise_if_empty=False, encoding="utf8", glob=False)

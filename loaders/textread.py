@@ -60,6 +60,7 @@ class ByteScan:
     code_page: str = ""  # for the lines that are not UTF-8
     foreign_sample: bytes = b""
     quotes: int = 0  # '"' characters: an odd count means a quote is left open somewhere
+    longest_line: int = 0  # bytes, counted only for lines longer than a scan chunk (check_utf8=False)
 
     @property
     def clean(self) -> bool:
@@ -81,12 +82,20 @@ def scan_bytes(path: Path, check_utf8: bool = True) -> ByteScan:
         out.bom = head.startswith(_BOM)
         fh.seek(len(_BOM) if out.bom else 0)
         if not check_utf8:  # counts only: big chunks, no line alignment (a BOM split across two is caught)
-            tail = b""
+            tail, run = b"", 0
             for chunk in iter(lambda: fh.read(8 * CHUNK), b""):
                 out.quotes += chunk.count(b'"')
                 out.nul = out.nul or b"\x00" in chunk
                 out.inner_bom = out.inner_bom or _BOM in tail + chunk[:2] or _BOM in chunk
                 tail = chunk[-2:]
+                # Lines longer than a chunk (the only ones that can pass the value limit unseen).
+                first = chunk.find(b"\n")
+                if first < 0:
+                    run += len(chunk)
+                else:
+                    out.longest_line = max(out.longest_line, run + first)
+                    run = len(chunk) - chunk.rfind(b"\n") - 1
+            out.longest_line = max(out.longest_line, run)
             return out
         carry = b""
         while True:
