@@ -99,10 +99,6 @@ def read_text_table(path: Path, has_header: bool = True, delimiter: str | None =
     head = head.lstrip("\ufeff")
     lines = head.splitlines()[skip_rows:]
     delimiter = delimiter or parsing.sniff_delimiter("\n".join(lines[:60]))
-    if has_header and skip_rows == 0 and header_rows == 1:
-        fast = _read_clean(path, delimiter)
-        if fast is not None:
-            return fast
     scan = textread.read_pass(path, delimiter, has_header=has_header, skip_rows=skip_rows, header_rows=header_rows)
     try:
         frame = _read_pass_frame(path, scan, has_header, skip_rows, header_rows, delimiter)
@@ -137,46 +133,6 @@ def read_text_table(path: Path, has_header: bool = True, delimiter: str | None =
     _note_issues(path, f"text:{skip_rows}:{header_rows}", scan.rejected, scan.warnings)
     return RawTable(frame, names, path.name, encoding=scan.encoding, delimiter=delimiter, warnings=list(scan.warnings),
                     rejected=list(scan.rejected))
-
-
-def _read_clean(path: Path, delimiter: str) -> RawTable | None:
-    """The common case at polars' speed: a UTF-8 file (no NUL, no stray BOM, quotes balanced)
-    whose every record has exactly the header's field count, no value over the size limit and no
-    repeat of the header line. polars reads the header as a data row, so it takes the header's
-    width: a longer record makes it fail, a shorter one leaves NULL (a present empty field is "").
-    Anything else returns None and the record-by-record pass (loaders/textread.py) decides."""
-    scan = textread.scan_bytes(path, check_utf8=False)  # polars' strict UTF-8 below checks the encoding
-    if not scan.clean or scan.quotes % 2 or scan.longest_line > textread.max_value_chars():
-        return None  # a line over the value limit never reaches polars whole (memory)
-    try:
-        frame = pl.read_csv(path, separator=delimiter, has_header=False, infer_schema=False, quote_char='"',
-                            empty_string_is_null=False, raise_if_empty=False, encoding="utf8", glob=False)
-    except pl.exceptions.PolarsError:
-        return None
-    if frame.height == 0 or frame.width == 0:
-        return None
-    header = [str(v) if v is not None else "" for v in frame.row(0)]
-    if header and header[0].startswith("\ufeff"):
-        header[0] = header[0].lstrip("\ufeff")
-    data = frame.slice(1)
-    cols = data.columns
-    limit = textread.max_value_chars()
-    checks = data.select(
-        pl.any_horizontal([pl.col(c).is_null() for c in cols]).any().alias("short"),
-        pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cols]).alias("longest"),
-        (pl.col(cols[0]).str.strip_chars() == header[0].strip()).any().alias("header_again"),
-    ).row(0, named=True)
-    if checks["short"] or (checks["longest"] or 0) > limit:
-        return None
-    if checks["header_again"] and data.filter(
-            pl.all_horizontal([pl.col(c).str.strip_chars() == h.strip() for c, h in zip(cols, header)])).height:
-        return None
-    names = parsing.dedupe_headers(header)
-    data = data.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
-    data = data.select([pl.col(c).alias(n) for c, n in zip(cols, names)] + [pl.col(ROW)])
-    data = data.filter(~pl.all_horizontal([(pl.col(c).str.strip_chars() == "") for c in names]))
-    _note_issues(path, "text:0:1", [], [])
-    return RawTable(data, names, path.name, encoding="utf-8-sig" if scan.bom else "utf-8", delimiter=delimiter)
 
 
 def _read_pass_frame(path: Path, scan, has_header: bool, skip_rows: int, header_rows: int,
