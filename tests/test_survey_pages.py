@@ -146,9 +146,12 @@ def test_snapshot_on_the_folder_says_what_the_period_cannot_show(client_db, tmp_
         assert "16 of these answers have no date: they count in these figures and by segment, never in a " \
                "period&#x27;s figures or trend." in html
         assert "<td class=\"\">S7</td><td class=\"num\">33.3</td>" in html
+        # no dated row at all: the weekly section says so in one sentence instead of standing empty
+        assert "Nothing to draw: none of these twelve weeks holds a dated ticket, call or survey response." in html
     else:
         assert "Удовлетворённость: все ответы" in html and "ответов CSAT не загружено" in html
         assert "<td class=\"\">S7</td><td class=\"num\">33,3</td>" in html
+        assert "Рисовать нечего" in html
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
