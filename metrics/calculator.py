@@ -180,6 +180,10 @@ def dose_excess(analysis) -> dict[int, float]:
     return out
 
 
+# metrics/churn.py message codes meaning no support record joins the customer list.
+NO_SUPPORT_CODES = {"no_support_data", "no_support_data_in_list", "ids_from_rows", "no_customer_ids", "nothing_joins"}
+
+
 def inputs_from_data(analysis, kpis: dict | None = None, base: Inputs | None = None) -> Inputs:
     """The defaults with every input the data can give replaced and marked as measured."""
     inputs = base or defaults()
@@ -196,10 +200,12 @@ def inputs_from_data(analysis, kpis: dict | None = None, base: Inputs | None = N
         c2 = dose.get("2", (0, 0))[1] + dose.get("3+", (0, 0))[1]
         exposed = n1 + n2
         if analysis.customers:
-            # Counts stand even when nobody can be compared (all exposed, or none churned).
+            # Counts stand even when nobody can be compared (all exposed, or none churned), but not when
+            # no support record reaches the list: then the share exposed is unknown, not 0.
             measured["customers"] = analysis.customers
-            measured["negative_share"] = exposed / analysis.customers
-            measured["repeat_negative_share"] = n2 / exposed if exposed else None
+            if getattr(analysis, "message_code", "") not in NO_SUPPORT_CODES:
+                measured["negative_share"] = exposed / analysis.customers
+                measured["repeat_negative_share"] = n2 / exposed if exposed else None
         if analysis.crude is not None and dose.get("0", (0, 0))[0]:
             n0, c0 = dose["0"]
             r0 = c0 / n0
