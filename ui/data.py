@@ -413,6 +413,20 @@ def churn_analysis() -> dict | None:
     return _analysis(db, v, s).to_dict()
 
 
+def move_reason(value: str, target: str):
+    """Move a stated churn reason (exact value) to a class: settings [churn.reasons] as_support /
+    as_possibly_support / as_other (metrics/churn_reasons.py). Returns the settings file written.
+    The settings stamp is part of every cache key, so the next run recomputes."""
+    import config
+
+    keys = {"support": "as_support", "possibly_support": "as_possibly_support", "other": "as_other"}
+    reasons = (config.get().get("churn") or {}).get("reasons") or {}
+    low = value.strip().lower()
+    moved = {k: [v for v in (reasons.get(k) or []) if v.strip().lower() != low] for k in keys.values()}
+    moved[keys[target]].append(value.strip())
+    return config.save({"churn": {"reasons": moved}})
+
+
 def _calculator_inputs(db, db_version, _settings, params: Params, overrides: tuple):
     from metrics import calculator
 

@@ -106,7 +106,7 @@ def tenure_unit(header: str, values: pl.Series, override: str | None = None,
     if hi > 150:
         return "days", f"the values: the longest is {hi:g}, over 12 years if it were months"
     if bank_sheet and hi <= 10:
-        return "years", "the bank churn sheet counts Tenure in whole years (values 0-10)"
+        return "years", "the bank churn layout (Exited, NumOfProducts, CreditScore), whose Tenure is whole years 0-10"
     if hi <= 10:
         return "months", f"the values (up to {hi:g}); if they are years, load again with --tenure-unit years"
     return "months", f"the values (up to {hi:g})"
