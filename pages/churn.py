@@ -46,6 +46,13 @@ def _interval(iv: dict | None, fmt) -> str:
     return t("ch.ci", low=fmt(iv["low"]), high=fmt(iv["high"]))
 
 
+def _range(iv: dict | None, fmt) -> str | None:
+    """A compact 95% interval for a narrow tile ("21.2%–50.0%"); the tile's help says what it is."""
+    if not iv or iv.get("low") is None or iv.get("high") is None:
+        return None
+    return f"{fmt(iv['low'])}–{fmt(iv['high'])}"
+
+
 def _pp(x) -> str:
     return f"{i18n.number(None if x is None else x * 100, 1)} {t('ch.pp')}"
 
@@ -67,11 +74,13 @@ def _rate_chart(groups: list[dict], key: str, x_title: str, colors: list[str] | 
         hovertemplate="%{customdata[0]}: %{y:.1%} (%{customdata[1]} / %{customdata[2]})<extra></extra>",
         name=t("ch.churn_rate"), showlegend=False))
     if references:
-        fig.add_hline(y=0.58, line_dash="dash", line_color="#4C78A8", annotation_text=t("ch.industry.one"),
-                      annotation_position="bottom left", annotation_font=dict(size=11, color="#4C78A8"))
-        fig.add_hrect(y0=0.61, y1=0.67, line_width=0, fillcolor="#E45756", opacity=0.15,
-                      annotation_text=t("ch.industry.two"), annotation_position="top right",
-                      annotation_font=dict(size=11, color="#B03A3A"))
+        # The industry figures behind the bars, named in the legend (clear of the bars and whiskers).
+        fig.add_hline(y=0.58, line_dash="dash", line_color="#4C78A8", layer="below")
+        fig.add_hrect(y0=0.61, y1=0.67, line_width=0, fillcolor="#E45756", opacity=0.18, layer="below")
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(dash="dash", color="#4C78A8"),
+                                 name=t("ch.industry.one"), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(width=10, color="rgba(228,87,86,0.35)"),
+                                 name=t("ch.industry.two"), hoverinfo="skip"))
     fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero", range=[0, 1.05] if references else None)
     fig.update_xaxes(title=x_title, type="category")
     components.chart(fig, key=K + key, height=height)
@@ -91,7 +100,7 @@ def snapshot_section(analysis: dict) -> None:
     cols = st.columns(5)
     rate = s["churn_rate"]
     cols[0].metric(t("ch.snap.rate"), i18n.percent(rate["estimate"]),
-                   delta=_interval(rate, i18n.percent) or None, delta_color="off", delta_arrow="off", border=True,
+                   delta=_range(rate, i18n.percent), delta_color="off", delta_arrow="off", border=True,
                    help=t("ch.snap.rate_help", churned=i18n.number(s["churned"]), compared=i18n.number(s["compared"]),
                           joined=i18n.number(s["joined"])))
     na = dict(value="—", delta=t("ch.not_measurable"), delta_color="off", delta_arrow="off")
@@ -104,7 +113,7 @@ def snapshot_section(analysis: dict) -> None:
                    border=True, help=t("ch.snap.earned_help"))
     hazard = s.get("monthly_churn") or {}
     cols[3].metric(t("ch.snap.hazard"), **(dict(value=i18n.percent(hazard.get("estimate"), 2),
-                                                delta=_interval(hazard, lambda v: i18n.percent(v, 2)) or None, **off)
+                                                delta=_range(hazard, lambda v: i18n.percent(v, 2)), **off)
                                            if s.get("monthly_churn_formula") else na),
                    border=True, help=t("ch.snap.hazard_help"))
     cols[4].metric(t("ch.snap.ltv"), **(dict(value=i18n.money(s["ltv"], currency, short=False))
