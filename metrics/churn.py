@@ -506,7 +506,16 @@ def analyse(con, settings: dict | None = None, as_of: dt.date | dt.datetime | No
     else:
         end = _end_of(as_of, settings, latest)
     fallback_arpu = calculator.defaults(settings).arpu_monthly
-    base.snapshot = churn_snapshot.figures(customers, settings, end.date() if end else None, fallback_arpu)
+    as_seen = customers
+    if not snapshot and end is not None:
+        # A dated list seen at the end of observation: a later churn date means still a customer then.
+        later = pl.col("churned_at") > pl.lit(end.date())
+        as_seen = customers.with_columns(pl.when(later).then(False).otherwise(pl.col("churned")).alias("churned"),
+                                         pl.when(later).then(None).otherwise(pl.col("churned_at")).alias("churned_at"),
+                                         pl.lit(end.date()).alias("as_of"))
+    base.snapshot = churn_snapshot.figures(as_seen, settings, end.date() if end else None, fallback_arpu)
+    if not snapshot and end is not None:
+        base.snapshot["as_of_basis"] = "data"
     base.in_list = churn_inlist.analyse(customers, settings, fallback_arpu)
     base.joins = _joins(con, customers, ticket_table, has_calls, has_surveys)
     in_time = (customers.filter(pl.col("churned_at").is_null() | (pl.col("churned_at") <= pl.lit(end.date())))
@@ -605,6 +614,10 @@ def analyse(con, settings: dict | None = None, as_of: dt.date | dt.datetime | No
     base.money = _money(frame, headline, churn, settings, end, churn_start,
                         (hazard, base.snapshot.get("customer_months")) if snapshot else None,
                         base.snapshot.get("arpu") if base.snapshot.get("arpu_basis") == "list" else None)
+    if not snapshot and base.money.get("monthly_churn_rate") and base.snapshot.get("available"):
+        # A dated list: one monthly churn on the page, the churn period's (customer-months at risk),
+        # not the tenure-based one, which counts years before the churners the export lists.
+        churn_snapshot.with_monthly_churn(base.snapshot, base.churned, base.money["customer_months"], "period")
     base.stated_reasons["measured"] = _measured_beside_reasons(base, headline)
     base.stated_reasons["difference"] = churn_reasons.difference(base.stated_reasons, base.stated_reasons["measured"])
     base.stated_reasons["measured_attributable_churned"] = (

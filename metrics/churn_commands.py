@@ -89,7 +89,8 @@ def render_snapshot(a: dict) -> list[str]:
         lines.append(f"  {s['negative_monthly_customers']:,} customers have a negative monthly charge (credits or refunds): "
                      "kept as loaded, left out of every revenue sum")
     if s.get("monthly_churn_formula"):
-        lines.append(f"  monthly churn from tenure: {s['monthly_churn_formula']} (95% CI "
+        lines.append(f"  monthly churn{' from tenure' if s.get('monthly_churn_basis') == 'tenure' else ''}: "
+                     f"{s['monthly_churn_formula']} (95% CI "
                      f"{_pct(s['monthly_churn']['low'], 2)} to {_pct(s['monthly_churn']['high'], 2)})"
                      + (f"; {s['tenure_missing']:,} customers without tenure left out" if s["tenure_missing"] else ""))
     else:

@@ -13,7 +13,9 @@ Definitions:
   from them = sum of their total charges (negative and blank values left out, and counted);
 * monthly churn (hazard) = churned / customer-months observed, where every customer with a known
   outcome and a tenure contributes their tenure in months (churners up to when they left);
-  the constant-hazard (exponential) estimate, with a Poisson interval;
+  the constant-hazard (exponential) estimate, with a Poisson interval. It assumes the list holds
+  every customer who left during the tenure it covers; a dated list instead takes the monthly
+  churn of its churn period (metrics/churn.py), so the page shows one figure;
 * ARPU = mean monthly charge (0 or more) of every customer in the list; LTV = ARPU x gross
   margin / monthly churn (gross profit over the expected lifetime of 1 / monthly churn months).
 """
@@ -96,15 +98,8 @@ def figures(customers: pl.DataFrame, settings: dict, end: dt.date | None, fallba
     observed = known.filter(pl.col("tenure").is_not_null() & pl.col("tenure").is_not_nan())
     months = float(observed.get_column("tenure").sum() or 0.0)
     events = int(observed.get_column("is_churned").sum())
-    hazard = poisson_rate(events, months)
     out["tenure_customers"] = observed.height
     out["tenure_missing"] = known.height - observed.height
-    out["customer_months"] = months
-    out["hazard_churned"] = events
-    out["monthly_churn"] = hazard.__dict__
-    out["monthly_churn_formula"] = (f"{events:,} churned / {months:,.1f} customer-months observed = "
-                                    f"{hazard.estimate:.4%} a month" if hazard.estimate is not None else None)
-    out["expected_lifetime_months"] = 1 / hazard.estimate if hazard.estimate else None
 
     revenue = customers.filter(pl.col("monthly_revenue") >= 0).get_column("monthly_revenue")
     if revenue.len():
@@ -114,6 +109,23 @@ def figures(customers: pl.DataFrame, settings: dict, end: dt.date | None, fallba
     out["arpu"] = arpu
     out["arpu_customers"] = arpu_n
     out["arpu_basis"] = basis
+    return with_monthly_churn(out, events, months, "tenure")
+
+
+def with_monthly_churn(out: dict, events: int, months: float, basis: str) -> dict:
+    """Monthly churn = events / customer-months (Poisson interval) and the LTV it gives, with their
+    formulas. ``basis``: 'tenure' (every customer's tenure: a snapshot) or 'period' (customer-months
+    at risk in the churn period of a dated list, as metrics/churn.py counts them)."""
+    hazard = poisson_rate(events, months)
+    where = "observed" if basis == "tenure" else "at risk in the churn period"
+    out["monthly_churn_basis"] = basis
+    out["customer_months"] = months
+    out["hazard_churned"] = events
+    out["monthly_churn"] = hazard.__dict__
+    out["monthly_churn_formula"] = (f"{events:,} churned / {months:,.1f} customer-months {where} = "
+                                    f"{hazard.estimate:.4%} a month" if hazard.estimate is not None else None)
+    out["expected_lifetime_months"] = 1 / hazard.estimate if hazard.estimate else None
+    arpu, margin = out["arpu"], out["gross_margin"]
     ltv = arpu * margin / hazard.estimate if arpu is not None and hazard.estimate else None
     out["ltv"] = ltv
     out["ltv_interval"] = ({"estimate": ltv, "low": arpu * margin / hazard.high if hazard.high else None,

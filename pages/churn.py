@@ -124,7 +124,8 @@ def snapshot_section(analysis: dict) -> None:
     if s.get("outcome_unknown"):
         lines.append(t("ch.snap.unknown", n=i18n.number(s["outcome_unknown"])))
     if s.get("monthly_churn_formula"):
-        lines.append(t("ch.snap.hazard_formula", churned=i18n.number(s["hazard_churned"]),
+        formula = "ch.snap.hazard_formula_period" if s.get("monthly_churn_basis") == "period" else "ch.snap.hazard_formula"
+        lines.append(t(formula, churned=i18n.number(s["hazard_churned"]),
                        months=i18n.number(s["customer_months"], 1), rate=i18n.percent(hazard.get("estimate"), 2))
                      + (" " + t("ch.snap.tenure_missing", n=i18n.number(s["tenure_missing"])) if s["tenure_missing"] else ""))
     else:

@@ -24,13 +24,15 @@ STRINGS = {
     "rate": {"en": "Churn rate", "ru": "Доля оттока"},
     "lost_monthly": {"en": "Lost monthly revenue", "ru": "Потери выручки в месяц"},
     "earned": {"en": "Already earned from churned customers", "ru": "Уже получено от ушедших"},
-    "hazard": {"en": "Monthly churn (from tenure)", "ru": "Отток в месяц (по стажу)"},
+    "hazard": {"en": "Monthly churn", "ru": "Отток в месяц"},
     "ltv": {"en": "LTV", "ru": "LTV"},
     "not_measurable": {"en": "not measurable", "ru": "не измеримо"},
     "counts": {"en": "{customers} customers: {compared} compared ({churned} churned, {stayed} stayed); {joined} joined during the period and are counted apart.",
                "ru": "Клиентов {customers}: сравниваются {compared} (ушли {churned}, остались {stayed}); {joined} новых за период считаются отдельно."},
     "hazard_formula": {"en": "Monthly churn = {churned} churned / {months} customer-months observed = {rate} (95% interval {low} – {high}).",
                        "ru": "Отток в месяц = {churned} ушедших / {months} клиенто-месяцев наблюдения = {rate} (95% интервал {low} – {high})."},
+    "hazard_formula_period": {"en": "Monthly churn = {churned} churned / {months} customer-months at risk in the churn period = {rate} (95% interval {low} – {high}).",
+                              "ru": "Отток в месяц = {churned} ушедших / {months} клиенто-месяцев риска в периоде оттока = {rate} (95% интервал {low} – {high})."},
     "no_tenure": {"en": "Monthly churn and LTV are not measurable: the list has no tenure and no start dates.",
                   "ru": "Месячный отток и LTV не измеримы: в списке нет ни стажа, ни дат начала."},
     "ltv_formula": {"en": "LTV = ARPU {arpu} × gross margin {margin} / monthly churn {rate} = {ltv}; ARPU {basis}.",
@@ -259,7 +261,8 @@ def _snapshot_html(s: dict, lang: str, cur: str) -> str:
     lines = [t("counts", lang, customers=_n(s["customers"], lang), compared=_n(s["compared"], lang),
                churned=_n(s["churned"], lang), stayed=_n(s["stayed"], lang), joined=_n(s["joined"], lang))]
     if s.get("monthly_churn_formula"):
-        lines.append(t("hazard_formula", lang, churned=_n(s["hazard_churned"], lang), months=_n(s["customer_months"], lang, 1),
+        lines.append(t("hazard_formula_period" if s.get("monthly_churn_basis") == "period" else "hazard_formula", lang,
+                       churned=_n(s["hazard_churned"], lang), months=_n(s["customer_months"], lang, 1),
                        rate=_pct(hz.get("estimate"), lang, 2), low=_pct(hz.get("low"), lang, 2), high=_pct(hz.get("high"), lang, 2)))
     else:
         lines.append(t("no_tenure", lang))

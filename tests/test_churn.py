@@ -166,6 +166,11 @@ def test_money_on_the_dose_fixture():
     attributable = a.estimate.attributable_churned.estimate
     assert m["replacement_cost"]["estimate"] == pytest.approx(attributable * 550.0)
     assert m["lost_revenue_horizon"]["estimate"] == pytest.approx(attributable * 112.5 * 12)
+    # A dated list shows one monthly churn: the snapshot figures take the churn period's, not tenure's.
+    snap = a.snapshot
+    assert snap["monthly_churn_basis"] == "period" and snap["monthly_churn"]["estimate"] == pytest.approx(5 / months)
+    assert snap["ltv"] == pytest.approx(m["ltv"]) and snap["as_of"] == "2024-12-31"
+    assert (snap["compared"], snap["churned"]) == (10, 5) and snap["lost_monthly_revenue"] == pytest.approx(550.0)
 
 
 def test_ticket_metrics_missing_falls_back_to_tickets():

@@ -302,6 +302,8 @@ STRINGS: dict[str, dict[str, str]] = {
                         "ru": "У {n} клиентов статус не говорит ни об уходе, ни о продолжении: они не учитываются."},
     "ch.snap.hazard_formula": {"en": "Monthly churn = {churned} churned / {months} customer-months observed = {rate}.",
                                "ru": "Отток в месяц = {churned} ушедших / {months} клиенто-месяцев наблюдения = {rate}."},
+    "ch.snap.hazard_formula_period": {"en": "Monthly churn = {churned} churned / {months} customer-months at risk in the churn period = {rate} (a dated list: the same figure as the money below).",
+                                      "ru": "Отток в месяц = {churned} ушедших / {months} клиенто-месяцев риска в периоде оттока = {rate} (список с датами: та же величина, что и в деньгах ниже)."},
     "ch.snap.tenure_missing": {"en": "{n} customers without tenure are left out of it.", "ru": "{n} клиентов без стажа не учитываются."},
     "ch.snap.no_tenure": {"en": "Monthly churn and LTV are not measurable: the list has no tenure and no start dates.",
                           "ru": "Месячный отток и LTV не измеримы: в списке нет ни стажа, ни дат начала."},
