@@ -426,7 +426,7 @@ def _say(base: ChurnAnalysis, code: str, text: str, **params) -> None:
 def _say_no_support(base: ChurnAnalysis) -> None:
     if base.in_list.get("available"):
         _say(base, "no_support_data_in_list", "No tickets, calls or surveys are loaded, so churn attributable to support "
-             "is measured only from the list's own support columns (below).")
+             "is measured only from the list's own support columns (above).")
     else:
         _say(base, "no_support_data", "No tickets, calls or surveys are loaded and the list has no support columns "
              "(service calls, complaint, satisfaction), so churn attributable to support cannot be measured; load "

@@ -174,4 +174,6 @@ def money(value, currency: str = "USD", lang: str = "en") -> str:
     sym = SYMBOLS.get(currency.upper(), currency.upper() + " ")
     digits = 0 if abs(value) >= 100 else 2
     body = number(value, lang, digits)
+    if lang != "ru" and body[:1] in ("-", "\u2212"):
+        return f"{body[:1]}{sym}{body[1:]}"  # -$550, not $-550
     return f"{body}\u00a0{sym}" if lang == "ru" else f"{sym}{body}"

@@ -844,10 +844,12 @@ def money(x, currency: str | None = None, lang: str | None = None, short: bool =
         return t("na", lang)
     currency = (currency or _settings_currency()).upper()
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    amount = compact(x, lang) if short and abs(x) >= 10_000 else number(x, 0, lang)
+    amount = compact(abs(x), lang) if short and abs(x) >= 10_000 else number(abs(x), 0, lang)
+    amount = ("\u2212" if x < 0 and amount.strip("0,. \u00a0") else "") + amount  # −$550, not $−550
     if lang == "ru":
         return f"{amount}{NBSP}{symbol}"
-    return f"{symbol}{amount}" if len(symbol) == 1 else f"{amount} {symbol}"
+    return f"{amount[:1]}{symbol}{amount[1:]}" if len(symbol) == 1 and amount.startswith("\u2212") else (
+        f"{symbol}{amount}" if len(symbol) == 1 else f"{amount} {symbol}")
 
 
 def _settings_currency() -> str:

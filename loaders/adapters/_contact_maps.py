@@ -242,6 +242,11 @@ CUSTOMER_PATTERNS: dict[str, str] = {
                  r"былажалоба|наличиежалоб)",
     "satisfaction": r"satisf|^csat|удовлетвор|доволен|^nps|npsscore|lastnps|likelihoodtorecommend|recommend|"
                     r"lastsurvey|оценкаклиента|оценкасервиса|порекоменд",
+    # Charges with a unit or currency in the header ("Monthly Charges (USD)", "Ежемесячный платёж, руб").
+    "monthly": r"^monthly(charges?|revenue|fee|bill|spend|amount|payment|price|subscription)|^(mrr|arpu)|"
+               r"^(ежемесячн|месячн)(ый|ая)?(платеж|плата|доход|выручка|сумма|абонплата)|^абонентскаяплата|^абонплата",
+    "total": r"^total(charges?|revenue|spend|paid|billed)$|^total(charges?|revenue|spend|paid|billed)(usd|eur|rub|руб)|"
+             r"^(общаявыручка|выручкавсего|суммаоплат|всегооплачено|оплаченовсего|суммаплатежей)",
 }
 # Headers a pattern role must never take (a reason column that mentions satisfaction, ...).
 CUSTOMER_PATTERN_EXCLUDE = r"reason|причин|category|категор|date|дата"

@@ -41,7 +41,8 @@ import polars as pl
 from loaders.adapters import _contact_maps as maps
 from loaders.adapters._contact_common import add_raw_column, finish, pick_columns, squash, squashed_headers, text
 from loaders.base import Adapter, Batch, LoadError, LoadOptions, Sample
-from loaders.files import ROW, read_table
+from loaders.files import EXCEL_SUFFIXES, ROW, read_table
+from loaders.files import sample as take_sample
 from loaders.generic import load_with_mapping
 from loaders.parsing import parse_number
 from loaders.registry import register
@@ -152,7 +153,15 @@ class CrmCustomersAdapter(Adapter):
                "category/reason, monthly/total charges, plan, and support columns (service calls, complaint, satisfaction)")
 
     def _score(self, sample: Sample) -> tuple[float, str]:
-        headers = sample.headers or next(iter(sample.sheets.values()), [])
+        """The best sheet's score (a workbook often starts with a data dictionary or notes sheet)."""
+        sheets = sample.sheets or {"": sample.headers}
+        best = max(((self._score_headers(h), name) for name, h in sheets.items()), key=lambda x: x[0][0])
+        (score, why), name = best
+        if score and len(sheets) > 1:
+            why = f"sheet {name!r}: {why}"
+        return score, why
+
+    def _score_headers(self, headers: list[str]) -> tuple[float, str]:
         if [h.strip().lstrip("\ufeff") for h in headers] == GENERATOR_HEADER:
             return 0.99, "the customers layout (Customer ID, ..., Status, Churn Date, ..., Monthly Revenue)"
         roles = _roles(headers)
@@ -174,8 +183,30 @@ class CrmCustomersAdapter(Adapter):
                                           "(Churn, Exited, Customer Status) with tenure or charges, or a customer id "
                                           "with churn/revenue columns")
 
+    def _pick_sheet(self, path: Path, options: LoadOptions) -> tuple[str | None, list[str]]:
+        """(sheet, notes): --sheet, else the workbook sheet that reads best as a customer list; the
+        other sheets are named in the notes with their columns (never skipped silently)."""
+        if options.sheet or path.suffix.lower().lstrip(".") not in EXCEL_SUFFIXES:
+            return options.sheet, []
+        sheets = take_sample(path).sheets
+        if len(sheets) < 2:
+            return None, []
+        scored = {name: self._score_headers(h)[0] for name, h in sheets.items()}
+        chosen = max(scored, key=lambda name: scored[name])
+        if not scored[chosen]:
+            return None, []
+        notes = [f"read sheet {chosen!r} of {len(sheets)} (the customer list)"]
+        for name, headers in sheets.items():
+            if name != chosen:
+                shown = ", ".join(headers[:6]) + (", ..." if len(headers) > 6 else "")
+                notes.append(f"sheet {name!r} not loaded: " + (
+                    f"another customer list? load it with --sheet {name!r}" if scored[name]
+                    else f"not a customer list (columns: {shown or 'none'})"))
+        return chosen, notes
+
     def load(self, path: Path, options: LoadOptions) -> Batch:
-        raw = read_table(path, sheet=options.sheet)
+        sheet, sheet_notes = self._pick_sheet(path, options)
+        raw = read_table(path, sheet=sheet)
         roles = _roles(raw.headers)
         if "id" not in roles and "status" not in roles and "churn_date" not in roles:
             raise LoadError(path.name, ["no customer id column", "no churn flag, status or churn date column"],
@@ -183,7 +214,7 @@ class CrmCustomersAdapter(Adapter):
                             fix="a customer list needs a churn flag or status (e.g. 'Churn' with Yes/No, 'Exited' 1/0, "
                                 "'Customer Status' Churned/Stayed/Joined) or a churn date, and ideally a customer id; "
                                 "rename the columns or write a mapping (`cli.py suggest FILE --table customers`)")
-        notes = ["customer columns: " + ", ".join(f"{r}={h!r}" for r, h in roles.items())]
+        notes = sheet_notes + ["customer columns: " + ", ".join(f"{r}={h!r}" for r, h in roles.items())]
         warnings: list[str] = []
         columns = {_ROLE_TO_COLUMN[r]: h for r, h in roles.items() if r in _ROLE_TO_COLUMN}
         n = raw.rows
