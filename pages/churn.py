@@ -20,6 +20,17 @@ OUTPUTS = [("customers_lost_per_year", "count"), ("revenue_lost", "money"), ("re
            ("total", "money"), ("ltv", "money")]
 
 
+def _source_text(name: str, item: dict) -> str:
+    """Where an assumed input comes from, in the page's language (measured inputs need none)."""
+    if item["measured"]:
+        return ""
+    if i18n.current() == "ru":
+        from reports.audit import RU_SOURCES  # the calculator writes its sources in English
+
+        return RU_SOURCES.get(name, item["source"])
+    return item["source"]
+
+
 def _value(value, kind: str, currency: str | None = None) -> str:
     if kind == "fraction":
         return i18n.percent(value)
@@ -399,11 +410,16 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
         origin = (t("ch.measured") if item["measured"] else t("ch.your_value") if name in overrides
                   else t("ch.from_settings") if str(item["source"]).startswith("settings ") else t("ch.benchmark"))
         rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
-                     if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): "" if item["measured"] else item["source"]})
+                     if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): _source_text(name, item)})
     # A static table: the sources are sentences and wrap here (a data grid would cut them off).
     st.table(pl.DataFrame(rows), border="horizontal", hide_index=True)
     with st.expander(t("ch.steps")):
-        st.code("\n".join(out.get("steps", [])), language=None, wrap_lines=True)
+        steps = out.get("steps", [])
+        if i18n.current() == "ru":
+            from reports.audit import _ru_steps  # the audit's Russian wording of the calculator's steps
+
+            steps = [_ru_steps(s) for s in steps]
+        st.code("\n".join(steps), language=None, wrap_lines=True)
 
     st.subheader(t("ch.what_if"))
     measured_rate = (result["inputs"].get("sla_breach_rate") or {}).get("value") or 0.1

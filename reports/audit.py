@@ -281,8 +281,9 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
     findings = data["findings"]
     if findings:
         top = findings[0]
-        body.append(f'<p class="headline">{H.esc(t("top_finding", lang))}: <b>{H.esc(L(top["title"]))}</b>, '
-                    f'{H.esc(money(top["money_at_stake"], cur, lang))} {H.esc(t("at_stake", lang))}.</p>')
+        stake = (f'{H.esc(money(top["money_at_stake"], cur, lang))} {H.esc(t("at_stake", lang))}'
+                 if top["money_at_stake"] else H.esc(t("no_money_at_stake", lang)))  # never "$0.00 at stake"
+        body.append(f'<p class="headline">{H.esc(t("top_finding", lang))}: <b>{H.esc(L(top["title"]))}</b>, {stake}.</p>')
     # ------------------------------------------------------------------ what was received
     rows = []
     for r in reports:

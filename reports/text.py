@@ -72,6 +72,8 @@ STRINGS = {
     "pseudonymized": {"en": "Customer names, e-mails, phone numbers and personal data in free text were replaced by stable pseudonyms before anything was stored.",
                       "ru": "Имена клиентов, e-mail, телефоны и персональные данные в тексте заменены на устойчивые псевдонимы до сохранения."},
     "top_finding": {"en": "Largest finding", "ru": "Главный вывод"},
+    "no_money_at_stake": {"en": "no money at stake is measured: customers with a negative support experience churned no more than the others",
+                          "ru": "денежный ущерб не измерен: клиенты с негативным опытом уходили не чаще остальных"},
     "st_loaded": {"en": "loaded", "ru": "загружен"},
     "st_skipped": {"en": "already loaded", "ru": "уже загружен"},
     "st_failed": {"en": "failed", "ru": "ошибка"},

@@ -461,3 +461,81 @@ def test_analysis_is_json_safe_everywhere(tmp_path):
     for name in ("classic_yes_no.csv", "status_reasons.csv", "anonymous_service_calls.csv", "complaint_satisfaction.csv"):
         d = analyse(load(tmp_path / name, name)).to_dict()
         json.dumps(d, allow_nan=False)  # raises on NaN or infinity anywhere
+
+
+# ----------------------------------------------------------------------------- workbooks and Russian lists
+def test_workbook_with_a_data_dictionary_sheet_first(tmp_path):
+    """E-commerce churn workbooks open on a data-dictionary sheet; the customer sheet comes second.
+    Sheet 'E Comm', 6 customers (Churn 1/0, Tenure in months, Complain 1/0, SatisfactionScore 1-5):
+      50001 churn 1, tenure 4,  complain 1, score 1
+      50002 churn 0, tenure 10, complain 0, score 5
+      50003 churn 1, tenure 2,  complain 1, score 3
+      50004 churn 0, tenure 0,  complain 0, score 4   <- joined (tenure 0, stayed): counted apart
+      50005 churn 0, tenure 20, complain 1, score 2
+      50006 churn 1, tenure (blank), complain 0, score 4
+    compared 5 (3 churned); complained: 50001 50003 50005 -> 3, 2 churned; did not: 50002 50006 -> 2, 1
+    customer-months (known tenure, joiner's 0 included): 4 + 10 + 2 + 0 + 20 = 36, churners among them 2"""
+    import xlsxwriter
+
+    path = tmp_path / "E Commerce Dataset.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Data Dict")
+    for i, row in enumerate([["Data", "Variable", "Discerption"], ["E Comm", "CustomerID", "Unique customer ID"]]):
+        ws.write_row(i, 0, row)
+    ws = wb.add_worksheet("E Comm")
+    ws.write_row(0, 0, ["CustomerID", "Churn", "Tenure", "CityTier", "SatisfactionScore", "Complain", "CashbackAmount"])
+    for i, row in enumerate([[50001, 1, 4, 3, 1, 1, 160.2], [50002, 0, 10, 1, 5, 0, 121.0],
+                             [50003, 1, 2, 1, 3, 1, 120.3], [50004, 0, 0, 3, 4, 0, 134.1],
+                             [50005, 0, 20, 1, 2, 1, 129.6], [50006, 1, None, 1, 4, 0, 139.2]], start=1):
+        ws.write_row(i, 0, row)
+    wb.close()
+    [(best, score, why), *_] = registry.detect(path)
+    assert best.name == "crm_customers" and "sheet 'E Comm'" in why
+    store = load(tmp_path, str(path))
+    [r] = store.reports
+    assert (r.rows_in, r.rows_loaded, r.rows_rejected) == (6, 6, 0)
+    notes = " | ".join(r.notes)
+    assert "read sheet 'E Comm' of 2 (the customer list)" in notes
+    assert "sheet 'Data Dict' not loaded: not a customer list (columns: Data, Variable, Discerption)" in notes
+    a = analyse(store)
+    s = a.snapshot
+    assert (s["compared"], s["churned"], s["joined"], s["tenure_missing"]) == (5, 3, 1, 1)
+    assert s["customer_months"] == pytest.approx(36) and s["hazard_churned"] == 2
+    assert {g["label"]: (g["customers"], g["churned"]) for g in a.in_list["complaint"]["groups"]} == {
+        "no": (2, 1), "yes": (3, 2)}
+
+
+def test_russian_list_with_charges_in_words_and_decimal_commas(tmp_path):
+    """Russian CRM export, ';' and decimal commas, as of 2024-06-30:
+      К1 Ушёл   1 500,50 / 9 000,00 ; К2 Активен 800,00 ; К3 Ушёл 1 200,00 / 2 400,00 ; К4 Активен -100,00 (a refund)
+      lost monthly revenue = 1 500,50 + 1 200,00 = 2 700,50; earned = 9 000 + 2 400 = 11 400
+      ARPU (0 or more) = (1 500,50 + 800 + 1 200) / 3 = 1 166,8333"""
+    path = tmp_path / "отток.csv"
+    path.write_text("Номер клиента;Стаж, мес;Ежемесячный платёж;Всего оплачено, руб;Статус;Причина ухода\n"
+                    "К1;6;1500,50;9000,00;Ушёл;Грубый оператор\n"
+                    "К2;12;800,00;9600,00;Активен;\n"
+                    "К3;2;1200,00;2400,00;Ушёл;Высокая цена\n"
+                    "К4;3;-100,00;300,00;Активен;\n", encoding="utf-8")
+    store = load(tmp_path, str(path))
+    [r] = store.reports
+    notes = " | ".join(r.notes)
+    assert "monthly='Ежемесячный платёж'" in notes and "total='Всего оплачено, руб'" in notes
+    s = analyse(store).snapshot
+    assert (s["compared"], s["churned"]) == (4, 2)
+    assert s["lost_monthly_revenue"] == pytest.approx(2700.50)
+    assert s["earned_from_churned"] == pytest.approx(11400.0)
+    assert s["arpu"] == pytest.approx(3500.50 / 3) and s["negative_monthly_customers"] == 1
+    reasons = analyse(store).stated_reasons["classes"]
+    assert [v["value"] for v in reasons["support"]["values"]] == ["Грубый оператор"]
+    assert reasons["support"]["monthly_revenue"] == pytest.approx(1500.50)
+
+
+def test_negative_money_puts_the_sign_before_the_symbol():
+    from reports.text import money as report_money
+    from ui.i18n import money
+
+    assert money(-550, "USD", "en") == "\u2212$550"
+    assert money(-59545, "USD", "en") == "\u2212$59.5K"
+    assert money(-550, "USD", "ru") == "\u2212550\u00a0$"
+    assert money(550, "USD", "en") == "$550"
+    assert report_money(-550, "USD", "en") == "-$550"
