@@ -31,6 +31,15 @@ def _source_text(name: str, item: dict) -> str:
     return item["source"]
 
 
+def _tile_money(value: float, currency: str | None) -> dict:
+    """A money tile five to a row: 100,000 and more compact ($1.01M) with the exact amount under it
+    (a long exact amount is cut off in the tile)."""
+    if value is None or abs(value) < 100_000:
+        return dict(value=i18n.money(value, currency, short=False))
+    return dict(value=i18n.money(value, currency), delta=i18n.money(value, currency, short=False),
+                delta_color="off", delta_arrow="off")
+
+
 def _value(value, kind: str, currency: str | None = None) -> str:
     if kind == "fraction":
         return i18n.percent(value)
@@ -116,10 +125,10 @@ def snapshot_section(analysis: dict) -> None:
                           joined=i18n.number(s["joined"])))
     na = dict(value="—", delta=t("ch.not_measurable"), delta_color="off", delta_arrow="off")
     off = dict(delta_color="off", delta_arrow="off")
-    cols[1].metric(t("ch.snap.lost_monthly"), **(dict(value=i18n.money(s["lost_monthly_revenue"], currency, short=False))
+    cols[1].metric(t("ch.snap.lost_monthly"), **(_tile_money(s["lost_monthly_revenue"], currency)
                                                  if s.get("monthly_revenue_column") else na),
                    border=True, help=t("ch.snap.lost_monthly_help"))
-    cols[2].metric(t("ch.snap.earned"), **(dict(value=i18n.money(s["earned_from_churned"], currency, short=False))
+    cols[2].metric(t("ch.snap.earned"), **(_tile_money(s["earned_from_churned"], currency)
                                            if s.get("total_revenue_column") else na),
                    border=True, help=t("ch.snap.earned_help"))
     hazard = s.get("monthly_churn") or {}
@@ -127,7 +136,7 @@ def snapshot_section(analysis: dict) -> None:
                                                 delta=_range(hazard, lambda v: i18n.percent(v, 2)), **off)
                                            if s.get("monthly_churn_formula") else na),
                    border=True, help=t("ch.snap.hazard_help"))
-    cols[4].metric(t("ch.snap.ltv"), **(dict(value=i18n.money(s["ltv"], currency, short=False))
+    cols[4].metric(t("ch.snap.ltv"), **(_tile_money(s["ltv"], currency)
                                         if s.get("ltv") is not None else na),
                    border=True, help=t("ch.snap.ltv_help"))
     lines = [t("ch.snap.counts", customers=i18n.number(s["customers"]), compared=i18n.number(s["compared"]),
@@ -297,7 +306,20 @@ def exposure(analysis: dict) -> None:
             st.metric(t("ch.lost_revenue"), i18n.money(money["lost"], money["currency"]),
                       delta=f"{money['months']} {'mo' if i18n.current() == 'en' else 'мес.'}",
                       delta_color="off", delta_arrow="off", border=True)
-    st.caption(est.get("method", ""))
+    st.caption(_method_text(est.get("method", "")))
+
+
+def _method_text(method: str) -> str:
+    """metrics/churn.py names its method in English; the Russian page says it in Russian."""
+    if i18n.current() != "ru" or not method:
+        return method
+    for en, ru in (("crude: risk difference with Newcombe's hybrid score interval (Wilson)",
+                    "без стратификации: разность долей, интервал Ньюкомба (гибридный, по Уилсону)"),
+                   ("Mantel-Haenszel risk difference over ", "Разность рисков Мантеля–Хензеля по "),
+                   (", Sato variance", ", дисперсия Сато"), ("tenure_band", "стажу"), ("plan", "тарифу"),
+                   ("segment", "сегменту"), (" x ", " × ")):
+        method = method.replace(en, ru)
+    return method
 
 
 def dose_response(analysis: dict) -> None:
