@@ -539,3 +539,21 @@ def test_negative_money_puts_the_sign_before_the_symbol():
     assert money(-550, "USD", "ru") == "\u2212550\u00a0$"
     assert money(550, "USD", "en") == "$550"
     assert report_money(-550, "USD", "en") == "-$550"
+
+
+def test_tenure_zero_in_years_is_not_a_joiner(tmp_path):
+    """Bank layout (Tenure in whole years): B1 tenure 0 stayed, B2 tenure 0 exited, B3 tenure 3
+    stayed, B4 tenure 5 exited. Tenure 0 years is under a year, not "joined during the period":
+    compared 4, churned 2 -> 50% (counting B1 apart would give 2 / 3).
+    customer-months = (0 + 0 + 3 + 5) x 12 = 96; monthly churn = 2 / 96."""
+    path = tmp_path / "bank.csv"
+    path.write_text("RowNumber,CustomerId,Surname,CreditScore,Tenure,NumOfProducts,Exited\n"
+                    "1,B1,A,600,0,1,0\n2,B2,B,650,0,2,1\n3,B3,C,700,3,1,0\n4,B4,D,720,5,1,1\n", encoding="utf-8")
+    store = load(tmp_path, str(path))
+    [r] = store.reports
+    notes = " | ".join(r.notes)
+    assert "read in years" in notes and "its 2 customer(s) are compared as usual" in notes
+    s = analyse(store).snapshot
+    assert (s["compared"], s["churned"], s["joined"]) == (4, 2, 0)
+    assert s["churn_rate"]["estimate"] == pytest.approx(0.5)
+    assert s["customer_months"] == pytest.approx(96) and s["monthly_churn"]["estimate"] == pytest.approx(2 / 96)

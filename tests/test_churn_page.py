@@ -89,6 +89,10 @@ def test_in_list_churn_page_shows_dose_response_and_money(monkeypatch, in_list_d
     assert ("only from the list's own support columns" if lang == "en" else "только по столбцам самого списка") in text
     # no reason column: one sentence
     assert ("no churn reason or category column" if lang == "en" else "нет столбца с причиной") in text
+    # the calculator's assumed inputs say where they come from in the page's language
+    sources = " ".join(str(v) for table in at.table for v in table.value.iloc[:, -1])
+    assert ("assumed: 1 customer in 5" in sources) == (lang == "en"), sources
+    assert ("допущение: у 1 клиента из 5" in sources) == (lang == "ru"), sources
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])

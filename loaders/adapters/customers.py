@@ -245,6 +245,7 @@ class CrmCustomersAdapter(Adapter):
                      + "): the date this list describes")
 
         tenure_months = None
+        unit = None
         if "tenure" in roles:
             header = roles["tenure"]
             values, failed = parse_number(raw.frame.get_column(header))
@@ -278,8 +279,12 @@ class CrmCustomersAdapter(Adapter):
         joined = pl.Series([False] * n)
         if joined_status is not None:
             joined = joined | joined_status.fill_null(False)
-        if tenure_months is not None:
+        if tenure_months is not None and unit != "years":
             joined = joined | (tenure_months == 0).fill_null(False)
+        elif tenure_months is not None and bool((tenure_months == 0).any()):
+            # Tenure 0 in whole years is anything under a year: those customers were at risk, not new.
+            notes.append(f"tenure 0 in years means under a year, so its {int((tenure_months == 0).sum()):,} customer(s) "
+                         "are compared as usual, not counted apart as joined during the period")
         if churned is not None:
             joined = joined & (churned != "true").fill_null(True)
         if "churn_date" in roles:
