@@ -157,7 +157,7 @@ def render_reasons(a: dict) -> list[str]:
     titles = {"support": "support", "possibly_support": "possibly support", "other": "other"}
     for cls in ("support", "possibly_support", "other"):
         group = s["classes"][cls]
-        lines.append(f"  {titles[cls]}: {group['customers']:,} customers, monthly revenue {_num(group['monthly_revenue'], 2)} {cur}")
+        lines.append(f"  {titles[cls]}: {group['customers']:,} customer{'' if group['customers'] == 1 else 's'}, monthly revenue {_num(group['monthly_revenue'], 2)} {cur}")
         for v in group["values"]:
             lines.append(f"    {v['value']!r} ({v['field']}{', moved by you' if v['moved'] else ''}): {v['customers']:,}")
     m, diff = s.get("measured"), s.get("difference") or {}
