@@ -86,7 +86,8 @@ def render_snapshot(a: dict) -> list[str]:
     else:
         lines.append("  revenue already earned from churned customers: not measurable (no total charges column)")
     if s.get("negative_monthly_customers"):
-        lines.append(f"  {s['negative_monthly_customers']:,} customers have a negative monthly charge (credits or refunds): "
+        n_neg = s['negative_monthly_customers']
+        lines.append(f"  {n_neg:,} customer{' has' if n_neg == 1 else 's have'} a negative monthly charge (credits or refunds): "
                      "kept as loaded, left out of every revenue sum")
     if s.get("monthly_churn_formula"):
         lines.append(f"  monthly churn{' from tenure' if s.get('monthly_churn_basis') == 'tenure' else ''}: "

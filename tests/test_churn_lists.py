@@ -557,3 +557,22 @@ def test_tenure_zero_in_years_is_not_a_joiner(tmp_path):
     assert (s["compared"], s["churned"], s["joined"]) == (4, 2, 0)
     assert s["churn_rate"]["estimate"] == pytest.approx(0.5)
     assert s["customer_months"] == pytest.approx(96) and s["monthly_churn"]["estimate"] == pytest.approx(2 / 96)
+
+
+def test_suggest_on_a_churn_list_offers_customers_with_its_support_columns(capsys):
+    """`suggest` on a churn list says the file loads without a mapping and offers a customers mapping
+    (never tickets) that maps tenure, the complaint flag and the satisfaction score too."""
+    import cli
+
+    assert cli.main(["suggest", str(FIX / "complaint_satisfaction.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "# a customer / churn list (churn flag 'Exited'" in out and "reads it without a mapping" in out
+    assert 'table = "customers"' in out
+    for line in ('source_id = "CustomerId"', 'churned = "Exited"', 'monthly_revenue = "Monthly Fee"',
+                 'tenure_months = "Tenure"', 'complained = "Complain"', 'satisfaction_score = "Satisfaction Score"'):
+        assert line in out, (line, out)
+    # the anonymous list: still customers (it has no id, so the generic reader needs one: said as a TODO)
+    assert cli.main(["suggest", str(FIX / "anonymous_service_calls.csv")]) == 0
+    out = capsys.readouterr().out
+    assert 'table = "customers"' in out and 'support_contacts = "Customer service calls"' in out
+    assert "required column 'source_id' of customers is not mapped" in out
