@@ -418,6 +418,24 @@ def test_undated_survey_responses_count_in_a_snapshot(tmp_path):
     assert (a.crude.unexposed.customers, a.crude.unexposed.churned) == (5, 1)
 
 
+def test_one_survey_form_with_two_questions_is_one_contact(tmp_path):
+    """An undated survey sheet with an NPS and a CSAT question per row (loaded through the real
+    survey reader: one row per answer, ids 'row 2:1', 'row 2:2'), against classic_yes_no.csv:
+      A03: NPS 2, CSAT 1 -> both bad, but one form: 1 negative experience (not 2); churned
+      A05: NPS 3, CSAT 4 -> 1 (detractor); churned
+      A02: NPS 9, CSAT 5 -> none
+    exposed 2 customers, both churned, each with exactly 1 negative experience; dose '2' is empty."""
+    survey = tmp_path / "survey.csv"
+    survey.write_text("Customer ID,How likely are you to recommend Acme to a friend or colleague?,"
+                      "How satisfied were you with our support?\nA03,2,1\nA05,3,4\nA02,9,5\n", encoding="utf-8")
+    store = load(tmp_path, "classic_yes_no.csv", str(survey))
+    assert store.query("SELECT count(*) FROM surveys").item() == 6
+    a = analyse(store)
+    assert (a.crude.exposed.customers, a.crude.exposed.churned) == (2, 2)
+    dose = {d.label: (d.customers, d.churned) for d in a.dose_response}
+    assert dose["1"] == (2, 2) and dose["2"] == (0, 0)
+
+
 def test_in_list_and_loaded_support_are_never_added(tmp_path):
     """complaint_satisfaction.csv has ids 1..16; a survey sheet rates customers 1 and 2. The in-list
     figures stay those of the list (hand count above); the overlap is said."""
