@@ -185,8 +185,18 @@ def cmd_suggest(args) -> int:
     if not path.exists():
         raise UsageError(f"{path}: no such file; check the path")
     preflight(path)
-    raw = read_table(path, sheet=args.sheet)
-    s = suggestion(raw.headers, args.table, path.name)
+    table, sheet = args.table, args.sheet
+    if table is None:  # a churn list is never offered a tickets mapping
+        from loaders.adapters.customers import customer_sheet
+
+        found = customer_sheet(path, sheet)
+        if found:
+            sheet, why = found
+            table = "customers"
+            print(f"# a customer / churn list ({why}): `cli.py load {args.path}` reads it without a mapping; "
+                  "the mapping below is for the generic reader (--mapping)")
+    raw = read_table(path, sheet=sheet)
+    s = suggestion(raw.headers, table, path.name)
     print(f"# suggested from the headers of {args.path} ({s.coverage:.0%} of required columns found; "
           f"{len(s.columns)} of {len(raw.headers)} columns mapped)")
     print(f"# columns in the file: {', '.join(raw.headers)}")

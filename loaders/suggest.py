@@ -25,7 +25,9 @@ NEEDS = {
     "calls": "a start time and an outcome, answer time or talk time",
     "surveys": "a score column, or one column per question whose header is the question (How likely are you to "
                "recommend ... / How satisfied ... / How easy ...); date, id and segment optional",
-    "customers": "an id and a churn flag or status, a churn date, a start date or tenure, or revenue",
+    "customers": "an id and a churn flag or status, a churn date, a start date or tenure, or revenue (without a "
+                 "mapping, a churn list needs no id: a churn flag or status such as Churn, Exited or Customer Status "
+                 "with Yes/No, 1/0, True/False or Churned/Stayed values, plus tenure or charges)",
     "ticket_events": "a ticket id, a time and an activity or status",
 }
 _STOP = {"of", "the", "a", "an", "in", "at", "to", "for", "by", "on", "id", "no", "number", "date", "time",

@@ -107,6 +107,14 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
                             "ежемесячный доход", "выручка в месяц", "абонентская плата", "mrr руб"],
         "total_revenue": ["total revenue", "total charges", "ltv", "lifetime revenue", "общая выручка", "выручка всего"],
         "currency": ["currency", "валюта"],
+        # A churn list's tenure (months; the crm_customers reader also takes days and years) and the
+        # support history it carries (docs/churn.md, "Support columns inside the list").
+        "tenure_months": ["tenure", "tenure in months", "tenure months", "months on book", "стаж", "стаж, мес",
+                          "срок обслуживания"],
+        "support_contacts": ["customer service calls", "support calls", "support contacts", "number of support tickets",
+                             "support tickets", "contacts count 12 mon", "обращений в поддержку", "число обращений"],
+        "complained": ["complain", "complaint", "complained", "жалоба"],
+        "satisfaction_score": ["satisfaction score", "satisfaction", "csat", "оценка клиента", "удовлетворенность"],
     },
     "ticket_events": {
         "ticket_id": ["ticket id", "ticket", "case id", "case", "incident", "number", "sr number", "id", "номер заявки", "заявка"],

@@ -311,15 +311,9 @@ def exposure(analysis: dict) -> None:
 
 def _method_text(method: str) -> str:
     """metrics/churn.py names its method in English; the Russian page says it in Russian."""
-    if i18n.current() != "ru" or not method:
-        return method
-    for en, ru in (("crude: risk difference with Newcombe's hybrid score interval (Wilson)",
-                    "без стратификации: разность долей, интервал Ньюкомба (гибридный, по Уилсону)"),
-                   ("Mantel-Haenszel risk difference over ", "Разность рисков Мантеля–Хензеля по "),
-                   (", Sato variance", ", дисперсия Сато"), ("tenure_band", "стажу"), ("plan", "тарифу"),
-                   ("segment", "сегменту"), (" x ", " × ")):
-        method = method.replace(en, ru)
-    return method
+    from reports.text import method_text
+
+    return method_text(method, i18n.current())
 
 
 def dose_response(analysis: dict) -> None:

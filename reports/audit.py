@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reports import html as H
-from reports.text import fmt_value, money, number, t
+from reports.text import fmt_value, method_text, money, number, t
 
 # Benchmarks quoted in ../shared/PRODUCT.md, each with its source.
 BENCHMARKS = [
@@ -410,7 +410,7 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
                                     excess=fmt_value(excess["estimate"], "fraction", lang),
                                     low=fmt_value(excess["low"], "fraction", lang), high=fmt_value(excess["high"], "fraction", lang),
                                     attributable=number(a["attributable_churned"]["estimate"] or 0, lang, 1)))
-                    + f' <span class="muted small">({H.esc(a["method"])})</span></p>')
+                    + f' <span class="muted small">({H.esc(method_text(a["method"], lang))})</span></p>')
         dose = [[r["label"], number(r["customers"], lang), number(r["churned"], lang),
                  fmt_value(r["rate"]["estimate"], "fraction", lang),
                  f'{fmt_value(r["rate"]["low"], "fraction", lang)} – {fmt_value(r["rate"]["high"], "fraction", lang)}']

@@ -208,3 +208,16 @@ def money(value, currency: str = "USD", lang: str = "en") -> str:
     if lang != "ru" and body[:1] in ("-", "\u2212"):
         return f"{body[:1]}{sym}{body[1:]}"  # -$550, not $-550
     return f"{body}\u00a0{sym}" if lang == "ru" else f"{sym}{body}"
+
+
+def method_text(method: str, lang: str = "en") -> str:
+    """metrics/churn.py names its comparison method in English; Russian readers get it in Russian."""
+    if lang != "ru" or not method:
+        return method
+    for en, ru in (("crude: risk difference with Newcombe's hybrid score interval (Wilson)",
+                    "без стратификации: разность долей, интервал Ньюкомба (гибридный, по Уилсону)"),
+                   ("Mantel-Haenszel risk difference over ", "Разность рисков Мантеля–Хензеля по "),
+                   (", Sato variance", ", дисперсия Сато"), ("tenure_band", "стажу"), ("plan", "тарифу"),
+                   ("segment", "сегменту"), (" x ", " × ")):
+        method = method.replace(en, ru)
+    return method
