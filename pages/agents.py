@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import plain
 
 K = "ag_"
 IDS = ("tickets", "frt_median_minutes", "resolution_median_minutes", "sla_breach_rate", "one_touch_rate",
@@ -40,7 +41,7 @@ def body() -> None:
     frame = components.name_groups(ranked(frame, sort_by), level)
     # Durations read better in hours at agent level (presentation only).
     frame = frame.with_columns([(pl.col(m) / 60).alias(m) for m in IDS if i18n.metric_unit(m) == "minutes"])
-    st.caption(t("ag.small", n=data.setting("metrics", "small_sample") or 20))
+    st.caption(t("ag.small", n=plain(data.setting("metrics", "small_sample") or 20)))
     approximate = components.approximate_columns(frame)
     if approximate:
         st.caption(components.approximate_note())

@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui import components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import plain
 
 K = "ch_"
 ADJUSTABLE = [  # (input, kind) the user may override in the calculator
@@ -65,9 +66,9 @@ def exposure(analysis: dict) -> None:
         money = components.churn_money(analysis)
         if money and money["lost"] is not None:
             st.metric(t("ch.lost_revenue"), i18n.money(money["lost"], money["currency"]),
-                      delta=f"{money['months']} {'mo' if i18n.current() == 'en' else 'мес.'}",
+                      delta=f"{int(money['months'])} {'mo' if i18n.current() == 'en' else 'мес.'}",
                       delta_color="off", delta_arrow="off", border=True)
-    st.caption(est.get("method", ""))
+    st.caption(plain(est.get("method", "")))
 
 
 def dose_response(analysis: dict) -> None:
@@ -130,7 +131,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
     out = result["outputs"]
     cols = st.columns(len(OUTPUTS))
     for col, (name, kind) in zip(cols, OUTPUTS):
-        col.metric(t(f"calc.{name}"), _value(out.get(name), kind, currency), border=True)
+        col.metric(t(f"calc.{name}"), plain(_value(out.get(name), kind, currency)), border=True)
     rows = []
     for name, item in result["inputs"].items():
         kind = next((k for n, k in ADJUSTABLE if n == name), "money" if name.endswith("_monthly") else "fraction" if name.endswith(("_share", "_churn", "_rate")) or
@@ -160,7 +161,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
                  money=i18n.money(outcome.get("revenue_kept"), currency),
                  customers=i18n.number(outcome.get("customers_kept_per_year"), 1),
                  months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
-    st.caption(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}")
+    st.caption(plain(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}"))
 
 
 def body() -> None:
@@ -175,10 +176,10 @@ def body() -> None:
         if data.rows("customers") == 0:
             components.empty_state("empty.no_customers")
         else:
-            st.info(t("ch.unavailable", why=analysis.get("message", "")), icon=":material/info:")
+            st.info(t("ch.unavailable", why=plain(analysis.get("message", ""))), icon=":material/info:")
     else:
         if not analysis.get("estimate") and analysis.get("message"):
-            st.info(analysis["message"], icon=":material/info:")
+            st.info(plain(analysis["message"]), icon=":material/info:")
         with components.section():
             exposure(analysis)
         left, right = st.columns(2)
@@ -187,7 +188,7 @@ def body() -> None:
         with right, components.section():
             reasons(analysis)
         for note in analysis.get("notes") or []:
-            st.caption(note)
+            st.caption(plain(note))
     with components.section():
         calculator(params, analysis)
 
