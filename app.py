@@ -67,13 +67,6 @@ def gate() -> None:
         st.logout()
 
 
-if reader.role is None:
-    with st.sidebar:
-        st.segmented_control(t("lang.label"), list(i18n.LANGUAGES), key="lang", format_func=i18n.LANGUAGES.get,
-                             required=True, label_visibility="collapsed")
-    st.navigation([st.Page(gate, title=t("auth.title"), url_path="signin", default=True)], position="hidden").run()
-    st.stop()
-
 ANALYSE = [
     ("pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
     ("pages/tickets.py", "nav.tickets", ":material/confirmation_number:", "tickets"),
@@ -89,6 +82,16 @@ MANAGE = [
     ("pages/settings.py", "nav.settings", ":material/settings:", "settings"),
     ("pages/snapshots.py", "nav.snapshots", ":material/history:", "snapshots"),
 ]
+if reader.role is None:
+    # Every address of the app leads to the sign-in page (a shared link to /tickets included).
+    with st.sidebar:
+        st.segmented_control(t("lang.label"), list(i18n.LANGUAGES), key="lang", format_func=i18n.LANGUAGES.get,
+                             required=True, label_visibility="collapsed")
+    gates = [st.Page(gate, title=t("auth.title"), url_path="signin", default=True)]
+    gates += [st.Page(gate, title=t("auth.title"), url_path=url) for *_, url in ANALYSE + MANAGE]
+    st.navigation(gates, position="hidden").run()
+    st.stop()
+
 # Snapshots are reports over every team: only for a reader who may open them and sees every team.
 if not reader.allows("snapshots") or reader.scope is not None:
     MANAGE = [entry for entry in MANAGE if entry[3] != "snapshots"]

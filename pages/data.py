@@ -178,7 +178,6 @@ def uploads_section() -> None:
     max_mb, extensions = upload_limits()
     files = st.file_uploader(t("data.upload"), accept_multiple_files=True, key=K + "upload", help=t("data.upload_help"),
                              type=extensions, max_upload_size=max_mb)
-    st.caption(t("data.upload_limit", limit=i18n.file_size(max_mb * uploads.MB), types=plain(", ".join(extensions))))
     if not files:
         return
     stored = save_uploads(files)

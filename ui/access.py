@@ -34,6 +34,7 @@ ACTIONS = {
     "viewer": frozenset({"read", "export"}),
 }
 REQUIRED_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+PROVIDER_OPTIONS = {"client_kwargs"}  # tables inside [auth] that are options, not named providers
 
 
 class Denied(PermissionError):
@@ -72,7 +73,7 @@ def auth_section() -> dict:
 def providers(section: dict | None = None) -> list[str]:
     """The provider names ``st.login`` takes: named ``[auth.NAME]`` tables, else the default one."""
     section = auth_section() if section is None else section
-    named = [k for k, v in section.items() if isinstance(v, dict) or hasattr(v, "keys")]
+    named = [k for k, v in section.items() if k not in PROVIDER_OPTIONS and (isinstance(v, dict) or hasattr(v, "keys"))]
     return named or ["default"]
 
 

@@ -456,7 +456,6 @@ STRINGS: dict[str, dict[str, str]] = {
                         "ru": "Загрузка файлов, удаление загрузок и пересчёт доступны администраторам; вы можете смотреть и выгружать."},
     "data.scoped": {"en": "The load history and the rejected rows cover every team, so they are shown only to readers who see all teams.",
                     "ru": "История загрузок и отклонённые строки относятся ко всем командам, поэтому видны только тем, кому доступны все команды."},
-    "data.upload_limit": {"en": "Up to {limit} per file; {types}.", "ru": "До {limit} на файл; {types}."},
     "data.upload_too_big": {"en": "{name} is {size}, more than the upload limit of {limit} (uploads.max_mb in the settings): not loaded.",
                             "ru": "{name}: {size}, больше предела {limit} (uploads.max_mb в настройках): файл не загружен."},
     "data.upload_bad_type": {"en": "{name}: files ending in {ext} are not loaded here; allowed: {allowed} (uploads.extensions in the settings).",
