@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import components, data, filters, i18n
 from ui.i18n import t
-from ui.safe import plain
+from ui.safe import chart_text, plain, plain_table
 
 K = "ch_"
 ADJUSTABLE = [  # (input, kind) the user may override in the calculator
@@ -77,8 +77,8 @@ def dose_response(analysis: dict) -> None:
         return
     st.subheader(t("ch.dose"))
     fig = go.Figure(go.Bar(
-        x=[f"{d['label']}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
-        marker_color="#F58518", customdata=[d["label"] for d in doses],
+        x=[f"{chart_text(d['label'])}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
+        marker_color="#F58518", customdata=[chart_text(d["label"]) for d in doses],
         error_y=dict(type="data", visible=True,
                      array=[(d["rate"]["high"] or 0) - (d["rate"]["estimate"] or 0) for d in doses],
                      arrayminus=[(d["rate"]["estimate"] or 0) - (d["rate"]["low"] or 0) for d in doses]),
@@ -141,7 +141,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
         rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
                      if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): "" if item["measured"] else item["source"]})
     # A static table: the sources are sentences and wrap here (a data grid would cut them off).
-    st.table(pl.DataFrame(rows), border="horizontal", hide_index=True)
+    st.table(plain_table(pl.DataFrame(rows)), border="horizontal", hide_index=True)
     with st.expander(t("ch.steps")):
         st.code("\n".join(out.get("steps", [])), language=None, wrap_lines=True)
 

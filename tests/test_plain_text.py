@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.safe import WORD_JOINER, chart_text, plain, plain_list
+from ui.safe import WORD_JOINER, chart_text, plain, plain_list, plain_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
@@ -58,6 +58,14 @@ def test_plain_flattens_line_structure():
     assert _unescape(plain(12.5)) == "12.5"
 
 
+def test_plain_table_escapes_cells_and_headers():
+    import polars as pl
+
+    frame = plain_table(pl.DataFrame({"**h**": ["**x**", None], "n": [1, 2]}))
+    assert frame.columns == ["\\*\\*h\\*\\*", "n"]
+    assert frame.to_dicts() == [{"\\*\\*h\\*\\*": "\\*\\*x\\*\\*", "n": 1}, {"\\*\\*h\\*\\*": None, "n": 2}]  # a missing cell stays missing
+
+
 def test_plain_list_and_chart_text():
     assert plain_list(["**a**", "b"]) == "- \\*\\*a\\*\\*\n- b"
     assert chart_text('<a href="http://x">x</a> & <b>') == '&lt;a href="http://x"&gt;x&lt;/a&gt; &amp; &lt;b&gt;'
@@ -83,13 +91,14 @@ MARKDOWN_ARGS = {
     "file_uploader": ((0,), ("label",)), "color_picker": ((0,), ("label",)),
     "segmented_control": ((0,), ("label",)), "pills": ((0,), ("label",)), "feedback": ((), ()),
     "write": ((0,), ()),
+    "table": ((0,), ("data",)),  # st.table renders its cells as Markdown
 }
 HELP = "help"  # every widget's tooltip is Markdown too
 NOT_STREAMLIT = {"log", "logger", "logging", "_LOGGER", "LOG", "re", "os", "sys", "json", "fh", "f", "path", "book",
                  "sheet_", "buffer", "io"}
 SAFE_CALLS = {
     # the escaping helpers
-    "plain", "plain_list",
+    "plain", "plain_list", "plain_table",
     # formatters of numbers, dates and metric ids declared in code (metrics/registry.py)
     "number", "percent", "compact", "file_size", "duration_minutes", "duration_seconds", "date", "datetime",
     "metric_name", "metric_help", "metric_value", "metric_delta", "money", "len", "int", "round", "float",
@@ -199,7 +208,7 @@ class Checker(ast.NodeVisitor):
         if name in MARKDOWN_ARGS:
             if name == "write" and receiver not in ("st", "sidebar"):
                 return
-            if name == "text" and receiver not in ("st", "sidebar"):
+            if name in ("text", "table") and receiver not in ("st", "sidebar"):
                 return
             positions, keywords = MARKDOWN_ARGS[name]
             checked += [node.args[i] for i in positions if i < len(node.args)]

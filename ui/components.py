@@ -505,7 +505,8 @@ def churn_tiles(analysis: dict | None) -> None:
     if analysis is None:
         return
     st.subheader(t("ov.section.churn"))
-    st.caption(t("ov.churn_scope"))
+    scope = access.scope()
+    st.caption(t("ov.churn_scope") if scope is None else t("auth.churn_scope", teams=plain(", ".join(scope))))
     money = churn_money(analysis)
     cols = st.columns(4)
     labels = [t("ov.attributable"), t("ch.lost_revenue"), t("ov.revenue_at_risk")]

@@ -451,6 +451,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "auth.scope_none": {"en": "Your access lists no team: nothing to show.", "ru": "В вашем доступе нет ни одной команды: показывать нечего."},
     "auth.outside_scope": {"en": "{teams}: not among the teams you may see, so none of its rows are shown.",
                            "ru": "{teams}: этих команд нет в вашем доступе, их строки не показываются."},
+    "auth.churn_scope": {"en": "Over the customers of your teams ({teams}): the other filters do not apply to churn.",
+                         "ru": "По клиентам ваших команд ({teams}): остальные фильтры на отток не влияют."},
     "auth.denied": {"en": "Not allowed: {why}", "ru": "Не разрешено: {why}"},
     "data.admin_only": {"en": "Loading files, removing loads and recomputing are for admins; you can read and export.",
                         "ru": "Загрузка файлов, удаление загрузок и пересчёт доступны администраторам; вы можете смотреть и выгружать."},

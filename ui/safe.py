@@ -73,3 +73,13 @@ def shown(markdown: str) -> str:
     """What a reader sees of text made by ``plain()`` (backslash escapes and word joiners gone):
     for tests that look for data in the Markdown an element was given."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace(WORD_JOINER, "")
+
+
+def plain_table(frame):
+    """A polars frame for ``st.table``, whose cells (and headers) Streamlit renders as Markdown:
+    every text cell and column name passed through ``plain()``."""
+    import polars as pl
+
+    out = frame.with_columns([pl.col(c).map_elements(plain, return_dtype=pl.String)
+                              for c, dtype in frame.schema.items() if dtype == pl.String])
+    return out.rename({c: plain(c) for c in out.columns})

@@ -43,7 +43,7 @@ ATTACKER = "127.0.0.9"  # a loopback address nothing listens on: a request to it
 # One payload with every trick: each token, if Streamlit's Markdown (or Plotly's HTML subset)
 # interpreted it, would leave its inner word (PWNbold ...) without the syntax around it.
 TOKENS = [("PWNbold", "**PWNbold**"), ("PWNit", "_PWNit_"), ("PWNdel", "~~PWNdel~~"), ("PWNcode", "`PWNcode`"),
-          ("PWNhtml", "<b>PWNhtml</b>"), ("PWNred", ":red[PWNred]"), ("PWNmath", "$PWNmath$"),
+          ("PWNhtml", "<b>PWNhtml<"), ("PWNred", ":red[PWNred]"), ("PWNmath", "$PWNmath$"),
           ("PWNlink", "[PWNlink]"), ("PWNimg", "![PWNimg]"), ("PWNhead", "# PWNhead")]
 PAYLOAD = (f"# PWNhead **PWNbold** _PWNit_ ~~PWNdel~~ `PWNcode` [PWNlink](http://{ATTACKER}/l) "
            f"![PWNimg](http://{ATTACKER}/i.png) <b>PWNhtml</b> <img src=http://{ATTACKER}/h.png> :red[PWNred] "
@@ -66,6 +66,8 @@ FIND_INJECTED = """(tokens) => {
   const formatting = "strong, em, b, i, u, s, del, code, pre, kbd, mark, h1, h2, h3, h4, h5, h6, li, blockquote, " +
     "sub, sup, table, .katex, span[style*=color], span[class*=badge], tspan, text, [data-testid=stIconMaterial]";
   for (const el of document.querySelectorAll(formatting)) {
+    // Text that is plain by construction: st.code blocks and the data grid's accessible table.
+    if (el.closest('[data-testid="stCode"], [data-testid="stDataFrame"]')) continue;
     const text = clean(el.textContent);
     for (const [inner, raw] of tokens) {
       if (text.includes(inner) && !text.includes(raw)) { bad.push(el.tagName + ": " + text.slice(0, 150)); break; }
@@ -209,22 +211,25 @@ def hostile_server(tmp_path_factory):
 def test_hostile_text_is_shown_as_text(hostile_server, browser, screenshots):
     context, page = new_page(browser)
     seen = Requests(context)
-    forged = urllib.parse.urlencode({name: PAYLOAD for name in FILTERS})
+    dimensions = urllib.parse.urlencode({name: PAYLOAD for name in FILTERS if not name.startswith("date")})
+    dates = urllib.parse.urlencode({"date_from": PAYLOAD, "date_to": PAYLOAD})
     problems = {}
     try:
-        for query in ("", forged):
-            for path in PAGES:
-                name = f"{path or 'overview'}{'?hostile' if query else ''}"
+        # The hostile data alone, then hostile text in every dimension filter; every page each time.
+        # (A date that is not a date opens the page unfiltered, so the dates get a pass of their own.)
+        for label, query, paths in (("data", "", PAGES), ("url", dimensions, PAGES), ("dates", dates, ["", "tickets"])):
+            for path in paths:
+                name = f"{path or 'overview'}-{label}"
                 page.goto(f"{hostile_server['url']}/{path}" + (f"?{query}" if query else ""))
                 wait_idle(page)
                 assert_no_traceback(page, name)
                 found = injected(page)
                 if found:
                     problems[name] = found
-                if path in ("", "agents", "tickets") or (path == "" and query):
-                    shoot(page, screenshots / f"security-hostile-{path or 'overview'}{'-url' if query else ''}.png")
-        # The hostile text is on screen, as text.
-        page.goto(hostile_server["url"] + "/?" + forged)
+                if path in ("", "tickets", "agents", "churn") and label != "dates":
+                    shoot(page, screenshots / f"security-hostile-{name}.png")
+        # The hostile text is on screen, as text: the filter description under the title says it.
+        page.goto(hostile_server["url"] + "/?" + dimensions)
         wait_idle(page)
         main = page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "")
         assert "**PWNbold**" in main and f"![PWNimg](http://{ATTACKER}/i.png)" in main, main[:1500]
@@ -246,6 +251,10 @@ def test_hostile_text_is_shown_as_text(hostile_server, browser, screenshots):
             problems["data after a hostile upload"] = found
         card = page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "")
         assert "**PWNbold**" in card
+        # The detector itself finds what an interpreted payload would leave (it can fail).
+        page.evaluate("document.querySelector('[data-testid=stMain]').insertAdjacentHTML('beforeend', "
+                      "'<p><strong>PWNbold</strong><img src=\"data:,\" alt=\"PWNimg\"></p>')")
+        assert len(injected(page)) == 2, injected(page)
     finally:
         context.close()
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)[:6000]
