@@ -406,3 +406,19 @@ def test_forged_team_in_the_url_shows_nothing_of_it(monkeypatch, world):
     assert not at.metric or tile(at, "tickets") in ("0", "—")
     body = " ".join(shown(e.value) for kind in ("markdown", "caption", "info") for e in getattr(at, kind))
     assert "A1" not in body
+
+
+def test_start_up_messages(monkeypatch):
+    monkeypatch.setattr(access, "address", lambda: "0.0.0.0")
+    monkeypatch.setattr(access, "sign_in_state", lambda section=None: ("off", []))
+    [message] = access.startup_messages({})
+    assert "listens on 0.0.0.0 without sign-in" in message and "docs/security.md" in message
+    monkeypatch.setattr(access, "address", lambda: "127.0.0.1")
+    assert access.startup_messages({}) == []  # the default: one person on this machine
+    monkeypatch.setattr(access, "sign_in_state", lambda section=None: ("on", []))
+    [message] = access.startup_messages({"access": {"admins": [], "viewers": []}})
+    assert "everyone who signs in is refused" in message
+    assert access.startup_messages({"access": {"admins": ["a@example.com"]}}) == []
+    monkeypatch.setattr(access, "sign_in_state", lambda section=None: ("broken", ["[auth] needs cookie_secret"]))
+    [message] = access.startup_messages({})
+    assert "nobody can open the dashboard" in message and "cookie_secret" in message
