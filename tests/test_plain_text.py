@@ -101,8 +101,11 @@ SAFE_CALLS = {
     "plain", "plain_list", "plain_table",
     # formatters of numbers, dates and metric ids declared in code (metrics/registry.py)
     "number", "percent", "compact", "file_size", "duration_minutes", "duration_seconds", "date", "datetime",
-    "metric_name", "metric_help", "metric_value", "metric_delta", "money", "len", "int", "round", "float",
+    "metric_name", "metric_help", "metric_value", "metric_delta", "money", "len", "int", "round", "float", "bool",
+    # ui/components.py helpers that return catalogue text with numbers only
+    "approximate_note",
 }
+PASS_THROUGH = {"marked"}  # components.marked(text, flag): "≈ " + text; safe when its arguments are
 CATALOGUE = {"t"}  # t(key, **values): safe when every value is
 
 
@@ -165,6 +168,8 @@ class Checker(ast.NodeVisitor):
             return self.safe(node.left, depth + 1) and self.safe(node.right, depth + 1)
         if isinstance(node, ast.IfExp):
             return self.safe(node.body, depth + 1) and self.safe(node.orelse, depth + 1)
+        if isinstance(node, ast.Compare) or isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return True  # a bool
         if isinstance(node, ast.BoolOp):
             return all(self.safe(v, depth + 1) for v in node.values)
         if isinstance(node, (ast.List, ast.Tuple)):
@@ -173,6 +178,9 @@ class Checker(ast.NodeVisitor):
             name = _callee(node.func)
             if name in SAFE_CALLS:
                 return True
+            if name in PASS_THROUGH:
+                return all(self.safe(a, depth + 1) for a in node.args) and \
+                    all(self.safe(k.value, depth + 1) for k in node.keywords)
             if name in CATALOGUE:
                 return all(self.safe(a, depth + 1) for a in node.args[1:]) and \
                     all(self.safe(k.value, depth + 1) for k in node.keywords)
