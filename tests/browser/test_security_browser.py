@@ -135,6 +135,7 @@ def injected(page) -> list[str]:
 
 def new_page(browser, **kwargs):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-US", **kwargs)
+    context.set_default_timeout(SLOW * 1000)
     return context, context.new_page()
 
 
@@ -170,7 +171,7 @@ def test_no_request_leaves_the_machine(server, browser, screenshots, tmp_path):
         page.goto(server["url"] + "/data")
         wait_idle(page)
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
-        page.get_by_text("net.csv").first.wait_for(timeout=30000)
+        page.get_by_text("net.csv").first.wait_for(timeout=SLOW * 1000)
         wait_idle(page)
     finally:
         context.close()
@@ -263,10 +264,10 @@ def test_hostile_text_is_shown_as_text(hostile_server, browser, screenshots):
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(files=[{
             "name": upload_name, "mimeType": "text/csv",
             "buffer": "id,created,status,group\nU1,2024-03-05 09:00,open,Upload\n".encode()}])
-        page.get_by_text("PWNbold", exact=False).first.wait_for(timeout=30000)
+        page.get_by_text("PWNbold", exact=False).first.wait_for(timeout=SLOW * 1000)
         wait_idle(page)
         page.locator('[data-testid="stButton"]').filter(has_text=re.compile("Load 1 file")).click()
-        page.get_by_text("Load report").wait_for(timeout=120000)
+        page.get_by_text("Load report").wait_for(timeout=SLOW * 1000)
         wait_idle(page)
         shoot(page, screenshots / "security-hostile-upload.png")
         found = injected(page)
@@ -401,9 +402,9 @@ def sign_in(page, server: dict, sub: str, path: str = "") -> None:
     wait_idle(page)
     assert page.locator("h1").first.inner_text().strip() == "Sign in to Deskscope"
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/oauth2/authorize.*"), timeout=30000)
+    page.wait_for_url(re.compile(r".*/oauth2/authorize.*"), timeout=SLOW * 1000)
     page.get_by_role("button", name=sub, exact=True).click()
-    page.wait_for_url(re.compile(re.escape(server["url"]) + r"/.*"), timeout=30000)
+    page.wait_for_url(re.compile(re.escape(server["url"]) + r"/.*"), timeout=SLOW * 1000)
     wait_idle(page)
 
 
@@ -435,9 +436,9 @@ def test_sign_in_and_sign_out(oidc_server, browser, screenshots):
         shoot(page, screenshots / "security-signed-in.png")
         # Sign out: the provider ends its session and sends the browser back, signed out.
         page.locator('[data-testid="stSidebar"] button').filter(has_text="Sign out").click()
-        page.wait_for_url(re.compile(r".*/oauth2/end_session.*"), timeout=30000)
+        page.wait_for_url(re.compile(r".*/oauth2/end_session.*"), timeout=SLOW * 1000)
         page.get_by_role("button", name="End session").click()
-        page.wait_for_url(re.compile(re.escape(oidc_server["url"]) + r"/.*"), timeout=30000)
+        page.wait_for_url(re.compile(re.escape(oidc_server["url"]) + r"/.*"), timeout=SLOW * 1000)
         wait_idle(page)
         assert page.locator("h1").first.inner_text().strip() == "Sign in to Deskscope"
         assert not any(c["name"].startswith("_streamlit_user") for c in context.cookies())
@@ -532,7 +533,7 @@ def test_viewer_cannot_load_or_change_settings(oidc_server, browser, screenshots
         currency.press("Enter")
         wait_idle(admin)
         admin.locator('[data-testid="stButton"]').filter(has_text="Save").click()
-        admin.get_by_text("Saved").first.wait_for(timeout=30000)
+        admin.get_by_text("Saved").first.wait_for(timeout=SLOW * 1000)
         assert save_frames and 'currency = "EUR"' in oidc_server["settings"].read_text(encoding="utf-8")
         oidc_server["settings"].write_bytes(settings_before)  # back to what the viewer must not change
         admin_ctx.close()
@@ -548,11 +549,11 @@ def test_viewer_cannot_load_or_change_settings(oidc_server, browser, screenshots
         admin.keyboard.type("extra_customers")
         admin.keyboard.press("Enter")
         wait_idle(admin)
-        expect(pick.locator("input")).to_have_value(re.compile("extra_customers"), timeout=30000)
+        expect(pick.locator("input")).to_have_value(re.compile("extra_customers"), timeout=SLOW * 1000)
         admin.locator('[data-testid="stCheckbox"]').filter(has_text="I understand").locator("label").click()
         wait_idle(admin)
         remove = admin.locator('[data-testid="stButton"]').filter(has_text="Remove load").locator("button")
-        expect(remove).to_be_enabled(timeout=30000)
+        expect(remove).to_be_enabled(timeout=SLOW * 1000)
         remove.click()
         deadline = time.time() + 30
         while not remove_frames and time.time() < deadline:
@@ -621,7 +622,7 @@ def test_team_scoped_reader_sees_their_teams_only(oidc_server, browser, screensh
         lead.locator('[data-testid="stButton"]').filter(has_text="Show rows").first.click()
         wait_idle(lead)
         buttons = lead.locator('[data-testid="stDownloadButton"]')
-        buttons.nth(1).wait_for(timeout=30000)
+        buttons.nth(1).wait_for(timeout=SLOW * 1000)
         with lead.expect_download() as csv_download:
             buttons.filter(has_text="CSV").first.click()
         rows = pl.read_csv(io.BytesIO(Path(csv_download.value.path()).read_bytes()))
