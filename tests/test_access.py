@@ -422,3 +422,18 @@ def test_start_up_messages(monkeypatch):
     monkeypatch.setattr(access, "sign_in_state", lambda section=None: ("broken", ["[auth] needs cookie_secret"]))
     [message] = access.startup_messages({})
     assert "nobody can open the dashboard" in message and "cookie_secret" in message
+
+
+@pytest.mark.parametrize("analysis", ["agent_load", "reply_targets", "escalation", "drivers", "channel_switches"])
+def test_operations_under_a_scope_equal_the_team_alone(world, billing_only, analysis):
+    """The operations analyses (metrics/operations) read with the reader's scope, as ui/data.py
+    runs them: the Filters carry the scope and the cursor holds the scoped views."""
+    import importlib
+    import json
+
+    mod = importlib.import_module(f"metrics.operations.{analysis}")
+    with reader(world) as cur:
+        scoped = mod.analyse(scope_mod.restrict(cur, Filters(scope=("Billing",))), Filters(scope=("Billing",)))
+    with reader(billing_only) as cur:
+        alone = mod.analyse(cur, Filters())
+    assert json.dumps(scoped, sort_keys=True, default=str) == json.dumps(alone, sort_keys=True, default=str)

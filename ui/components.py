@@ -15,7 +15,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 
 from ui import access, data, i18n
 from ui.i18n import t
-from ui.safe import plain
+from ui.safe import chart_text, plain  # noqa: F401  (pages call components.plain/chart_text too)
 
 log = logging.getLogger("deskscope.ui")
 DATA_PAGE = "pages/data.py"

@@ -292,8 +292,10 @@ def _optional(module: str, function: str):
 @st.cache_data(**CACHE)
 def _extra(db, db_version, _settings, module: str, function: str, params: Params, args: tuple) -> object:
     fn = _optional(module, function)
+    filters = filters_from(params)
     with _Cursor(db) as cur:
-        return fn(cur, filters_from(params), *args)
+        # Such modules may also read whole tables: under a scope they get the scoped views as well.
+        return fn(_restricted(cur, filters.scope), filters, *args)
 
 
 def extra(module: str, function: str, params: Params, *args):
@@ -317,7 +319,7 @@ def operations(analysis: str, params: Params, *args) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _initiatives(db, db_version, _settings) -> dict:
+def _initiatives(db, db_version, _settings, scope=None) -> dict:
     from metrics.operations import initiatives as mod
 
     if db_version is None:
@@ -325,7 +327,7 @@ def _initiatives(db, db_version, _settings) -> dict:
         return {"available": False, "initiatives": [], "problems": problems, "counts": {},
                 "message": "", "registered": len(items)}
     with _Cursor(db) as cur:
-        return mod.analyse(cur)
+        return mod.analyse(_restricted(cur, scope))  # a reader limited to some teams: their rows only
 
 
 def initiatives() -> dict | None:
@@ -333,7 +335,7 @@ def initiatives() -> dict | None:
     if _module("metrics.operations.initiatives") is None:
         return None
     db, v, s = _key()
-    return _initiatives(db, v, s)
+    return _initiatives(db, v, s, access.scope())
 
 
 def initiative_register() -> tuple[list[dict], list[str]]:
