@@ -138,6 +138,9 @@ class Checker(ast.NodeVisitor):
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 bound.setdefault(node.target.id, []).append(node.value)
             elif isinstance(node, (ast.For, ast.comprehension)):
+                if isinstance(node.target, ast.Name):  # an item of what it loops over
+                    bound.setdefault(node.target.id, []).append(ast.Subscript(value=node.iter, slice=ast.Constant(0)))
+                    continue
                 for name in _names(node.target):
                     bound.setdefault(name, []).append(None)
             elif isinstance(node, ast.withitem) and node.optional_vars is not None:
