@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import components, data, filters, i18n
+from ui import access, components, data, filters, i18n
 from ui.i18n import t
 from ui.safe import chart_text, plain, plain_table
 
@@ -167,7 +167,8 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
 def body() -> None:
     params = st.session_state.get("flt_params", {})
     components.page_header("ch.title")
-    st.caption(t("ch.scope"))
+    scope = access.scope()
+    st.caption(t("ch.scope") if scope is None else t("auth.ch_scope", teams=plain(", ".join(scope))))
     if not data.has_churn():
         st.warning(t("empty.no_metrics"), icon=":material/construction:")
         return

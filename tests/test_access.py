@@ -408,6 +408,21 @@ def test_forged_team_in_the_url_shows_nothing_of_it(monkeypatch, world):
     assert "A1" not in body
 
 
+def test_scoped_reader_is_told_their_teams_have_no_rows(monkeypatch, world):
+    # Calls are loaded (9), but none is Support's: not "no calls loaded" and a link to load some.
+    support = access.Access("viewer", scope=("Support",), email="s@example.com", sign_in="on", signed_in=True)
+    at = run_app(monkeypatch, world, support, page="calls")
+    infos = [shown(i.value) for i in at.info]
+    assert "None of these rows belong to your teams (Support)." in infos, infos
+    assert not any("No calls loaded" in i for i in infos) and not at.metric
+    # The churn page says whose customers it counts.
+    lead = run_app(monkeypatch, world, BILLING_LEAD, page="churn")
+    captions = " ".join(shown(c.value) for c in lead.caption)
+    assert "customers of your teams (Billing)" in captions and "every customer in the customer list" not in captions
+    admin = run_app(monkeypatch, world, access.Access("admin"), page="churn")
+    assert "every customer in the customer list" in " ".join(shown(c.value) for c in admin.caption)
+
+
 def test_start_up_messages(monkeypatch):
     monkeypatch.setattr(access, "address", lambda: "0.0.0.0")
     monkeypatch.setattr(access, "sign_in_state", lambda section=None: ("off", []))

@@ -94,6 +94,10 @@ MARKDOWN_ARGS = {
     "table": ((0,), ("data",)),  # st.table renders its cells as Markdown
 }
 HELP = "help"  # every widget's tooltip is Markdown too
+# Widgets whose option labels are Markdown as well (st.radio, st.segmented_control, st.pills):
+# the options must be free of data, or format_func one of these formatters.
+OPTION_MARKDOWN = {"radio", "segmented_control", "pills"}
+SAFE_FORMATTERS = {"labels", "metric_labels", "plain", "i18n.LANGUAGES.get", "LANGUAGES.get"}
 NOT_STREAMLIT = {"log", "logger", "logging", "_LOGGER", "LOG", "re", "os", "sys", "json", "fh", "f", "path", "book",
                  "sheet_", "buffer", "io"}
 SAFE_CALLS = {
@@ -246,6 +250,15 @@ class Checker(ast.NodeVisitor):
             checked += [node.args[i] for i in positions if i < len(node.args)]
             checked += [k.value for k in node.keywords if k.arg in keywords]
         checked += [k.value for k in node.keywords if k.arg == HELP]
+        if name in OPTION_MARKDOWN:
+            formatter = next((k.value for k in node.keywords if k.arg == "format_func"), None)
+            if formatter is None:
+                checked += [node.args[1]] if len(node.args) > 1 else []
+                checked += [k.value for k in node.keywords if k.arg == "options"]
+            elif not (_callee(formatter.func) in SAFE_FORMATTERS if isinstance(formatter, ast.Call)
+                      else ast.unparse(formatter) in SAFE_FORMATTERS):
+                self.problems.append(f"{self._where(node)}: {name}() shows its options through "
+                                     f"{ast.unparse(formatter)!r} as Markdown; format them with ui.safe.plain()")
         if any(k.arg == "unsafe_allow_html" for k in node.keywords):
             self.problems.append(f"{self._where(node)}: unsafe_allow_html is never allowed")
         line = self.lines[node.lineno - 1] if node.lineno - 1 < len(self.lines) else ""
@@ -302,9 +315,13 @@ def test_the_check_catches_data(tmp_path):
         "    st.markdown(f'**{plain(name)}**')\n"                # fine
         "    label = t('y', n=len(files))\n"
         "    st.caption(label)\n"                                # fine
-        "    st.caption(name)  # plain-text: reviewed\n",        # fine (reviewed)
+        "    st.caption(name)  # plain-text: reviewed\n"         # fine (reviewed)
+        "    st.radio('r', [name, 'b'])\n"                      # 15: an option from data
+        "    st.pills('p', files, format_func=str)\n"           # 16: options shown through str()
+        "    st.segmented_control('s', files, format_func=plain)\n"  # fine
+        "    st.radio('r', ['a', 'b'], format_func=i18n.labels('x.'))\n",  # fine
         encoding="utf-8")
     checker = Checker(page, page.read_text())
     checker.visit(ast.parse(page.read_text()))
     lines = sorted(int(p.split(":")[1]) for p in checker.problems)
-    assert lines == [6, 7, 8, 9, 10], checker.problems
+    assert lines == [6, 7, 8, 9, 10, 15, 16], checker.problems

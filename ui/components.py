@@ -97,10 +97,22 @@ def empty_state(message_key: str, link: bool = True, **values) -> None:
         st.page_link(DATA_PAGE, label=t("empty.go_data"), icon=":material/upload_file:")
 
 
+def _scoped_empty() -> bool:
+    """A reader limited to some teams whose teams have none of these rows: say so (the rows may be
+    loaded, for other teams), rather than "nothing loaded" and a link to the Data page."""
+    scope = access.scope()
+    if not scope:  # every team (None), or no team at all (scope_note already says so)
+        return scope is not None
+    st.info(t("auth.scope_empty", teams=plain(", ".join(scope))), icon=":material/lock:")
+    return True
+
+
 def require(*tables: str, message_key: str = "empty.no_tickets") -> bool:
     """True when every table has rows; otherwise an empty state pointing to Data."""
     if all(data.rows(tb) > 0 for tb in tables):
         return True
+    if _scoped_empty():
+        return False
     nothing = not any(data.rows(tb) for tb in ("tickets", "calls", "surveys", "customers"))
     empty_state("empty.no_data" if nothing and message_key != "empty.no_tickets" else message_key)
     return False
@@ -110,6 +122,8 @@ def require_any(*tables: str, message_key: str = "empty.no_data") -> bool:
     """True when at least one table has rows; otherwise an empty state pointing to Data."""
     if any(data.rows(tb) > 0 for tb in tables):
         return True
+    if _scoped_empty():
+        return False
     empty_state(message_key)
     return False
 
