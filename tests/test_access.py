@@ -439,6 +439,64 @@ def test_start_up_messages(monkeypatch):
     assert "nobody can open the dashboard" in message and "cookie_secret" in message
 
 
+def test_serve_logs_exposure_before_any_page_is_opened(tmp_path):
+    """`cli.py serve` says in the log, before the server answers anyone, that it listens on every
+    interface without sign-in (`streamlit run app.py` can only say it with the first page)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "DESKSCOPE_SETTINGS": str(tmp_path / "settings.toml"), "PYTHONUNBUFFERED": "1"}
+    env.pop(access.LOGGED_ENV, None)
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--db", str(tmp_path / "d.duckdb"), "serve",
+                                 "--address", "0.0.0.0", "--port", str(port), "--",
+                                 "--browser.serverAddress", "127.0.0.1", "--server.fileWatcherType", "none"],
+                                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline, healthy = time.time() + 180, False
+        while time.time() < deadline and not healthy and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    healthy = r.read().strip() == b"ok"
+            except OSError:
+                time.sleep(0.5)
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert healthy, text[-3000:]
+        # No page was opened: the warning comes from the start-up, once, before Streamlit's own lines.
+        warning = "WARNING deskscope.access: the dashboard listens on 0.0.0.0 without sign-in"
+        assert text.count(warning) == 1, text[-3000:]
+        assert text.index(warning) < text.index(str(port)), text[-3000:]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_server_does_not_repeat_what_serve_logged(monkeypatch, caplog):
+    monkeypatch.setattr(access, "address", lambda: "0.0.0.0")
+    monkeypatch.setattr(access, "sign_in_state", lambda section=None: ("off", []))
+    monkeypatch.setattr(access, "_LOGGED", set())
+    monkeypatch.setenv(access.LOGGED_ENV, "0.0.0.0|off")  # what `cli.py serve` hands the server
+    with caplog.at_level("INFO", logger="deskscope.access"):
+        access.log_startup({})
+    assert not caplog.records
+    monkeypatch.delenv(access.LOGGED_ENV)  # plain `streamlit run`: the first page logs it, once
+    with caplog.at_level("INFO", logger="deskscope.access"):
+        access.log_startup({})
+        access.log_startup({})
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+
+
 @pytest.mark.parametrize("analysis", ["agent_load", "reply_targets", "escalation", "drivers", "channel_switches"])
 def test_operations_under_a_scope_equal_the_team_alone(world, billing_only, analysis):
     """The operations analyses (metrics/operations) read with the reader's scope, as ui/data.py

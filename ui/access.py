@@ -269,18 +269,25 @@ def require(action: str) -> Access:
 
 
 _LOGGED: set[tuple] = set()
+LOGGED_ENV = "DESKSCOPE_ACCESS_LOGGED"  # set by `cli.py serve`, which logs before Streamlit starts
 
 
-def log_startup(settings: dict | None = None) -> None:
+def log_startup(settings: dict | None = None) -> str:
     """Write startup_messages() to the log once per server process (app.py calls it on every run;
-    Streamlit runs no app code before the first page is opened)."""
+    Streamlit runs no app code before the first page is opened, so under ``streamlit run`` the
+    lines come with the first page; ``cli.py serve`` writes them before the server starts and
+    tells the server so through the environment). Returns the stamp of what was logged."""
+    import os
+
     state = sign_in_state()[0]
     stamp = (address(), state)
-    if stamp in _LOGGED:
-        return
+    text = f"{stamp[0]}|{stamp[1]}"
+    if stamp in _LOGGED or os.environ.get(LOGGED_ENV) == text:
+        return text
     _LOGGED.add(stamp)
     messages = startup_messages(settings)
     for message in messages:
         log.warning(message)
     if not messages:
         log.info("access: sign-in %s, listening on %s", state, address() or "every interface")
+    return text
