@@ -37,7 +37,10 @@ from tests.browser.conftest import ROOT, free_port, start_server
 from tests.browser import test_browser
 from tests.browser.test_browser import assert_no_traceback, tile_value
 
-PAGES = ["", "tickets", "calls", "satisfaction", "agents", "churn", "data", "settings", "snapshots"]
+# Every page app.py registers (the first one, the default, is at "/"), read from app.py itself so
+# that a page added later is covered without anyone remembering to list it here.
+_URLS = re.findall(r'\(\s*"pages/\w+\.py",\s*"[\w.]+",\s*"[^"]*",\s*"(\w+)"\s*\)', (ROOT / "app.py").read_text(encoding="utf-8"))
+PAGES = ["", *_URLS[1:]]
 FILTERS = ("team", "agent", "channel", "priority", "category", "tag", "segment", "source", "date_from", "date_to")
 ATTACKER = "127.0.0.9"  # a loopback address nothing listens on: a request to it means an injection worked
 
@@ -227,6 +230,16 @@ def hostile_world(folder: Path) -> Path:
 def hostile_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     db = hostile_world(folder)
+    # An initiative whose name, owner and scope are the payload (the Initiatives page shows them).
+    toml_text = lambda text: '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'  # noqa: E731
+    (folder / "settings.toml").write_text(
+        "[[initiatives]]\n"
+        f"name = {toml_text(PAYLOAD + ' I')}\n"
+        'start = "2024-03-15"\n'
+        f"scope = {{ team = [{toml_text(PAYLOAD + ' T')}] }}\n"
+        'metric = "frt_median_minutes"\n'
+        "target_change = -0.1\n"
+        f"owner = {toml_text(PAYLOAD + ' O')}\n", encoding="utf-8")
     proc, url = start_server(db, folder / "settings.toml", folder / "streamlit.log")
     yield {"url": url, "db": db, "folder": folder}
     wait_server_gone(proc)
@@ -250,7 +263,7 @@ def test_hostile_text_is_shown_as_text(hostile_server, browser, screenshots):
                 found = injected(page)
                 if found:
                     problems[name] = found
-                if path in ("", "tickets", "agents", "churn") and label != "dates":
+                if path in ("", "tickets", "agents", "churn", "contacts", "initiatives") and label != "dates":
                     shoot(page, screenshots / f"security-hostile-{name}.png")
         # The hostile text is on screen, as text: the filter description under the title says it.
         page.goto(hostile_server["url"] + "/?" + dimensions)
