@@ -408,6 +408,24 @@ def test_forged_team_in_the_url_shows_nothing_of_it(monkeypatch, world):
     assert "A1" not in body
 
 
+# Every page app.py registers (read from app.py, so a page added later is covered too).
+PAGE_FILES = __import__("re").findall(r'\(\s*"pages/(\w+)\.py"', (ROOT / "app.py").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_works_for_a_scoped_reader(monkeypatch, world, page):
+    """A page that asks ui/data.py for figures without the reader's scope (a filter state not built
+    with ui.filters.key) is refused there: it would show an error box here instead of its figures."""
+    if page == "snapshots":  # not among a scoped reader's pages (test_snapshots_page_is_for_admins...)
+        return
+    at = run_app(monkeypatch, world, BILLING_LEAD, {"date_from": "2024-03-01", "date_to": "2024-03-31"}, page=page)
+    errors = [shown(e.value) for e in at.error]
+    assert not errors, errors
+    at = run_app(monkeypatch, world, BILLING_LEAD, page=page)
+    errors = [shown(e.value) for e in at.error]
+    assert not errors, errors
+
+
 def test_scoped_reader_is_told_their_teams_have_no_rows(monkeypatch, world):
     # Calls are loaded (9), but none is Support's: not "no calls loaded" and a link to load some.
     support = access.Access("viewer", scope=("Support",), email="s@example.com", sign_in="on", signed_in=True)
