@@ -377,7 +377,8 @@ def reasons(analysis: dict) -> None:
                       money=i18n.money(measured.get("monthly_revenue"), currency, short=False),
                       stated_money=i18n.money(classes["support"]["monthly_revenue"], currency, short=False)))
     st.caption(t(f"ch.reasons.diff.{diff.get('code', 'no_estimate')}"))
-    move_reasons(stated)
+    if access.allows("settings"):  # it writes the settings file (ui/data.move_reason refuses others too)
+        move_reasons(stated)
 
 
 def move_reasons(stated: dict) -> None:

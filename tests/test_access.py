@@ -364,7 +364,8 @@ def test_viewer_sees_no_load_controls_and_cannot_load(monkeypatch, world, tmp_pa
     path = tmp_path / "t.csv"
     path.write_text(tickets_csv(), encoding="utf-8")
     for call in (lambda: data.load_files([path], LoadOptions(table="tickets"), "generic"), lambda: data.remove_load(1),
-                 data.rebuild, lambda: data.save_settings({"ui": {"currency": "EUR"}}), data.snapshots):
+                 data.rebuild, lambda: data.save_settings({"ui": {"currency": "EUR"}}), data.snapshots,
+                 lambda: data.move_reason("Slow support", "support")):  # the churn page's reason classes
         with pytest.raises(access.Denied):
             call()
     assert world.read_bytes() == before

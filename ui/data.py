@@ -476,9 +476,11 @@ def churn_analysis() -> dict | None:
 
 def move_reason(value: str, target: str):
     """Move a stated churn reason (exact value) to a class: settings [churn.reasons] as_support /
-    as_possibly_support / as_other (metrics/churn_reasons.py). Returns the settings file written."""
+    as_possibly_support / as_other (metrics/churn_reasons.py). Returns the settings file written.
+    A settings change: admins only (ui/access.py)."""
     import config
 
+    access.require("settings")
     keys = {"support": "as_support", "possibly_support": "as_possibly_support", "other": "as_other"}
     reasons = (config.get().get("churn") or {}).get("reasons") or {}
     low = value.strip().lower()
