@@ -28,7 +28,7 @@ sample: install
 	$(BIN)/python cli.py demo --all-formats || test $$? -eq 1  # 1 = some rows rejected: still open the dashboard
 
 run: sample
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python cli.py serve --port $(PORT)  # streamlit run app.py, after logging who can reach it
 
 test: install browser
 	$(BIN)/python -m pytest -q

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import components, data, filters, i18n
+from ui import access, components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import chart_text, plain, plain_table
 
 K = "ch_"
 ADJUSTABLE = [  # (input, kind) the user may override in the calculator
@@ -53,24 +54,24 @@ def _value(value, kind: str, currency: str | None = None) -> str:
 def why(analysis: dict) -> str:
     """The analysis' reason a figure is missing, in the page's language (metrics/churn.py codes)."""
     code = analysis.get("message_code") or ""
-    params = {k: (i18n.number(v) if isinstance(v, (int, float)) else v)
+    params = {k: (i18n.number(v) if isinstance(v, (int, float)) else plain(v))
               for k, v in (analysis.get("message_params") or {}).items() if not isinstance(v, dict)}
     if f"ch.why.{code}" in i18n.STRINGS:
         return t(f"ch.why.{code}", **params)
-    return analysis.get("message", "")
+    return plain(analysis.get("message", ""))
 
 
 def _interval(iv: dict | None, fmt) -> str:
     if not iv or iv.get("low") is None or iv.get("high") is None:
         return ""
-    return t("ch.ci", low=fmt(iv["low"]), high=fmt(iv["high"]))
+    return t("ch.ci", low=plain(fmt(iv["low"])), high=plain(fmt(iv["high"])))
 
 
 def _range(iv: dict | None, fmt) -> str | None:
     """A compact 95% interval for a narrow tile ("21.2%–50.0%"); the tile's help says what it is."""
     if not iv or iv.get("low") is None or iv.get("high") is None:
         return None
-    return f"{fmt(iv['low'])}–{fmt(iv['high'])}"
+    return plain(f"{fmt(iv['low'])}–{fmt(iv['high'])}")
 
 
 def _pp(x) -> str:
@@ -115,7 +116,7 @@ def snapshot_section(analysis: dict) -> None:
         return
     currency = analysis.get("currency")
     basis = {"list": t("ch.snap.as_of_list"), "data": t("ch.snap.as_of_data")}.get(s.get("as_of_basis"), "")
-    st.caption(t("ch.snap.scope", as_of=i18n.date(s.get("as_of")) if s.get("as_of") else t("na"), basis=basis)
+    st.caption(t("ch.snap.scope", as_of=i18n.date(s.get("as_of")) if s.get("as_of") else t("na"), basis=plain(basis))
                + (" " + t("ch.snap.is_snapshot") if analysis.get("mode") == "snapshot" else ""))
     cols = st.columns(5)
     rate = s["churn_rate"]
@@ -304,9 +305,9 @@ def exposure(analysis: dict) -> None:
         money = components.churn_money(analysis)
         if money and money["lost"] is not None:
             st.metric(t("ch.lost_revenue"), i18n.money(money["lost"], money["currency"]),
-                      delta=f"{money['months']} {'mo' if i18n.current() == 'en' else 'мес.'}",
+                      delta=f"{int(money['months'])} {'mo' if i18n.current() == 'en' else 'мес.'}",
                       delta_color="off", delta_arrow="off", border=True)
-    st.caption(_method_text(est.get("method", "")))
+    st.caption(plain(_method_text(est.get("method", ""))))
 
 
 def _method_text(method: str) -> str:
@@ -322,8 +323,8 @@ def dose_response(analysis: dict) -> None:
         return
     st.subheader(t("ch.dose"))
     fig = go.Figure(go.Bar(
-        x=[f"{d['label']}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
-        marker_color="#F58518", customdata=[d["label"] for d in doses],
+        x=[f"{chart_text(d['label'])}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
+        marker_color="#F58518", customdata=[chart_text(d["label"]) for d in doses],
         error_y=dict(type="data", visible=True,
                      array=[(d["rate"]["high"] or 0) - (d["rate"]["estimate"] or 0) for d in doses],
                      arrayminus=[(d["rate"]["estimate"] or 0) - (d["rate"]["low"] or 0) for d in doses]),
@@ -370,7 +371,8 @@ def reasons(analysis: dict) -> None:
                       money=i18n.money(measured.get("monthly_revenue"), currency, short=False),
                       stated_money=i18n.money(classes["support"]["monthly_revenue"], currency, short=False)))
     st.caption(t(f"ch.reasons.diff.{diff.get('code', 'no_estimate')}"))
-    move_reasons(stated)
+    if access.allows("settings"):  # it writes the settings file (ui/data.move_reason refuses others too)
+        move_reasons(stated)
 
 
 def move_reasons(stated: dict) -> None:
@@ -385,7 +387,7 @@ def move_reasons(stated: dict) -> None:
                                format_func=i18n.labels("ch.class."), key=K + "move_class")
         if right.button(t("ch.reasons.move_save"), key=K + "move_save", icon=":material/save:"):
             path = data.move_reason(value, target)
-            st.success(t("ch.reasons.moved_to", value=value, cls=t(f"ch.class.{target}"), path=str(path)))
+            st.success(t("ch.reasons.moved_to", value=plain(value), cls=t(f"ch.class.{target}"), path=plain(str(path))))
             st.rerun()
 
 
@@ -418,7 +420,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
     out = result["outputs"]
     cols = st.columns(len(OUTPUTS))
     for col, (name, kind) in zip(cols, OUTPUTS):
-        col.metric(t(f"calc.{name}"), _value(out.get(name), kind, currency), border=True)
+        col.metric(t(f"calc.{name}"), plain(_value(out.get(name), kind, currency)), border=True)
     rows = []
     for name, item in result["inputs"].items():
         kind = next((k for n, k in ADJUSTABLE if n == name), "money" if name.endswith("_monthly") else "fraction" if name.endswith(("_share", "_churn", "_rate")) or
@@ -428,7 +430,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
         rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
                      if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): _source_text(name, item)})
     # A static table: the sources are sentences and wrap here (a data grid would cut them off).
-    st.table(pl.DataFrame(rows), border="horizontal", hide_index=True)
+    st.table(plain_table(pl.DataFrame(rows)), border="horizontal", hide_index=True)
     with st.expander(t("ch.steps")):
         steps = out.get("steps", [])
         if i18n.current() == "ru":
@@ -453,13 +455,14 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
                  money=i18n.money(outcome.get("revenue_kept"), currency),
                  customers=i18n.number(outcome.get("customers_kept_per_year"), 1),
                  months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
-    st.caption(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}")
+    st.caption(plain(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}"))
 
 
 def body() -> None:
     params = st.session_state.get("flt_params", {})
     components.page_header("ch.title")
-    st.caption(t("ch.scope"))
+    scope = access.scope()
+    st.caption(t("ch.scope") if scope is None else t("auth.ch_scope", teams=plain(", ".join(scope))))
     if not data.has_churn():
         st.warning(t("empty.no_metrics"), icon=":material/construction:")
         return

@@ -32,7 +32,7 @@ def _dated(params: dict[str, str]) -> bool:
 def tile_notes(params: dict[str, str], comparison: dict) -> dict[str, str]:
     """Why a tile has no value, in a few words (shown on the tile instead of a number)."""
     notes: dict[str, str] = {}
-    loaded = data.kpis((), tuple(RESPONSES.values()))  # all time, no filter: is there any of each kind?
+    loaded = data.kpis(filters.key({}), tuple(RESPONSES.values()))  # all time, no filter (the reader's teams): any of each kind?
     for kind, n_id in RESPONSES.items():
         if _current(comparison, n_id):
             continue
@@ -62,7 +62,7 @@ def where_from(params: dict[str, str], comparison: dict) -> None:
     if rated:
         st.caption(f":material/confirmation_number: {t('sat.from_tickets', n=i18n.number(rated))}")
     if _dated(params):
-        left_out = data.undated_responses(params)
+        left_out = data.undated_responses(filters.key(params))
         if left_out:
             st.caption(f":material/event_busy: {t('sat.undated_filtered', n=i18n.number(left_out))}")
     else:
