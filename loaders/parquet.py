@@ -55,6 +55,18 @@ def compatible(canonical: str, found: str) -> bool:
     return re.fullmatch(_COMPATIBLE[canonical], found.strip().lower()) is not None
 
 
+def attach(con, view: str, path: Path) -> list[tuple[str, str]]:
+    """A view ``view`` over the Parquet file(s) at ``path``; returns its (column, type) pairs. On an
+    execution connection (``metrics.execution``) the connection's own reader; on a plain DuckDB
+    connection the relation API (the path is never formatted into SQL)."""
+    if hasattr(con, "attach_parquet"):
+        return con.attach_parquet(view, path)
+    path = Path(path)
+    rel = con.read_parquet(str(path / "**" / "*.parquet") if path.is_dir() else str(path), hive_partitioning=False)
+    rel.create_view(view, replace=True)
+    return list(zip(rel.columns, (str(t) for t in rel.types)))
+
+
 def read_tables(con, folder: Path, tables=None) -> InputReport:
     """Create the canonical ``tables`` (default: all) on an execution connection from the Parquet
     files under ``folder``, cast to the contract. Raises LoadError listing every problem."""
@@ -71,7 +83,7 @@ def read_tables(con, folder: Path, tables=None) -> InputReport:
             report.missing.append(table)
             continue
         view = f"_parquet_{table}"
-        found = {name: type_ for name, type_ in con.attach_parquet(view, path)}
+        found = {name: type_ for name, type_ in attach(con, view, path)}
         lower = {name.lower(): name for name in found}
         cols = []
         for c in schema.columns(table):

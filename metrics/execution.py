@@ -80,9 +80,9 @@ class DuckDBConnection:
 
     def attach_parquet(self, view: str, folder: Path) -> list[tuple[str, str]]:
         """A view over every Parquet file under ``folder``; returns its (column, type) pairs."""
-        rel = self._con.read_parquet(str(Path(folder) / "**" / "*.parquet"), hive_partitioning=False)
-        rel.create_view(view, replace=True)
-        return list(zip(rel.columns, (str(t) for t in rel.types)))
+        from loaders.parquet import attach
+
+        return attach(self._con, view, folder)
 
     def write_parquet(self, table: str, folder: Path, order_by: str | None = None) -> int:
         """``table`` as Parquet files in ``folder`` (created; replaced if it exists)."""
@@ -149,7 +149,12 @@ def spark_session(master: str | None = None, conf: dict | None = None):
             # Python workers (createDataFrame) run this interpreter, not whatever python3 is first on PATH
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+            import tempfile
+
             builder = (builder.config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false")
+                       # no spark-warehouse/ or metastore_db/ left in the working directory
+                       .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="deskscope-spark-"))
                        .config("spark.driver.bindAddress", "127.0.0.1")
                        .config("spark.driver.host", "127.0.0.1")
                        .config("spark.sql.shuffle.partitions", "8")
