@@ -169,6 +169,14 @@ def spark_session(master: str | None = None, conf: dict | None = None):
                 "SQLQueryContextLogger", jvm.org.apache.logging.log4j.Level.OFF)
         except Exception:
             pass
+        try:  # ... nor from PySpark's Python side (a JSON traceback on stderr for every refused statement)
+            import logging
+
+            from pyspark.logger import PySparkLogger
+
+            PySparkLogger.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
+        except Exception:
+            pass
     return _SESSION
 
 

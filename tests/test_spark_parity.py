@@ -135,10 +135,16 @@ def test_null_ordering(engines):
 
 def test_structs_lists_and_arg_max(engines):
     # min(x, 2): the two smallest, sorted; arg_max skips a NULL value; x[3] past the end is NULL
-    sql = ("SELECT min(v, 2), arg_max(k, v), arg_max_null(k, v), [1, 2][3], "
-           "min({'at': v, 'seq': k}).seq FROM (VALUES (3, 'a'), (1, 'b'), (2, 'c'), (NULL, 'd')) t(v, k)")
+    # min of a struct compares field by field: (1, 'b') is the smallest of the non-NULL keys
+    rows = "(VALUES (3, 'a'), (1, 'b'), (2, 'c'), (NULL, 'd')) t(v, k)"
+    sql = (f"SELECT min(v, 2), arg_max(k, v), arg_max_null(k, v), [1, 2][3], "
+           f"(min({{'at': v, 'seq': k}}) FILTER (WHERE v IS NOT NULL)).seq FROM {rows}")
     duck, spark = both(engines, sql)
-    assert duck == spark
+    assert duck == spark == [([1, 2], "a", "a", None, "b")]
+    # Known difference (docs/scale-out.md, Limits): a NULL struct field sorts last in DuckDB, first
+    # in Spark. The builders' struct keys never hold one (event_at is required, seq is coalesced).
+    duck, spark = both(engines, f"SELECT min({{'at': v, 'seq': k}}).seq FROM {rows}")
+    assert (duck, spark) == ([("b",)], [("d",)])
 
 
 def test_tables_keep_duckdb_semantics(engines):
