@@ -159,7 +159,7 @@ def install(store, folder: Path) -> InstallReport:
             parquet.attach(con, "_results_view", parquet.table_path(folder, table))
             con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _results_view')
             con.execute("DROP VIEW IF EXISTS _results_view")
-            report.tables[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            report.tables[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
         if rollups.META in report.tables:
             stamp = rollups.data_stamp(con, TableCounts(con))
             rows = con.execute(f"SELECT fact, info FROM {rollups.META}").fetchall()

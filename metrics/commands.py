@@ -66,6 +66,9 @@ def cmd_metrics(args) -> int:
         return _usage(f"--by {args.by!r} is not a dimension; valid names: {', '.join(engine.BREAKDOWN_DIMENSIONS)}")
     if args.input and not args.engine:
         return _usage("--input goes with --engine duckdb|spark")
+    if args.input and not __import__("os").path.isdir(args.input):
+        return _usage(f"--input {args.input}: no such folder; give the folder with one sub-folder per canonical table "
+                      f"(`cli.py export-parquet DIR` writes one)")
     store = Store(getattr(args, "db", None))
     if not args.input and not store.exists():
         print(f"error: no database at {store.path}; load data first (`cli.py load FILE` or `cli.py demo`)",

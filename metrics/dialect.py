@@ -553,7 +553,8 @@ def _generate_series(node):
 
 def _decimal_literal(node):
     if isinstance(node, exp.Literal) and not node.is_string and re.fullmatch(r"\d+\.\d*|\.\d+", node.name) \
-            and not isinstance(node.parent, (exp.DataType, exp.Cast)):
+            and not isinstance(node.parent, (exp.DataType, exp.Cast)) \
+            and not (isinstance(node.parent, exp.Neg) and isinstance(node.parent.parent, exp.Cast)):
         return exp.cast(node.copy(), "DOUBLE")
     return node
 
@@ -571,6 +572,9 @@ def _integer_cast(node):
     inner = value.this if isinstance(value, exp.Paren) else value
     if _whole(inner):
         return node
+    literal = inner.this if isinstance(inner, exp.Neg) else inner
+    if isinstance(literal, exp.Literal) and not literal.is_string:  # a DECIMAL literal: half away from zero
+        return type(node)(this=exp.func("round", exp.cast(value.copy(), "DECIMAL(38, 10)")), to=node.to.copy())
     rounded = exp.func("bround", exp.cast(value.copy(), "DECIMAL(38, 10)"))
     return type(node)(this=rounded, to=node.to.copy())
 

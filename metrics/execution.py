@@ -158,7 +158,11 @@ def spark_session(master: str | None = None, conf: dict | None = None):
                        .config("spark.driver.bindAddress", "127.0.0.1")
                        .config("spark.driver.host", "127.0.0.1")
                        .config("spark.sql.shuffle.partitions", "8")
-                       .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC"))
+                       .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC -Dlog4j2.configurationFile="
+                               + (Path(__file__).with_name("spark-log4j2.properties")).as_uri()))
+            import warnings
+
+            warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
         for key, value in (conf or {}).items():
             builder = builder.config(key, value)
         _SESSION = builder.getOrCreate()

@@ -116,6 +116,8 @@ def test_integer_division_and_casts(engines):
     # DuckDB rounds a DOUBLE half to even when casting (2.5 -> 2), Spark would truncate (2.7 -> 2)
     assert duck == spark == [(3.5, 3, -3, 1 / 3600.0, 2, 3)]
     assert engines[1].spark.sql("SELECT CAST(CAST(2.7 AS DOUBLE) AS INT)").collect()[0][0] == 2
+    # a DECIMAL literal rounds half away from zero in DuckDB (2.5 -> 3, -2.5 -> -3)
+    assert both(engines, "SELECT CAST(2.5 AS INTEGER), CAST(-2.5 AS INTEGER), CAST(2.4 AS BIGINT)") == ([(3, -3, 2)],) * 2
 
 
 def test_string_collation_in_group_by(engines):
