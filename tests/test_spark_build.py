@@ -154,9 +154,10 @@ def test_bad_input_folder_names_table_column_and_fix(tmp_path):
     assert code == 2 and "export-parquet" in err
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(2400)  # some 500 small Spark jobs: minutes on an idle 2-core runner, more on a loaded one
 def test_spark_build_equals_duckdb(sample, tmp_path, spark_session):
-    from loaders import parquet
-    from metrics import build, execution
+    from metrics import build
 
     out, store = sample
     duck = build.build(out / "canonical", tmp_path / "duckdb", engine="duckdb")
@@ -173,4 +174,3 @@ def test_spark_build_equals_duckdb(sample, tmp_path, spark_session):
     assert_same_kpis(_kpis(local), _kpis(cur))
     cur.close()
     local.close()
-    del execution, parquet
