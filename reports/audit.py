@@ -86,9 +86,10 @@ def coverage(con) -> list[dict]:
     for table, column in spans.items():
         if table not in present:
             continue
-        n, lo, hi = con.execute(f"SELECT count(*), min({column}), max({column}) FROM {table}").fetchall()[0]
+        n, lo, hi, undated = con.execute(f"SELECT count(*), min({column}), max({column}), count(*) - count({column}) "
+                                         f"FROM {table}").fetchall()[0]
         if n:
-            rows.append({"table": table, "rows": n, "from": lo, "to": hi})
+            rows.append({"table": table, "rows": n, "from": lo, "to": hi, "undated": undated})
     return rows
 
 
@@ -131,6 +132,12 @@ def gather(con, lang: str = "en") -> dict:
                            "unit": unit, "value": measured.get(bid)} for bid, label, bench, source, target, unit in BENCHMARKS]
     data["findings"] = [f.to_dict() for f in findings.run(con, churn_info["excess_rate"], churn_info["monthly_revenue"],
                                                           settings)]
+    try:
+        from metrics import survey_summary
+
+        data["satisfaction"] = survey_summary.summary(con)
+    except Exception as exc:  # the rest of the audit stands without it
+        data["satisfaction"] = {"error": f"{type(exc).__name__}: {exc}"}
     data["currency"] = churn_info.get("currency") or settings["ui"]["currency"]
     from reports import operations  # initiatives, drivers, channel switches, escalation, load, reply targets
 
@@ -292,8 +299,8 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
     body.append(f'<h2 id="received">{H.esc(t("received", lang))}</h2>' + H.table(
         [t("file", lang), t("format", lang), t("sure", lang), t("table", lang), t("time_zone", lang), t("rows_in", lang),
          t("loaded", lang), t("rejected", lang), t("status", lang)], rows, {2, 5, 6, 7}))
-    cov = [[TABLE_NAMES.get(c["table"], (c["table"],) * 2)[ru], number(c["rows"], lang),
-            f'{str(c["from"])[:10]} – {str(c["to"])[:10]}'] for c in data["coverage"]]
+    cov = [[TABLE_NAMES.get(c["table"], (c["table"],) * 2)[ru], number(c["rows"], lang), _covers(c, lang)]
+           for c in data["coverage"]]
     body.append(f'<h3>{H.esc(t("periods", lang))}</h3>' + H.table([t("table", lang), t("rows_in", lang), t("covers", lang)], cov, {1}))
     if data["rejections"]:
         body.append(f'<h3>{H.esc(t("rejections", lang))}</h3>' + H.table(
@@ -346,6 +353,15 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
                    verdict, L(b["benchmark"]), b["source"]])
     body.append(f'<h3>{H.esc(t("against", lang))}</h3>' + H.table(
         [t("metric", lang), t("value", lang), "", t("benchmark", lang), t("source", lang)], bm, {1}))
+    # ------------------------------------------------------------------ satisfaction
+    sat = data.get("satisfaction")
+    if sat and "error" not in sat:
+        from reports.satisfaction import section
+
+        body.append(section(sat, lang))
+    elif sat:
+        body.append(f'<h2 id="satisfaction">{H.esc(t("sat_title", lang))}</h2>'
+                    f'<p class="muted">{H.esc(t("not_available", lang, why=sat["error"]))}</p>')
     # ------------------------------------------------------------------ findings
     ch = data["churn"]
     body.append(f'<h2 id="findings">{H.esc(t("findings", lang))}</h2>')
@@ -413,6 +429,15 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
     body.append(f'<footer>{H.esc(t("footer", lang, what=t("audit_title", lang)))}</footer>')
     return H.page(t("audit_title", lang), "".join(body), lang,
                   subtitle=t("audit_subtitle", lang, files=len(reports), names=", ".join(sorted({r.file for r in reports}))))
+
+
+def _covers(c: dict, lang: str) -> str:
+    """The period a table covers; rows without a date (undated survey responses) said as such."""
+    undated = c.get("undated") or 0
+    if c.get("from") is None:
+        return t("no_dates", lang, n=number(undated, lang)) if undated else "—"
+    span = f'{str(c["from"])[:10]} – {str(c["to"])[:10]}'
+    return span + (f' ({t("undated_rows", lang, n=number(undated, lang))})' if undated else "")
 
 
 RECON_NAMES = {
