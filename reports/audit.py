@@ -167,8 +167,11 @@ def churn_summary(con, kpis: dict | None = None, settings: dict | None = None) -
     except Exception as exc:  # analyse() reports thin data itself; anything else must not sink the audit
         out["message"] = f"churn analysis failed: {type(exc).__name__}: {exc}"
     if analysis is not None:
+        from reports import churn_html
+
         out["message"] = analysis.message or None
         out["notes"] = list(analysis.notes)
+        out["customer_list"] = churn_html.summary(analysis.to_dict())
     available = analysis is not None and analysis.available
     inputs = calculator.inputs_from_data(analysis if available else None, kpis or {}, calculator.defaults(settings))
     calc = calculator.compute(inputs)
@@ -190,7 +193,7 @@ def churn_summary(con, kpis: dict | None = None, settings: dict | None = None) -
         out["lost_revenue_share"] = (max(attributable, 0.0) * 12 / months * lost_each / (arpu * with_revenue)
                                      if attributable is not None and months and lost_each and arpu and with_revenue else None)
         out["analysis"] = {
-            "method": est.method, "customers": analysis.customers, "churned": analysis.churned,
+            "method": est.method, "customers": analysis.customers, "churned": analysis.churned, "mode": analysis.mode,
             "window_days": analysis.window_days, "period_months": months, "as_of": analysis.as_of,
             "churn_period_start": analysis.churn_period_start,
             "exposed": dataclasses.asdict(est.exposed), "unexposed": dataclasses.asdict(est.unexposed),
@@ -285,8 +288,9 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
     findings = data["findings"]
     if findings:
         top = findings[0]
-        body.append(f'<p class="headline">{H.esc(t("top_finding", lang))}: <b>{H.esc(L(top["title"]))}</b>, '
-                    f'{H.esc(money(top["money_at_stake"], cur, lang))} {H.esc(t("at_stake", lang))}.</p>')
+        stake = (f'{H.esc(money(top["money_at_stake"], cur, lang))} {H.esc(t("at_stake", lang))}'
+                 if top["money_at_stake"] else H.esc(t("no_money_at_stake", lang)))  # never "$0.00 at stake"
+        body.append(f'<p class="headline">{H.esc(t("top_finding", lang))}: <b>{H.esc(L(top["title"]))}</b>, {stake}.</p>')
     # ------------------------------------------------------------------ what was received
     rows = []
     for r in reports:
@@ -385,12 +389,21 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
         body.append(operations.initiatives_html(data["operations"].get("initiatives") or {}, lang,
                                                 "initiatives_12m", "no_initiatives_12m"))
         body.append(operations.analyses_html(data["operations"], lang))
+    # ------------------------------------------------------------------ customers and churn
+    from reports import churn_html
+
+    a = ch.get("analysis")
+    if ch.get("customer_list"):
+        body.append(f'<h2 id="customers">{H.esc(t("customers_churn", lang))}</h2>')
+        body.append(churn_html.render(ch["customer_list"], lang, cur,
+                                      measured_html=f'<p><a href="#churn">{H.esc(t("see_churn_cost", lang))}</a></p>'
+                                      if ch.get("measured") and a else ""))
     # ------------------------------------------------------------------ churn cost
     body.append(f'<h2 id="churn">{H.esc(t("churn_cost", lang))}</h2>')
-    a = ch.get("analysis")
     if ch.get("measured") and a:
         ex, un, excess = a["exposed"], a["unexposed"], a["excess"]
-        body.append("<p>" + H.esc(t("churn_measured", lang, customers=number(a["customers"], lang),
+        body.append("<p>" + H.esc(t("churn_measured_snapshot" if a.get("mode") == "snapshot" else "churn_measured", lang,
+                                    customers=number(a["customers"], lang),
                                     exposed=number(ex["customers"], lang), window=a["window_days"],
                                     exposed_rate=fmt_value(ex["rate"]["estimate"], "fraction", lang),
                                     unexposed_rate=fmt_value(un["rate"]["estimate"], "fraction", lang),
@@ -405,7 +418,9 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
         body.append(f'<h3>{H.esc(t("dose", lang))}</h3>' + H.table(
             [t("negatives", lang), t("customers", lang), t("churned", lang), t("churn_rate", lang), t("interval", lang)], dose, {1, 2, 3}))
     else:
-        body.append(f'<p>{H.esc(t("churn_benchmark", lang))}</p>')
+        reason = churn_html.why(ch["customer_list"], lang) + " " if ch.get("customer_list") else ""
+        body.append(f'<p>{H.esc(reason + t("churn_benchmark_model", lang))}</p>' if reason
+                    else f'<p>{H.esc(t("churn_benchmark", lang))}</p>')
     calc = ch.get("calculator") or {}
     rows = [[en if not ru else r_, fmt_value(calc[k], "count", lang) if kind == "count" else money(calc[k], cur, lang)]
             for k, en, r_, kind in CALC_ROWS if calc.get(k) is not None]
@@ -541,7 +556,7 @@ def _audit_store_class():
 
 def run_audit(paths: list[Path], out: Path, lang: str = "en", pseudonymize: bool = False, currency: str | None = None,
               tz: str | None = None, pdf: bool = False, date_order: str | None = None,
-              on_progress=None) -> AuditResult:
+              on_progress=None, as_of=None, tenure_unit: str | None = None) -> AuditResult:
     import metrics  # noqa: F401  registers ticket_metrics and rollups as post-load hooks
     from loaders.base import LoadOptions
 
@@ -556,7 +571,8 @@ def run_audit(paths: list[Path], out: Path, lang: str = "en", pseudonymize: bool
         if _results_folder(paths):  # `cli.py build` results: installed as built, the loads they record listed
             reports = _installed_results(store, Path(paths[0]))
         else:
-            reports = store.load_files(files, LoadOptions(pseudonymize=pseudonymize, tz=tz, date_order=date_order),
+            reports = store.load_files(files, LoadOptions(pseudonymize=pseudonymize, tz=tz, date_order=date_order,
+                                                          as_of=as_of, tenure_unit=tenure_unit),
                                        on_progress=on_progress)
         for r in reports:
             messages.append(f"{r.file}: {r.status}" + (f" as {r.loader} ({r.confidence:.0%}), {r.rows_loaded:,} rows loaded, "

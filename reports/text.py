@@ -72,6 +72,8 @@ STRINGS = {
     "pseudonymized": {"en": "Customer names, e-mails, phone numbers and personal data in free text were replaced by stable pseudonyms before anything was stored.",
                       "ru": "Имена клиентов, e-mail, телефоны и персональные данные в тексте заменены на устойчивые псевдонимы до сохранения."},
     "top_finding": {"en": "Largest finding", "ru": "Главный вывод"},
+    "no_money_at_stake": {"en": "no money at stake is measured: customers with a negative support experience churned no more than the others",
+                          "ru": "денежный ущерб не измерен: клиенты с негативным опытом уходили не чаще остальных"},
     "st_loaded": {"en": "loaded", "ru": "загружен"},
     "st_skipped": {"en": "already loaded", "ru": "уже загружен"},
     "st_failed": {"en": "failed", "ru": "ошибка"},
@@ -101,6 +103,8 @@ STRINGS = {
     "customers_affected": {"en": "{n} customers affected", "ru": "Затронуто клиентов: {n}"},
     "churn_measured": {"en": "Of {customers} customers compared, {exposed} had a negative support experience in the {window} days before they left or the data ends; {exposed_rate} of them churned against {unexposed_rate} of the others. Excess churn {excess} (95% interval {low} – {high}): {attributable} churned customers are attributable to support.",
                        "ru": "Из {customers} сравниваемых клиентов у {exposed} был негативный опыт с поддержкой за {window} дней до ухода или конца данных; ушли {exposed_rate} из них против {unexposed_rate} остальных. Дополнительный отток {excess} (95% интервал {low} – {high}): {attributable} ушедших клиентов приходятся на поддержку."},
+    "churn_measured_snapshot": {"en": "Of {customers} customers compared (a snapshot list: churn flags without dates), {exposed} had a negative support experience while they were customers, up to the list's date; {exposed_rate} of them churned against {unexposed_rate} of the others. Excess churn {excess} (95% interval {low} – {high}): {attributable} churned customers are attributable to support.",
+                                "ru": "Из {customers} сравниваемых клиентов (список-снимок: признаки оттока без дат) у {exposed} был негативный опыт с поддержкой за время жизни клиента, до даты списка; ушли {exposed_rate} из них против {unexposed_rate} остальных. Дополнительный отток {excess} (95% интервал {low} – {high}): {attributable} ушедших клиентов приходятся на поддержку."},
     "churn_benchmark": {"en": "The data has no customer list with churn that can be matched to the support records, so the estimate below uses the benchmark figures (each with its source); load a customer list to measure it.",
                         "ru": "В данных нет списка клиентов с оттоком, который можно сопоставить с обращениями, поэтому оценка ниже построена на отраслевых ориентирах (с источниками); загрузите список клиентов, чтобы измерить её."},
     "dose": {"en": "Churn by number of negative experiences", "ru": "Отток по числу негативных случаев"},
@@ -143,6 +147,14 @@ STRINGS = {
     "sat_small_col": {"en": "Small sample", "ru": "Малая выборка"},
     "sat_small_note": {"en": "A score resting on fewer than {n} responses (metrics.survey_small_segment) is listed under “Small sample”: shown with its interval, not to be ranked.",
                        "ru": "Оценка, основанная менее чем на {n} ответах (metrics.survey_small_segment), указана в колонке «Малая выборка»: показана с интервалом, ранжировать её не стоит."},
+    "customers_churn": {"en": "Customers and churn", "ru": "Клиенты и отток"},
+    "see_churn_cost": {"en": "Measured on the loaded tickets, calls and surveys: see the churn-cost estimate below.",
+                       "ru": "Измерено по загруженным обращениям, звонкам и опросам: см. оценку потерь от оттока ниже."},
+    "churn_benchmark_model": {"en": "The estimate below therefore uses the benchmark figures, each with its source.",
+                              "ru": "Поэтому оценка ниже опирается на отраслевые цифры, у каждой указан источник."},
+    "customer_list_title": {"en": "Customers and churn", "ru": "Клиенты и отток"},
+    "see_money_above": {"en": "Measured on the loaded tickets, calls and surveys: see the money section above.",
+                        "ru": "Измерено по загруженным обращениям, звонкам и опросам: см. раздел о деньгах выше."},
     "footer": {"en": "Deskscope {what}. Every figure is defined in docs/metrics.md; this file works offline.",
                "ru": "Deskscope: {what}. Определения показателей — docs/metrics.md; файл открывается без сети."},
 }
@@ -191,4 +203,6 @@ def money(value, currency: str = "USD", lang: str = "en") -> str:
     sym = SYMBOLS.get(currency.upper(), currency.upper() + " ")
     digits = 0 if abs(value) >= 100 else 2
     body = number(value, lang, digits)
+    if lang != "ru" and body[:1] in ("-", "\u2212"):
+        return f"{body[:1]}{sym}{body[1:]}"  # -$550, not $-550
     return f"{body}\u00a0{sym}" if lang == "ru" else f"{sym}{body}"
