@@ -108,6 +108,16 @@ def cmd_load(args) -> int:
     _check_tz(args.tz)
     options = _options(args)
     store = _store(args)
+    results = [p for p in _paths(args) if _is_results(p)]
+    if results:  # a folder `cli.py build` wrote: installed as it is, nothing recomputed
+        if len(results) != len(args.paths):
+            raise UsageError("a result folder from `cli.py build` is loaded on its own: give it as the only PATH")
+        from metrics.build import install
+
+        report = install(store, results[0])
+        print(json.dumps({"folder": report.folder, "tables": report.tables, "notes": report.notes}, indent=2)
+              if args.json else report.text())
+        return 0
     try:
         reports = store.load_files(_paths(args), options, format=args.format)
     except ValueError as exc:  # bad [[sla.policies]] / [business_hours]: checked when the load is applied
@@ -118,6 +128,14 @@ def cmd_load(args) -> int:
         raise UsageError(f"{exc}\nfix: correct these keys in {config.user_path()} (docs/settings.md explains each) "
                          f"and load again; nothing was loaded, the database is unchanged") from exc
     return print_reports(reports, args.json)
+
+
+def _is_results(path: Path) -> bool:
+    try:
+        from metrics.build import is_results
+    except ModuleNotFoundError:
+        return False
+    return is_results(path)
 
 
 def cmd_demo(args) -> int:
@@ -395,7 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add their own sub-commands through add_commands(add) (metrics, churn, reports).
-EXTRA_COMMANDS = ["metrics.commands", "metrics.churn_commands", "reports.commands", "metrics.operations.commands"]
+EXTRA_COMMANDS = ["metrics.commands", "metrics.build_commands", "metrics.churn_commands", "reports.commands", "metrics.operations.commands"]
 
 
 def main(argv: list[str] | None = None) -> int:
