@@ -2,7 +2,7 @@
 ui/i18n.py; reports need no Streamlit)."""
 from __future__ import annotations
 
-import math
+import formatting as fmt
 
 STRINGS = {
     "snapshot_title": {"en": "Support snapshot {period}", "ru": "Срез поддержки {period}"},
@@ -127,41 +127,29 @@ def t(key: str, lang: str = "en", **kw) -> str:
 
 
 def number(v: float, lang: str = "en", digits: int = 0) -> str:
-    s = f"{v:,.{digits}f}"
-    if lang == "ru":
-        s = s.replace(",", "\u00a0").replace(".", ",")
-    return s
+    return fmt.number(v, digits, lang)
 
 
 def fmt_value(value, unit: str, lang: str = "en", currency: str = "USD") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A value in its unit (formatting.py: Babel/CLDR), "—" when missing."""
+    if fmt.missing(value):
         return "—"
     if unit == "fraction":
-        return number(value * 100, lang, 1) + "%"
+        return fmt.percent(value, 1, lang)
     if unit == "minutes":
-        if abs(value) >= 120:
-            return number(value / 60, lang, 1) + (" ч" if lang == "ru" else " h")
-        return number(value, lang, 0) + (" мин" if lang == "ru" else " min")
+        return fmt.duration_minutes(value, lang)
     if unit == "hours":
-        return number(value, lang, 1) + (" ч" if lang == "ru" else " h")
+        return fmt.hours(value, lang)
     if unit == "seconds":
-        return number(value, lang, 0) + (" с" if lang == "ru" else " s")
+        return fmt.duration_seconds(value, lang)
     if unit == "nps":
-        return number(value, lang, 1)
+        return fmt.signed_number(value, 1, lang)
     if unit == "score":
-        return number(value, lang, 2)
+        return fmt.number(value, 2, lang)
     if unit == "money":
         return money(value, currency, lang)
-    return number(value, lang, 0 if float(value).is_integer() else 1)
+    return fmt.number(value, 0 if float(value).is_integer() else 1, lang)
 
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "RUB": "₽"}
-
-
-def money(value, currency: str = "USD", lang: str = "en") -> str:
-    if value is None:
-        return "—"
-    sym = SYMBOLS.get(currency.upper(), currency.upper() + " ")
-    digits = 0 if abs(value) >= 100 else 2
-    body = number(value, lang, digits)
-    return f"{body}\u00a0{sym}" if lang == "ru" else f"{sym}{body}"
+def money(value, currency: str = "USD", lang: str = "en", short: bool | None = None) -> str:
+    return fmt.money(value, currency, lang, short=short)

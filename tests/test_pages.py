@@ -239,18 +239,44 @@ def test_every_string_has_both_languages():
 
 
 def test_locale_formats():
+    # Babel/CLDR: en groups with ",", ru with a no-break space and a decimal comma; ru percent
+    # and currency put a no-break space before the sign.
     assert i18n.number(1234567.891, 2, "en") == "1,234,567.89"
-    assert i18n.number(1234567.891, 2, "ru") == "1\u202f234\u202f567,89"
+    assert i18n.number(1234567.891, 2, "ru") == "1\u00a0234\u00a0567,89"
     assert i18n.percent(0.1234, 1, "en") == "12.3%"
     assert i18n.percent(0.1234, 1, "ru") == "12,3\u00a0%"
     assert i18n.money(1500, "USD", "en") == "$1,500"
     assert i18n.money(2_500_000, "RUB", "ru") == "2,5\u00a0млн\u00a0₽"
+    # Three significant digits in compact money: 1,970,000 -> 1.97M; 999,999 rounds up to 1M, not "1000K".
+    assert i18n.money(1_970_000, "USD", "en") == "$1.97M"
+    assert i18n.money(1_970_000, "RUB", "ru") == "1,97\u00a0млн\u00a0₽"
+    assert i18n.compact(999_999, "en") == "1M"
     assert i18n.date(dt.date(2025, 3, 5), "en") == "Mar 5, 2025"
     assert i18n.date(dt.date(2025, 3, 5), "ru") == "05.03.2025"
-    # 150 minutes = 2.5 hours; 4320 minutes = 3 days.
-    assert i18n.duration_minutes(150, "en") == "2.5\u00a0h"
-    assert i18n.duration_minutes(4320, "ru") == "3,0\u00a0дн"
+    # 150 minutes = 2.5 hours; 4320 minutes = 3 days; 34 s stays in seconds (CLDR short units).
+    assert i18n.duration_minutes(150, "en") == "2.5\u00a0hr"
+    assert i18n.duration_minutes(4320, "ru") == "3,0\u00a0дн."
+    assert i18n.duration_seconds(34, "ru") == "34\u00a0с"
     assert i18n.number(None, lang="ru") == "н/д"
+    # Whole customers: 99.6 -> 100.
+    assert i18n.integer(99.6, "en") == "100"
+
+
+def test_change_arrows_follow_the_sign_and_colours_follow_better():
+    # SLA breach rate 13.8% -> 8.8%: a fall of 5.0 points, lower is better: down arrow, green.
+    assert i18n.metric_delta("sla_breach_rate", 0.088, 0.138, "en") == "\u22125.0\u00a0pp"
+    assert i18n.delta_style("sla_breach_rate", 0.088, 0.138) == ("down", "green")
+    assert i18n.delta_style("sla_breach_rate", 0.138, 0.088) == ("up", "red")
+    # First reply median 100 -> 82.2 min: -17.8%, lower is better.
+    assert i18n.metric_delta("frt_median_minutes", 82.2, 100, "en") == "\u221217.8%"
+    assert i18n.delta_style("frt_median_minutes", 82.2, 100) == ("down", "green")
+    # CSAT 80% -> 75%: a fall of a higher-is-better rate is red.
+    assert i18n.delta_style("csat", 0.75, 0.80) == ("down", "red")
+    assert i18n.delta_style("csat", 0.85, 0.80) == ("up", "green")
+    # Ticket volume has no better direction: the arrow still follows the sign, the colour is grey.
+    assert i18n.delta_style("tickets", 90, 100) == ("down", "gray")
+    assert i18n.delta_style("tickets", 100, 100) == ("off", "gray")
+    assert i18n.metric_delta("tickets", 110, 100, "ru") == "+10,0\u00a0%"
 
 
 # ---------------------------------------------------------------- drill-down and safe exports

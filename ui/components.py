@@ -210,14 +210,15 @@ def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = N
             st.metric(label, "—", delta=note, delta_color="off", delta_arrow="off", help=i18n.metric_help(metric_id))
             return
         delta = i18n.metric_delta(metric_id, current, previous)
-        better = i18n.metric_better(metric_id)
-        color = {"higher": "normal", "lower": "inverse"}.get(better, "off")
+        # Streamlit reads a delta's direction from a leading "-" only; the typographic minus of
+        # our deltas would point every fall up. The arrow and colour are therefore set here.
+        arrow, color = i18n.delta_style(metric_id, current, previous)
         description = None
         if delta:
             description = t("kpi.vs_previous") + (" · " + t("kpi.significant") if comparison.get("significant") else "")
         chart = [float(v) for v in (spark or []) if v is not None]
         value = marked(i18n.metric_value(metric_id, current), bool(comparison.get("approximate")) and current is not None)
-        st.metric(label, value, delta=delta, delta_color=color,
+        st.metric(label, value, delta=delta, delta_color=color, delta_arrow=arrow,
                   help=i18n.metric_help(metric_id), chart_data=chart if len(chart) > 1 else None,
                   chart_type="area", delta_description=description)
         if drill and current is not None:

@@ -6,12 +6,10 @@ fails when a key lacks a language.
 """
 from __future__ import annotations
 
-import datetime as dt
-import math
+import formatting as fmt
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 NBSP = "\u00a0"
-THIN = "\u202f"  # Russian thousands separator (narrow no-break space)
 
 STRINGS: dict[str, dict[str, str]] = {
     # ---- frame
@@ -592,10 +590,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "set.init.owner": {"en": "Owner", "ru": "Ответственный"},
 }
 
-WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "ru": ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]}
-MONTHS = {"en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-          "ru": ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]}
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "RUB": "₽", "JPY": "¥", "CNY": "¥", "INR": "₹", "UAH": "₴", "KZT": "₸"}
+def weekdays(lang: str | None = None) -> list[str]:
+    """Mon..Sun in the session's language (CLDR)."""
+    return fmt.weekday_names(lang or current())
 
 
 def current() -> str:
@@ -610,11 +607,29 @@ def current() -> str:
 
 
 def t(key: str, lang: str | None = None, **values) -> str:
-    """The string ``key`` in the session's language, with ``{placeholders}`` filled."""
+    """The string ``key`` in the session's language, with ``{placeholders}`` filled.
+
+    An entry whose text is a dict of CLDR plural forms (``{"one": ..., "few": ..., "many": ...,
+    "other": ...}``) picks the form for the value ``n``."""
     lang = lang or current()
     entry = STRINGS.get(key)
     text = key if entry is None else entry.get(lang) or entry["en"]
+    if isinstance(text, dict):
+        text = fmt.plural(values.get("count", values.get("n")), text, lang) if isinstance(
+            values.get("count", values.get("n")), (int, float)) else text["other"]
     return text.format(**values) if values else text
+
+
+def tn(key: str, count, lang: str | None = None, **values) -> str:
+    """A plural string for ``count`` (its form chosen by the language's CLDR rules), ``{n}`` being
+    the count formatted as a whole number."""
+    lang = lang or current()
+    entry = STRINGS.get(key) or {}
+    forms = entry.get(lang) or entry.get("en") or {"other": key}
+    if isinstance(forms, str):
+        forms = {"other": forms}
+    text = fmt.plural(round(count) if not fmt.missing(count) else count, forms, lang)
+    return text.format(n=fmt.integer(count, lang, na=t("na", lang)), **values)
 
 
 def labels(prefix: str = ""):
@@ -630,54 +645,43 @@ def metric_labels():
     return lambda metric_id: metric_name(metric_id, lang)
 
 
-# ---------------------------------------------------------------- numbers
+# ---------------------------------------------------------------- numbers (formatting.py, Babel/CLDR)
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))
+    return fmt.missing(x)
 
 
 def number(x, digits: int = 0, lang: str | None = None) -> str:
     """1,234.5 in English, 1 234,5 in Russian; None -> n/a."""
     lang = lang or current()
-    if _missing(x):
-        return t("na", lang)
-    text = f"{x:,.{digits}f}"
-    if lang == "ru":
-        text = text.replace(",", THIN).replace(".", ",")
-    return text.replace("-", "−") if text.startswith("-") else text
+    return fmt.number(x, digits, lang, na=t("na", lang))
+
+
+def integer(x, lang: str | None = None) -> str:
+    """A whole number of people or things (99.6 customers -> 100)."""
+    lang = lang or current()
+    return fmt.integer(x, lang, na=t("na", lang))
 
 
 def compact(x, lang: str | None = None) -> str:
-    """12.3K / 4.5M (en), 12,3 тыс. / 4,5 млн (ru) for large counts and money."""
+    """12.3K / 1.97M (en), 12,3 тыс. / 1,97 млн (ru) for large counts."""
     lang = lang or current()
-    if _missing(x):
-        return t("na", lang)
-    units = [(1e9, "B", "млрд"), (1e6, "M", "млн"), (1e3, "K", "тыс.")]
-    for size, en, ru in units:
-        if abs(x) >= size:
-            value = number(x / size, 1, lang)
-            return f"{value}{en}" if lang == "en" else f"{value}{NBSP}{ru}"
-    return number(x, 0, lang)
+    return fmt.compact(x, lang, na=t("na", lang))
 
 
 def percent(fraction, digits: int = 1, lang: str | None = None) -> str:
     lang = lang or current()
-    if _missing(fraction):
-        return t("na", lang)
-    text = number(fraction * 100, digits, lang)
-    return f"{text}%" if lang == "en" else f"{text}{NBSP}%"
+    return fmt.percent(fraction, digits, lang, na=t("na", lang))
 
 
-def money(x, currency: str | None = None, lang: str | None = None, short: bool = True) -> str:
-    """$1.2M / 1,2 млн $ ; exact amounts below 10,000."""
+def money(x, currency: str | None = None, lang: str | None = None, short: bool | None = None) -> str:
+    """$1,500 / 1 500 ₽; compact from 10,000 ($1.97M / 1,97 млн ₽) unless ``short`` says otherwise."""
     lang = lang or current()
-    if _missing(x):
-        return t("na", lang)
-    currency = (currency or _settings_currency()).upper()
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    amount = compact(x, lang) if short and abs(x) >= 10_000 else number(x, 0, lang)
-    if lang == "ru":
-        return f"{amount}{NBSP}{symbol}"
-    return f"{symbol}{amount}" if len(symbol) == 1 else f"{amount} {symbol}"
+    return fmt.money(x, currency or _settings_currency(), lang, short=short, na=t("na", lang))
+
+
+def money_range(low, high, currency: str | None = None, lang: str | None = None) -> str:
+    lang = lang or current()
+    return fmt.money_range(low, high, currency or _settings_currency(), lang, na=t("na", lang))
 
 
 def _settings_currency() -> str:
@@ -691,62 +695,38 @@ def _settings_currency() -> str:
 
 def file_size(n_bytes: int, lang: str | None = None) -> str:
     lang = lang or current()
-    units = ("B", "KB", "MB", "GB") if lang == "en" else ("Б", "КБ", "МБ", "ГБ")
-    value, unit = float(n_bytes), 0
-    while value >= 1024 and unit < len(units) - 1:
-        value, unit = value / 1024, unit + 1
-    return f"{number(value, 0 if unit == 0 else 1, lang)}{NBSP}{units[unit]}"
+    return fmt.file_size(n_bytes, lang, na=t("na", lang))
 
 
 def duration_minutes(minutes, lang: str | None = None) -> str:
-    """45 min / 3.5 h / 2.1 d — the unit that keeps the number readable."""
+    """45 min / 3.5 hr / 2.1 days — the unit that keeps the number readable."""
     lang = lang or current()
-    if _missing(minutes):
-        return t("na", lang)
-    units = {"en": ("min", "h", "d"), "ru": ("мин", "ч", "дн")}[lang]
-    if abs(minutes) < 90:
-        return f"{number(minutes, 0 if abs(minutes) >= 10 else 1, lang)}{NBSP}{units[0]}"
-    if abs(minutes) < 48 * 60:
-        return f"{number(minutes / 60, 1, lang)}{NBSP}{units[1]}"
-    return f"{number(minutes / 1440, 1, lang)}{NBSP}{units[2]}"
+    return fmt.duration_minutes(minutes, lang, na=t("na", lang))
 
 
 def duration_seconds(seconds, lang: str | None = None) -> str:
     lang = lang or current()
-    if _missing(seconds):
-        return t("na", lang)
-    if abs(seconds) < 120:
-        return f"{number(seconds, 0, lang)}{NBSP}{'s' if lang == 'en' else 'с'}"
-    return duration_minutes(seconds / 60, lang)
+    return fmt.duration_seconds(seconds, lang, na=t("na", lang))
+
+
+def unit_name(unit_id: str, lang: str | None = None) -> str:
+    """Short CLDR unit name for axis titles: hr / ч."""
+    return fmt.unit_name(unit_id, lang or current())
 
 
 def date(value, lang: str | None = None) -> str:
     """Mar 5, 2025 (en) / 05.03.2025 (ru)."""
     lang = lang or current()
-    if value is None:
-        return t("na", lang)
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if lang == "ru":
-        return value.strftime("%d.%m.%Y")
-    return f"{MONTHS['en'][value.month - 1]} {value.day}, {value.year}"
+    if isinstance(value, str) and fmt._as_date(value) is None:
+        return value
+    return fmt.date(value, lang, na=t("na", lang))
 
 
 def datetime(value, lang: str | None = None) -> str:
     lang = lang or current()
-    if value is None:
-        return t("na", lang)
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return f"{date(value, lang)} {value:%H:%M}"
+    if isinstance(value, str) and fmt._as_date(value) is None:
+        return value
+    return fmt.datetime(value, lang, na=t("na", lang))
 
 
 # ---------------------------------------------------------------- metrics
@@ -795,7 +775,7 @@ def metric_value(metric_id: str, value, lang: str | None = None) -> str:
     if unit == "fraction":
         return percent(value, 1, lang)
     if unit == "nps":
-        return (("+" if value > 0 else "") + number(value, 1, lang))
+        return fmt.signed_number(value, 1, lang, na=t("na", lang))
     if unit == "score":
         return number(value, 2, lang)
     if unit == "money":
@@ -805,22 +785,48 @@ def metric_value(metric_id: str, value, lang: str | None = None) -> str:
     return compact(value, lang) if abs(value) >= 100_000 else number(value, 0, lang)
 
 
+def metric_value_full(metric_id: str, value, lang: str | None = None) -> str:
+    """The value without compact shortening (the hover text of a card that shows 1.97M)."""
+    lang = lang or current()
+    unit = metric_unit(metric_id)
+    if _missing(value):
+        return t("na", lang)
+    if unit == "money":
+        return money(value, lang=lang, short=False)
+    if unit == "count":
+        return number(value, 0 if float(value).is_integer() else 2, lang)
+    return metric_value(metric_id, value, lang)
+
+
 def metric_delta(metric_id: str, current_value, previous_value, lang: str | None = None) -> str | None:
-    """Change vs the previous period: points for rates and NPS, percent for the rest."""
+    """Change vs the previous period, signed (+ or the minus sign): points for rates, points of NPS
+    and score, percent for the rest (the raw difference when the previous value was 0)."""
     lang = lang or current()
     if _missing(current_value) or _missing(previous_value):
         return None
     unit = metric_unit(metric_id)
     diff = current_value - previous_value
-    sign = "+" if diff > 0 else ""
     if unit == "fraction":
-        pp = "pp" if lang == "en" else "п.п."
-        return f"{sign}{number(diff * 100, 1, lang)}{NBSP}{pp}"
+        return fmt.points(diff, 1, lang)
     if unit in ("nps", "score"):
-        return f"{sign}{number(diff, 1 if unit == 'nps' else 2, lang)}"
+        return fmt.signed_number(diff, 1 if unit == "nps" else 2, lang)
     if previous_value == 0:
-        return f"{sign}{number(diff, 0, lang)}"
-    return f"{sign}{percent(diff / abs(previous_value), 1, lang)}"
+        return fmt.signed_number(diff, 0, lang)
+    return fmt.signed_percent(diff / abs(previous_value), 1, lang)
+
+
+def delta_style(metric_id: str, current_value, previous_value) -> tuple[str, str]:
+    """(arrow, colour) of a change for ``st.metric``: the arrow follows the sign of the change
+    ("up", "down", "off" when unchanged), the colour follows the metric's ``better`` (a fall of a
+    lower-is-better figure is "green"; "gray" when the metric has no better direction)."""
+    if _missing(current_value) or _missing(previous_value) or current_value == previous_value:
+        return "off", "gray"
+    rising = current_value > previous_value
+    better = metric_better(metric_id)
+    if better not in ("higher", "lower"):
+        return ("up" if rising else "down"), "gray"
+    good = rising == (better == "higher")
+    return ("up" if rising else "down"), ("green" if good else "red")
 
 
 def metric_better(metric_id: str) -> str | None:

@@ -1,0 +1,277 @@
+"""Locale formatting: the one place where a number, an amount of money, a duration, a date or a
+count with its plural becomes text, in English or Russian.
+
+Everything comes from Babel's CLDR data (grouping and decimal symbols, percent and currency
+patterns, compact forms such as "$1.97M" / "1,97 млн ₽", unit names such as "34 sec" / "34 с",
+date patterns and plural rules), never from hand-written rules. The functions are pure: the
+language is an argument (``ui.i18n`` passes the session's, ``reports`` the report's), so the
+dashboard, the CLI, the reports and the metrics' evidence sentences all format alike.
+
+A missing value (None, NaN, infinity) becomes ``na`` (default "—"): callers pass their own
+word for "not available" when they have one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from functools import lru_cache
+
+from babel import Locale, dates as _dates, numbers as _numbers, units as _units
+
+LOCALES = {"en": "en_US", "ru": "ru_RU"}
+DASH = "—"
+MINUS = "\u2212"  # the typographic minus CLDR uses for neither language; used only for deltas we sign ourselves
+# Percentage points have no CLDR unit: the abbreviation is language data, kept here with the rest.
+POINTS = {"en": "pp", "ru": "п.\u00a0п."}
+
+
+def _locale(lang: str | None) -> str:
+    return LOCALES.get(lang or "en", LOCALES["en"])
+
+
+@lru_cache(maxsize=None)
+def _babel_locale(lang: str) -> Locale:
+    return Locale.parse(_locale(lang))
+
+
+def missing(x) -> bool:
+    """None, NaN or an infinity: a value that is not there."""
+    if x is None:
+        return True
+    try:
+        return isinstance(x, (float, int)) and not isinstance(x, bool) and (math.isnan(x) or math.isinf(x))
+    except TypeError:
+        return False
+
+
+def _pattern(pattern: str, digits: int) -> str:
+    """A CLDR number pattern with exactly ``digits`` decimals (its integer part kept as is)."""
+    head, _, _ = pattern.partition(";")
+    start = next((i for i, ch in enumerate(head) if ch in "#0"), None)
+    if start is None:
+        return head
+    end = start
+    while end < len(head) and head[end] in "#0,.":
+        end += 1
+    integer = head[start:end].split(".")[0]
+    body = integer + ("." + "0" * digits if digits > 0 else "")
+    return head[:start] + body + head[end:]
+
+
+# ---------------------------------------------------------------- numbers
+def number(x, digits: int = 0, lang: str = "en", na: str = DASH) -> str:
+    """1,234.5 (en) / 1 234,5 (ru), exactly ``digits`` decimals."""
+    if missing(x):
+        return na
+    fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return _numbers.format_decimal(x, format=fmt, locale=_locale(lang), decimal_quantization=True)
+
+
+def integer(x, lang: str = "en", na: str = DASH) -> str:
+    """A whole number (people, tickets): 99.6 customers are shown as 100."""
+    if missing(x):
+        return na
+    return number(round(float(x)), 0, lang)
+
+
+def _significant(x: float, sig: int) -> float:
+    if x == 0:
+        return 0.0
+    return round(x, -int(math.floor(math.log10(abs(x)))) + (sig - 1))
+
+
+def _compact_digits(x: float, sig: int) -> int:
+    """Decimals that leave ``sig`` significant digits in the compact mantissa (1.97M, 19.7K, 197K)."""
+    if x == 0:
+        return 0
+    exponent = int(math.floor(math.log10(abs(x))))
+    mantissa_exp = exponent % 3 if abs(x) >= 1000 else exponent
+    return max(0, sig - 1 - mantissa_exp)
+
+
+def compact(x, lang: str = "en", sig: int = 3, na: str = DASH) -> str:
+    """12.3K / 1.97M (en), 12,3 тыс. / 1,97 млн (ru); whole numbers below 1,000."""
+    if missing(x):
+        return na
+    if abs(x) < 1000:
+        return number(x, 0 if float(x).is_integer() or abs(x) >= 100 else 1, lang)
+    value = _significant(float(x), sig)
+    return _numbers.format_compact_decimal(value, fraction_digits=_compact_digits(value, sig), locale=_locale(lang))
+
+
+def percent(fraction, digits: int = 1, lang: str = "en", na: str = DASH) -> str:
+    """12.3% (en) / 12,3 % (ru) for a fraction 0.123."""
+    if missing(fraction):
+        return na
+    pattern = _pattern(_babel_locale(lang).percent_formats[None].pattern, digits)
+    return _numbers.format_percent(fraction, format=pattern, locale=_locale(lang), decimal_quantization=True)
+
+
+def signed(text_of_abs: str, value: float) -> str:
+    """``+`` or the minus sign in front of an already formatted absolute value (0 unsigned)."""
+    if value > 0:
+        return "+" + text_of_abs
+    if value < 0:
+        return MINUS + text_of_abs
+    return text_of_abs
+
+
+def points(diff_fraction, digits: int = 1, lang: str = "en", na: str = DASH) -> str:
+    """A change of a rate in percentage points, signed: +5.0 pp / −5,0 п. п."""
+    if missing(diff_fraction):
+        return na
+    value = round(diff_fraction * 100, digits)
+    return signed(number(abs(value), digits, lang), value) + "\u00a0" + POINTS.get(lang, POINTS["en"])
+
+
+def signed_percent(relative, digits: int = 1, lang: str = "en", na: str = DASH) -> str:
+    """A relative change, signed: +12.5% / −17,8 %."""
+    if missing(relative):
+        return na
+    value = round(relative, digits + 2)
+    return signed(percent(abs(value), digits, lang), value)
+
+
+def signed_number(x, digits: int = 0, lang: str = "en", na: str = DASH) -> str:
+    if missing(x):
+        return na
+    value = round(x, digits)
+    return signed(number(abs(value), digits, lang), value)
+
+
+# ---------------------------------------------------------------- money
+def currency_symbol(currency: str, lang: str = "en") -> str:
+    return _numbers.get_currency_symbol(currency.upper(), locale=_locale(lang))
+
+
+def money(x, currency: str = "USD", lang: str = "en", short: bool | None = None, na: str = DASH) -> str:
+    """$1,500 / 1 500 ₽; $1.97M / 1,97 млн ₽ from 10,000 up (``short=None``), always compact
+    with ``short=True`` (from 1,000), never with ``short=False``. Amounts under 100 keep cents."""
+    if missing(x):
+        return na
+    currency = (currency or "USD").upper()
+    if short is None:
+        short = abs(x) >= 10_000
+    if short and abs(x) >= 1000:
+        value = _significant(float(x), 3)
+        return _numbers.format_compact_currency(value, currency, fraction_digits=_compact_digits(value, 3),
+                                                locale=_locale(lang))
+    digits = 2 if abs(x) < 100 and not float(x).is_integer() else 0
+    pattern = _pattern(_babel_locale(lang).currency_formats["standard"].pattern, digits)
+    return _numbers.format_currency(x, currency, format=pattern, locale=_locale(lang), currency_digits=False,
+                                    decimal_quantization=True)
+
+
+def money_range(low, high, currency: str = "USD", lang: str = "en", na: str = DASH) -> str:
+    """$1.2M – $3.4M; one amount when both ends round alike."""
+    if missing(low) or missing(high):
+        return na
+    a, b = money(low, currency, lang, short=True), money(high, currency, lang, short=True)
+    return a if a == b else f"{a} – {b}"
+
+
+# ---------------------------------------------------------------- units and durations
+def unit(value, unit_id: str, lang: str = "en", digits: int | None = None, na: str = DASH) -> str:
+    """A CLDR unit, short form: 34 sec / 34 с, 3.5 hr / 3,5 ч, 2 days / 2 дн."""
+    if missing(value):
+        return na
+    if digits is None:
+        digits = 0 if float(value).is_integer() else 1
+    fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    text = _units.format_unit(round(value, digits), unit_id, length="short", format=fmt, locale=_locale(lang))
+    return text.replace(" ", "\u00a0")  # the number and its unit never wrap apart
+
+
+def unit_name(unit_id: str, lang: str = "en") -> str:
+    """The short name of a unit for an axis title: hr / ч, min / мин."""
+    return _units.get_unit_name(unit_id, length="short", locale=_locale(lang)) or unit_id
+
+
+def duration_minutes(minutes, lang: str = "en", na: str = DASH) -> str:
+    """45 min / 3.5 hr / 2.1 days: the unit that keeps the number readable."""
+    if missing(minutes):
+        return na
+    if abs(minutes) < 90:
+        return unit(minutes, "duration-minute", lang, 0 if abs(minutes) >= 10 else 1)
+    if abs(minutes) < 48 * 60:
+        return unit(minutes / 60, "duration-hour", lang, 1)
+    return unit(minutes / 1440, "duration-day", lang, 1)
+
+
+def duration_seconds(seconds, lang: str = "en", na: str = DASH) -> str:
+    if missing(seconds):
+        return na
+    if abs(seconds) < 120:
+        return unit(seconds, "duration-second", lang, 0)
+    return duration_minutes(seconds / 60, lang)
+
+
+def hours(value, lang: str = "en", digits: int = 1, na: str = DASH) -> str:
+    return unit(value, "duration-hour", lang, digits, na)
+
+
+def file_size(n_bytes, lang: str = "en", na: str = DASH) -> str:
+    if missing(n_bytes):
+        return na
+    value, index = float(n_bytes), 0
+    names = ("digital-byte", "digital-kilobyte", "digital-megabyte", "digital-gigabyte")
+    while value >= 1024 and index < len(names) - 1:
+        value, index = value / 1024, index + 1
+    return unit(value, names[index], lang, 0 if index == 0 else 1)
+
+
+# ---------------------------------------------------------------- dates
+def _as_date(value):
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value) if len(value) > 10 else dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def date(value, lang: str = "en", na: str = DASH) -> str:
+    """Mar 5, 2025 (en) / 05.03.2025 (ru): CLDR's medium date in English, short in Russian."""
+    value = _as_date(value)
+    if value is None:
+        return na
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return _dates.format_date(value, "medium" if lang == "en" else "short", locale=_locale(lang))
+
+
+def datetime(value, lang: str = "en", na: str = DASH) -> str:
+    """Mar 5, 2025, 14:03 / 05.03.2025, 14:03 (24-hour clock in both)."""
+    value = _as_date(value)
+    if value is None:
+        return na
+    if not isinstance(value, dt.datetime):
+        return date(value, lang)
+    return f"{date(value, lang)}, {_dates.format_time(value, 'HH:mm', locale=_locale(lang))}"
+
+
+def month(value, lang: str = "en", na: str = DASH) -> str:
+    """Mar 2025 / март 2025 г."""
+    value = _as_date(value)
+    if value is None:
+        return na
+    return _dates.format_skeleton("yMMM", value, locale=_locale(lang))
+
+
+def weekday_names(lang: str = "en") -> list[str]:
+    """Mon..Sun in the language (CLDR abbreviated stand-alone names)."""
+    names = _babel_locale(lang).days["stand-alone"]["abbreviated"]
+    return [names[i].capitalize() for i in range(7)]
+
+
+# ---------------------------------------------------------------- plurals
+def plural_form(n, lang: str = "en") -> str:
+    """CLDR plural category of ``n``: one, few, many or other."""
+    if missing(n):
+        return "other"
+    return _babel_locale(lang).plural_form(abs(n))
+
+
+def plural(n, forms: dict[str, str], lang: str = "en") -> str:
+    """The form of ``forms`` (keyed by CLDR category) for ``n``; ``other`` when a form is absent."""
+    return forms.get(plural_form(n, lang)) or forms["other"]
