@@ -162,11 +162,41 @@ def money(x, currency: str = "USD", lang: str = "en", short: bool | None = None,
                                     decimal_quantization=True)
 
 
+def _compact_fixed(value: float, digits: int, lang: str, currency: str | None = None) -> str:
+    """A compact form with exactly ``digits`` decimals (CLDR's own compact formats drop trailing
+    zeros, so the two ends of a range would not line up: $4.03M – $4.8M)."""
+    loc = _babel_locale(lang)
+    table = loc.compact_currency_formats["short"] if currency else loc.compact_decimal_formats["short"]
+    number, pattern = _numbers._get_compact_format(value, table, loc, digits)
+    if pattern is None or (currency and "¤" not in str(pattern)):
+        return (_numbers.format_compact_currency(value, currency, fraction_digits=digits, locale=_locale(lang))
+                if currency else _numbers.format_compact_decimal(value, fraction_digits=digits, locale=_locale(lang)))
+    parsed = _numbers.parse_pattern(pattern)
+    parsed.frac_prec = (digits, digits)
+    return parsed.apply(number, loc, currency=currency, currency_digits=False, decimal_quantization=True)
+
+
 def money_range(low, high, currency: str = "USD", lang: str = "en", na: str = DASH) -> str:
-    """$1.2M – $3.4M; one amount when both ends round alike."""
+    """$4.03M – $4.80M: both ends in the same compact unit precision (three significant digits of
+    the larger end); one amount when both ends round alike."""
     if missing(low) or missing(high):
         return na
-    a, b = money(low, currency, lang, short=True), money(high, currency, lang, short=True)
+    currency = (currency or "USD").upper()
+    top = max(abs(low), abs(high))
+    if top < 1000:
+        a, b = money(low, currency, lang, short=False), money(high, currency, lang, short=False)
+    else:
+        digits = _compact_digits(_significant(top, 3), 3)
+        unit_of = lambda v: int(math.floor(math.log10(abs(v)) / 3)) if abs(v) >= 1000 else 0  # noqa: E731
+        same = unit_of(_significant(low, 3) or 1) == unit_of(_significant(top, 3))
+
+        def end(v: float) -> str:
+            if abs(v) < 1000:
+                return money(v, currency, lang, short=False)
+            v = _significant(v, 3)
+            return _compact_fixed(v, digits if same else _compact_digits(v, 3), lang, currency)
+
+        a, b = end(low), end(high)
     return a if a == b else f"{a} – {b}"
 
 
@@ -207,6 +237,10 @@ def duration_seconds(seconds, lang: str = "en", na: str = DASH) -> str:
 
 
 def hours(value, lang: str = "en", digits: int = 1, na: str = DASH) -> str:
+    """3.5 hr / 3,5 ч; from 10,000 on in compact form: 2.95M hr / 2,95 млн ч."""
+    if not missing(value) and abs(value) >= 10_000:
+        text = _units.format_unit(compact(value, lang), "duration-hour", length="short", locale=_locale(lang))
+        return text.replace(" ", "\u00a0")
     return unit(value, "duration-hour", lang, digits, na)
 
 
@@ -248,6 +282,14 @@ def datetime(value, lang: str = "en", na: str = DASH) -> str:
     if not isinstance(value, dt.datetime):
         return date(value, lang)
     return f"{date(value, lang)}, {_dates.format_time(value, 'HH:mm', locale=_locale(lang))}"
+
+
+def day_month(value, lang: str = "en", na: str = DASH) -> str:
+    """Mar 5 / 5 мар. (chart labels, where the year is in the title or obvious)."""
+    value = _as_date(value)
+    if value is None:
+        return na
+    return _dates.format_skeleton("MMMd", value, locale=_locale(lang))
 
 
 def month(value, lang: str = "en", na: str = DASH) -> str:
