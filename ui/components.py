@@ -193,22 +193,74 @@ def approximate_format(fmt: str) -> str:
 
 
 # ---------------------------------------------------------------- KPI tiles
+# Cards never cut a number or a label: labels wrap, values are compact ($1.97M) with the exact
+# value in the tooltip. Streamlit truncates both with an ellipsis by default.
+CARD_CSS = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; height: auto !important;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere;}
+[data-testid="stMetricValue"] {font-size: clamp(1.4rem, 2.2vw, 2.25rem) !important; line-height: 1.2 !important;}
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important;}
+</style>"""
+
+
+def card_css() -> None:
+    """The card rules above; app.py injects them once per run (a style block, no content)."""
+    st.html(CARD_CSS)
+
+
+def _tile_note(metric_id: str, params: dict[str, str]) -> str | None:
+    """Why a card has no value: the export cannot measure it, or a filter does not apply to it."""
+    if metric_id in data.unmeasurable():
+        return t("kpi.not_measurable_export")
+    gap = data.filter_gap(metric_id, params)
+    if gap:
+        table, dims = gap
+        return t("kpi.filter_not_applicable", table=t(f"table.{table}"), dims=", ".join(t(f"filters.{d}").lower() for d in dims))
+    return None
+
+
+def target_badge(metric_id: str, current) -> None:
+    """The figure against its target: good / watch / bad, coloured."""
+    if current is None:
+        return
+    from metrics import targets as tg
+
+    goals, margin = data.targets()
+    goal = goals.get(metric_id)
+    state = tg.state(metric_id, current, goal, margin)
+    if state is None:
+        return
+    op = "≤" if i18n.metric_better(metric_id) == "lower" else "≥"
+    shown = i18n.metric_value(metric_id, goal)
+    st.badge(t("target.badge", op=op, target=shown, state=t(f"target.state.{state}")),
+             color={"good": "green", "watch": "orange", "bad": "red"}[state],
+             icon={"good": ":material/check_circle:", "watch": ":material/visibility:", "bad": ":material/error:"}[state],
+             help=t("target.help", op=op, target=shown, margin=i18n.percent(margin, 0)))
+
+
 def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = None, note: str | None = None,
              drill: tuple[str, str | None] | None = None, key: str = "") -> None:
-    """A metric with its change vs the previous period and a sparkline.
+    """A metric with its change vs the previous period, its target state and a sparkline.
 
     comparison: {"current", "previous", "change", "significant"} from engine.compare.
     note: shown instead of the value when the data for it is missing (e.g. "no calls loaded").
-    drill: (kind, where) — a small button opens the rows behind the number.
+    drill: (kind, where) — the "Rows" button opens exactly the rows behind the number
+    (metrics/drilldown.py) next to it; ``drill`` presets the page's rows section otherwise.
     """
     comparison = comparison or {}
     current = comparison.get("current")
     previous = comparison.get("previous")
     label = i18n.metric_name(metric_id)
+    params = st.session_state.get("flt_params", {})
     with st.container(border=True, height="stretch"):
-        if note and current is None:
-            st.metric(label, "—", delta=note, delta_color="off", delta_arrow="off", help=i18n.metric_help(metric_id))
-            return
+        if current is None:
+            why = _tile_note(metric_id, params) or note
+            if why:
+                st.metric(label, "—", delta=why, delta_color="off", delta_arrow="off", help=i18n.metric_help(metric_id))
+                return
         delta = i18n.metric_delta(metric_id, current, previous)
         # Streamlit reads a delta's direction from a leading "-" only; the typographic minus of
         # our deltas would point every fall up. The arrow and colour are therefore set here.
@@ -217,15 +269,108 @@ def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = N
         if delta:
             description = t("kpi.vs_previous") + (" · " + t("kpi.significant") if comparison.get("significant") else "")
         chart = [float(v) for v in (spark or []) if v is not None]
-        value = marked(i18n.metric_value(metric_id, current), bool(comparison.get("approximate")) and current is not None)
-        st.metric(label, value, delta=delta, delta_color=color, delta_arrow=arrow,
-                  help=i18n.metric_help(metric_id), chart_data=chart if len(chart) > 1 else None,
+        approx = bool(comparison.get("approximate")) and current is not None
+        shown = marked(i18n.metric_value(metric_id, current), approx)
+        full = marked(i18n.metric_value_full(metric_id, current), approx)
+        help_text = "
+
+".join(x for x in (t("kpi.full_value", value=full), i18n.metric_help(metric_id)) if x)
+        st.metric(label, shown, delta=delta, delta_color=color, delta_arrow=arrow,
+                  help=help_text, chart_data=chart if len(chart) > 1 else None,
                   chart_type="area", delta_description=description)
+        target_badge(metric_id, current)
         if drill and current is not None:
             if st.button(t("kpi.show_rows"), key=f"{key}drill_{metric_id}", type="tertiary",
                          icon=":material/table_rows:"):
-                st.session_state[f"{key}drill"] = drill
-                st.toast(t("drill.below"), icon=":material/arrow_downward:")
+                if data.drill_rows(filter_key(params), metric_id, 1) is not None:
+                    rows_dialog(metric_id, params, current)
+                else:
+                    st.session_state[f"{key}drill"] = drill
+                    st.toast(t("drill.below"), icon=":material/arrow_downward:")
+
+
+def filter_key(params: dict[str, str]) -> tuple:
+    from ui import filters
+
+    return filters.key(params)
+
+
+# Human column names and units of the rows behind a number (canonical column -> (label key, unit)).
+ROW_COLUMNS = {
+    "tickets": {"source_id": ("col.ticket", "text"), "created_at": ("col.created", "datetime"),
+                "status": ("col.status", "enum"), "priority": ("dim.priority", "text"), "channel": ("dim.channel", "text"),
+                "team": ("dim.team", "text"), "agent": ("dim.agent", "text"), "customer_id": ("col.customer", "text"),
+                "category": ("dim.category", "text"), "subject": ("col.subject", "text"),
+                "first_reply_calendar_minutes": ("col.first_reply", "minutes"),
+                "full_resolution_calendar_minutes": ("col.resolution", "minutes"), "reopens": ("col.reopens", "count"),
+                "agent_replies": ("col.replies", "count"), "sla_policy": ("col.sla_policy", "text"),
+                "source": ("dim.source", "text")},
+    "sla_targets": {"source_id": ("col.ticket", "text"), "created_at": ("col.created", "datetime"),
+                    "sla_target": ("col.sla_target", "enum"), "status": ("col.sla_status", "enum"),
+                    "target_minutes": ("col.target", "minutes"), "elapsed_minutes": ("col.elapsed", "minutes"),
+                    "sla_policy": ("col.sla_policy", "text"), "priority": ("dim.priority", "text"),
+                    "team": ("dim.team", "text"), "agent": ("dim.agent", "text"), "source": ("dim.source", "text")},
+    "calls": {"source_id": ("col.call", "text"), "queued_at": ("col.queued", "datetime"), "outcome": ("col.outcome", "enum"),
+              "queue": ("dim.queue", "text"), "agent": ("dim.agent", "text"), "team": ("dim.team", "text"),
+              "customer_id": ("col.customer", "text"), "wait_seconds": ("col.wait", "seconds"),
+              "talk_seconds": ("col.talk", "seconds"), "direction": ("col.direction", "enum"), "source": ("dim.source", "text")},
+    "surveys": {"source_id": ("col.response", "text"), "responded_at": ("col.responded", "datetime"),
+                "kind": ("col.kind", "text"), "score": ("col.score", "decimal"), "comment": ("col.comment", "text"),
+                "agent": ("dim.agent", "text"), "team": ("dim.team", "text"), "channel": ("dim.channel", "text"),
+                "ticket_id": ("col.ticket", "text"), "customer_id": ("col.customer", "text"), "source": ("dim.source", "text")},
+}
+
+
+def _translate_enums(frame: pl.DataFrame, columns: dict) -> pl.DataFrame:
+    """Canonical values Deskscope itself writes (status, outcome, SLA status) in the session's language."""
+    lang = i18n.current()
+    exprs = []
+    for column, (_, unit) in columns.items():
+        if unit == "enum" and column in frame.columns and frame.schema[column] == pl.String:
+            values = [v for v in frame.get_column(column).unique().to_list() if v is not None]
+            mapping = {v: t(f"enum.{v}", lang) for v in values if f"enum.{v}" in i18n.STRINGS}
+            if mapping:
+                exprs.append(pl.col(column).replace(mapping))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def show_rows(frame: pl.DataFrame, kind: str, key: str, numerator_label: str | None = None, height: int | None = None) -> None:
+    """Rows from the data with human column names, blanks as blanks, values formatted like the cards."""
+    columns = {c: (t(label), "text" if unit == "enum" else unit) for c, (label, unit) in ROW_COLUMNS[kind].items()}
+    if numerator_label and "in_numerator" in frame.columns:
+        columns = {**dict(list(columns.items())[:2]), "in_numerator": (numerator_label, "bool"), **dict(list(columns.items())[2:])}
+    frame = _translate_enums(frame, ROW_COLUMNS[kind])
+    table(frame, key, columns, height=height if height is not None else table_height(frame.height, 420))
+
+
+def rows_dialog(metric_id: str, params: dict[str, str], current) -> None:
+    """Open, next to the card, exactly the rows behind its number."""
+    label = i18n.metric_name(metric_id)
+
+    def body() -> None:
+        result = data.drill_rows(filter_key(params), metric_id)
+        if not result or result["total"] == 0:
+            st.info(t("empty.no_rows"))
+            return
+        frame, total, numerator, kind = result["frame"], result["total"], result["numerator"], result["kind"]
+        noun = t(f"drill.noun.{kind}")
+        if numerator is not None:
+            st.markdown(t("drill.rate_caption", numerator=i18n.number(numerator), total=i18n.number(total), noun=noun,
+                          what=t(f"drill.num.{metric_id}") if f"drill.num.{metric_id}" in i18n.STRINGS else label,
+                          value=i18n.metric_value(metric_id, current)))
+        else:
+            st.markdown(t("drill.count_caption", total=i18n.number(total), noun=noun, what=label,
+                          value=i18n.metric_value(metric_id, current)))
+        from ui import filters
+
+        st.caption(filters.describe(params))
+        if frame.height < total:
+            st.caption(t("drill.first_rows", shown=i18n.number(frame.height), total=i18n.number(total)))
+        show_rows(frame, kind, f"dlg_{metric_id}_table",
+                  t(f"drill.num.{metric_id}") if f"drill.num.{metric_id}" in i18n.STRINGS else None)
+        download_buttons(frame, f"deskscope-{metric_id}", key=f"dlg_{metric_id}_dl")
+
+    st.dialog(t("drill.dialog_title", what=label), width="large")(body)()
 
 
 def tile_grid(items: list[dict], columns: int = 4, key: str = "") -> None:
@@ -253,6 +398,55 @@ def as_percent(frame: pl.DataFrame, columns: Iterable[str] | None = None) -> pl.
     if columns is None:
         columns = [c for c in frame.columns if i18n.metric_unit(c) == "fraction"]
     return frame.with_columns([(pl.col(c) * 100).alias(c) for c in columns if c in frame.columns])
+
+
+def _cell_formatter(unit: str, lang: str):
+    """A Babel/CLDR formatter for one table column's unit (the same text a card shows); blanks stay blank."""
+    import formatting as fmt
+
+    def wrap(fn):
+        return lambda v: "" if fmt.missing(v) else fn(v)
+
+    return wrap({
+        "count": lambda v: fmt.number(v, 0 if float(v).is_integer() else 1, lang),
+        "decimal": lambda v: fmt.number(v, 1, lang),
+        "fraction": lambda v: fmt.percent(v, 1, lang),
+        "minutes": lambda v: fmt.duration_minutes(v, lang),
+        "hours": lambda v: fmt.duration_minutes(v * 60, lang),
+        "seconds": lambda v: fmt.duration_seconds(v, lang),
+        "score": lambda v: fmt.number(v, 2, lang),
+        "nps": lambda v: fmt.signed_number(v, 1, lang),
+        "money": lambda v: fmt.money(v, i18n._settings_currency(), lang, short=False),
+        "date": lambda v: fmt.date(v, lang),
+        "datetime": lambda v: fmt.datetime(v, lang),
+        "bool": lambda v: "✓" if v else "",
+        "text": lambda v: str(v),
+    }.get(unit, lambda v: str(v)))
+
+
+def table(frame: pl.DataFrame, key: str, columns: dict[str, tuple] | None = None, height: int | None = None,
+          width: str = "stretch") -> None:
+    """A data table whose cells read like the cards: numbers, money, durations and dates formatted by
+    formatting.py in the session's language (thousands separators, one unit per figure), blanks as
+    blanks (never "None"), human column names. The values underneath stay numbers, so sorting a
+    column sorts numbers. ``columns``: {column: (label, unit[, help])}, in the order shown; columns
+    not listed are left out. Text from the data is shown as plain text."""
+    lang = i18n.current()
+    columns = columns or {c: (c, "text") for c in frame.columns}
+    shown = [c for c in columns if c in frame.columns]
+    pdf = frame.select(shown).to_pandas()
+    labels = {c: columns[c][0] for c in shown}
+    pdf.columns = [labels[c] for c in shown]
+    styler = pdf.style.format({labels[c]: _cell_formatter(columns[c][1], lang) for c in shown}, na_rep="")
+    config = {labels[c]: st.column_config.Column(labels[c], help=columns[c][2] if len(columns[c]) > 2 else None)
+              for c in shown}
+    st.dataframe(styler, hide_index=True, key=key, column_config=config, width=width,
+                 height=height if height is not None else table_height(frame.height))
+
+
+def metric_columns(ids: Iterable[str]) -> dict[str, tuple]:
+    """Table columns for metric ids: their names, units and definitions."""
+    return {m: (i18n.metric_name(m), i18n.metric_unit(m), i18n.metric_help(m)) for m in ids}
 
 
 def blank_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -320,10 +514,32 @@ def _has_date_x(fig) -> bool:
     return False
 
 
-def chart(fig, key: str, height: int = 360) -> None:
+def axis_period(grain: str) -> str:
+    return t(f"axis.period.{grain}")
+
+
+def axis_share(name: str) -> str:
+    """A rate axis title with its unit: "SLA breach rate, %"."""
+    return t("axis.share", name=name)
+
+
+def axis_duration(name: str, unit_id: str = "duration-hour") -> str:
+    """A duration axis title with its unit: "First reply time, hr" (CLDR unit name)."""
+    return t("axis.duration", name=name, unit=i18n.unit_name(unit_id))
+
+
+def chart(fig, key: str, height: int = 360, x_title: str | None = None, y_title: str | None = None,
+          rate_y: bool = False) -> None:
+    """A Plotly chart with axis titles (with units) and, for rates, a y axis from zero in percent."""
     if i18n.current() == "ru" and _has_date_x(fig):
         # Plotly's bundled locale is English: write Russian dates as numbers instead of "Mar 3".
         fig.update_xaxes(tickformat="%d.%m.%Y")
+    if x_title is not None:
+        fig.update_xaxes(title=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title=y_title)
+    if rate_y:
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
                       separators=", " if i18n.current() == "ru" else ".,")
@@ -452,7 +668,7 @@ def drill_section(params: dict[str, str], kinds: Iterable[str], key: str, limit:
         st.caption(t(count_key, limit=i18n.number(limit), filters=filters.describe(params)))
     else:
         st.caption(t(count_key, n=i18n.number(frame.height), filters=filters.describe(params)))
-    st.dataframe(frame, hide_index=True, key=f"{key}drill_table", height=table_height(frame.height, 420))
+    show_rows(frame, kind, f"{key}drill_table")
     download_buttons(frame, f"deskscope-{kind}{'-' + where if where else ''}", key=f"{key}drill_dl")
 
 

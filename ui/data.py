@@ -253,6 +253,63 @@ def drill(params: Params, kind: str = "tickets", where: str | None = None, limit
     return _drill(db, v, s, params, kind, where, limit)
 
 
+@st.cache_data(**CACHE)
+def _unmeasurable(db, db_version, _settings) -> dict[str, str]:
+    from metrics import coverage
+
+    with _Cursor(db) as cur:
+        return coverage.unmeasurable(cur)
+
+
+def unmeasurable() -> dict[str, str]:
+    """{metric id: reason key} of the metrics the loaded exports cannot support (metrics/coverage.py)."""
+    if not has_metrics():
+        return {}
+    db, v, s = _key()
+    return _unmeasurable(db, v, s) if v is not None else {}
+
+
+@st.cache_data(**CACHE)
+def _drill_rows(db, db_version, _settings, params: Params, metric_id: str, limit: int) -> dict:
+    from metrics import drilldown
+
+    with _Cursor(db) as cur:
+        return drilldown.rows(cur, filters_from(params), metric_id, limit)
+
+
+def drill_rows(params: Params, metric_id: str, limit: int = 2000) -> dict | None:
+    """The rows behind one card (metrics/drilldown.py): {"frame", "total", "numerator", "kind"}."""
+    from metrics import drilldown
+
+    if not drilldown.supported(metric_id):
+        return None
+    db, v, s = _key()
+    return _drill_rows(db, v, s, params, metric_id, limit)
+
+
+def filter_gap(metric_id: str, params: dict[str, str]) -> tuple[str, list[str]] | None:
+    """(table word, dimensions) when a filter is on a dimension the metric's table lacks (calls carry
+    no channel, priority or category): the figure is not filtered, so it is not shown."""
+    try:
+        from metrics import engine
+        from metrics.filters import DIMENSIONS
+
+        fact = engine.FACTS[engine.FORMULAS[metric_id].fact]
+    except (ImportError, KeyError):
+        return None
+    missing = [d for d in DIMENSIONS if params.get(d) and d not in fact.dims]
+    return (engine.TABLE_WORDS.get(fact.name, fact.name), missing) if missing else None
+
+
+def targets() -> tuple[dict[str, float], float]:
+    """KPI targets from the settings and the watch margin (metrics/targets.py)."""
+    import config
+    from metrics import targets as tg
+
+    settings = config.get()
+    return tg.targets(settings), tg.margin(settings)
+
+
 def _optional(module: str, function: str):
     mod = _module(module)
     return getattr(mod, function, None) if mod is not None else None
