@@ -38,24 +38,16 @@ def body() -> None:
         st.info(t("empty.no_rows"))
         return
     frame = components.name_groups(ranked(frame, sort_by), level)
-    # Durations read better in hours at agent level (presentation only).
-    frame = frame.with_columns([(pl.col(m) / 60).alias(m) for m in IDS if i18n.metric_unit(m) == "minutes"])
     st.caption(t("ag.small", n=data.setting("metrics", "small_sample") or 20))
     approximate = components.approximate_columns(frame)
     if approximate:
         st.caption(components.approximate_note())
-    config = {level: st.column_config.TextColumn(t(f"dim.{level}"), width="medium"), "rank": st.column_config.NumberColumn(t("ag.rank"), format="%.0f"),
-              "small_sample": st.column_config.CheckboxColumn(t("ag.small_col"))}
-    for m in IDS:
-        unit = i18n.metric_unit(m)
-        fmt = {"fraction": components.PERCENT, "minutes": "%.1f h" if i18n.current() == "en" else "%.1f ч",
-               "score": "%.2f"}.get(unit, "%.1f" if m == "replies_per_ticket" else "%.0f")
-        if m in approximate:
-            fmt = components.approximate_format(fmt)
-        config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
+    # The same units as the cards (a median of 86 min reads "86 min" here too, 10.4 hr as "10.4 hr").
+    columns = {"rank": (t("ag.rank"), "count"), level: (t(f"dim.{level}"), "text"), **components.metric_columns(IDS),
+               "small_sample": (t("ag.small_col"), "bool")}
+    columns["replies_per_ticket"] = (i18n.metric_name("replies_per_ticket"), "decimal", i18n.metric_help("replies_per_ticket"))
+    components.table(frame, K + "table", columns, approximate=approximate)
     order = ["rank", level] + [m for m in IDS if m in frame.columns] + (["small_sample"] if "small_sample" in frame.columns else [])
-    st.dataframe(components.as_percent(frame.select(order)), hide_index=True, key=K + "table", column_config=config,
-                 height=components.table_height(frame.height))
     components.download_buttons(frame.select(order + (["approximate"] if "approximate" in frame.columns else [])),
                                 f"deskscope-{level}s", key=K + "dl")
     with components.section():

@@ -11,11 +11,13 @@ from ui import components, data, filters, i18n
 from ui.i18n import t
 
 K = "ch_"
-ADJUSTABLE = [  # (input, kind) the user may override in the calculator
-    ("customers", "count"), ("arpu_monthly", "money"), ("negative_share", "fraction"),
-    ("repeat_negative_share", "fraction"), ("baseline_churn", "fraction"), ("churn_after_one", "fraction"),
-    ("churn_after_two", "fraction"), ("horizon_months", "count"),
+ADJUSTABLE = [  # (input, kind) the user may override in the calculator: every driver of the money
+    ("customers", "count"), ("arpu_monthly", "money"), ("lost_customer_revenue_monthly", "money"),
+    ("negative_share", "fraction"), ("repeat_negative_share", "fraction"), ("baseline_churn", "fraction"),
+    ("churn_after_one", "fraction"), ("churn_after_two", "fraction"), ("gross_margin", "fraction"),
+    ("acquisition_cost_multiple", "decimal"), ("retention_cost_months", "decimal"), ("horizon_months", "count"),
 ]
+URL_PREFIX = "calc_"  # the calculator's inputs travel in the URL: ?calc_arpu_monthly=120&calc_churn_after_one=0.4
 OUTPUTS = [("customers_lost_per_year", "count"), ("revenue_lost", "money"), ("replacement_cost", "money"),
            ("total", "money"), ("ltv", "money")]
 
@@ -25,6 +27,8 @@ def _value(value, kind: str, currency: str | None = None) -> str:
         return i18n.percent(value)
     if kind == "money":
         return i18n.money(value, currency, short=False)
+    if kind == "count" and isinstance(value, (int, float)):
+        return i18n.integer(value)  # whole customers and months
     if isinstance(value, (int, float)):
         return i18n.number(value, 0 if float(value).is_integer() or abs(value) >= 1000 else 1)
     return str(value)
@@ -67,7 +71,7 @@ def exposure(analysis: dict) -> None:
             st.metric(t("ch.lost_revenue"), i18n.money(money["lost"], money["currency"]),
                       delta=f"{money['months']} {'mo' if i18n.current() == 'en' else 'мес.'}",
                       delta_color="off", delta_arrow="off", border=True)
-    st.caption(est.get("method", ""))
+    st.caption(i18n.method_note(est.get("method", "")))
 
 
 def dose_response(analysis: dict) -> None:
@@ -101,6 +105,43 @@ def reasons(analysis: dict) -> None:
         st.dataframe(frame, hide_index=True, key=K + "reasons")
 
 
+def _url_overrides() -> dict[str, float]:
+    """The calculator inputs a shared link carries (?calc_NAME=VALUE, fractions as 0-1)."""
+    out = {}
+    for name, _ in ADJUSTABLE:
+        raw = st.query_params.get(URL_PREFIX + name)
+        try:
+            if raw is not None:
+                out[name] = float(raw)
+        except ValueError:
+            continue
+    return out
+
+
+def _reset_calculator() -> None:
+    for name, _ in ADJUSTABLE:
+        st.session_state.pop(K + "in_" + name, None)
+        st.query_params.pop(URL_PREFIX + name, None)
+
+
+def problems(values: dict[str, float]) -> list[str]:
+    """Why a set of calculator inputs cannot be computed, in words (empty when it can)."""
+    out = []
+    if values.get("customers", 1) <= 0:
+        out.append(t("ch.invalid.customers"))
+    if values.get("horizon_months", 1) < 1:
+        out.append(t("ch.invalid.horizon"))
+    base = values.get("baseline_churn")
+    for name in ("churn_after_one", "churn_after_two"):
+        if base is not None and values.get(name) is not None and values[name] < base:
+            out.append(t("ch.invalid.below_baseline", what=t(f"calc.{name}"), value=i18n.percent(values[name]),
+                         base=i18n.percent(base)))
+    for name in ("arpu_monthly", "lost_customer_revenue_monthly"):
+        if values.get(name) is not None and values[name] <= 0:
+            out.append(t("ch.invalid.revenue", what=t(f"calc.{name}")))
+    return out
+
+
 def calculator(params: dict[str, str], analysis: dict | None) -> None:
     st.subheader(t("ch.calculator"))
     base = data.calculator(filters.key(params))
@@ -108,49 +149,85 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
         return
     inputs = base["inputs"]
     currency = (inputs.get("currency") or {}).get("value")
-    overrides = {}
-    with st.expander(t("ch.adjust"), icon=":material/tune:"):
+    if base.get("fx_missing"):
+        st.warning(t("ch.fx_missing", benchmark=base["fx_missing"]["from"], currency=base["fx_missing"]["to"]),
+                   icon=":material/currency_exchange:")
+    from_url = _url_overrides()
+    overrides, typed = {}, {}
+    with st.expander(t("ch.adjust"), icon=":material/tune:", expanded=bool(from_url)):
         cols = st.columns(4)
+        effective = base["outputs"]
         for i, (name, kind) in enumerate(ADJUSTABLE):
             item = inputs.get(name)
-            if item is None or item["value"] is None:
+            if item is None:
                 continue
-            value = float(item["value"])
+            value = item["value"]
+            if value is None and name == "lost_customer_revenue_monthly":
+                value = effective.get("lost_customer_revenue_monthly")  # ARPU unless measured
+            if value is None:
+                continue
+            value = float(value)
             col = cols[i % 4]
             label = t(f"calc.{name}")
+            wkey = K + "in_" + name
+            if wkey not in st.session_state and name in from_url:
+                st.session_state[wkey] = from_url[name] * 100 if kind == "fraction" else from_url[name]
             if kind == "fraction":
-                chosen = col.number_input(label + " (%)", 0.0, 100.0, round(value * 100, 2), 0.5, key=K + "in_" + name) / 100
+                chosen = col.number_input(label + ", %", 0.0, 100.0, round(value * 100, 2), 0.5, key=wkey) / 100
             elif kind == "count":
-                chosen = float(col.number_input(label, 0, 10_000_000, int(round(value)), 1, key=K + "in_" + name))
+                chosen = float(col.number_input(label, 0, 10_000_000, int(round(value)), 1, key=wkey))
+            elif kind == "decimal":
+                chosen = col.number_input(label, 0.0, 1000.0, round(value, 2), 0.5, key=wkey)
             else:
-                chosen = col.number_input(label, 0.0, 1e9, round(value, 2), 10.0, key=K + "in_" + name)
+                chosen = col.number_input(f"{label}, {currency}", 0.0, 1e9, round(value, 2), 10.0, key=wkey)
+            typed[name] = chosen
             if abs(chosen - value) > 1e-9 * max(1.0, abs(value)):
                 overrides[name] = chosen
+        st.button(t("ch.reset"), key=K + "reset", on_click=_reset_calculator, icon=":material/restart_alt:",
+                  disabled=not overrides)
+    # The inputs the user changed travel in the URL, so a shared link opens the same calculation.
+    for name, _ in ADJUSTABLE:
+        wanted = overrides.get(name)
+        current = st.query_params.get(URL_PREFIX + name)
+        if wanted is None and current is not None:
+            st.query_params.pop(URL_PREFIX + name, None)
+        elif wanted is not None and current != f"{wanted:g}":
+            st.query_params[URL_PREFIX + name] = f"{wanted:g}"
+    why = problems({**{n: (inputs.get(n) or {}).get("value") for n, _ in ADJUSTABLE}, **typed})
+    if why:
+        st.error(t("ch.invalid") + "\n\n" + "\n".join(f"- {w}" for w in why), icon=":material/error:")
+        return
     result = data.calculator(filters.key(params), overrides) if overrides else base
     out = result["outputs"]
     cols = st.columns(len(OUTPUTS))
     for col, (name, kind) in zip(cols, OUTPUTS):
-        col.metric(t(f"calc.{name}"), _value(out.get(name), kind, currency), border=True)
+        full = _value(out.get(name), kind, currency)
+        col.metric(t(f"calc.{name}"), i18n.money(out.get(name), currency) if kind == "money" else i18n.integer(out.get(name)),
+                   border=True, help=t("kpi.full_value", value=full))
     rows = []
     for name, item in result["inputs"].items():
         kind = next((k for n, k in ADJUSTABLE if n == name), "money" if name.endswith("_monthly") else "fraction" if name.endswith(("_share", "_churn", "_rate")) or
                     name.startswith("churn_after") or name == "gross_margin" else "count")
-        origin = (t("ch.measured") if item["measured"] else t("ch.your_value") if name in overrides
+        value = item["value"] if item["value"] is not None else out.get(name)
+        origin = (t("ch.your_value") if name in overrides else t("ch.measured") if item["measured"]
                   else t("ch.from_settings") if str(item["source"]).startswith("settings ") else t("ch.benchmark"))
-        rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
-                     if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): "" if item["measured"] else item["source"]})
+        source = "" if item["measured"] or name in overrides else (
+            t(f"calc.source.{name}") if f"calc.source.{name}" in i18n.STRINGS else item["source"])
+        rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): currency if name == "currency" else
+                     _value(value, kind, currency) if value is not None else "—", t("ch.origin"): origin, t("ch.source"): source})
     # A static table: the sources are sentences and wrap here (a data grid would cut them off).
     st.table(pl.DataFrame(rows), border="horizontal", hide_index=True)
     with st.expander(t("ch.steps")):
-        st.code("\n".join(out.get("steps", [])), language=None, wrap_lines=True)
+        for step in steps(out, result["inputs"], currency):
+            st.text(step)
 
     st.subheader(t("ch.what_if"))
     measured_rate = (result["inputs"].get("sla_breach_rate") or {}).get("value") or 0.1
     left, right = st.columns(2)
-    start = left.slider(t("ch.breach_from"), 0.0, 100.0, round(measured_rate * 100, 1), 0.5, key=K + "wi_from",
-                        format="%.1f%%")
-    target = right.slider(t("ch.breach_to"), 0.0, 100.0, round(measured_rate * 50, 1), 0.5, key=K + "wi_to",
-                          format="%.1f%%")
+    start = left.slider(t("ch.breach_from") + ", %", 0.0, 100.0, round(measured_rate * 100, 1), 0.5, key=K + "wi_from",
+                        format="%.1f")
+    target = right.slider(t("ch.breach_to") + ", %", 0.0, 100.0, round(measured_rate * 50, 1), 0.5, key=K + "wi_to",
+                          format="%.1f")
     if start <= 0:
         return
     outcome = data.what_if(filters.key(params), start / 100, target / 100, overrides)
@@ -160,7 +237,27 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
                  money=i18n.money(outcome.get("revenue_kept"), currency),
                  customers=i18n.number(outcome.get("customers_kept_per_year"), 1),
                  months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
-    st.caption(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}")
+    measured = outcome.get("method") == "measured dose-response"
+    st.caption(t("ch.what_if_measured" if measured else "ch.what_if_benchmark",
+                 ratio=i18n.number(target / start if start else 1, 2)))
+
+
+def steps(out: dict, inputs: dict, currency: str) -> list[str]:
+    """The calculator's worked steps in the session's language (the numbers formatted by formatting.py)."""
+    v = {k: item["value"] for k, item in inputs.items()}
+    n1 = lambda x: i18n.number(x, 1)  # noqa: E731
+    lines = [t("calc.step.exposed", customers=i18n.integer(v["customers"]), share=i18n.percent(v["negative_share"]),
+               exposed=n1(out["exposed_customers"])),
+             t("calc.step.lost", one=n1(out["exposed_one"]), two=n1(out["exposed_two_plus"]),
+               after1=i18n.percent(v["churn_after_one"]), after2=i18n.percent(v["churn_after_two"]),
+               base=i18n.percent(v["baseline_churn"]), lost=n1(out["customers_lost_per_year"])),
+             t("calc.step.revenue", lost=n1(out["customers_lost_per_year"]),
+               each=i18n.money(out["lost_customer_revenue_monthly"], currency, short=False),
+               months=i18n.integer(v["horizon_months"]), revenue=i18n.money(out["revenue_lost"], currency)),
+             t("calc.step.replacement", lost=n1(out["customers_lost_per_year"]),
+               multiple=i18n.number(v["acquisition_cost_multiple"], 1), retain=i18n.money(out["cost_to_retain"], currency, short=False),
+               cost=i18n.money(out["replacement_cost"], currency))]
+    return lines
 
 
 def body() -> None:
@@ -175,10 +272,10 @@ def body() -> None:
         if data.rows("customers") == 0:
             components.empty_state("empty.no_customers")
         else:
-            st.info(t("ch.unavailable", why=analysis.get("message", "")), icon=":material/info:")
+            st.info(t("ch.unavailable", why=i18n.method_note(analysis.get("message", ""))), icon=":material/info:")
     else:
         if not analysis.get("estimate") and analysis.get("message"):
-            st.info(analysis["message"], icon=":material/info:")
+            st.info(i18n.method_note(analysis["message"]), icon=":material/info:")
         with components.section():
             exposure(analysis)
         left, right = st.columns(2)
@@ -187,7 +284,7 @@ def body() -> None:
         with right, components.section():
             reasons(analysis)
         for note in analysis.get("notes") or []:
-            st.caption(note)
+            st.caption(i18n.method_note(note))
     with components.section():
         calculator(params, analysis)
 

@@ -47,8 +47,8 @@ def money_headline(params: dict[str, str]) -> None:
     cur = money["currency"]
     with st.container(border=True):
         st.markdown(f"#### :material/payments: {t('ov.money', amount=i18n.money(money['lost'], cur), months=money['months'])}")
-        st.caption(t("ov.money_detail", customers=i18n.number(money["customers"]),
-                     low=i18n.number(money["low"]), high=i18n.number(money["high"]),
+        st.caption(t("ov.money_detail", customers=i18n.integer(money["customers"]),
+                     low=i18n.integer(money["low"]), high=i18n.integer(money["high"]),
                      at_risk=i18n.money(money["at_risk"], cur)))
 
 
@@ -74,10 +74,13 @@ def trend(params: dict[str, str], available: set[str]) -> None:
                                marker=dict(size=8, color="#4C78A8",
                                            symbol=["circle-open" if p else "circle" for p in partial],
                                            line=dict(width=2, color="#4C78A8"))))
-    if i18n.metric_unit(metric_id) == "fraction":
-        fig.update_yaxes(tickformat=".0%")
-    fig.update_layout(title=i18n.metric_name(metric_id), showlegend=False)
-    components.chart(fig, key=K + "trend_chart", height=320)
+    unit = i18n.metric_unit(metric_id)
+    name = i18n.metric_name(metric_id)
+    fig.update_layout(title=name, showlegend=False)
+    if unit in ("minutes", "hours", "seconds"):
+        fig.update_yaxes(rangemode="tozero")
+    components.chart(fig, key=K + "trend_chart", height=320, x_title=components.axis_period(grain or "week"),
+                     y_title=components.axis_title(metric_id), rate_y=unit == "fraction")
     if any(partial):
         st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
 

@@ -43,11 +43,11 @@ def over_time(params: dict[str, str]) -> None:
             continue
         fig = go.Figure(go.Scatter(x=series["period"].to_list(), y=series[metric_id].to_list(), mode="lines",
                                    line=dict(color=COLORS[metric_id], width=2), name=i18n.metric_name(metric_id)))
-        if i18n.metric_unit(metric_id) == "fraction":
-            fig.update_yaxes(tickformat=".0%")
         fig.update_layout(title=i18n.metric_name(metric_id), showlegend=False)
         with col:
-            components.chart(fig, key=f"{K}ts_{metric_id}", height=260)
+            components.chart(fig, key=f"{K}ts_{metric_id}", height=260,
+                             x_title=components.axis_period(components.grain_for(params)),
+                             y_title=components.axis_title(metric_id), rate_y=i18n.metric_unit(metric_id) == "fraction")
 
 
 def by_dimension(params: dict[str, str]) -> None:
@@ -61,16 +61,8 @@ def by_dimension(params: dict[str, str]) -> None:
         st.info(t("empty.no_rows"))
         return
     frame = components.name_groups(frame.sort("csat_responses", descending=True, nulls_last=True), by)
-    config = {by: t(f"dim.{by}")}
-    for m in ids:
-        unit = i18n.metric_unit(m)
-        fmt = components.PERCENT if unit == "fraction" else "%.1f" if unit in ("nps", "score") else "%.0f"
-        config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
-    if "small_sample" in frame.columns:
-        config["small_sample"] = st.column_config.CheckboxColumn(t("ag.small_col"))
-    st.dataframe(components.as_percent(frame.drop("n", strict=False)), hide_index=True, key=K + "by_table",
-                 column_config=config,
-                 height=components.table_height(frame.height))
+    components.table(frame, K + "by_table", {by: (t(f"dim.{by}"), "text"), **components.metric_columns(ids),
+                                             "small_sample": (t("ag.small_col"), "bool")})
 
 
 def comments(params: dict[str, str]) -> None:
@@ -92,12 +84,11 @@ def comments(params: dict[str, str]) -> None:
         return
     shown = components.blank_text(rows.select([c for c in ("responded_at", "kind", "score", "comment", "agent", "team",
                                                            "channel", "ticket_id") if c in rows.columns]))
-    st.dataframe(shown, hide_index=True, key=K + "comments_table", height=components.table_height(shown.height, 420),
-                 column_config={"comment": st.column_config.TextColumn(t("sat.comments"), width="large"),
-                                "score": st.column_config.NumberColumn(t("sat.score"), format="%.0f"),
-                                "responded_at": st.column_config.DatetimeColumn(t("sat.when"), format="YYYY-MM-DD HH:mm"),
-                                "kind": t("sat.kind"), "agent": t("dim.agent"), "team": t("dim.team"),
-                                "channel": t("dim.channel"), "ticket_id": t("sat.ticket")})
+    components.table(shown, K + "comments_table", {
+        "responded_at": (t("sat.when"), "datetime"), "kind": (t("sat.kind"), "text"), "score": (t("sat.score"), "decimal"),
+        "comment": (t("sat.comments"), "text"), "agent": (t("dim.agent"), "text"), "team": (t("dim.team"), "text"),
+        "channel": (t("dim.channel"), "text"), "ticket_id": (t("sat.ticket"), "text")},
+        height=components.table_height(shown.height, 420))
     components.download_buttons(shown, "deskscope-comments", key=K + "comments_dl")
 
 

@@ -31,7 +31,9 @@ def cmd_snapshot(args) -> int:
     except (PeriodError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out = Path(args.out or settings.get("snapshots", {}).get("dir", "snapshots"))
+    out = Path(args.out) if args.out else Path(settings.get("snapshots", {}).get("dir", "snapshots")).expanduser()
+    if not args.out and not out.is_absolute():
+        out = config.HERE / out  # the settings' folder is read from the project folder, whatever the cwd
     store = Store(args.db if hasattr(args, "db") else None)
     code = 0
     if args.tz and not _valid_tz(args.tz):

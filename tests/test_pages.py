@@ -343,8 +343,8 @@ def test_upload_and_load_through_data_page(monkeypatch, tmp_path):
     at.button(key="data_load").click()
     at.run()
     assert_clean(at, "data")
-    history = frame_with(at, "rows_loaded")
-    assert list(history["rows_loaded"]) == [2]
+    history = frame_with(at, "Loaded")  # the load history with human column names
+    assert list(history["Loaded"]) == [2]
     assert "2 tickets" in " ".join(c.value for c in at.sidebar.caption)
 
 
@@ -431,7 +431,7 @@ def test_remove_a_load_from_the_data_page(monkeypatch, tmp_path):
     at.run()
     assert_clean(at, "data")
     assert any("Load #1 removed: tickets 60" in s.value for s in at.success)
-    assert list(frame_with(at, "rows_loaded")["status"]) == ["removed"]
+    assert list(frame_with(at, "Loaded")["Status"]) == ["removed"]
     assert "No data loaded yet" in " ".join(c.value for c in at.sidebar.caption)
 
 

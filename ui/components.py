@@ -158,7 +158,7 @@ def figure_notes(params: dict[str, str], comparison: dict) -> None:
     if not any(_has_rows(m) for m in missing):
         return
     for note in data.notes(filters.key(params)):
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {i18n.method_note(note)}")
 
 
 def approximate_note() -> str:
@@ -201,14 +201,33 @@ CARD_CSS = """<style>
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere;}
 [data-testid="stMetricValue"] {font-size: clamp(1.4rem, 2.2vw, 2.25rem) !important; line-height: 1.2 !important;}
-[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {white-space: normal !important;
-  overflow: visible !important; text-overflow: clip !important;}
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *, [data-testid="stMetricDeltaDescription"],
+[data-testid="stMetricDeltaDescription"] * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; max-width: none !important;}
+[data-testid="stMetricDeltaDescription"] {flex-basis: 100%;}
+[data-testid="stMetricDeltaDescription"]:has(+ *), [data-testid="stMetricDelta"] {flex-wrap: wrap;}
 </style>"""
 
 
 def card_css() -> None:
-    """The card rules above; app.py injects them once per run (a style block, no content)."""
-    st.html(CARD_CSS)
+    """The card rules above; app.py injects them once per run (a style block, no content). In Russian
+    the file uploader's own English ("Upload", "2GB per file") is replaced by the catalogue's words."""
+    css = CARD_CSS
+    if i18n.current() == "ru":
+        limit = st.get_option("server.maxUploadSize") or 200
+        size = i18n.file_size(limit * 1024 * 1024)
+        css += ("<style>[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none;}"
+                f"[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {{content: {_css_text(t('data.browse'))};}}"
+                "[data-testid='stFileUploaderDropzoneInstructions'] span {display: none;}"
+                f"[data-testid='stFileUploaderDropzoneInstructions'] > div::after {{content: {_css_text(t('data.limit', size=size))};"
+                "font-size: 0.875rem; opacity: 0.7;}</style>")
+    st.html(css)
+
+
+def _css_text(text: str) -> str:
+    """A CSS string literal (quotes and backslashes escaped): catalogue text only, never data."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
 
 
 def _tile_note(metric_id: str, params: dict[str, str]) -> str | None:
@@ -419,13 +438,13 @@ def _cell_formatter(unit: str, lang: str):
         "money": lambda v: fmt.money(v, i18n._settings_currency(), lang, short=False),
         "date": lambda v: fmt.date(v, lang),
         "datetime": lambda v: fmt.datetime(v, lang),
-        "bool": lambda v: "✓" if v else "",
+        "bool": lambda v: v if isinstance(v, str) else "✓" if v else "",
         "text": lambda v: str(v),
     }.get(unit, lambda v: str(v)))
 
 
 def table(frame: pl.DataFrame, key: str, columns: dict[str, tuple] | None = None, height: int | None = None,
-          width: str = "stretch") -> None:
+          width: str = "stretch", approximate: set[str] | None = None) -> None:
     """A data table whose cells read like the cards: numbers, money, durations and dates formatted by
     formatting.py in the session's language (thousands separators, one unit per figure), blanks as
     blanks (never "None"), human column names. The values underneath stay numbers, so sorting a
@@ -434,10 +453,20 @@ def table(frame: pl.DataFrame, key: str, columns: dict[str, tuple] | None = None
     lang = i18n.current()
     columns = columns or {c: (c, "text") for c in frame.columns}
     shown = [c for c in columns if c in frame.columns]
+    # A yes/no column as a mark: a grid shows booleans as checkboxes whose text is "true"/"false".
+    marks = [pl.col(c).map_elements(lambda v: "✓" if v else "", return_dtype=pl.String).alias(c)
+             for c in shown if columns[c][1] == "bool" and frame.schema[c] == pl.Boolean]
+    frame = frame.with_columns(marks) if marks else frame
     pdf = frame.select(shown).to_pandas()
     labels = {c: columns[c][0] for c in shown}
     pdf.columns = [labels[c] for c in shown]
-    styler = pdf.style.format({labels[c]: _cell_formatter(columns[c][1], lang) for c in shown}, na_rep="")
+    def formatter(c):
+        fn = _cell_formatter(columns[c][1], lang)
+        if c in (approximate or ()):  # "≈" before every value of an approximate column
+            return lambda v: marked(fn(v), fn(v) != "")
+        return fn
+
+    styler = pdf.style.format({labels[c]: formatter(c) for c in shown}, na_rep="")
     config = {labels[c]: st.column_config.Column(labels[c], help=columns[c][2] if len(columns[c]) > 2 else None)
               for c in shown}
     st.dataframe(styler, hide_index=True, key=key, column_config=config, width=width,
@@ -526,6 +555,48 @@ def axis_share(name: str) -> str:
 def axis_duration(name: str, unit_id: str = "duration-hour") -> str:
     """A duration axis title with its unit: "First reply time, hr" (CLDR unit name)."""
     return t("axis.duration", name=name, unit=i18n.unit_name(unit_id))
+
+
+def duration_bins(lower: list, upper: list) -> list[str]:
+    """Labels of duration bins from their edges in minutes, in the session's language: "under 15 min",
+    "15–30 min", "1–2 hr", "7 days and more" (CLDR units, formatting.py)."""
+    import formatting as fmt
+
+    lang = i18n.current()
+
+    def unit_of(m: float) -> tuple[str, float]:
+        if m >= 1440 and m % 1440 == 0:
+            return "duration-day", m / 1440
+        if m >= 60 and m % 60 == 0:
+            return "duration-hour", m / 60
+        return "duration-minute", m
+
+    out = []
+    for lo, hi in zip(lower, upper):
+        if hi is None:
+            u, v = unit_of(lo)
+            out.append(t("bin.ge", a=fmt.unit(v, u, lang)))
+        elif not lo:
+            u, v = unit_of(hi)
+            out.append(t("bin.lt", b=fmt.unit(v, u, lang)))
+        else:
+            u_lo, v_lo = unit_of(lo)
+            u_hi, v_hi = unit_of(hi)
+            a = fmt.number(v_lo, 0 if float(v_lo).is_integer() else 1, lang) if u_lo == u_hi else fmt.unit(v_lo, u_lo, lang)
+            out.append(t("bin.range", a=a, b=fmt.unit(v_hi, u_hi, lang)))
+    return out
+
+
+def axis_title(metric_id: str) -> str:
+    """A metric's axis title with its unit: "%" for rates, the CLDR unit name for durations."""
+    name, unit = i18n.metric_name(metric_id), i18n.metric_unit(metric_id)
+    if unit == "fraction":
+        return axis_share(name)
+    if unit in ("minutes", "hours", "seconds"):
+        return axis_duration(name, {"minutes": "duration-minute", "hours": "duration-hour", "seconds": "duration-second"}[unit])
+    if unit == "nps":
+        return t("axis.nps", name=name)
+    return name
 
 
 def chart(fig, key: str, height: int = 360, x_title: str | None = None, y_title: str | None = None,
@@ -705,15 +776,15 @@ def churn_tiles(analysis: dict | None) -> None:
     if money is None:
         # No customers at all, or customers the analysis cannot compare yet (its message says why).
         note = t("kpi.no_customers") if data.rows("customers") == 0 else t("kpi.not_measurable")
-        why = analysis.get("message") or None
+        why = i18n.method_note(analysis.get("message") or "") or None
         for col, label in zip(cols, labels):
             col.metric(label, "—", delta=note, delta_color="off", delta_arrow="off", border=True, help=why)
         return
     ci = None
     if money["low"] is not None and money["high"] is not None:
-        ci = t("ch.ci", low=i18n.number(money["low"]), high=i18n.number(money["high"]))
+        ci = t("ch.ci", low=i18n.integer(money["low"]), high=i18n.integer(money["high"]))
     cur = money["currency"]
-    cols[0].metric(labels[0], f"{i18n.number(money['customers'])} {t('ov.customers')}", delta=ci,
+    cols[0].metric(labels[0], i18n.tn("ov.customers_n", money["customers"]), delta=ci,
                    delta_color="off", delta_arrow="off", border=True, help=t("ov.attributable_help"))
     lost_ci = None
     if money["lost_low"] is not None and money["lost_high"] is not None:
@@ -721,7 +792,7 @@ def churn_tiles(analysis: dict | None) -> None:
     cols[1].metric(labels[1], i18n.money(money["lost"], cur), delta=lost_ci, delta_color="off", delta_arrow="off",
                    border=True, help=t("ov.lost_help", months=money["months"]))
     cols[2].metric(labels[2], i18n.money(money["at_risk"], cur),
-                   delta=t("ov.at_risk_customers", n=i18n.number(money["at_risk_customers"])),
+                   delta=i18n.tn("ov.customers_n", money["at_risk_customers"]),
                    delta_color="off", delta_arrow="off", border=True, help=t("ov.at_risk_help", months=money["months"]))
 
 

@@ -123,8 +123,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "ov.title": {"en": "Overview", "ru": "Обзор"},
     "ov.money": {"en": "Support failures cost about {amount} in lost revenue over {months} months",
                  "ru": "Сбои поддержки стоят около {amount} потерянной выручки за {months} мес."},
-    "ov.money_detail": {"en": "{customers} customers (95% CI {low} … {high}) left because of a negative support experience, measured on your data; another {at_risk} is at risk from customers with a recent bad experience.",
-                        "ru": "{customers} клиентов (95% ДИ {low} … {high}) ушли из-за негативного опыта в поддержке — измерено на ваших данных; ещё {at_risk} под угрозой у клиентов с недавним негативным опытом."},
+    "ov.money_detail": {"en": "{customers} customers (95% CI {low} … {high}) churned beyond what comparable customers without a negative support experience show, measured on your data (an association, not proof of cause); another {at_risk} is at risk from customers with a recent bad experience.",
+                        "ru": "{customers} клиентов (95% ДИ {low} … {high}) ушли сверх того, что показывают похожие клиенты без негативного опыта в поддержке, — измерено на ваших данных (это связь, а не доказательство причины); ещё {at_risk} под угрозой у клиентов с недавним негативным опытом."},
     "ov.money_none": {"en": "Lost revenue needs a customer list with churn and revenue linked to the support data; load one on the Data page. Churn & revenue has a benchmark estimate meanwhile.",
                       "ru": "Для потерянной выручки нужен список клиентов с оттоком и выручкой, связанный с данными поддержки; загрузите его на странице «Данные». Пока оценка по отраслевым нормам — на странице «Отток и выручка»."},
     "ov.basis.measured": {"en": "measured on your data", "ru": "измерено на ваших данных"},
@@ -152,6 +152,8 @@ STRINGS: dict[str, dict[str, str]] = {
                         "ru": "Месячная выручка × {months} мес. клиентов, у которых за последние 30 дней был негативный опыт и которые (пока) не ушли."},
     "ov.at_risk_customers": {"en": "{n} customers", "ru": "клиентов: {n}"},
     "ov.customers": {"en": "customers", "ru": "клиентов"},
+    "ov.customers_n": {"en": {"one": "{n} customer", "other": "{n} customers"},
+                       "ru": {"one": "{n} клиент", "few": "{n} клиента", "many": "{n} клиентов", "other": "{n} клиента"}},
     # ---- tickets & SLA
     "tk.title": {"en": "Tickets & SLA", "ru": "Обращения и SLA"},
     "tk.clock": {"en": "Clock", "ru": "Часы"},
@@ -262,6 +264,29 @@ STRINGS: dict[str, dict[str, str]] = {
     "enum.inbound": {"en": "inbound", "ru": "входящий"},
     "enum.outbound": {"en": "outbound", "ru": "исходящий"},
     "enum.internal": {"en": "internal", "ru": "внутренний"},
+    "note.method.crude": {"en": "Crude comparison: risk difference with Newcombe's hybrid score interval (Wilson).",
+                          "ru": "Прямое сравнение: разность долей с гибридным интервалом Ньюкомба (Уилсон)."},
+    "note.method.stratified": {"en": "Stratified comparison (Mantel-Haenszel risk difference over {dims}, Sato variance).",
+                               "ru": "Стратифицированное сравнение (разность долей по Мантелю — Хензелю по группам: {dims}; дисперсия Сато)."},
+    "note.strata": {"en": "{n} of {m} customer groups have only customers with or only customers without a negative experience and carry no weight in the stratified estimate.",
+                    "ru": "{n} из {m} групп клиентов состоят только из клиентов с негативным опытом или только без него и не влияют на стратифицированную оценку."},
+    "note.no_customers": {"en": "No customer data yet: load a customer list (customer id, start date, churn date or status, monthly revenue) on the Data page.",
+                          "ru": "Данных о клиентах пока нет: загрузите список клиентов (id, дата начала, дата или признак ухода, месячная выручка) на странице «Данные»."},
+    "note.no_churned": {"en": "No churned customers in the customer list: load one with churn dates or a churn status.",
+                        "ru": "В списке клиентов нет ушедших: загрузите список с датами или признаком ухода."},
+    "note.all_exposed": {"en": "Every customer had a negative support experience: there is nobody to compare them with.",
+                         "ru": "У каждого клиента был негативный опыт: сравнивать не с кем."},
+    "note.none_exposed": {"en": "No customer in the list had a negative support experience in the window before their outcome; check that the support data carries the same customer ids as the list.",
+                          "ru": "Ни у одного клиента из списка не было негативного опыта в окне до исхода; проверьте, что в данных поддержки те же id клиентов, что в списке."},
+    "note.no_support": {"en": "No support data (tickets, calls or surveys) is loaded, so nobody can be compared; only stated churn reasons are shown.",
+                        "ru": "Данные поддержки (обращения, звонки, опросы) не загружены, сравнивать некого; показаны только названные причины ухода."},
+    "note.no_churn_in_period": {"en": "No churned customer can be placed in the period the support data covers: load churn dates for churned customers.",
+                                "ru": "Ни одного ушедшего клиента нельзя отнести к периоду данных поддержки: загрузите даты ухода."},
+    "note.no_dates": {"en": "The customer list has no start or churn dates and no support data is loaded: only stated churn reasons are shown.",
+                      "ru": "В списке клиентов нет дат начала и ухода, данные поддержки не загружены: показаны только названные причины ухода."},
+    "note.no_table": {"en": "No {table} loaded.", "ru": "Нет загруженных данных: {table}."},
+    "note.filter_gap": {"en": "{table} have no {dims}: their figures are not shown while that filter is on.",
+                        "ru": "У {table} нет поля «{dims}»: их показатели не показаны, пока включён этот фильтр."},
     # ---- charts: axis titles with units (issue 19)
     "axis.period.day": {"en": "Day", "ru": "День"},
     "axis.period.week": {"en": "Week starting", "ru": "Неделя, с"},
@@ -272,6 +297,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "axis.weekday": {"en": "Weekday", "ru": "День недели"},
     "axis.share": {"en": "{name}, %", "ru": "{name}, %"},
     "axis.duration": {"en": "{name}, {unit}", "ru": "{name}, {unit}"},
+    "axis.nps": {"en": "{name}, points (−100…+100)", "ru": "{name}, пункты (−100…+100)"},
     "axis.age": {"en": "Age of open tickets", "ru": "Возраст открытых обращений"},
     "axis.time_to": {"en": "{name} (bins)", "ru": "{name} (интервалы)"},
     "axis.customers_pct": {"en": "Customers who churned, %", "ru": "Ушедшие клиенты, %"},
@@ -371,6 +397,45 @@ STRINGS: dict[str, dict[str, str]] = {
     "ch.steps": {"en": "How it is calculated", "ru": "Как считается"},
     "ch.reasons_summary": {"en": "{support} of {total} churned customers with a stated reason named support ({share}).",
                            "ru": "{support} из {total} ушедших клиентов, назвавших причину, указали поддержку ({share})."},
+    "ch.reset": {"en": "Reset to the measured and benchmark values", "ru": "Вернуть измеренные и отраслевые значения"},
+    "ch.invalid": {"en": "These inputs cannot be computed:", "ru": "С такими параметрами расчёт невозможен:"},
+    "ch.invalid.customers": {"en": "Customers must be above 0.", "ru": "Число клиентов должно быть больше 0."},
+    "ch.invalid.horizon": {"en": "The horizon must be at least 1 month.", "ru": "Горизонт — не меньше 1 месяца."},
+    "ch.invalid.below_baseline": {"en": "{what} ({value}) is below churn without a bad experience ({base}): support would keep customers rather than lose them. Raise it, or lower the churn without a bad experience.",
+                                  "ru": "{what} ({value}) ниже оттока без негативного опыта ({base}): поддержка удерживала бы клиентов, а не теряла их. Увеличьте значение или уменьшите отток без негативного опыта."},
+    "ch.invalid.revenue": {"en": "{what} must be above 0.", "ru": "{what}: значение должно быть больше 0."},
+    "ch.fx_missing": {"en": "The benchmark revenue is in {benchmark} and no {benchmark}/{currency} exchange rate is set: the calculator shows {benchmark}. Set money.exchange_rates in the settings file to see {currency}.",
+                      "ru": "Отраслевая выручка указана в {benchmark}, а курс {benchmark}/{currency} не задан: калькулятор считает в {benchmark}. Задайте money.exchange_rates в файле настроек, чтобы видеть {currency}."},
+    "ch.what_if_measured": {"en": "Measured dose-response: customers' negative experiences that include an SLA breach fall in proportion to the breach rate (×{ratio}); each customer's churn then follows the churn measured for their new number of negative experiences.",
+                            "ru": "Измеренная зависимость: негативные случаи с нарушением SLA сокращаются пропорционально доле нарушений (×{ratio}); отток каждого клиента затем следует измеренному оттоку для нового числа негативных случаев."},
+    "ch.what_if_benchmark": {"en": "Benchmark model: customers lost to support fall in proportion to the breach rate (×{ratio}); an upper bound, as other bad experiences stay.",
+                             "ru": "Модель по отраслевым нормам: клиенты, уходящие из-за поддержки, сокращаются пропорционально доле нарушений (×{ratio}); это верхняя граница, другие негативные случаи остаются."},
+    "calc.step.exposed": {"en": "Customers with a negative experience: {customers} × {share} = {exposed}",
+                          "ru": "Клиенты с негативным опытом: {customers} × {share} = {exposed}"},
+    "calc.step.lost": {"en": "Lost to support a year: {one} × ({after1} − {base}) + {two} × ({after2} − {base}) = {lost}",
+                       "ru": "Уходят из-за поддержки за год: {one} × ({after1} − {base}) + {two} × ({after2} − {base}) = {lost}"},
+    "calc.step.revenue": {"en": "Their revenue: {lost} × {each} a month × {months} months = {revenue}",
+                          "ru": "Их выручка: {lost} × {each} в месяц × {months} мес. = {revenue}"},
+    "calc.step.replacement": {"en": "Replacing them: {lost} × {multiple} × {retain} = {cost}",
+                              "ru": "Замена клиентов: {lost} × {multiple} × {retain} = {cost}"},
+    "calc.source.customers": {"en": "assumed: a business with 1,000 customers (replace with yours)", "ru": "допущение: бизнес с 1000 клиентов (замените своими данными)"},
+    "calc.source.arpu_monthly": {"en": "assumed: 100 USD a month per customer (replace with yours)", "ru": "допущение: 100 USD в месяц на клиента (замените своими данными)"},
+    "calc.source.lost_customer_revenue_monthly": {"en": "revenue per customer: the customers lost are taken to be average customers", "ru": "выручка на клиента: ушедшие клиенты считаются средними"},
+    "calc.source.gross_margin": {"en": "settings (default 70%)", "ru": "настройки (по умолчанию 70 %)"},
+    "calc.source.negative_share": {"en": "assumed: 1 customer in 5 has a negative support experience in a year (no published benchmark)", "ru": "допущение: у 1 клиента из 5 за год бывает негативный опыт (опубликованного ориентира нет)"},
+    "calc.source.repeat_negative_share": {"en": "assumed: 30% of them have two or more (no published benchmark)", "ru": "допущение: у 30 % из них два и более (опубликованного ориентира нет)"},
+    "calc.source.baseline_churn": {"en": "assumed: 10% of customers leave in a year without any bad support experience", "ru": "допущение: 10 % клиентов уходят за год без негативного опыта"},
+    "calc.source.churn_after_one": {"en": "HubSpot: 58% stop buying after one bad support experience", "ru": "HubSpot: 58 % перестают покупать после одного плохого опыта"},
+    "calc.source.churn_after_two": {"en": "Microsoft / PwC: 61-67% leave after two bad experiences (midpoint 64%)", "ru": "Microsoft / PwC: 61–67 % уходят после двух плохих опытов (середина 64 %)"},
+    "calc.source.acquisition_cost_multiple": {"en": "industry benchmark: acquiring a customer costs 5-7 times keeping one (5 taken)", "ru": "отраслевой ориентир: привлечь клиента в 5–7 раз дороже, чем удержать (взято 5)"},
+    "calc.source.retention_cost_months": {"en": "assumed: keeping a customer costs about one month of their revenue", "ru": "допущение: удержание стоит около месячной выручки клиента"},
+    "calc.source.horizon_months": {"en": "settings (default 12 months)", "ru": "настройки (по умолчанию 12 мес.)"},
+    "calc.source.period_months": {"en": "the churn rates above are per year", "ru": "доли оттока выше — за год"},
+    "calc.source.monthly_churn_rate": {"en": "from the churn without a bad experience: 1 − (1 − yearly)^(1/12)", "ru": "из оттока без негативного опыта: 1 − (1 − годовой)^(1/12)"},
+    "calc.source.sla_breach_rate": {"en": "assumed: 10% of tickets breach their SLA (measure yours)", "ru": "допущение: 10 % обращений нарушают SLA (измерьте свою долю)"},
+    "calc.source.frt_p90_hours": {"en": "assumed: 90% of first replies within 24 hours", "ru": "допущение: 90 % первых ответов в течение 24 часов"},
+    "calc.source.slow_reply_hours": {"en": "settings (Zendesk 2024: replies after 12 hours go with 87% more negative reviews)", "ru": "настройки (Zendesk 2024: ответ позже 12 часов — на 87 % больше негативных отзывов)"},
+    "calc.source.currency": {"en": "settings", "ru": "настройки"},
     "calc.customers": {"en": "Customers", "ru": "Клиенты"},
     "calc.arpu_monthly": {"en": "Revenue per customer a month", "ru": "Выручка с клиента в месяц"},
     "calc.lost_customer_revenue_monthly": {"en": "Revenue of a lost customer a month",
@@ -463,6 +528,44 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.quality.reconciliation": {"en": "Our times vs the vendor's own figures", "ru": "Наше время против цифр поставщика"},
     "data.quality.rebuild": {"en": "Recompute derived tables (after changing SLA policies or business hours)", "ru": "Пересчитать производные таблицы (после изменения SLA или рабочих часов)"},
     "data.quality.rebuilt": {"en": "Derived tables recomputed.", "ru": "Производные таблицы пересчитаны."},
+    "data.col.finished": {"en": "Finished", "ru": "Завершена"},
+    "data.col.status": {"en": "Status", "ru": "Статус"},
+    "data.col.file": {"en": "File", "ru": "Файл"},
+    "data.col.table": {"en": "Table", "ru": "Таблица"},
+    "data.col.tz": {"en": "Time zone", "ru": "Часовой пояс"},
+    "data.col.rows_in": {"en": "Rows in file", "ru": "Строк в файле"},
+    "data.col.rows_loaded": {"en": "Loaded", "ru": "Загружено"},
+    "data.col.rows_rejected": {"en": "Rejected", "ru": "Отклонено"},
+    "data.col.rows_inserted": {"en": "New", "ru": "Новых"},
+    "data.col.rows_updated": {"en": "Updated", "ru": "Обновлено"},
+    "data.status.loaded": {"en": "loaded", "ru": "загружено"},
+    "data.status.failed": {"en": "failed", "ru": "ошибка"},
+    "data.status.removed": {"en": "removed", "ru": "удалено"},
+    "data.status.skipped": {"en": "already loaded", "ru": "уже загружено"},
+    "data.recon.compared": {"en": "Tickets compared", "ru": "Сравнено обращений"},
+    "data.recon.disagreeing": {"en": "Disagree", "ru": "Расходятся"},
+    "data.recon.disagreeing_share": {"en": "Share disagreeing", "ru": "Доля расхождений"},
+    "data.recon.median_diff": {"en": "Median difference", "ru": "Медиана расхождения"},
+    "recon.first_reply_calendar": {"en": "First reply time", "ru": "Время первого ответа"},
+    "recon.first_reply_business": {"en": "First reply time, business hours", "ru": "Время первого ответа в рабочих часах"},
+    "recon.first_resolution_calendar": {"en": "First resolution time", "ru": "Время первого решения"},
+    "recon.first_resolution_business": {"en": "First resolution time, business hours", "ru": "Время первого решения в рабочих часах"},
+    "recon.full_resolution_calendar": {"en": "Full resolution time", "ru": "Время полного решения"},
+    "recon.full_resolution_business": {"en": "Full resolution time, business hours", "ru": "Время полного решения в рабочих часах"},
+    "recon.made_sla": {"en": "SLA achieved (the system's verdict)", "ru": "SLA выполнен (оценка системы)"},
+    "data.merges": {"en": "Values merged across sources", "ru": "Значения, объединённые между источниками"},
+    "data.merges.help": {"en": "Teams and categories that differ only in case, or by a known prefix ({prefixes}), are one value in every filter and figure. Explicit merges go in the values.team and values.category tables of the settings file.",
+                         "ru": "Команды и категории, различающиеся только регистром или известным префиксом ({prefixes}), — одно значение во всех фильтрах и показателях. Явные объединения задаются в таблицах values.team и values.category файла настроек."},
+    "data.merges.none": {"en": "No values needed merging.", "ru": "Объединять значения не понадобилось."},
+    "data.merges.dimension": {"en": "Field", "ru": "Поле"},
+    "data.merges.loaded": {"en": "As loaded", "ru": "Как в выгрузке"},
+    "data.merges.shown": {"en": "Shown as", "ru": "Показывается как"},
+    "data.merges.why": {"en": "Why", "ru": "Почему"},
+    "data.merges.why.case": {"en": "differs only in case", "ru": "отличается только регистром"},
+    "data.merges.why.prefix": {"en": "known prefix", "ru": "известный префикс"},
+    "data.merges.why.settings": {"en": "settings", "ru": "настройки"},
+    "data.browse": {"en": "Upload", "ru": "Выбрать файлы"},
+    "data.limit": {"en": "{size} per file", "ru": "до {size} на файл"},
     "data.remove_file": {"en": "Clear uploaded files", "ru": "Очистить загруженные файлы"},
     # ---- settings page
     "set.title": {"en": "Settings", "ru": "Настройки"},
@@ -477,6 +580,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "set.sla.next_reply": {"en": "Next reply (min)", "ru": "Следующий ответ (мин)"},
     "set.sla.resolution": {"en": "Resolution (min)", "ru": "Решение (мин)"},
     "set.sla.business": {"en": "Business hours", "ru": "Рабочие часы"},
+    "set.sla.clock.calendar": {"en": "calendar time", "ru": "календарное время"},
+    "set.sla.clock.business": {"en": "business hours", "ru": "рабочие часы"},
+    "set.err.condition": {"en": "SLA row {row}: condition “{part}” needs column=value (e.g. priority=urgent|high)",
+                          "ru": "Политика SLA, строка {row}: условию «{part}» нужен вид столбец=значение (например, priority=urgent|high)"},
+    "set.err.column": {"en": "SLA row {row}: “{column}” is not a ticket column to match on; use one of {columns}",
+                       "ru": "Политика SLA, строка {row}: «{column}» — не столбец обращений для условия; возможные: {columns}"},
+    "set.err.name": {"en": "SLA row {row}: give the policy a name", "ru": "Политика SLA, строка {row}: дайте политике название"},
+    "set.err.minutes": {"en": "SLA row {row} ({name}): {target} must be a positive number of minutes, not {value}",
+                        "ru": "Политика SLA, строка {row} ({name}): {target} — положительное число минут, а не {value}"},
+    "set.err.no_target": {"en": "SLA row {row} ({name}): set at least one target (first reply, next reply or resolution)",
+                          "ru": "Политика SLA, строка {row} ({name}): задайте хотя бы один срок (первый ответ, следующий ответ или решение)"},
+    "set.err.interval": {"en": "{day}: “{part}” is not an interval like 09:00-18:00 (start before end)",
+                         "ru": "{day}: «{part}» — не интервал вида 09:00-18:00 (начало раньше конца)"},
+    "set.err.holiday": {"en": "Extra days off: “{line}” is not a date YYYY-MM-DD", "ru": "Дополнительные выходные: «{line}» — не дата ГГГГ-ММ-ДД"},
+    "set.err.tz": {"en": "Business hours: “{tz}” is not an IANA time zone name (e.g. Europe/Moscow)",
+                   "ru": "Рабочие часы: «{tz}» — не название часового пояса IANA (например, Europe/Moscow)"},
+    "set.err.country": {"en": "Holiday country “{country}” is not a country code the calendar knows (e.g. US, RU, GB)",
+                        "ru": "Страна праздников «{country}» — неизвестный код страны (например, US, RU, GB)"},
+    "set.err.currency": {"en": "Currency “{currency}” must be a three-letter ISO code such as USD, EUR, RUB",
+                         "ru": "Валюта «{currency}» — трёхбуквенный код ISO, например USD, EUR, RUB"},
     "set.hours": {"en": "Business hours", "ru": "Рабочие часы"},
     "set.hours.tz": {"en": "Time zone", "ru": "Часовой пояс"},
     "set.hours.help": {"en": "Intervals like 09:00-18:00, several separated by commas; empty = day off.",
@@ -516,8 +639,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "weekday.sunday": {"en": "Sunday", "ru": "Воскресенье"},
     # ---- snapshots page
     "snap.title": {"en": "Snapshots", "ru": "Снимки"},
-    "snap.none": {"en": "No snapshots yet in {dir}. `python cli.py snapshot` writes one (cron can run it daily).",
-                  "ru": "В {dir} пока нет снимков. Команда `python cli.py snapshot` создаёт снимок (cron может запускать её ежедневно)."},
+    "snap.none": {"en": "No snapshots yet in {dir}: create one above, or schedule the line above.",
+                  "ru": "В {dir} пока нет снимков: создайте снимок выше или запланируйте строку выше."},
     "snap.pick": {"en": "Snapshot", "ru": "Снимок"},
     "snap.open": {"en": "Show the snapshot report", "ru": "Показать отчёт снимка"},
     "snap.no_html": {"en": "This snapshot has no index.html.", "ru": "В этом снимке нет index.html."},
@@ -527,6 +650,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "snap.same": {"en": "Pick two different snapshots to compare.", "ru": "Выберите два разных снимка для сравнения."},
     "snap.metric": {"en": "Metric", "ru": "Показатель"},
     "snap.change": {"en": "Change", "ru": "Изменение"},
+    "snap.create": {"en": "Create a snapshot now", "ru": "Создать снимок сейчас"},
+    "snap.folder": {"en": "Folder: {dir}", "ru": "Папка: {dir}"},
+    "snap.period": {"en": "Period", "ru": "Период"},
+    "snap.period.last-week": {"en": "Last full week", "ru": "Прошлая полная неделя"},
+    "snap.period.last-month": {"en": "Last full month", "ru": "Прошлый полный месяц"},
+    "snap.create_button": {"en": "Create snapshot", "ru": "Создать снимок"},
+    "snap.writing": {"en": "Writing the snapshot…", "ru": "Записываем снимок…"},
+    "snap.written": {"en": "Snapshot written to {path}.", "ru": "Снимок записан в {path}."},
+    "snap.unchanged": {"en": "The snapshot in {path} is already up to date.", "ru": "Снимок в {path} уже актуален."},
+    "snap.failed": {"en": "The snapshot could not be written: {error}. The previous one, if any, is intact.",
+                    "ru": "Не удалось записать снимок: {error}. Предыдущий снимок, если он был, не тронут."},
+    "snap.cron": {"en": "To write it every Monday at 06:00, add this line to the crontab of this machine (crontab -e):",
+                  "ru": "Чтобы записывать его каждый понедельник в 06:00, добавьте эту строку в crontab этой машины (crontab -e):"},
     "snap.bad": {"en": "{path} could not be read: {error}", "ru": "Не удалось прочитать {path}: {error}"},
     # ---- generic table headers
     "col.metric": {"en": "Metric", "ru": "Показатель"},
@@ -935,6 +1071,50 @@ def delta_style(metric_id: str, current_value, previous_value) -> tuple[str, str
         return ("up" if rising else "down"), "gray"
     good = rising == (better == "higher")
     return ("up" if rising else "down"), ("green" if good else "red")
+
+
+NOTE_PATTERNS = [  # (regex over the metrics' English notes, catalogue key)
+    (r"^crude: risk difference with Newcombe's hybrid score interval \(Wilson\)$", "note.method.crude"),
+    (r"^Mantel-Haenszel risk difference over (?P<dims>.+), Sato variance$", "note.method.stratified"),
+    (r"^(?P<n>\d+) of (?P<m>\d+) strata have only exposed or only unexposed customers and carry no weight in the stratified estimate$",
+     "note.strata"),
+    (r"^No customer data yet", "note.no_customers"),
+    (r"^No churned customers in the customer list", "note.no_churned"),
+    (r"^Every customer had a negative support experience", "note.all_exposed"),
+    (r"^No customer in the list had a negative support experience", "note.none_exposed"),
+    (r"^No support data \(tickets, calls or surveys\) is loaded", "note.no_support"),
+    (r"^No churned customer can be placed in the period", "note.no_churn_in_period"),
+    (r"^The customer list has no start or churn dates", "note.no_dates"),
+    (r"^no (?P<table>tickets|calls|surveys) loaded$", "note.no_table"),
+    (r"^(?P<table>tickets|calls|surveys) have no (?P<dims>.+): their figures are not shown while that filters? (is|are) on$",
+     "note.filter_gap"),
+]
+STRATA_WORDS = {"plan": "тариф", "segment": "сегмент", "tenure_band": "срок жизни клиента", " x ": " × "}
+
+
+def method_note(text: str, lang: str | None = None) -> str:
+    """A note the metrics write in English (method names, why something is missing) in the session's
+    language when it is a known one; otherwise as written."""
+    import re
+
+    lang = lang or current()
+    if not text or lang == "en":
+        return text
+    for pattern, key in NOTE_PATTERNS:
+        m = re.match(pattern, text)
+        if m:
+            values = dict(m.groupdict())
+            if "dims" in values:
+                dims = values["dims"]
+                for en, ru in STRATA_WORDS.items():
+                    dims = dims.replace(en, ru)
+                for d in ("team", "agent", "channel", "priority", "category", "tag", "segment", "source"):
+                    dims = re.sub(rf"\b{d}\b", t(f"filters.{d}", lang).lower(), dims)
+                values["dims"] = dims.replace(" or ", " или ")
+            if "table" in values:
+                values["table"] = t(f"table.{values['table']}", lang)
+            return t(key, lang, **values)
+    return text
 
 
 def metric_better(metric_id: str) -> str | None:
