@@ -62,6 +62,14 @@ def save(changes: dict) -> Path:
     return path
 
 
+def _key(k: str) -> str:
+    """A TOML key: bare when it can be ("first_reply_minutes"), quoted otherwise ("USD/RUB")."""
+    import json
+    import re
+
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
+
+
 def _value(v) -> str:
     import json
 
@@ -74,7 +82,7 @@ def _value(v) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + " }"
+        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
 
 
@@ -86,7 +94,7 @@ def to_toml(data: dict, prefix: str = "") -> str:
         elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             arrays.append((k, v))
         else:
-            lines.append(f"{k} = {_value(v)}")
+            lines.append(f"{_key(k)} = {_value(v)}")
     out = "\n".join(lines)
     for k, v in tables:
         name = f"{prefix}{k}"
@@ -95,5 +103,5 @@ def to_toml(data: dict, prefix: str = "") -> str:
     for k, items in arrays:
         name = f"{prefix}{k}"
         for item in items:
-            out += f"\n\n[[{name}]]\n" + "\n".join(f"{ik} = {_value(iv)}" for ik, iv in item.items())
+            out += f"\n\n[[{name}]]\n" + "\n".join(f"{_key(ik)} = {_value(iv)}" for ik, iv in item.items())
     return out.strip() + "\n"

@@ -51,10 +51,10 @@ def exposure(analysis: dict) -> None:
         x=labels, y=rates, marker_color=["#E45756", "#54A24B"],
         error_y=dict(type="data", array=upper, arrayminus=lower, visible=True),
         customdata=names, hovertemplate="%{customdata}: %{y:.1%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero")
+    fig.update_yaxes(tickformat=".0%", title=components.axis_share(t("ch.churn_rate")), rangemode="tozero")
     left, right = st.columns([3, 2])
     with left:
-        components.chart(fig, key=K + "exposed_chart", height=320)
+        components.chart(fig, key=K + "exposed_chart", height=320, x_title=t("ch.group"))
     with right:
         excess = est.get("excess") or {}
         attributable = est.get("attributable_churned") or {}
@@ -86,7 +86,7 @@ def dose_response(analysis: dict) -> None:
                      array=[(d["rate"]["high"] or 0) - (d["rate"]["estimate"] or 0) for d in doses],
                      arrayminus=[(d["rate"]["estimate"] or 0) - (d["rate"]["low"] or 0) for d in doses]),
         hovertemplate="%{customdata}: %{y:.1%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero")
+    fig.update_yaxes(tickformat=".0%", title=components.axis_share(t("ch.churn_rate")), rangemode="tozero")
     fig.update_xaxes(title=t("ch.negatives"), type="category")
     components.chart(fig, key=K + "dose_chart", height=300)
 
@@ -172,16 +172,23 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
             wkey = K + "in_" + name
             if wkey not in st.session_state and name in from_url:
                 st.session_state[wkey] = from_url[name] * 100 if kind == "fraction" else from_url[name]
+            # The widget starts at the value as shown (rounded); only a different number is the user's own.
             if kind == "fraction":
-                chosen = col.number_input(label + ", %", 0.0, 100.0, round(value * 100, 2), 0.5, key=wkey) / 100
+                shown = round(value * 100, 2)
+                entered = col.number_input(label + ", %", 0.0, 100.0, shown, 0.5, key=wkey)
+                chosen = entered / 100
             elif kind == "count":
-                chosen = float(col.number_input(label, 0, 10_000_000, int(round(value)), 1, key=wkey))
+                shown = int(round(value))
+                entered = col.number_input(label, 0, 10_000_000, shown, 1, key=wkey)
+                chosen = float(entered)
             elif kind == "decimal":
-                chosen = col.number_input(label, 0.0, 1000.0, round(value, 2), 0.5, key=wkey)
+                shown = round(value, 2)
+                entered = chosen = col.number_input(label, 0.0, 1000.0, shown, 0.5, key=wkey)
             else:
-                chosen = col.number_input(f"{label}, {currency}", 0.0, 1e9, round(value, 2), 10.0, key=wkey)
-            typed[name] = chosen
-            if abs(chosen - value) > 1e-9 * max(1.0, abs(value)):
+                shown = round(value, 2)
+                entered = chosen = col.number_input(f"{label}, {currency}", 0.0, 1e9, shown, 10.0, key=wkey)
+            typed[name] = chosen if entered != shown else value
+            if entered != shown:
                 overrides[name] = chosen
         st.button(t("ch.reset"), key=K + "reset", on_click=_reset_calculator, icon=":material/restart_alt:",
                   disabled=not overrides)

@@ -182,6 +182,9 @@ def history_section() -> None:
     shown = history.sort("load_id", descending=True)
     if "status" in shown.columns:
         shown = shown.with_columns(pl.col("status").replace({v: t(f"data.status.{v}") for v in ("loaded", "failed", "removed", "skipped")}))
+    if "target_table" in shown.columns:
+        shown = shown.with_columns(pl.col("target_table").replace(
+            {v: t(f"data.table.{v}") for v in ("tickets", "ticket_events", "calls", "surveys", "customers")}))
     components.table(shown, K + "history", {
         "load_id": ("#", "count"), "finished_at": (t("data.col.finished"), "datetime"), "status": (t("data.col.status"), "text"),
         "loader": (t("data.format"), "text"), "file_name": (t("data.col.file"), "text"), "target_table": (t("data.col.table"), "text"),

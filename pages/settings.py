@@ -262,20 +262,34 @@ def body() -> None:
 
     st.subheader(t("set.ui"))
     ui = s.get("ui", {})
-    c1, c2, _ = st.columns([1, 1, 2])
+    c1, c2, c3, c4 = st.columns(4)
     currency = c1.text_input(t("set.currency"), value=ui.get("currency", "USD"), key=K + "currency").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         problems.append(t("set.err.currency", currency=currency))
     languages = list(i18n.LANGUAGES)
     language = c2.selectbox(t("set.language"), languages, index=languages.index(ui.get("language", "en"))
                             if ui.get("language") in languages else 0, format_func=i18n.LANGUAGES.get, key=K + "lang")
+    from ui import filters as flt
+
+    periods = list(flt.PERIOD_NAMES.values())
+    default_period = c3.selectbox(t("set.default_period"), periods, key=K + "period",
+                                  index=periods.index(ui.get("default_period", "last-30-days"))
+                                  if ui.get("default_period") in periods else periods.index("last-30-days"),
+                                  format_func=lambda name: t("filters.preset." + flt.PRESET_OF[name]))
+    rates = dict((s.get("money") or {}).get("exchange_rates") or {})
+    pair = f"USD/{currency}"
+    rate = None
+    if currency != "USD" and re.fullmatch(r"[A-Z]{3}", currency):
+        rate = c4.number_input(t("set.usd_rate", currency=currency), 0.0, 1e6, float(rates.get(pair, 0.0)), 0.01,
+                               key=K + "usd_rate", help=t("set.usd_rate.help", currency=currency)) or None
 
     if st.button(t("set.save"), type="primary", key=K + "save", icon=":material/save:"):
         if problems:
             st.error(t("set.problems") + "\n\n" + "\n".join(f"- {p}" for p in problems))
             return
         changes = {
-            "ui": {"currency": currency, "language": language},
+            "ui": {"currency": currency, "language": language, "default_period": default_period},
+            **({"money": {"exchange_rates": {**rates, pair: float(rate)}}} if rate else {}),
             "business_hours": {"time_zone": tz, "holiday_country": country.strip().upper(), "holidays": extra_days, **week},
             "metrics": {"csat_satisfied_min": int(csat_min), "short_abandon_seconds": int(short_abandon),
                         "service_level_seconds": int(sl_seconds), "service_level_target": float(sl_target),

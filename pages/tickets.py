@@ -61,7 +61,7 @@ def sla_by(params: dict[str, str]) -> None:
                 textposition="auto", hovertemplate="%{y}: %{x:.1%}<extra></extra>")
     fig.update_xaxes(tickformat=".0%", rangemode="tozero")
     fig.update_layout(title=t("tk.sla_outcomes") + " · " + t(f"dim.{by}"), showlegend=False)
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         components.chart(fig, key=K + "sla_chart", height=max(260, 40 * frame.height + 80),
                          x_title=components.axis_share(t("tk.breach_rate")), y_title=t(f"dim.{by}"))

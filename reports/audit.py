@@ -432,9 +432,12 @@ def _received(data: dict, reports: list, lang: str) -> str:
             f'{fmt.date(c["from"], lang)} – {fmt.date(c["to"], lang)}'] for c in data["coverage"]]
     out.append(_sub(t("periods", lang), H.table([t("table", lang), t("rows_in", lang), t("covers", lang)], cov, {1})))
     if data["rejections"]:
-        out.append(_sub(t("rejections", lang), H.table(
-            [t("reason", lang), t("count", lang), t("file", lang)],
-            [[r["reason"], number(r["rows"], lang), r["file"]] for r in data["rejections"]], {1})))
+        # The loader's reasons are technical text in English: shown as such (code), with their counts.
+        head = "".join(f'<th class="{c}">{H.esc(h)}</th>' for h, c in ((t("reason_loader", lang), ""), (t("count", lang), "num"),
+                                                                      (t("file", lang), "")))
+        body = "".join(f'<tr><td><code>{H.esc(r["reason"])}</code></td><td class="num">{H.esc(number(r["rows"], lang))}</td>'
+                       f'<td>{H.esc(r["file"])}</td></tr>' for r in data["rejections"])
+        out.append(_sub(t("rejections", lang), f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"))
     return _section("received", t("received", lang), *out)
 
 
@@ -780,7 +783,10 @@ def _appendix(data: dict, lang: str) -> str:
     rows.append(["churn.negative", ", ".join(f"{k} = {v}" for k, v in (used.get("churn.negative") or {}).items())])
     if used.get("money.exchange_rates"):
         rows.append(["money.exchange_rates", ", ".join(f"{k} = {v}" for k, v in used["money.exchange_rates"].items())])
-    parts = [_p(t("appendix_intro", lang), "muted"), _sub(t("appendix_settings", lang), H.table([t("setting", lang), t("value", lang)], rows))]
+    settings_table = ("<table><thead><tr>" + "".join(f"<th>{H.esc(h)}</th>" for h in (t("setting", lang), t("value", lang)))
+                      + "</tr></thead><tbody>" + "".join(f"<tr><td><code>{H.esc(k)}</code></td><td><code>{H.esc(v)}</code></td></tr>"
+                                                        for k, v in rows) + "</tbody></table>")
+    parts = [_p(t("appendix_intro", lang), "muted"), _sub(t("appendix_settings", lang), settings_table)]
     commands = []
     if not ch.get("customer_list"):
         commands.append(t("appendix_load_customers", lang))

@@ -25,6 +25,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import formatting as fmt
 from reports import html as H
 from reports import svg
 from reports.text import fmt_value, money, number, t
@@ -302,16 +303,17 @@ def _test_text(ch: dict, lang: str) -> str:
         return t("test_threshold", lang)
     if ch.get("p_value") is None:
         return ""
-    return f'p = {ch["p_value"]:.3f}' if ch["p_value"] >= 0.001 else "p < 0.001"
+    return f'p = {fmt.number(ch["p_value"], 3, lang)}' if ch["p_value"] >= 0.001 else f"p < {fmt.number(0.001, 3, lang)}"
 
 
 def _change_text(value, prev, unit, lang) -> str:
+    """A change, signed, in the report's language (formatting.py): +1.2 pp / −5,0 п. п. / +12.5%."""
     diff = value - prev
     if unit == "fraction":
-        return f"{diff * 100:+.1f} pp"
+        return fmt.points(diff, 1, lang)
     if prev:
-        return f"{diff / abs(prev) * 100:+.1f}%"
-    return f"{diff:+,.1f}"
+        return fmt.signed_percent(diff / abs(prev), 1, lang)
+    return fmt.signed_number(diff, 1, lang)
 
 
 def kpis_csv(data: dict, lang: str = "en") -> str:

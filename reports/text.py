@@ -53,6 +53,7 @@ STRINGS = {
     "covers": {"en": "Covers", "ru": "Период данных"},
     "rejections": {"en": "Why rows were rejected", "ru": "Почему строки отклонены"},
     "reason": {"en": "Reason", "ru": "Причина"},
+    "reason_loader": {"en": "Reason (as the loader reports it)", "ru": "Причина (текст загрузчика)"},
     "count": {"en": "Rows", "ru": "Строк"},
     "quality": {"en": "Data quality", "ru": "Качество данных"},
     "check": {"en": "Check", "ru": "Проверка"},

@@ -165,3 +165,16 @@ def test_scope_block_limitations_charts_and_headings_kept_with_their_content(aud
         for heading in re.finditer(r"<h[23]>", html):
             assert html[max(0, heading.start() - 20):heading.start()].endswith('<div class="keep">'), html[heading.start():heading.start() + 80]
     assert "association, not proof" in _text(audits["en"]["html"])
+
+
+def test_the_russian_report_is_russian(audits):
+    """No Latin-alphabet word in the Russian report outside product names, metric abbreviations,
+    the export's own values (file name, groups, categories, priority labels) and code (the
+    appendix's settings keys and commands)."""
+    from tests.browser.latin import ALLOW, WORD, offenders
+
+    data_words = {w.lower() for w in WORD.findall(LOG.read_text(encoding="utf-8", errors="replace"))}
+    html = re.sub(r"<code>.*?</code>", " ", audits["ru"]["html"], flags=re.S)
+    text = _text(re.sub(r"<title>.*?</title>", "", html, flags=re.S))
+    bad = offenders({"text": text}, ALLOW | data_words | {"z"})
+    assert bad == {}, bad

@@ -3,6 +3,7 @@ database, filters in the URL, the language switch, caching, safe downloads and l
 from __future__ import annotations
 
 import datetime as dt
+import re
 import io
 import zipfile
 from pathlib import Path
@@ -493,3 +494,28 @@ def test_overview_trend_says_which_periods_are_partial(monkeypatch, loaded_db):
     assert f"from {i18n.date(dt.date(2024, 3, 1))} to {i18n.date(dt.date(2024, 4, 29))}" in captions, captions
     whole = app(monkeypatch, loaded_db).run()  # daily trend over whole days: nothing partial
     assert "Hollow points" not in " ".join(c.value for c in whole.caption)
+
+def _display_values(element):
+    """The texts a Styler-formatted table shows (its display values), as a pandas frame."""
+    import pyarrow as pa
+
+    raw = element.proto.arrow_data.styler.display_values
+    return pa.ipc.open_stream(raw).read_all().to_pandas() if raw else None
+
+
+def test_tables_show_numbers_as_the_cards_do(monkeypatch, loaded_db):
+    # Tickets & SLA, SLA outcomes by priority (all time): the breach rate with one decimal and a
+    # percent sign, counts with separators, column names in words; a missing value is blank.
+    at = app(monkeypatch, loaded_db, {"period": "all-time"}).run()
+    open_page(at, "tickets")
+    assert_clean(at, "tickets")
+    [table] = [d for d in at.dataframe if "Priority" in d.value.columns and "SLA breach rate" in d.value.columns]
+    shown = _display_values(table)
+    assert list(table.value.columns)[:3] == ["Priority", "Tickets", "SLA breach rate"]
+    assert all(re.fullmatch(r"\d+\.\d%", v) for v in shown.iloc[:, 2] if v), list(shown.iloc[:, 2])
+    assert table.proto.placeholder == ""
+    # Thousands separators and Russian formats come from formatting.py.
+    assert components._cell_formatter("count", "en")(12345) == "12,345"
+    assert components._cell_formatter("count", "ru")(12345) == "12\u00a0345"
+    assert components._cell_formatter("minutes", "ru")(150) == "2,5\u00a0ч"
+    assert components._cell_formatter("fraction", "en")(None) == ""

@@ -205,6 +205,10 @@ CARD_CSS = """<style>
 [data-testid="stMetricDeltaDescription"] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; max-width: none !important;}
 [data-testid="stMetricDeltaDescription"] {flex-basis: 100%;}
+[data-testid="stCheckbox"] p, [data-testid="stWidgetLabel"] p {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important;}
+.stMarkdownBadge, .stMarkdownBadge * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; max-width: 100% !important; height: auto !important;}
 [data-testid="stMetricDeltaDescription"]:has(+ *), [data-testid="stMetricDelta"] {flex-wrap: wrap;}
 </style>"""
 
@@ -356,6 +360,8 @@ def _translate_enums(frame: pl.DataFrame, columns: dict) -> pl.DataFrame:
 def show_rows(frame: pl.DataFrame, kind: str, key: str, numerator_label: str | None = None, height: int | None = None) -> None:
     """Rows from the data with human column names, blanks as blanks, values formatted like the cards."""
     columns = {c: (t(label), "text" if unit == "enum" else unit) for c, (label, unit) in ROW_COLUMNS[kind].items()}
+    frame = frame.with_columns([pl.col(d).map_elements(lambda v, d=d: i18n.dim_value(d, v), return_dtype=pl.String)
+                                for d in ("priority", "channel") if d in frame.columns and frame.schema[d] == pl.String])
     if numerator_label and "in_numerator" in frame.columns:
         columns = {**dict(list(columns.items())[:2]), "in_numerator": (numerator_label, "bool"), **dict(list(columns.items())[2:])}
     frame = _translate_enums(frame, ROW_COLUMNS[kind])
@@ -405,7 +411,8 @@ def name_groups(frame: pl.DataFrame, by: str) -> pl.DataFrame:
     """A breakdown's group column as text, the rows with no value named "(not set)" (shown only)."""
     if by not in frame.columns:
         return frame
-    return frame.with_columns(pl.col(by).cast(pl.String).fill_null(t("dim.not_set")))
+    frame = frame.with_columns(pl.col(by).cast(pl.String).fill_null(t("dim.not_set")))
+    return frame.with_columns(pl.col(by).map_elements(lambda v: i18n.dim_value(by, v), return_dtype=pl.String))
 
 
 PERCENT = "%.1f%%"  # rates in tables: one decimal everywhere (Streamlit's "percent" drops trailing zeros)
@@ -424,7 +431,7 @@ def _cell_formatter(unit: str, lang: str):
     import formatting as fmt
 
     def wrap(fn):
-        return lambda v: "" if fmt.missing(v) else fn(v)
+        return lambda v: "" if fmt.missing(v) or v == "" else v if isinstance(v, str) and unit != "text" else fn(v)
 
     return wrap({
         "count": lambda v: fmt.number(v, 0 if float(v).is_integer() else 1, lang),
@@ -469,7 +476,8 @@ def table(frame: pl.DataFrame, key: str, columns: dict[str, tuple] | None = None
     styler = pdf.style.format({labels[c]: formatter(c) for c in shown}, na_rep="")
     config = {labels[c]: st.column_config.Column(labels[c], help=columns[c][2] if len(columns[c]) > 2 else None)
               for c in shown}
-    st.dataframe(styler, hide_index=True, key=key, column_config=config, width=width,
+    # placeholder="": a missing value is a blank cell, not the grid's own word "None".
+    st.dataframe(styler, hide_index=True, key=key, column_config=config, width=width, placeholder="",
                  height=height if height is not None else table_height(frame.height))
 
 

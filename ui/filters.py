@@ -121,7 +121,7 @@ def render() -> dict[str, str]:
         chosen = st.session_state.get(KEY + dim) or []
         options = sorted(set(data.dimension_values(dim)) | set(chosen))
         container.multiselect(t(f"filters.{dim}"), options, key=KEY + dim, placeholder=t("filters.all"),
-                              on_change=_all_means_none, args=(dim, options))
+                              on_change=_all_means_none, args=(dim, options), format_func=i18n.dim_values(dim))
 
     for dim in SHOWN_FIRST:
         multiselect(st.sidebar, dim)

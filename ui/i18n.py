@@ -121,8 +121,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "download.xlsx": {"en": "Download XLSX", "ru": "Скачать XLSX"},
     # ---- overview
     "ov.title": {"en": "Overview", "ru": "Обзор"},
-    "ov.money": {"en": "Support failures cost about {amount} in lost revenue over {months} months",
-                 "ru": "Сбои поддержки стоят около {amount} потерянной выручки за {months} мес."},
+    "ov.money": {"en": "About {amount} of revenue over {months} months goes with customers who churned after a bad support experience",
+                 "ru": "Около {amount} выручки за {months} мес. приходится на клиентов, ушедших после негативного опыта в поддержке"},
     "ov.money_detail": {"en": "{customers} customers (95% CI {low} … {high}) churned beyond what comparable customers without a negative support experience show, measured on your data (an association, not proof of cause); another {at_risk} is at risk from customers with a recent bad experience.",
                         "ru": "{customers} клиентов (95% ДИ {low} … {high}) ушли сверх того, что показывают похожие клиенты без негативного опыта в поддержке, — измерено на ваших данных (это связь, а не доказательство причины); ещё {at_risk} под угрозой у клиентов с недавним негативным опытом."},
     "ov.money_none": {"en": "Lost revenue needs a customer list with churn and revenue linked to the support data; load one on the Data page. Churn & revenue has a benchmark estimate meanwhile.",
@@ -242,6 +242,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.kind": {"en": "Survey", "ru": "Опрос"},
     "col.score": {"en": "Score", "ru": "Оценка"},
     "col.comment": {"en": "Comment", "ru": "Комментарий"},
+    "value.priority.urgent": {"en": "urgent", "ru": "срочный"},
+    "value.priority.high": {"en": "high", "ru": "высокий"},
+    "value.priority.normal": {"en": "normal", "ru": "обычный"},
+    "value.priority.low": {"en": "low", "ru": "низкий"},
+    "value.channel.email": {"en": "email", "ru": "эл. почта"},
+    "value.channel.web": {"en": "web", "ru": "веб-форма"},
+    "value.channel.chat": {"en": "chat", "ru": "чат"},
+    "value.channel.phone": {"en": "phone", "ru": "телефон"},
+    "value.channel.social": {"en": "social", "ru": "соцсети"},
+    "value.channel.api": {"en": "api", "ru": "API"},
     "enum.new": {"en": "new", "ru": "новое"},
     "enum.open": {"en": "open", "ru": "открыто"},
     "enum.pending": {"en": "pending", "ru": "ожидает"},
@@ -538,6 +548,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.col.rows_rejected": {"en": "Rejected", "ru": "Отклонено"},
     "data.col.rows_inserted": {"en": "New", "ru": "Новых"},
     "data.col.rows_updated": {"en": "Updated", "ru": "Обновлено"},
+    "data.table.tickets": {"en": "tickets", "ru": "обращения"},
+    "data.table.ticket_events": {"en": "ticket events", "ru": "события обращений"},
+    "data.table.calls": {"en": "calls", "ru": "звонки"},
+    "data.table.surveys": {"en": "surveys", "ru": "опросы"},
+    "data.table.customers": {"en": "customers", "ru": "клиенты"},
     "data.status.loaded": {"en": "loaded", "ru": "загружено"},
     "data.status.failed": {"en": "failed", "ru": "ошибка"},
     "data.status.removed": {"en": "removed", "ru": "удалено"},
@@ -600,6 +615,10 @@ STRINGS: dict[str, dict[str, str]] = {
                         "ru": "Страна праздников «{country}» — неизвестный код страны (например, US, RU, GB)"},
     "set.err.currency": {"en": "Currency “{currency}” must be a three-letter ISO code such as USD, EUR, RUB",
                          "ru": "Валюта «{currency}» — трёхбуквенный код ISO, например USD, EUR, RUB"},
+    "set.default_period": {"en": "Dashboard opens on", "ru": "Панель открывается на"},
+    "set.usd_rate": {"en": "1 USD in {currency}", "ru": "1 USD в {currency}"},
+    "set.usd_rate.help": {"en": "The exchange rate for benchmark amounts (in USD) shown in {currency}; without one the calculator stays in USD.",
+                          "ru": "Курс для отраслевых сумм (в USD) при показе в {currency}; без него калькулятор считает в USD."},
     "set.hours": {"en": "Business hours", "ru": "Рабочие часы"},
     "set.hours.tz": {"en": "Time zone", "ru": "Часовой пояс"},
     "set.hours.help": {"en": "Intervals like 09:00-18:00, several separated by commas; empty = day off.",
@@ -881,6 +900,19 @@ def labels(prefix: str = ""):
     so a later call from outside the run — AppTest, a callback — gives the same text)."""
     lang = current()
     return lambda value: t(f"{prefix}{value}", lang)
+
+
+def dim_value(dim: str, value):
+    """A value of a dimension as shown: the canonical priorities and channels Deskscope writes
+    (urgent, email, ...) in the session's language; values from the data as they are."""
+    key = f"value.{dim}.{value}"
+    return t(key) if isinstance(value, str) and key in STRINGS else value
+
+
+def dim_values(dim: str):
+    """A widget format_func for a dimension's values, bound to the language of this run."""
+    lang = current()
+    return lambda value: t(f"value.{dim}.{value}", lang) if f"value.{dim}.{value}" in STRINGS else value
 
 
 def metric_labels():

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-LATIN_JS = r"""() => {
+LATIN_JS = r"""(rootSelector) => {
   const out = [];
+  const rootsSel = rootSelector || '[data-testid="stMain"], [data-testid="stSidebar"]';
   const skip = 'pre, code, [data-testid="stCode"], [data-testid="stIconMaterial"], .material-symbols-rounded, ' +
                '[data-testid="stMarkdownContainer"] code, svg, canvas, style, script';
-  for (const root of document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebar"]')) {
+  for (const root of document.querySelectorAll(rootsSel)) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     let node;
     while ((node = walker.nextNode())) {
@@ -27,10 +28,10 @@ LATIN_JS = r"""() => {
       if (text) out.push(text);
     }
   }
-  for (const t of document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot svg text')) {
+  for (const t of document.querySelectorAll(rootsSel.split(',').map(r => r + ' .js-plotly-plot svg text').join(','))) {
     if (t.getBoundingClientRect().width > 0) out.push(t.textContent);
   }
-  for (const cell of document.querySelectorAll('[data-testid="stMain"] [role="gridcell"], [data-testid="stMain"] [role="columnheader"]')) {
+  for (const cell of document.querySelectorAll(rootsSel.split(',').map(r => r + ' [role="columnheader"]').join(','))) {
     out.push(cell.textContent);
   }
   return {text: out.join("\n")};
