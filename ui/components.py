@@ -295,9 +295,7 @@ def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = N
         approx = bool(comparison.get("approximate")) and current is not None
         shown = marked(i18n.metric_value(metric_id, current), approx)
         full = marked(i18n.metric_value_full(metric_id, current), approx)
-        help_text = "
-
-".join(x for x in (t("kpi.full_value", value=full), i18n.metric_help(metric_id)) if x)
+        help_text = "\n\n".join(x for x in (t("kpi.full_value", value=full), i18n.metric_help(metric_id)) if x)
         st.metric(label, shown, delta=delta, delta_color=color, delta_arrow=arrow,
                   help=help_text, chart_data=chart if len(chart) > 1 else None,
                   chart_type="area", delta_description=description)
