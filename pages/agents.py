@@ -86,7 +86,7 @@ def load_section(params: dict[str, str]) -> None:
                                    line=dict(color="#4C78A8"), hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
         fig.update_yaxes(rangemode="tozero", title=i18n.metric_name("operator_load"))
         fig.update_layout(title=t("ld.trend"))
-        components.chart(fig, key=K + "load_trend", height=300)
+        components.chart(fig, key=K + "load_trend", height=300, x_title=components.axis_period("week"))
     rows = result.get("agent_rows") or []
     if rows:
         frame = pl.DataFrame([{"agent": r["agent"], "team": r["team"], "items": r["items"], "days": r["days"],

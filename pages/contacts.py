@@ -76,8 +76,9 @@ def drivers(params: dict[str, str]) -> None:
                                            colorbar=dict(title=t("dr.ratio"), thickness=10)),
                                text=[i18n.percent(v, 0) for v in shown["share"].to_list()], textposition="auto",
                                hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
-        fig.update_xaxes(tickformat=".0%", title=t("ops.share"))
-        components.chart(fig, key=K + "drivers_chart", height=max(260, 30 * frame.height + 90))
+        fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+        components.chart(fig, key=K + "drivers_chart", height=max(260, 30 * frame.height + 90),
+                         x_title=components.axis_share(t("ops.share")), y_title=t("axis.driver"))
     with right:
         hours = "%.1f h" if i18n.current() == "en" else "%.1f ч"
         st.dataframe(components.as_percent(frame, ["share", "share_change", "reopen", "bad_csat"]), hide_index=True,
@@ -112,8 +113,9 @@ def drivers(params: dict[str, str]) -> None:
         for name in dict.fromkeys(w["driver"] for w in weekly):
             points = [w for w in weekly if w["driver"] == name]
             fig.add_scatter(x=[w["period"] for w in points], y=[w["tickets"] for w in points], mode="lines", name=name)
-        fig.update_layout(yaxis_title=t("ops.tickets"))
-        components.chart(fig, key=K + "drivers_weekly", height=320)
+        fig.update_yaxes(rangemode="tozero", tickformat=",d")
+        components.chart(fig, key=K + "drivers_weekly", height=320, x_title=components.axis_period("week"),
+                         y_title=t("ops.tickets"))
     text = result.get("text") or {}
     if text.get("tickets"):
         st.caption(t("dr.text_note", n=i18n.number(text["tickets"])))
@@ -149,7 +151,9 @@ def switches(params: dict[str, str]) -> None:
             fig = go.Figure(go.Bar(x=[p["switches"] for p in reversed(pairs)], y=labels, orientation="h",
                                    marker_color="#F58518", hovertemplate="%{y}: %{x:,}<extra></extra>"))
             fig.update_layout(title=t("sw.pairs"))
-            components.chart(fig, key=K + "pairs", height=max(260, 26 * len(pairs) + 90))
+            fig.update_xaxes(rangemode="tozero", tickformat=",d")
+            components.chart(fig, key=K + "pairs", height=max(260, 26 * len(pairs) + 90),
+                             x_title=t("axis.switches"), y_title=t("sw.pairs"))
     with right:
         trend = result.get("trend") or []
         if trend:
@@ -157,7 +161,8 @@ def switches(params: dict[str, str]) -> None:
                                        line=dict(color="#4C78A8"), hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
             fig.update_yaxes(tickformat=".0%", rangemode="tozero")
             fig.update_layout(title=t("sw.trend"))
-            components.chart(fig, key=K + "switch_trend", height=320)
+            components.chart(fig, key=K + "switch_trend", height=320, x_title=components.axis_period(result.get("grain") or "week"),
+                             y_title=components.axis_share(t("sw.trend")))
     churn_table(result.get("churn"), "sw.group.", K + "switch_churn")
     _not_measurable(result, "answered_in_another_channel", "channel_switch_rate", "churn")
     _notes(result)

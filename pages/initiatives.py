@@ -62,7 +62,8 @@ def effect_chart(items: list[dict]) -> None:
     fig.update_xaxes(tickformat="+.0%", zeroline=False)
     fig.update_yaxes(autorange="reversed")
     st.markdown(f"**{t('in.chart')}**")  # above the chart: its legend takes the top line
-    components.chart(fig, key=K + "chart", height=max(220, 70 * len(shown) + 110))
+    components.chart(fig, key=K + "chart", height=max(220, 70 * len(shown) + 110),
+                     x_title=t("axis.effect"), y_title=t("axis.initiative"))
 
 
 def card(i: dict) -> None:

@@ -162,8 +162,9 @@ def reply_targets(params: dict[str, str]) -> None:
                                             array=[(r["rate_ci"] or {}).get("high", r["rate"]) - r["rate"] for r in targeted],
                                             arrayminus=[r["rate"] - (r["rate_ci"] or {}).get("low", r["rate"]) for r in targeted]),
                                hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-        fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title=t("rt.within"))
-        components.chart(fig, key=K + "rt_chart", height=300)
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+        components.chart(fig, key=K + "rt_chart", height=300, x_title=t("axis.channel_target"),
+                         y_title=components.axis_share(t("rt.within")))
     frame = pl.DataFrame([{"channel": r["channel"], "target": target(r), "rate": r.get("rate"),
                            "within": r.get("within"), "decided": r.get("decided"), "pending": r.get("pending")} for r in rows],
                          schema={"channel": pl.String, "target": pl.String, "rate": pl.Float64, "within": pl.Int64,

@@ -164,8 +164,30 @@ def _metric_name(metric: str, lang: str) -> str:
     return ALL[metric].label(lang) if metric in ALL else metric
 
 
+# The analyses' own reasons (metrics/operations) are fixed English phrases: their Russian here.
+REASONS_RU = {
+    "no customer list loaded (load a CRM or billing export with a churn date or status)":
+        "список клиентов не загружен (загрузите выгрузку CRM или биллинга с датой или признаком ухода)",
+    "no survey responses loaded": "ответы на опросы не загружены",
+    "no calls loaded: the phone target is measured on a call log": "звонки не загружены: цель для телефона считается по журналу звонков",
+    "no data loaded for this metric": "нет данных для этого показателя",
+    "no tickets loaded": "обращения не загружены",
+    "no tickets or calls loaded": "обращения и звонки не загружены",
+}
+
+
+def reason(why: str, lang: str) -> str:
+    """An analysis' reason in the report's language (a known phrase), else as written."""
+    if lang == "ru" and why:
+        if why in REASONS_RU:
+            return REASONS_RU[why]
+        if why.startswith("no agent has ") and "rated CSAT responses" in why:
+            return "ни у одного агента нет достаточно оценок CSAT за период (минимум задан в настройках)"
+    return why
+
+
 def _missing(result: dict, lang: str) -> str:
-    parts = [f'<p class="muted small">{H.esc(t("not_measurable_because", lang, why=t(f"nm_{key}", lang) if f"nm_{key}" in STRINGS else why))}</p>'
+    parts = [f'<p class="muted small">{H.esc(t("not_measurable_because", lang, why=t(f"nm_{key}", lang) if f"nm_{key}" in STRINGS else reason(why, lang)))}</p>'
              for key, why in (result.get("not_measurable") or {}).items()]
     return "".join(parts)
 
@@ -174,7 +196,7 @@ def _why(i: dict, lang: str) -> str:
     """The verdict's reason in the report's language (a not-measurable reason in the module's words)."""
     verdict = i["verdict"]
     if verdict == "not_measurable":
-        return i.get("reason") or ""
+        return reason(i.get("reason") or "", lang)
     if verdict == "too_early":
         return t("why_too_early_window" if i.get("change") is None else "why_too_early_wide", lang)
     return t(f"why_{verdict}", lang)
@@ -231,7 +253,7 @@ def analyses_html(ops: dict, lang: str) -> str:
         body.append(H.table([t("driver", lang), t("tickets", lang), t("share", lang), t("resolution_ratio", lang),
                              t("reopen", lang), t("bad_csat", lang), t("churned", lang)], rows, {1, 2, 3, 4, 5, 6}))
     elif not d.get("available"):
-        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=d.get("message") or ""))}</p>')
+        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=reason(d.get("message") or "", lang)))}</p>')
     body.append(_missing(d, lang))
     s = ops.get("channel_switches") or {}
     body.append(f'<h3 id="channel-switches">{H.esc(t("switches", lang))}</h3>')
@@ -239,7 +261,7 @@ def analyses_html(ops: dict, lang: str) -> str:
         body.append(f'<p>{H.esc(t("switches_line", lang, rate=_pct(s.get("channel_switch_rate"), lang), days=s.get("days"), switches=number(s.get("switches") or 0, lang), contacts=number(s.get("contacts") or 0, lang), repeats=_pct(s.get("cross_channel_repeat_share"), lang), customers=_pct(s.get("switching_customer_share"), lang)))}</p>')
         body.append(_churn(s, lang))
     elif not s.get("available"):
-        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=s.get("message") or ""))}</p>')
+        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=reason(s.get("message") or "", lang)))}</p>')
     body.append(_missing(s, lang))
     e = ops.get("escalation") or {}
     body.append(f'<h3 id="escalation">{H.esc(t("escalation", lang))}</h3>')
@@ -248,7 +270,7 @@ def analyses_html(ops: dict, lang: str) -> str:
         body.append(f'<p>{H.esc(t("escalation_line", lang, tickets=number(e.get("failed_fix_tickets") or 0, lang), n=e.get("failed_fixes"), never=_pct(e.get("unescalated_share"), lang), hours="—" if hours is None else fmt_value(hours, "hours", lang)))}</p>')
         body.append(_churn(e, lang))
     else:
-        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=e.get("message") or ""))}</p>')
+        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=reason(e.get("message") or "", lang)))}</p>')
     body.append(_missing(e, lang))
     a = ops.get("agent_load") or {}
     body.append(f'<h3 id="agent-load">{H.esc(t("load", lang))}</h3>')

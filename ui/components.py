@@ -542,9 +542,15 @@ def partial_periods(periods: Iterable, grain: str, first: dt.date | None, last: 
 
 # ---------------------------------------------------------------- charts
 def _has_date_x(fig) -> bool:
+    """Whether a trace's x values are dates (date objects, or ISO dates as text)."""
+    import re
+
     for trace in fig.data:
         x = getattr(trace, "x", None)
-        if x is not None and len(x) and isinstance(x[0], (dt.date, dt.datetime)):
+        if x is None or not len(x):
+            continue
+        first = x[0]
+        if isinstance(first, (dt.date, dt.datetime)) or (isinstance(first, str) and re.match(r"^\d{4}-\d{2}-\d{2}", first)):
             return True
     return False
 
@@ -805,7 +811,12 @@ def churn_tiles(analysis: dict | None) -> None:
 def not_measurable(key: str, why: str) -> None:
     """A figure the export cannot support, and why: the catalogue's sentence for ``key`` when it has
     one (``nm.<key>``), else the metrics module's own words as plain text."""
-    text = t(f"nm.{key}") if f"nm.{key}" in i18n.STRINGS else plain(why)
+    if f"nm.{key}" in i18n.STRINGS:
+        text = t(f"nm.{key}")
+    else:
+        from reports.operations import reason
+
+        text = plain(reason(why, i18n.current()))
     st.caption(":material/block: " + t("ops.not_measurable", why=text))
 
 

@@ -49,7 +49,8 @@ ALLOW = {
     # metric abbreviations
     "nps", "csat", "ces", "sla", "asa", "aht", "fcr", "frt", "arpu", "ltv", "ci", "kpi",
     # settings keys the settings page is about (its own file), and time-zone names
-    "english", "toml", "money", "exchange_rates", "values", "team", "category", "america", "new_york", "europe", "moscow",
+    "group", "stations",  # Zendesk's "Group stations" column, quoted by name
+    "english", "toml", "money", "exchange_rates", "reply_targets", "values", "team", "category", "america", "new_york", "europe", "moscow",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'_]*")
 PATH = re.compile(r"\S*[/\\]\S*")

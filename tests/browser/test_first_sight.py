@@ -18,7 +18,7 @@ from tests.browser.conftest import start_server
 from tests.browser.latin import LATIN_JS, allowed_words, offenders
 from tests.browser.test_browser import assert_no_traceback, choose, query, shoot, wait_for, wait_idle
 
-PAGES = ["", "tickets", "calls", "satisfaction", "agents", "churn", "data", "settings", "snapshots"]
+PAGES = ["", "tickets", "calls", "satisfaction", "agents", "churn", "contacts", "initiatives", "data", "settings", "snapshots"]
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +214,7 @@ PLOTS_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-pl
 
 def test_every_chart_has_axis_titles_and_categories_are_not_lines(site, page, screenshots):
     charts = 0
-    for path in ("", "tickets", "calls", "satisfaction", "churn"):
+    for path in ("", "tickets", "calls", "satisfaction", "agents", "churn", "contacts", "initiatives"):
         open_page(page, site, path, period="all-time")
         for plot in page.evaluate(PLOTS_JS):
             charts += 1
