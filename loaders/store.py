@@ -30,9 +30,33 @@ from typing import Callable, Iterator
 import duckdb
 import polars as pl
 
-from loaders import schema
+from loaders import journal, schema
 from loaders.base import Adapter, Batch, LoadError, LoadOptions
 from loaders.files import ROW
+
+DEFAULT_WAIT_SECONDS = 120.0
+
+
+class StoreBusy(Exception):
+    """Another process held the database (or its writer lock) for longer than the wait allowed."""
+
+
+def wait_seconds() -> float:
+    """How long a reader or a writer waits for another process's load (settings store.wait_seconds)."""
+    if os.environ.get("DESKSCOPE_WAIT_SECONDS"):
+        return float(os.environ["DESKSCOPE_WAIT_SECONDS"])
+    try:
+        import config
+
+        return float(config.get().get("store", {}).get("wait_seconds", DEFAULT_WAIT_SECONDS))
+    except Exception:
+        return DEFAULT_WAIT_SECONDS
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
 
 DEFAULT_DB = Path("data/deskscope.duckdb")
 ALIAS = "ds"
@@ -145,8 +169,11 @@ _READERS = _Readers()
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, wait: float | None = None,
+                 on_wait: Callable[[str], None] | None = None):
         self.path = resolve_db_path(path).absolute()
+        self.wait_seconds = wait_seconds() if wait is None else float(wait)
+        self.on_wait = on_wait or _say
 
     # ---------------------------------------------------------------- reading
     def _identity(self) -> tuple | None:
@@ -178,15 +205,25 @@ class Store:
             if cached and cached[0] == ident:
                 return cached[1]
             con = duckdb.connect(":memory:")
-            for attempt in range(50):
+            deadline, told = time.monotonic() + self.wait_seconds, False
+            while True:
                 try:
                     con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(self.path)])
                     break
-                except duckdb.IOException:
-                    # Only a writer of an older Deskscope (in place) could hold it: wait briefly.
-                    if attempt == 49:
-                        raise
-                    time.sleep(0.1)
+                except duckdb.IOException as exc:
+                    # Another process opened the published file read-write (an older Deskscope, a
+                    # DuckDB shell): wait for it, saying so once.
+                    if time.monotonic() >= deadline:
+                        con.close()
+                        raise StoreBusy(
+                            f"{self.path}: another process holds the database for writing (a load or a DuckDB shell) "
+                            f"and did not finish within {self.wait_seconds:g} s; try again when it is done, or wait "
+                            f"longer with store.wait_seconds in the settings ({str(exc).splitlines()[0][:160]})") from exc
+                    if not told:
+                        self.on_wait(f"{self.path}: another process is writing the database (a load is running); "
+                                     f"waiting up to {self.wait_seconds:g} s ...")
+                        told = True
+                    time.sleep(0.2)
             con.execute(f"USE {ALIAS}")
             if cached:
                 # Another thread may still be reading the old version; close it one version later.
@@ -217,7 +254,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as lock_fh:
-            fcntl.flock(lock_fh, fcntl.LOCK_EX)
+            self._lock(lock_fh)
             try:
                 self._clean_stale_temps()
                 tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
@@ -247,6 +284,29 @@ class Store:
             finally:
                 fcntl.flock(lock_fh, fcntl.LOCK_UN)
 
+    def _lock(self, lock_fh) -> None:
+        """Take the writer lock, waiting up to ``wait_seconds`` for another writer (saying so once)."""
+        deadline, told = time.monotonic() + self.wait_seconds, False
+        while True:
+            try:
+                fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"{self.path}: another load ({_holder(lock_fh)}) has been writing the database for "
+                                    f"more than {self.wait_seconds:g} s; nothing was loaded: run the load again when it "
+                                    f"is done, or wait longer with store.wait_seconds in the settings") from None
+                if not told:
+                    self.on_wait(f"{self.path}: another load ({_holder(lock_fh)}) is writing the database; "
+                                 f"waiting up to {self.wait_seconds:g} s for it to finish ...")
+                    told = True
+                time.sleep(0.2)
+        with contextlib.suppress(OSError):  # who holds the lock, for the next writer's message
+            lock_fh.seek(0)
+            lock_fh.truncate()
+            lock_fh.write(json.dumps({"pid": os.getpid(), "since": _utcnow().isoformat(timespec="seconds")}))
+            lock_fh.flush()
+
     def _clean_stale_temps(self) -> None:
         for p in self.path.parent.glob(self.path.name + ".tmp-*"):
             try:
@@ -269,36 +329,78 @@ class Store:
         """Load several files in one write session; each file is all-or-nothing on its own."""
         from loaders import registry
 
+        from loaders.files import preflight
+
         options = options or LoadOptions()
         reports: list[LoadReport] = []
         prepared: list[tuple[Path, str, Adapter | None, float, str]] = []
         for p in paths:
             p = Path(p)
+            started = _utcnow()
             if not p.exists():
-                reports.append(LoadReport(p.name, "failed", error=f"{p}: no such file or folder; check the path"))
+                reports.append(self._failed(p, None, LoadReport(p.name, "failed", error=f"{p}: no such file or folder; check the path"),
+                                            started))
                 continue
-            digest = sha256_file(p) if p.is_file() else _dir_digest(p)
+            digest = None
             try:
+                digest = sha256_file(p) if p.is_file() else _dir_digest(p)  # on record even when refused
+                preflight(p)
                 adapter, confidence, why = registry.choose(p, format, mapping=options.mapping)
             except LoadError as exc:
-                reports.append(LoadReport(p.name, "failed", error=str(exc)))
+                reports.append(self._failed(p, digest, LoadReport(p.name, "failed", error=str(exc)), started))
+                continue
+            except OSError as exc:
+                reports.append(self._failed(p, digest, LoadReport(p.name, "failed", error=f"{p}: cannot be read: "
+                                                                   f"{exc.strerror or exc}; check the path and its permissions"), started))
                 continue
             prepared.append((p, digest, adapter, confidence, why))
         if not prepared:
             return reports
+        done = len(reports)
         try:
             with self.writer() as con:
                 for i, (p, digest, adapter, confidence, why) in enumerate(prepared):
                     if on_progress:
                         on_progress(i, len(prepared), p.name)
-                    reports.append(self._load_one(con, p, digest, adapter, confidence, why, options))
+                    started = _utcnow()
+                    report = self._load_one(con, p, digest, adapter, confidence, why, options)
+                    if report.status != "loaded":
+                        self._failed(p, digest, report, started)
+                    reports.append(report)
                 if not any(r.status == "loaded" for r in reports):
                     raise _NothingToPublish  # leave the published file byte-for-byte as it was
         except _NothingToPublish:
             pass
+        except StoreBusy as exc:
+            for p, digest, adapter, confidence, why in prepared:
+                self._failed(p, digest, LoadReport(p.name, "failed", loader=adapter.name, error=str(exc)), _utcnow())
+            raise
+        except BaseException as exc:
+            # Publishing failed after the files were read (derived tables, disk full, interrupted):
+            # the published file is untouched; what was reported as loaded was not.
+            if not isinstance(exc, Exception):
+                raise
+            for r in reports[done:]:
+                if r.status == "loaded":
+                    r.status, r.error = "failed", (f"{r.file}: read, but the database could not be updated "
+                                                   f"({type(exc).__name__}: {exc}); the database is unchanged")
+                    r.load_id = None
+                    self._failed(Path(r.file), None, r, _utcnow())
+            raise
         if on_progress:
             on_progress(len(prepared), len(prepared), "")
         return reports
+
+    def _failed(self, path: Path, digest: str | None, report: "LoadReport", started) -> "LoadReport":
+        """Put an attempt that wrote nothing on record (loaders/journal.py) and return its report."""
+        size = None
+        with contextlib.suppress(OSError):
+            size = _size(path) if path.exists() else None
+        journal.record(self.path, status=report.status, file_name=path.name, file_path=str(path.absolute()), sha256=digest,
+                       file_bytes=size, loader=report.loader, reason=report.error, rows_in=report.rows_in or None,
+                       started_at=started.isoformat(timespec="microseconds"),
+                       skipped_as=report.load_id if report.status == "skipped" else None)
+        return report
 
     def _load_one(self, con, path: Path, digest: str, adapter: Adapter, confidence: float, why: str,
                   options: LoadOptions) -> LoadReport:
@@ -308,14 +410,25 @@ class Store:
         if previous:
             return LoadReport(path.name, "skipped", loader=adapter.name, confidence=confidence, load_id=previous[0])
         started = _utcnow()
+        from loaders.files import collecting_read_issues
+
         try:
-            batch = adapter.load(path, options)
+            with collecting_read_issues() as issues:
+                batch = adapter.load(path, options)
+            _add_read_issues(batch, issues)
+            from loaders.mapping import enforce_date_window
+
+            enforce_date_window(batch)  # whatever built the batch: no year-9999 date reaches the tables
         except LoadError as exc:
             return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence, error=str(exc))
         except Exception as exc:  # an adapter bug must not take the other files down
             return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
                               error=f"{path.name}: {adapter.title or adapter.name} could not read it: {type(exc).__name__}: {exc}. "
                                     f"If the format was misrecognised, pass --format; `cli.py formats` lists them.")
+        if batch.rows_in == 0:
+            return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
+                              error=f"{path.name}: no data rows (a header and nothing under it); nothing was loaded: "
+                                    f"export the data again, and check the export's date range or filter")
         if options.pseudonymize:
             from loaders import pseudonymize
 
@@ -396,12 +509,39 @@ class Store:
         return removed
 
     def loads(self) -> pl.DataFrame:
-        return self.query("SELECT * FROM loads ORDER BY load_id")
+        """Every load attempt: the ``loads`` table and the journal of attempts that wrote nothing
+        (failed or skipped, ``attempt_id`` F1, F2, ..., ``load_id`` empty), oldest first."""
+        written = self.query("SELECT * FROM loads ORDER BY load_id") if self.path.exists() else pl.DataFrame()
+        attempts = journal.read(self.path)
+        if not attempts:
+            return written.with_columns(pl.lit(None, pl.String).alias("attempt_id"), pl.lit(None, pl.String).alias("reason")) \
+                if written.width else written
+        extra = pl.DataFrame(attempts, schema={"attempt_id": pl.String, "status": pl.String, "file_name": pl.String,
+                                               "file_path": pl.String, "sha256": pl.String, "file_bytes": pl.Int64,
+                                               "loader": pl.String, "reason": pl.String, "started_at": pl.String,
+                                               "finished_at": pl.String, "rows_in": pl.Int64, "skipped_as": pl.Int64},
+                             orient="row")
+        extra = extra.with_columns(pl.col("started_at", "finished_at").str.to_datetime(strict=False, time_unit="us"),
+                                   pl.col("loader").replace("", None))
+        if written.width == 0:
+            written = pl.DataFrame(schema={"load_id": pl.Int64})
+        out = pl.concat([written.with_columns(pl.lit(None, pl.String).alias("attempt_id"),
+                                              pl.lit(None, pl.String).alias("reason")), extra], how="diagonal_relaxed")
+        return out.sort("finished_at", nulls_last=True, maintain_order=True)
 
     def rejects(self, load_id: int | None = None) -> pl.DataFrame:
         if load_id is None:
             return self.query("SELECT * FROM rejects ORDER BY load_id, row_number")
         return self.query("SELECT * FROM rejects WHERE load_id = ? ORDER BY row_number", [load_id])
+
+
+def _add_read_issues(batch: Batch, issues: dict) -> None:
+    """Rows the file readers left out (ragged, undecodable, bad JSON lines) join the batch's
+    rejects, so rows in = loaded + rejected holds for every adapter."""
+    for rejected, warnings in issues.values():
+        batch.rejects.rows.extend(rejected)
+        batch.rows_in += len(rejected)
+        batch.warnings.extend(w for w in warnings if w not in batch.warnings)
 
 
 def _conform(frame: pl.DataFrame, table: str, source: str, source_tz: str, load_id: int) -> pl.DataFrame:
@@ -428,6 +568,15 @@ def _dir_digest(path: Path) -> str:
             h.update(p.relative_to(path).as_posix().encode())
             h.update(sha256_file(p).encode())
     return h.hexdigest()
+
+
+def _holder(lock_fh) -> str:
+    try:
+        lock_fh.seek(0)
+        info = json.loads(lock_fh.read() or "{}")
+        return f"process {info['pid']}, since {info['since']} UTC"
+    except Exception:
+        return "another process"
 
 
 def _pid_alive(pid: int) -> bool:

@@ -179,18 +179,31 @@ def history_section() -> None:
     if history.height == 0:
         st.info(t("data.no_history"))
         return
-    shown = history.sort("load_id", descending=True)
+    shown = history.reverse()  # newest first; failed attempts (no load id) too
     if "status" in shown.columns:
         shown = shown.with_columns(pl.col("status").replace({v: t(f"data.status.{v}") for v in ("loaded", "failed", "removed", "skipped")}))
     if "target_table" in shown.columns:
         shown = shown.with_columns(pl.col("target_table").replace(
             {v: t(f"data.table.{v}") for v in ("tickets", "ticket_events", "calls", "surveys", "customers")}))
     components.table(shown, K + "history", {
-        "load_id": ("#", "count"), "finished_at": (t("data.col.finished"), "datetime"), "status": (t("data.col.status"), "text"),
-        "loader": (t("data.format"), "text"), "file_name": (t("data.col.file"), "text"), "target_table": (t("data.col.table"), "text"),
+        "load_id": ("#", "count"), "attempt_id": (t("data.col.attempt"), "text"),
+        "finished_at": (t("data.col.finished"), "datetime"), "status": (t("data.col.status"), "text"),
+        "file_name": (t("data.col.file"), "text"), "reason": (t("data.col.reason"), "text"),
+        "loader": (t("data.format"), "text"), "target_table": (t("data.col.table"), "text"),
         "source": (t("dim.source"), "text"), "source_tz": (t("data.col.tz"), "text"), "rows_in": (t("data.col.rows_in"), "count"),
         "rows_loaded": (t("data.col.rows_loaded"), "count"), "rows_rejected": (t("data.col.rows_rejected"), "count"),
-        "rows_inserted": (t("data.col.rows_inserted"), "count"), "rows_updated": (t("data.col.rows_updated"), "count")})
+        "rows_inserted": (t("data.col.rows_inserted"), "count"), "rows_updated": (t("data.col.rows_updated"), "count"),
+        "sha256": (t("data.col.sha256"), "text")})
+    failed = history.filter(pl.col("status") == "failed") if "status" in history.columns else pl.DataFrame()
+    if failed.height:
+        with st.expander(t("data.failed_attempts", n=i18n.number(failed.height)), icon=":material/error:"):
+            for r in failed.reverse().head(20).iter_rows(named=True):
+                # The reason quotes file names and values: plain text, never Markdown.
+                st.code(f"{r['attempt_id']}  {str(r['finished_at'])[:19]}  {r['reason'] or ''}", language=None,
+                        wrap_lines=True)
+    if "rows_rejected" not in history.columns:
+        return
+    history = history.filter(pl.col("load_id").is_not_null())
     with_rejects = history.filter(pl.col("rows_rejected") > 0)
     if with_rejects.height:
         with st.expander(t("data.rejected")):
@@ -252,6 +265,18 @@ def quality_section() -> None:
                                                "check": (t("data.quality.check"), "text"),
                                                "rows": (t("data.quality.rows"), "count"), "share": (t("col.share"), "fraction"),
                                                "why": (t("data.quality.why"), "text")})
+    if q.get("negative"):
+        with st.expander(t("data.quality.negative", n=i18n.number(len(q["negative"])))):
+            negative = pl.DataFrame(q["negative"])
+            if "before_creation" in negative.columns:
+                negative = negative.with_columns(pl.col("before_creation").replace(
+                    {v: t(f"data.negative.{v.replace(', ', '_')}") for v in ("reply", "solve", "reply, solve")}))
+            components.table(negative, K + "negative", {
+                "source": (t("dim.source"), "text"), "source_id": (t("data.negative.id"), "text"),
+                "created_at": (t("data.negative.created"), "datetime"),
+                "first_response_at": (t("data.negative.replied"), "datetime"),
+                "solved_at": (t("data.negative.solved"), "datetime"),
+                "before_creation": (t("data.negative.which"), "text"), "load_id": (t("data.negative.load"), "count")})
     if q["warnings"]:
         with st.expander(t("data.quality.warnings") + f" ({len(q['warnings'])})"):
             st.dataframe(pl.DataFrame(q["warnings"]), hide_index=True, key=K + "warnings")

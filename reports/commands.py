@@ -34,6 +34,10 @@ def cmd_snapshot(args) -> int:
     out = Path(args.out) if args.out else Path(settings.get("snapshots", {}).get("dir", "snapshots")).expanduser()
     if not args.out and not out.is_absolute():
         out = config.HERE / out  # the settings' folder is read from the project folder, whatever the cwd
+    if out.exists() and not out.is_dir():
+        print(f"error: --out {out} is {'a device or special file' if not out.is_file() else 'an existing file'}, not a folder; "
+              f"a snapshot is a folder of files: name a folder (it is created if missing)", file=sys.stderr)
+        return 2
     store = Store(args.db if hasattr(args, "db") else None)
     code = 0
     if args.tz and not _valid_tz(args.tz):
@@ -70,6 +74,14 @@ def cmd_audit(args) -> int:
 
     if not args.out:
         print("error: --out FILE.html is required", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.exists() and not out.is_file():
+        print(f"error: --out {out} is {'a folder' if out.is_dir() else 'a device or special file'}, not a report file; "
+              f"name a new file such as audit.html", file=sys.stderr)
+        return 2
+    if out.exists() and not args.force:
+        print(f"error: --out {out} already exists; pass --force to replace it, or name a new file", file=sys.stderr)
         return 2
     if args.currency and not (len(args.currency) == 3 and args.currency.isascii() and args.currency.isalpha()):
         print(f"error: --currency {args.currency!r} is not an ISO 4217 code such as USD, EUR or RUB", file=sys.stderr)
@@ -130,3 +142,4 @@ def add_commands(add) -> None:
                         "settings money.exchange_rates otherwise); without one the audit refuses to relabel")
     p.add_argument("--client", help="client name for the report's scope block")
     p.add_argument("--author", help="author name for the report's scope block")
+    p.add_argument("--force", action="store_true", help="replace --out when it already exists")
