@@ -240,10 +240,10 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
     outcome = data.what_if(filters.key(params), start / 100, target / 100, overrides)
     if outcome is None:
         return
-    st.success(t("ch.what_if_result", a=i18n.percent(start / 100), b=i18n.percent(target / 100),
-                 money=i18n.money(outcome.get("revenue_kept"), currency),
-                 customers=i18n.number(outcome.get("customers_kept_per_year"), 1),
-                 months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
+    # Whole customers: "about 136", never "136.4" (a model's fraction of a person reads as false precision).
+    st.success(i18n.tn("ch.what_if_result", outcome.get("customers_kept_per_year"), a=i18n.percent(start / 100),
+                       b=i18n.percent(target / 100), money=i18n.money(outcome.get("revenue_kept"), currency),
+                       months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
     measured = outcome.get("method") == "measured dose-response"
     st.caption(t("ch.what_if_measured" if measured else "ch.what_if_benchmark",
                  ratio=i18n.number(target / start if start else 1, 2)))

@@ -180,6 +180,8 @@ def history_section() -> None:
         st.info(t("data.no_history"))
         return
     shown = history.reverse()  # newest first; failed attempts (no load id) too
+    # The attempt and its reason only matter when an attempt failed: no empty columns otherwise.
+    shown = shown.drop([c for c in ("attempt_id", "reason") if c in shown.columns and shown[c].null_count() == shown.height])
     if "status" in shown.columns:
         shown = shown.with_columns(pl.col("status").replace({v: t(f"data.status.{v}") for v in ("loaded", "failed", "removed", "skipped")}))
     if "target_table" in shown.columns:

@@ -155,7 +155,7 @@ def reply_targets(params: dict[str, str]) -> None:
         return t("rt.no_target")
 
     if targeted:
-        labels = [f"{r['channel']} · {target(r)}" for r in targeted]
+        labels = [f"{i18n.dim_value('channel', r['channel'])} · {target(r)}" for r in targeted]
         fig = go.Figure(go.Bar(x=labels, y=[r["rate"] for r in targeted], marker_color="#54A24B",
                                text=[i18n.percent(r["rate"]) for r in targeted], textposition="auto",
                                error_y=dict(type="data", visible=True,
@@ -169,14 +169,11 @@ def reply_targets(params: dict[str, str]) -> None:
                            "within": r.get("within"), "decided": r.get("decided"), "pending": r.get("pending")} for r in rows],
                          schema={"channel": pl.String, "target": pl.String, "rate": pl.Float64, "within": pl.Int64,
                                  "decided": pl.Int64, "pending": pl.Int64})
-    st.dataframe(components.as_percent(components.name_groups(frame, "channel"), ["rate"]), hide_index=True,
-                 key=K + "rt_table", height=components.table_height(frame.height), column_config={
-                     "channel": t("rt.channel"), "target": t("rt.target"),
-                     "rate": st.column_config.NumberColumn(t("rt.within"), format=components.PERCENT,
-                                                           help=i18n.metric_help("replied_within_target")),
-                     "within": st.column_config.NumberColumn(t("rt.within_n"), format="%d"),
-                     "decided": st.column_config.NumberColumn(t("rt.decided"), format="%d"),
-                     "pending": st.column_config.NumberColumn(t("rt.pending"), format="%d")})
+    components.table(components.name_groups(frame, "channel"), K + "rt_table", {
+        "channel": (t("rt.channel"), "text"), "target": (t("rt.target"), "text"),
+        "rate": (t("rt.within"), "fraction", i18n.metric_help("replied_within_target")),
+        "within": (t("rt.within_n"), "count"), "decided": (t("rt.decided"), "count"),
+        "pending": (t("rt.pending"), "count")})
     st.caption(t("rt.caption"))
     for key, why in (result.get("not_measurable") or {}).items():
         components.not_measurable(key, why)

@@ -166,6 +166,9 @@ def gather(con, lang: str = "en", settings: dict | None = None, currency: str | 
                              "churn.acquisition_cost_multiple": settings.get("churn", {}).get("acquisition_cost_multiple"),
                              "ui.currency": settings.get("ui", {}).get("currency"),
                              "money.exchange_rates": (settings.get("money") or {}).get("exchange_rates") or {}}
+    # The rates into the report's currency that were given (settings or --fx): the appendix states them,
+    # and a benchmark amount converted by one says so where it is quoted.
+    data["fx_used"] = {f"{a}/{b}": r for (a, b), r in (rates or {}).items() if b == model.currency and a != b}
     from reports import operations  # initiatives, drivers, channel switches, escalation, load, reply targets
 
     data["operations"] = operations.audit_gather(con)
@@ -389,10 +392,12 @@ def _scope(data: dict, scope: Scope | None, lang: str) -> str:
     spans = [c for c in data["coverage"] if c["table"] in ("tickets", "calls", "surveys")] or data["coverage"]
     lo = min((c["from"] for c in spans if c["from"]), default=None)
     hi = max((c["to"] for c in spans if c["to"]), default=None)
-    rows = [(t("scope_client", lang), scope.client or t("scope_not_given", lang)),
+    # A client or author not given is left out (a client-facing page never says "not given").
+    rows = [(t("scope_client", lang), scope.client),
             (t("scope_period", lang), f"{fmt.date(lo, lang)} – {fmt.date(hi, lang)}" if lo and hi else "—"),
-            (t("scope_author", lang), scope.author or t("scope_not_given", lang)),
+            (t("scope_author", lang), scope.author),
             (t("scope_date", lang), fmt.date(scope.written or dt.date.today(), lang))]
+    rows = [(k, v) for k, v in rows if v]
     return ('<dl class="scope" id="scope">' + "".join(f"<dt>{H.esc(k)}</dt><dd>{H.esc(v)}</dd>" for k, v in rows)
             + "</dl>")
 
@@ -657,7 +662,7 @@ def _steps(data: dict, lang: str, cur: str) -> list[str]:
     calc, inputs = data["churn"]["calculator"], data["churn"]["calculator_inputs"]
     v = {k: item["value"] for k, item in inputs.items()}
     model = data["model"]
-    n1 = lambda x: fmt.number(x, 1, lang)  # noqa: E731
+    n1 = lambda x: fmt.integer(x, lang)  # noqa: E731  whole customers (the model keeps fractions; the text shows people)
     steps = [t("step_exposed", lang, customers=fmt.integer(v["customers"], lang), share=fmt.percent(v["negative_share"], 1, lang),
                exposed=n1(calc["exposed_customers"])),
              t("step_lost", lang, one=n1(calc["exposed_one"]), two=n1(calc["exposed_two_plus"]),
@@ -724,10 +729,19 @@ def _churn(data: dict, lang: str, cur: str) -> str:
         value = cur if name == "currency" else _input_value(name, item["value"] if item["value"] is not None
                                                             else effective.get(name), lang, cur)
         source = "" if item["measured"] else CLIENT_SOURCES.get(name, ("", ""))[ru]
+        converted = (data.get("fx_used") or {}).get(f"USD/{cur}")
+        if name == "arpu_monthly" and not item["measured"] and converted:
+            source += t("fx_converted", lang, rate=_rate_text(converted, lang), cur=cur)
         arows.append([label, value, _input_basis(name, item, model, lang), source])
     blocks.append(_sub(t("assumptions", lang), H.table([t("input", lang), t("value", lang), t("basis", lang),
                                                         t("source", lang)], arows, {1})))
     return _section("churn", t("churn_cost", lang), blocks[0], *blocks[1:])
+
+
+def _rate_text(rate: float, lang: str) -> str:
+    """An exchange rate as given (92.5, 0.92), in the language's number format."""
+    digits = len(f"{rate:g}".split(".")[1]) if "." in f"{rate:g}" else 0
+    return fmt.number(rate, min(digits, 6), lang)
 
 
 def _limitations(data: dict, lang: str, pseudonymized: bool) -> str:
@@ -746,7 +760,7 @@ def _limitations(data: dict, lang: str, pseudonymized: bool) -> str:
         items.append(t("lim_time_zone", lang))
     rejected = sum(r["rows"] for r in data["rejections"])
     if rejected:
-        items.append(t("lim_rejected", lang, n=number(rejected, lang)))
+        items.append(tn("lim_rejected", rejected, lang))
     if data["unmeasurable"]:
         items.append(t("lim_gaps", lang))
     if pseudonymized:
@@ -778,11 +792,14 @@ def _appendix(data: dict, lang: str) -> str:
                             if policy.get(k) is not None)
         rows.append([f"sla.policies: {policy.get('name')}", f"conditions = {policy.get('conditions')}; {targets}; "
                                                           f"business = {str(bool(policy.get('business'))).lower()}"])
-    for key in ("churn.horizon_months", "churn.gross_margin", "churn.acquisition_cost_multiple", "ui.currency"):
+    for key in ("churn.horizon_months", "churn.gross_margin", "churn.acquisition_cost_multiple"):
         rows.append([key, str(used.get(key))])
+    # The currency the report is in (--currency, else the data's or ui.currency) and the rates that led to it.
+    rows.append(["--currency / ui.currency", str(data.get("currency") or used.get("ui.currency"))])
+    if data.get("fx_used"):
+        rows.append(["--fx / money.exchange_rates",
+                     ", ".join(f"{k} = {v:g}" for k, v in data["fx_used"].items())])
     rows.append(["churn.negative", ", ".join(f"{k} = {v}" for k, v in (used.get("churn.negative") or {}).items())])
-    if used.get("money.exchange_rates"):
-        rows.append(["money.exchange_rates", ", ".join(f"{k} = {v}" for k, v in used["money.exchange_rates"].items())])
     settings_table = ("<table><thead><tr>" + "".join(f"<th>{H.esc(h)}</th>" for h in (t("setting", lang), t("value", lang)))
                       + "</tr></thead><tbody>" + "".join(f"<tr><td><code>{H.esc(k)}</code></td><td><code>{H.esc(v)}</code></td></tr>"
                                                         for k, v in rows) + "</tbody></table>")
@@ -811,7 +828,8 @@ def _operations(data: dict, lang: str) -> str:
 
     return (operations.initiatives_html(data["operations"].get("initiatives") or {}, lang, "initiatives_12m",
                                         "no_initiatives_12m")
-            + operations.analyses_html(data["operations"], lang))
+            + operations.analyses_html(data["operations"], lang,
+                                       replies_measurable="frt_median_minutes" not in (data.get("unmeasurable") or {})))
 
 
 def render(data: dict, reports: list, lang: str, currency: str | None, pseudonymized: bool,
@@ -825,7 +843,7 @@ def render(data: dict, reports: list, lang: str, currency: str | None, pseudonym
              _operations(data, lang), _churn(data, lang, cur), _limitations(data, lang, pseudonymized), _appendix(data, lang),
              f'<footer>{H.esc(t("footer", lang, what=t("audit_title", lang)))}</footer>']
     return H.page(t("audit_title", lang), "".join(b for b in body if b), lang,
-                  subtitle=t("audit_subtitle", lang, files=len(reports), names=", ".join(sorted({r.file for r in reports}))))
+                  subtitle=tn("audit_subtitle", len(reports), lang, names=", ".join(sorted({r.file for r in reports}))))
 
 
 def print_pdf(html_path: Path, pdf_path: Path) -> str | None:

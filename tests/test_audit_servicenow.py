@@ -188,3 +188,22 @@ def test_the_russian_report_is_russian(audits):
     text = _text(re.sub(r"<title>.*?</title>", "", html, flags=re.S))
     bad = offenders({"text": text}, ALLOW | data_words | {"z"})
     assert bad == {}, bad
+
+
+def test_whole_customers_plural_forms_and_no_reply_target_on_a_log_without_replies(audits):
+    """The churn-cost steps count whole people (4,828 × 99.3% ≈ 4,796, not 4,796.4); counts agree
+    with their nouns in both languages (2 rejected rows: "2 rows", "2 строки"; 1 file: "1 file",
+    "1 файл"); the reply-target section of an export with no replies says so instead of "0 / 0" or
+    "1 of 1 unanswered"."""
+    en, ru = _text(audits["en"]["html"]), _text(audits["ru"]["html"])
+    steps = re.search(r"Customers with a negative support experience:.*?Replacing them:[^\n]*", en, re.S).group(0)
+    assert not re.search(r"\d\.\d(?!%)", steps.replace("99.3%", "").replace("58.0%", "").replace("64.0%", "")
+                         .replace("10.0%", "")), steps
+    ru_steps = re.search(r"Клиенты с негативным опытом:.*?Замена клиентов:[^\n]*", ru, re.S).group(0)
+    assert not re.search(r"\d,\d(?!\d*\s?%)", ru_steps), ru_steps
+    assert "1 file: servicenow_incident_event_log.csv" in en and "1 файл: servicenow_incident_event_log.csv" in ru
+    assert "2 rows could not be read" in en and "2 строки не удалось прочитать" in ru
+    targets = _text(audits["en"]["html"].split('id="reply-targets"')[1].split("<h2")[0])
+    assert "0 / 0" not in targets and "Still unanswered" not in targets
+    assert "the export records no agent replies, so no reply target can be judged on tickets" in targets
+    assert "not given" not in en and "не указано" not in ru

@@ -42,6 +42,10 @@ def open_page(page, site, path: str = "", **params) -> None:
     wait_idle(page)
     if path in ("", "tickets", "calls", "satisfaction"):
         page.locator('[data-testid="stMain"] [data-testid="stMetric"]').first.wait_for(timeout=60000)
+    # no placeholder left: under load a page can sit idle-looking with skeletons where its figures
+    # will be, and a check on them would pass on nothing
+    page.wait_for_function("() => !document.querySelector('[data-testid=stMain] [data-testid=stSkeleton]')",
+                           timeout=120000)
     # the cards, charts and tables are drawn: the number of elements stops changing
     last, stable = -1, 0
     while stable < 3:
