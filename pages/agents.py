@@ -97,16 +97,11 @@ def load_section(params: dict[str, str]) -> None:
                                      "load": pl.Float64, "recent": pl.Float64, "after_hours": pl.Float64,
                                      "csat": pl.Float64, "signals": pl.String})
         frame = components.name_groups(frame.sort(["signals", "items"], descending=[True, True]), "team")
-        st.dataframe(components.as_percent(frame, ["after_hours", "csat"]), hide_index=True, key=K + "load_table",
-                     height=components.table_height(frame.height, cap=420), column_config={
-                         "agent": t("dim.agent"), "team": t("dim.team"),
-                         "items": st.column_config.NumberColumn(t("ld.items"), format="%d"),
-                         "days": st.column_config.NumberColumn(t("ld.days"), format="%d"),
-                         "load": st.column_config.NumberColumn(t("ld.load"), format="%.2f"),
-                         "recent": st.column_config.NumberColumn(t("ld.recent"), format="%.2f"),
-                         "after_hours": st.column_config.NumberColumn(t("ld.after_hours"), format=components.PERCENT),
-                         "csat": st.column_config.NumberColumn(t("ld.csat"), format=components.PERCENT),
-                         "signals": st.column_config.TextColumn(t("ld.signals"), width="medium")})
+        components.table(frame, K + "load_table", {
+            "agent": (t("dim.agent"), "text"), "team": (t("dim.team"), "text"), "items": (t("ld.items"), "count"),
+            "days": (t("ld.days"), "count"), "load": (t("ld.load"), "score"), "recent": (t("ld.recent"), "score"),
+            "after_hours": (t("ld.after_hours"), "fraction"), "csat": (t("ld.csat"), "fraction"),
+            "signals": (t("ld.signals"), "text")}, height=components.table_height(frame.height, cap=420))
         components.download_buttons(frame, "deskscope-agent-load", key=K + "load_dl")
 
 

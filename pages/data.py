@@ -281,7 +281,9 @@ def quality_section() -> None:
                 "before_creation": (t("data.negative.which"), "text"), "load_id": (t("data.negative.load"), "count")})
     if q["warnings"]:
         with st.expander(t("data.quality.warnings") + f" ({len(q['warnings'])})"):
-            st.dataframe(pl.DataFrame(q["warnings"]), hide_index=True, key=K + "warnings")
+            components.table(pl.DataFrame(q["warnings"]), K + "warnings", {
+                "load_id": ("#", "count"), "file_name": (t("data.col.file"), "text"),
+                "warning": (t("data.col.warning"), "text")})
     if q["reconciliation"]:
         st.caption(t("data.quality.reconciliation"))
         recon = pl.DataFrame(q["reconciliation"])

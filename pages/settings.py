@@ -170,7 +170,7 @@ def body() -> None:
 
     st.subheader(t("set.sla"))
     edited = st.data_editor(
-        policies_frame(s.get("sla", {}).get("policies", [])), num_rows="dynamic", hide_index=True, key=K + "sla",
+        policies_frame(s.get("sla", {}).get("policies", [])), num_rows="dynamic", hide_index=True, key=K + "sla", placeholder="",
         column_config={
             "name": st.column_config.TextColumn(t("set.sla.name"), required=True),
             "conditions": st.column_config.TextColumn(t("set.sla.conditions"), width="medium"),
@@ -184,13 +184,14 @@ def body() -> None:
 
     st.subheader(t("set.init"))
     edited_initiatives = st.data_editor(
-        initiatives_frame(s.get("initiatives") or []), num_rows="dynamic", hide_index=True, key=K + "initiatives",
+        initiatives_frame(s.get("initiatives") or []), num_rows="dynamic", hide_index=True, key=K + "initiatives", placeholder="",
         column_config={
             "name": st.column_config.TextColumn(t("set.init.name"), required=True, width="medium"),
             "start": st.column_config.DateColumn(t("set.init.start"), format="YYYY-MM-DD"),
             "end": st.column_config.DateColumn(t("set.init.end"), format="YYYY-MM-DD"),
             "scope": st.column_config.TextColumn(t("set.init.scope"), help=t("set.init.help")),
-            "metric": st.column_config.SelectboxColumn(t("set.init.metric"), options=data.initiative_metrics()),
+            "metric": st.column_config.SelectboxColumn(t("set.init.metric"), options=data.initiative_metrics(),
+                                                       format_func=i18n.metric_labels()),
             "target_change": st.column_config.NumberColumn(t("set.init.target"), min_value=-0.99, step=0.05,
                                                            format="%+.2f", help=t("set.init.help")),
             "owner": st.column_config.TextColumn(t("set.init.owner")),

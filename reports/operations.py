@@ -91,13 +91,13 @@ GROUP_WORDS = {
 }
 
 
-def t(key: str, lang: str = "en", count=None, **kw) -> str:
-    """A string in ``lang``; an entry of CLDR plural forms takes its form from ``count``."""
+def t(key: str, lang: str = "en", plural_n=None, **kw) -> str:
+    """A string in ``lang``; an entry of CLDR plural forms takes its form from ``plural_n``."""
     s = STRINGS[key].get(lang) or STRINGS[key]["en"]
     if isinstance(s, dict):
         import formatting
 
-        s = formatting.plural(round(count) if isinstance(count, (int, float)) else 0, s, lang)
+        s = formatting.plural(round(plural_n) if isinstance(plural_n, (int, float)) else 0, s, lang)
     return s.format(**kw) if kw else s
 
 

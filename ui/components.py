@@ -204,7 +204,10 @@ CARD_CSS = """<style>
 [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *, [data-testid="stMetricDeltaDescription"],
 [data-testid="stMetricDeltaDescription"] * {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; max-width: none !important;}
-[data-testid="stMetricDeltaDescription"] {flex-basis: 100%;}
+div:has(> [data-testid="stMetricDelta"]) {flex-wrap: wrap !important; row-gap: 0.2rem;}
+[data-testid="stMetricDeltaDescription"] {flex: 1 1 9rem; min-width: 9rem;}
+[data-testid="stMetricDeltaDescription"] p, [data-testid="stMetricLabel"] p {word-break: normal !important;
+  overflow-wrap: normal !important;}
 [data-testid="stCheckbox"] p, [data-testid="stWidgetLabel"] p {white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important;}
 .stMarkdownBadge, .stMarkdownBadge * {white-space: normal !important; overflow: visible !important;
@@ -439,6 +442,8 @@ def _cell_formatter(unit: str, lang: str):
         "hours": lambda v: fmt.duration_minutes(v * 60, lang),
         "seconds": lambda v: fmt.duration_seconds(v, lang),
         "score": lambda v: fmt.number(v, 2, lang),
+        "points": lambda v: fmt.points(v, 1, lang),
+        "signed_fraction": lambda v: fmt.signed_percent(v, 1, lang),
         "nps": lambda v: fmt.signed_number(v, 1, lang),
         "money": lambda v: fmt.money(v, i18n._settings_currency(), lang, short=False),
         "date": lambda v: fmt.date(v, lang),
@@ -455,6 +460,8 @@ def table(frame: pl.DataFrame, key: str, columns: dict[str, tuple] | None = None
     blanks (never "None"), human column names. The values underneath stay numbers, so sorting a
     column sorts numbers. ``columns``: {column: (label, unit[, help])}, in the order shown; columns
     not listed are left out. Text from the data is shown as plain text."""
+    import formatting as fmt
+
     lang = i18n.current()
     columns = columns or {c: (c, "text") for c in frame.columns}
     shown = [c for c in columns if c in frame.columns]
@@ -465,8 +472,21 @@ def table(frame: pl.DataFrame, key: str, columns: dict[str, tuple] | None = None
     pdf = frame.select(shown).to_pandas()
     labels = {c: columns[c][0] for c in shown}
     pdf.columns = [labels[c] for c in shown]
+    # One unit per duration column: the unit of its median value, in every cell.
+    per_second = {"seconds": 1, "minutes": 60, "hours": 3600}
+    fixed = {}
+    for c in shown:
+        if columns[c][1] in per_second and frame.schema[c].is_numeric():
+            values = frame[c].drop_nulls()
+            if len(values):
+                fixed[c] = fmt.duration_unit(float(values.abs().median()) * per_second[columns[c][1]])
+
     def formatter(c):
         fn = _cell_formatter(columns[c][1], lang)
+        if c in fixed:
+            scale, unit_name = per_second[columns[c][1]], fixed[c]
+            fn = lambda v, scale=scale, unit_name=unit_name: (  # noqa: E731
+                "" if fmt.missing(v) or v == "" else v if isinstance(v, str) else fmt.duration_in(v * scale, unit_name, lang))
         if c in (approximate or ()):  # "≈" before every value of an approximate column
             return lambda v: marked(fn(v), fn(v) != "")
         return fn

@@ -563,6 +563,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.col.rows_inserted": {"en": "New", "ru": "Новых"},
     "data.col.rows_updated": {"en": "Updated", "ru": "Обновлено"},
     "data.col.attempt": {"en": "Attempt", "ru": "Попытка"},
+    "data.col.warning": {"en": "Warning (as the loader words it)", "ru": "Предупреждение (текст загрузчика)"},
+    "in.verdict": {"en": "Verdict", "ru": "Вердикт"},
     "data.col.reason": {"en": "Why it failed", "ru": "Почему не удалась"},
     "data.col.sha256": {"en": "File checksum (SHA-256)", "ru": "Контрольная сумма файла (SHA-256)"},
     "data.negative.id": {"en": "Ticket", "ru": "Обращение"},
