@@ -738,6 +738,19 @@ def _churn(data: dict, lang: str, cur: str) -> str:
     return _section("churn", t("churn_cost", lang), blocks[0], *blocks[1:])
 
 
+def _toml(value) -> str:
+    """A settings value as it is written in the settings file (TOML), for the appendix."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
+
+
 def _rate_text(rate: float, lang: str) -> str:
     """An exchange rate as given (92.5, 0.92), in the language's number format."""
     digits = len(f"{rate:g}".split(".")[1]) if "." in f"{rate:g}" else 0
@@ -790,8 +803,8 @@ def _appendix(data: dict, lang: str) -> str:
     for policy in used.get("sla.policies") or []:
         targets = ", ".join(f"{k} = {policy[k]}" for k in ("first_reply_minutes", "next_reply_minutes", "resolution_minutes")
                             if policy.get(k) is not None)
-        rows.append([f"sla.policies: {policy.get('name')}", f"conditions = {policy.get('conditions')}; {targets}; "
-                                                          f"business = {str(bool(policy.get('business'))).lower()}"])
+        rows.append([f"sla.policies: {policy.get('name')}", f"conditions = {_toml(policy.get('conditions'))}; {targets}; "
+                                                          f"business = {_toml(bool(policy.get('business')))}"])
     for key in ("churn.horizon_months", "churn.gross_margin", "churn.acquisition_cost_multiple"):
         rows.append([key, str(used.get(key))])
     # The currency the report is in (--currency, else the data's or ui.currency) and the rates that led to it.
@@ -799,7 +812,7 @@ def _appendix(data: dict, lang: str) -> str:
     if data.get("fx_used"):
         rows.append(["--fx / money.exchange_rates",
                      ", ".join(f"{k} = {v:g}" for k, v in data["fx_used"].items())])
-    rows.append(["churn.negative", ", ".join(f"{k} = {v}" for k, v in (used.get("churn.negative") or {}).items())])
+    rows.append(["churn.negative", ", ".join(f"{k} = {_toml(v)}" for k, v in (used.get("churn.negative") or {}).items())])
     settings_table = ("<table><thead><tr>" + "".join(f"<th>{H.esc(h)}</th>" for h in (t("setting", lang), t("value", lang)))
                       + "</tr></thead><tbody>" + "".join(f"<tr><td><code>{H.esc(k)}</code></td><td><code>{H.esc(v)}</code></td></tr>"
                                                         for k, v in rows) + "</tbody></table>")

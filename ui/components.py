@@ -261,6 +261,12 @@ def target_badge(metric_id: str, current) -> None:
         return
     op = "≤" if i18n.metric_better(metric_id) == "lower" else "≥"
     shown = i18n.metric_value(metric_id, goal)
+    per_second = {"seconds": 1, "minutes": 60, "hours": 3600}.get(i18n.metric_unit(metric_id))
+    if per_second:
+        # The target in the unit of the value beside it: "1.6 hr · target ≤ 1.0 hr", not "≤ 60 min".
+        import formatting as fmt
+
+        shown = fmt.duration_in(goal * per_second, fmt.duration_unit(current * per_second), i18n.current())
     st.badge(t("target.badge", op=op, target=shown, state=t(f"target.state.{state}")),
              color={"good": "green", "watch": "orange", "bad": "red"}[state],
              icon={"good": ":material/check_circle:", "watch": ":material/visibility:", "bad": ":material/error:"}[state],
@@ -643,6 +649,11 @@ def chart(fig, key: str, height: int = 360, x_title: str | None = None, y_title:
         fig.update_yaxes(title=y_title)
     if rate_y:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    # Quantities from zero unless a chart sets its own range: a count axis starting at 20 exaggerates
+    # every dip (category axes are left alone).
+    for axis in fig.select_yaxes():
+        if axis.range is None and axis.rangemode is None and axis.type not in ("category", "multicategory"):
+            axis.rangemode = "tozero"
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
                       separators=", " if i18n.current() == "ru" else ".,")
