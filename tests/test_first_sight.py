@@ -25,6 +25,33 @@ def test_compact_money_rounds_honestly_in_both_languages():
     assert fmt.money_range(5_000_000, 5_000_000, "USD", "en") == "$5.00M"
 
 
+def test_a_duration_column_has_one_unit_its_medians():
+    # An AHT column of 95 s, 282 s and 300 s: median 282 s >= 120 s -> minutes for every cell:
+    # 95/60 = 1.58 -> "1.6 min", 282/60 = 4.7 -> "4.7 min" (never "95 sec" next to "4.7 min").
+    unit_name = fmt.duration_unit(282)
+    assert unit_name == "minute"
+    assert [fmt.duration_in(v, unit_name, "en") for v in (95, 282, 300)] == ["1.6\u00a0min", "4.7\u00a0min", "5.0\u00a0min"]
+    assert fmt.duration_in(95, unit_name, "ru") == "1,6\u00a0мин"
+    # A first-reply target of 60 min beside a value of 96 min (1.6 hr): 96 min >= 90 min -> hours, 60/60 = 1.0.
+    assert fmt.duration_in(60 * 60, fmt.duration_unit(96 * 60), "en") == "1.0\u00a0hr"
+    assert fmt.duration_unit(119) == "second" and fmt.duration_unit(48 * 3600) == "day"
+
+
+def test_report_sentences_agree_with_their_counts():
+    from reports import operations
+    from reports.text import tn
+
+    # Russian: 1 -> one, 2..4 -> few, 5..20 -> many ("other" in our forms), 21 -> one, 23 -> few.
+    assert tn("lim_rejected", 2, "ru").startswith("2 строки ")
+    assert tn("lim_rejected", 5, "ru").startswith("5 строк ")
+    assert tn("lim_rejected", 21, "ru").startswith("21 строку ")
+    assert tn("lim_rejected", 1, "en").startswith("1 row could")
+    assert tn("audit_subtitle", 3, "ru", names="a, b, c") == "3 файла: a, b, c"
+    assert operations.t("escalation_line", "ru", 23, tickets="23", n=2) == "23 обращения переоткрывались 2 и более раз."
+    assert operations.t("escalation_line", "ru", 25, tickets="25", n=2) == "25 обращений переоткрывались 2 и более раз."
+    assert operations.t("escalation_line", "en", 1, tickets="1", n=2) == "1 ticket was reopened 2 or more times."
+
+
 def test_plural_forms_follow_cldr():
     forms = {"one": "{n} клиент", "few": "{n} клиента", "many": "{n} клиентов", "other": "{n} клиента"}
     got = [fmt.plural(n, forms, "ru").format(n=n) for n in (1, 2, 5, 11, 21, 22, 25, 111)]
