@@ -84,7 +84,13 @@ def comments(params: dict[str, str]) -> None:
         return
     shown = components.blank_text(rows.select([c for c in ("responded_at", "kind", "score", "comment", "agent", "team",
                                                            "channel", "ticket_id") if c in rows.columns]))
-    components.table(shown, K + "comments_table", {
+    display = shown
+    if "channel" in display.columns:  # canonical channels in the session's language (the download keeps the data)
+        display = display.with_columns(pl.col("channel").map_elements(lambda v: i18n.dim_value("channel", v),
+                                                                      return_dtype=pl.String))
+    if "kind" in display.columns:
+        display = display.with_columns(pl.col("kind").str.to_uppercase())
+    components.table(display, K + "comments_table", {
         "responded_at": (t("sat.when"), "datetime"), "kind": (t("sat.kind"), "text"), "score": (t("sat.score"), "decimal"),
         "comment": (t("sat.comments"), "text"), "agent": (t("dim.agent"), "text"), "team": (t("dim.team"), "text"),
         "channel": (t("dim.channel"), "text"), "ticket_id": (t("sat.ticket"), "text")},
