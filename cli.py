@@ -167,22 +167,19 @@ def cmd_detect(args) -> int:
 
 
 def cmd_suggest(args) -> int:
-    from loaders import mapping as mp
     from loaders.files import preflight, read_table
+    from loaders.suggest import suggestion
 
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"{path}: no such file; check the path")
     preflight(path)
     raw = read_table(path, sheet=args.sheet)
-    table, columns, coverage = mp.suggest(raw.headers, args.table)
-    m = {"table": table, "source": Path(args.path).stem.lower(), "columns": columns}
-    print(f"# suggested from the headers of {args.path} ({coverage:.0%} of required columns found)")
+    s = suggestion(raw.headers, args.table, path.name)
+    print(f"# suggested from the headers of {args.path} ({s.coverage:.0%} of required columns found; "
+          f"{len(s.columns)} of {len(raw.headers)} columns mapped)")
     print(f"# columns in the file: {', '.join(raw.headers)}")
-    problems = mp.validate(m, raw.headers, args.path)
-    for p in problems:
-        print(f"# TODO: {p}")
-    print(mp.mapping_to_toml(m))
+    print(s.toml(Path(args.path).stem.lower()), end="")
     return 0
 
 

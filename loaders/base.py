@@ -18,12 +18,13 @@ import polars as pl
 class LoadError(Exception):
     """A file that cannot be loaded at all. The message lists every problem and the fix."""
 
-    def __init__(self, file_name: str, problems: list[str], fix: str = "", found: list[str] | None = None):
+    def __init__(self, file_name: str, problems: list[str], fix: str = "", found: list[str] | None = None,
+                 headline: str | None = None):
         self.file_name = file_name
         self.problems = problems
         self.fix = fix
         self.found = found
-        lines = [f"{file_name}: cannot load ({len(problems)} problem{'s' if len(problems) != 1 else ''})"]
+        lines = [f"{file_name}: cannot load " + (headline or f"({len(problems)} problem{'s' if len(problems) != 1 else ''})")]
         lines += [f"  - {p}" for p in problems]
         if found is not None:
             lines.append(f"  columns found: {', '.join(found) if found else '(none)'}")

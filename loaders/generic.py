@@ -38,27 +38,6 @@ def load_with_mapping(path: Path, options: LoadOptions, mapping: dict, default_s
                  target_table=table, source=source, source_tz=tz, mapping=mapping, notes=(notes or []) + info)
 
 
-def _missing_columns(m: dict, headers: list[str], file_name: str) -> list[str]:
-    """The guessed table's missing required columns, each with what it is and the headers looked for."""
-    from loaders import schema, vocab
-
-    problems = mapping_mod.validate(m, headers, file_name)
-    table = m["table"]
-    described = {c.name: c.description for c in schema.columns(table)}
-    out = []
-    for p in problems:
-        name = p.split("'")[1] if p.startswith("required column '") else None
-        if name is None:
-            out.append(p)
-            continue
-        looked_for = vocab.SYNONYMS.get(table, {}).get(name, [])[:4]
-        what = described.get(name, "").rstrip(".")
-        what = what[:1].lower() + what[1:]
-        out.append(f"the file looks like {table} but no column holds {name}" + (f" ({what})" if what else "")
-                   + (f"; headers recognised for it: {', '.join(repr(h) for h in looked_for)}" if looked_for else ""))
-    return out
-
-
 @register
 class GenericAdapter(Adapter):
     name = "generic"
@@ -82,13 +61,28 @@ class GenericAdapter(Adapter):
             m = dict(options.mapping)
             m.setdefault("table", options.table)
         else:
-            table, cols, coverage = mapping_mod.suggest(raw.headers, options.table)
-            m = {"table": table, "columns": cols}
-            if coverage < 1.0:
-                problems = _missing_columns(m, raw.headers, path.name)
-                raise LoadError(path.name, problems or ["could not tell which columns hold what"], found=raw.headers,
-                                fix=f"rename the file's column to one of the names shown, or write a column mapping: "
-                                    f"`cli.py suggest {path.name} > map.toml`, edit it, then `cli.py load {path.name} --mapping map.toml`"
-                                    + ("" if options.table else f" (if the file is not {table}, add --table NAME)"))
-        return load_with_mapping(path, options, m, default_source=Path(path).stem.lower(),
-                                 raw=raw, notes=[f"mapping: {m.get('columns')}"])
+            from loaders.suggest import suggestion, unrecognised
+
+            s = suggestion(raw.headers, options.table, path.name)
+            if s.coverage < 1.0:
+                from loaders import registry
+
+                raise unrecognised(path, raw.headers, options.table, registry.detect(path))
+            m = s.mapping()
+        notes = [f"mapping: {m.get('columns')}" + (f", constants {m['constants']}" if m.get("constants") else "")]
+        default_source = Path(path).stem.lower()
+        if m.get("table") == "surveys":
+            from loaders.adapters._survey_common import load_mapped
+
+            return load_mapped(path, options, m, raw, default_source, notes)
+        batch = load_with_mapping(path, options, m, default_source=default_source, raw=raw, notes=notes)
+        tickets = batch.tables.get("tickets")
+        if tickets is not None and "satisfaction" in (m.get("columns") or {}) and "surveys" not in batch.tables:
+            from loaders.adapters._survey_common import ticket_ratings
+
+            surveys, rating_notes, rating_warnings = ticket_ratings(tickets, m["columns"]["satisfaction"])
+            if surveys.height:
+                batch.tables["surveys"] = surveys
+            batch.notes += rating_notes
+            batch.warnings += rating_warnings
+        return batch

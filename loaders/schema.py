@@ -53,6 +53,8 @@ TICKETS = _IDENTITY + [
     _c("category", "VARCHAR", "Category, type or topic."),
     _c("tags", "VARCHAR", "Tags, separated by single spaces."),
     _c("subject", "VARCHAR", "Subject line (free text; escaped in every HTML output)."),
+    _c("description", "VARCHAR", "Description or first message of the ticket, when the export has it (free text; escaped "
+                                 "in every HTML output)."),
     _c("created_by_agent", "BOOLEAN", "The ticket was opened by an agent (first reply counts from the next public agent reply)."),
     _c("reopens", "INTEGER", "Number of solved→open transitions, from the export or the events."),
     _c("replies", "INTEGER", "Public agent replies, from the export or the events."),
@@ -105,7 +107,8 @@ CALLS = _IDENTITY + [
 ] + _BOOKKEEPING
 
 SURVEYS = _IDENTITY + [
-    _c("responded_at", "TIMESTAMP", "When the response was given (UTC).", True),
+    _c("responded_at", "TIMESTAMP", "When the response was given (UTC); NULL when the export has no date (an undated "
+                                    "response counts in all-time and per-segment figures, never in trends or date filters)."),
     _c("kind", "VARCHAR", "csat, nps or ces.", True),
     _c("score", "DOUBLE", "Numeric score on the scale (good=1/bad=0 for good/bad CSAT)."),
     _c("scale_min", "DOUBLE", "Lowest possible score (1 for CSAT 1-5, 0 for NPS)."),
@@ -116,6 +119,10 @@ SURVEYS = _IDENTITY + [
     _c("team", "VARCHAR", "Team rated."),
     _c("channel", "VARCHAR", "Channel of the rated contact."),
     _c("comment", "VARCHAR", "Verbatim comment (free text; escaped in every HTML output)."),
+    _c("segment", "VARCHAR", "What the response belongs to as the file states it: brand, product, airline, region, wave, "
+                             "or the name of the workbook sheet it came from (NULL: the customer's segment applies)."),
+    _c("origin", "VARCHAR", "Where the response was read: `survey` (a survey export) or `ticket` (the rating column of a "
+                            "ticket export; `ticket_id` names the rated ticket)."),
 ] + _BOOKKEEPING
 
 CUSTOMERS = _IDENTITY + [
@@ -208,6 +215,13 @@ TABLES: dict[str, list[Column]] = {
     "default_schedules": DEFAULT_SCHEDULES,
     "loads": LOADS,
     "rejects": REJECTS,
+}
+# Filling a column that an older database gains (``loaders/store.init_schema``): SQL run once, when the
+# column is added, so rows loaded before it existed read as if loaded now.
+BACKFILL: dict[tuple[str, str], str] = {
+    # Survey rows an older Deskscope wrote while loading a ticket export came from its rating column.
+    ("surveys", "origin"): "UPDATE surveys SET origin = CASE WHEN load_id IN (SELECT load_id FROM loads WHERE "
+                           "target_table = 'tickets') THEN 'ticket' ELSE 'survey' END",
 }
 # Tables a user loads files into (the others are bookkeeping or calendars).
 DATA_TABLES = ("tickets", "ticket_events", "calls", "surveys", "customers")

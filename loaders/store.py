@@ -106,6 +106,8 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
         for c in cols:  # settle older databases onto the current column list
             if c.name not in existing:
                 con.execute(f'ALTER TABLE {table} ADD COLUMN "{c.name}" {c.type}')
+                if existing and (table, c.name) in schema.BACKFILL:
+                    con.execute(schema.BACKFILL[(table, c.name)])
 
 
 @dataclass

@@ -233,9 +233,9 @@ def _observation_bounds(con, ticket_table: str | None, has_calls: bool, has_surv
     if ticket_table:
         support.append(f"SELECT min(created_at) lo, max(created_at) hi FROM {ticket_table}")
     if has_calls:
-        support.append("SELECT min(queued_at), max(queued_at) FROM calls")
+        support.append("SELECT min(queued_at) lo, max(queued_at) hi FROM calls")
     if has_surveys:
-        support.append("SELECT min(responded_at), max(responded_at) FROM surveys")
+        support.append("SELECT min(responded_at) lo, max(responded_at) hi FROM surveys")
     support_lo = support_hi = None
     if support:
         support_lo, support_hi = _one(con, f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(support)})")

@@ -100,6 +100,11 @@ def _plain(v):
     return v
 
 
+def _whole(v):
+    """A count as a whole number in JSON (breakdown frames hold every figure as a float)."""
+    return int(v) if isinstance(v, float) and v == v and v.is_integer() else _plain(v)
+
+
 def _print_breakdown(frame, args, filters) -> int:
     from metrics.engine import can_be_approximate
     from metrics.registry import APPROXIMATE_MARK, METRICS, approximate, format_value
@@ -107,8 +112,9 @@ def _print_breakdown(frame, args, filters) -> int:
     by = args.by
     rows = frame.to_dicts()
     if args.json:
-        print(json.dumps([{k: _plain(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2,
-                         default=_json_default))
+        counts = {k for k in frame.columns if k in METRICS and METRICS[k].unit == "count"}
+        print(json.dumps([{k: _whole(v) if k in counts else _plain(v) for k, v in r.items()} for r in rows],
+                         ensure_ascii=False, indent=2, default=_json_default))
         return 0
     ids = [c for c in frame.columns if c in METRICS]
     print(f"Deskscope KPIs by {by} — {filters.describe()}")
@@ -123,7 +129,12 @@ def _print_breakdown(frame, args, filters) -> int:
     for row in table:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
     if any(r["small_sample"] for r in rows):
-        print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
+        if any(c.endswith("_responses") for c in frame.columns) and all(
+                c in (by, "n", "small_sample") or c.endswith("_small_sample") or METRICS.get(c) is None
+                or "surveys" in METRICS[c].tables for c in frame.columns):
+            print("* small sample: fewer responses than metrics.survey_small_segment; shown with its interval, not ranked")
+        else:
+            print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
     if any(r.get("approximate") for r in rows):
         print(f"{APPROXIMATE_MARK} approximate: read from the rollup's histograms, within 0.75% of the exact value")
     return 0

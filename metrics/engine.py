@@ -50,6 +50,7 @@ class Figures(dict):
         self.approximate: set[str] = set()
         self.approximate_groups: dict = {}  # group -> ids (breakdowns)
         self.from_histograms: set[str] = set()  # facts whose quantiles the histograms answered
+        self.undated_left_out: int = 0  # survey responses without a date that a date filter leaves out
 
 
 def _settings() -> dict:
@@ -205,11 +206,39 @@ def kpis(con, filters: Filters | None = None, ids=None) -> Figures:
     filters = filters or Filters()
     ids = _check_ids(ids)
     figures = Figures()
-    groups = _evaluate_groups(_context(con), filters, ids, None, figures)
+    ctx = _context(con)
+    groups = _evaluate_groups(ctx, filters, ids, None, figures)
     for mid in ids:
         figures[mid] = groups[None].get(mid)
     figures.approximate = set(figures.approximate_groups.get(None, ()))
+    _undated_note(ctx, filters, ids, figures)
     return figures
+
+
+def _undated_note(ctx: _Context, filters: Filters, ids: list[str], figures: Figures) -> None:
+    """A date filter leaves undated survey responses out: count them (with the same dimension
+    filters) and say so, once, on the figures."""
+    if not (filters.date_from or filters.date_to) or not ctx.rows_in("surveys"):
+        return
+    if not any(FORMULAS[m].fact == "surveys" for m in ids):
+        return
+    try:
+        n = _evaluate_groups(ctx, filters.without_dates(), ["survey_undated"], None, Figures())[None].get("survey_undated")
+    except Exception:  # never let the note take the figures down
+        return
+    if n:
+        figures.undated_left_out = int(n)
+        figures.notes.append(f"{int(n):,} survey response(s) have no date: the date filter leaves them out "
+                             f"(they count in all-time figures)")
+
+
+def undated_responses(con, filters: Filters | None = None) -> int:
+    """Survey responses without a date that match the filters' dimensions (dates do not apply)."""
+    filters = (filters or Filters()).without_dates()
+    if not table_exists(con, "surveys"):
+        return 0
+    value = kpis(con, filters, ["survey_undated"]).get("survey_undated")
+    return int(value or 0)
 
 
 def notes(con, filters: Filters, ids=None) -> list[str]:
@@ -311,6 +340,10 @@ class _CompareResult(dict):
         self.meta = meta
 
 
+def _survey_only(ids: list[str]) -> bool:
+    return bool(ids) and all(FORMULAS[m].fact == "surveys" for m in ids)
+
+
 def _primary_n_id(ctx: _Context, by: str) -> str:
     if by == "queue":
         return "calls_offered"
@@ -326,18 +359,32 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
     offered for queue, the size the small-sample flag looks at) and ``small_sample`` (n below
     metrics.small_sample: show, don't rank); when a quantile metric (a median, a p90) is asked
     for, ``approximate``: the row's quantiles were read from histograms (Figures.approximate).
-    Rows sorted by n, largest first."""
+    Rows sorted by n, largest first.
+
+    When every id is a survey metric, each score (csat, nps, ces) comes with its 95% interval and
+    its responses (``nps_low``, ``nps_high``, ``nps_responses``, ...), ``n`` is the first score's
+    responses and ``small_sample`` flags rows below metrics.survey_small_segment."""
     filters = filters or Filters()
     if by not in BREAKDOWN_DIMENSIONS:
         raise ValueError(f"cannot break down by {by!r}; valid: {', '.join(BREAKDOWN_DIMENSIONS)}")
     ids = _check_ids(ids)
     ctx = _context(con)
     n_id = _primary_n_id(ctx, by)
+    small = int(ctx.settings.get("small_sample", 20))
+    if _survey_only(ids):
+        # Survey scores come with their interval and sample size; n is the first score's responses
+        # and a row with fewer than metrics.survey_small_segment of them is flagged (shown, not ranked).
+        ids = list(dict.fromkeys(x for m in ids for x in ((m,) + satisfaction.COMPANIONS.get(m, ()))))
+        scores = [m for m in ids if m in satisfaction.COMPANIONS]
+        n_id = satisfaction.COMPANIONS[scores[0]][2] if scores else ids[0]
+        small = int(ctx.settings.get("survey_small_segment", 30))
     wanted = ids if n_id in ids else ids + [n_id]
     figures = Figures()
     groups = _evaluate_groups(ctx, filters, wanted, by, figures)
-    small = int(ctx.settings.get("small_sample", 20))
     quantiles = any(can_be_approximate(mid) for mid in ids)
+    # With several scores, each is flagged on its own responses (a segment may have 200 CSAT and 12 NPS).
+    per_score = [m for m in ids if m in satisfaction.COMPANIONS] if _survey_only(ids) else []
+    per_score = per_score if len(per_score) > 1 else []
     rows = []
     for grp, values in groups.items():
         n = values.get(n_id)
@@ -347,8 +394,11 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
         row["small_sample"] = (n or 0) < small
         if quantiles:
             row["approximate"] = bool(figures.approximate_groups.get(grp))
+        for m in per_score:
+            row[f"{m}_small_sample"] = (values.get(satisfaction.COMPANIONS[m][2]) or 0) < small
         rows.append(row)
-    schema = {by: pl.String, **{mid: pl.Float64 for mid in ids}, "n": pl.Int64, "small_sample": pl.Boolean}
+    schema = {by: pl.String, **{mid: pl.Float64 for mid in ids}, "n": pl.Int64, "small_sample": pl.Boolean,
+              **{f"{m}_small_sample": pl.Boolean for m in per_score}}
     if quantiles:
         schema["approximate"] = pl.Boolean
     frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
@@ -538,10 +588,12 @@ def dimension_values(con, dim: str) -> list[str]:
         raise ValueError(f"unknown dimension {dim!r}; valid: {', '.join(BREAKDOWN_DIMENSIONS)}")
     counts = TableCounts(con)
     if dim == "segment":
-        if not counts.exists("customers") or "segment" not in _columns(con, "customers"):
-            return []
-        return sorted(r[0] for r in con.execute("SELECT DISTINCT segment FROM customers").fetchall()
-                      if r[0] not in (None, ""))
+        values: set[str] = set()
+        if counts.exists("customers") and "segment" in _columns(con, "customers"):
+            values.update(r[0] for r in con.execute("SELECT DISTINCT segment FROM customers").fetchall())
+        if counts.exists("surveys") and "segment" in _columns(con, "surveys"):  # brands, waves, sheets
+            values.update(r[0] for r in con.execute("SELECT DISTINCT segment FROM surveys").fetchall())
+        return sorted(v for v in values if v not in (None, ""))
     column = "tags" if dim == "tag" else dim
     survey_table = "survey_facts" if counts.exists("survey_facts") else "surveys"
     rolls = None
@@ -750,5 +802,6 @@ def data_status(con) -> dict:
 
 
 __all__ = ["kpis", "compare", "breakdown", "timeseries", "drill", "dimension_values", "data_status", "notes",
+           "undated_responses",
            "distribution", "backlog_aging", "hour_of_week",
            "Figures", "DRILLS", "fetch_dicts"]

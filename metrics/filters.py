@@ -10,7 +10,9 @@ Dimension semantics (docs/metrics.md, "Filters"):
   ``queued_at``, surveys ``responded_at`` (UTC dates);
 * values of one dimension are OR-ed, different dimensions are AND-ed;
 * ``tag`` matches tickets whose space-separated ``tags`` contain the tag;
-* ``segment`` matches rows whose ``customer_id`` belongs to a customer of that segment;
+* ``segment`` matches rows whose ``customer_id`` belongs to a customer of that segment; survey
+  responses carry their own segment (brand, region, wave, workbook sheet) and fall back to their
+  customer's;
 * a dimension a table does not have (calls have no channel, priority, category or tags) makes
   that table's figures unavailable (None) with a note, rather than silently ignoring the filter.
 """
@@ -179,11 +181,13 @@ class Filters:
 
     # ------------------------------------------------------------ SQL
     def where(self, dims: Mapping[str, str], date_column: str | None, *, dates: bool = True,
-              skip: tuple[str, ...] = ()) -> tuple[str, list]:
+              skip: tuple[str, ...] = (), direct: tuple[str, ...] = ()) -> tuple[str, list]:
         """A where-clause (``"TRUE"`` when nothing applies) and its parameters for one table.
 
         ``dims`` maps each dimension the table has to its SQL column; a filtered dimension missing
         from ``dims`` raises ``MissingDimension`` (the caller shows the table's figures as None).
+        ``direct``: dimensions whose column holds the value itself (survey facts' own segment)
+        rather than a customer id to look the segment up by.
         """
         clauses: list[str] = []
         params: list = []
@@ -204,7 +208,7 @@ class Filters:
             column = dims.get(dim)
             if column is None:
                 raise MissingDimension(dim)
-            clause, p = dimension_clause(dim, column, values)
+            clause, p = dimension_clause(dim, column, values, direct=dim in direct)
             clauses.append(clause)
             params.extend(p)
         return (" AND ".join(clauses) or "TRUE"), params
@@ -216,12 +220,12 @@ class MissingDimension(Exception):
         self.dim = dim
 
 
-def dimension_clause(dim: str, column: str, values) -> tuple[str, list]:
+def dimension_clause(dim: str, column: str, values, direct: bool = False) -> tuple[str, list]:
     values = list(values)
     if dim == "tag":
         return f"list_has_any(string_split(coalesce({column}, ''), ' '), ?::VARCHAR[])", [values]
     marks = ", ".join("?" for _ in values)
-    if dim == "segment":
+    if dim == "segment" and not direct:
         return f"{column} IN (SELECT customer_id FROM {SEGMENT_MAP_SQL} WHERE segment IN ({marks}))", values
     return f"{column} IN ({marks})", values
 

@@ -67,7 +67,7 @@ def _value_sql(fact: Fact, dim: str) -> tuple[str, str]:
     """(join, value expression) for one rollup dimension."""
     if dim == "_all":
         return "", "NULL::VARCHAR"
-    if dim == "segment":
+    if dim == "segment" and "segment" not in fact.direct_dims:
         return f" LEFT JOIN {SEGMENT_MAP_SQL} _seg ON _seg.customer_id = f.{fact.dims['segment']}", "_seg.segment"
     return "", f"CAST(f.{fact.dims[dim]} AS VARCHAR)"
 

@@ -100,9 +100,10 @@ def coverage(con) -> list[dict]:
     for table, column in spans.items():
         if table not in present:
             continue
-        n, lo, hi = con.execute(f"SELECT count(*), min({column}), max({column}) FROM {table}").fetchall()[0]
+        n, lo, hi, undated = con.execute(f"SELECT count(*), min({column}), max({column}), count(*) - count({column}) "
+                                         f"FROM {table}").fetchall()[0]
         if n:
-            rows.append({"table": table, "rows": n, "from": lo, "to": hi})
+            rows.append({"table": table, "rows": n, "from": lo, "to": hi, "undated": undated})
     return rows
 
 
@@ -169,6 +170,12 @@ def gather(con, lang: str = "en", settings: dict | None = None, currency: str | 
     # The rates into the report's currency that were given (settings or --fx): the appendix states them,
     # and a benchmark amount converted by one says so where it is quoted.
     data["fx_used"] = {f"{a}/{b}": r for (a, b), r in (rates or {}).items() if b == model.currency and a != b}
+    try:
+        from metrics import survey_summary
+
+        data["satisfaction"] = survey_summary.summary(con)
+    except Exception as exc:  # the rest of the audit stands without it
+        data["satisfaction"] = {"error": f"{type(exc).__name__}: {exc}"}
     from reports import operations  # initiatives, drivers, channel switches, escalation, load, reply targets
 
     data["operations"] = operations.audit_gather(con)
@@ -433,8 +440,8 @@ def _received(data: dict, reports: list, lang: str) -> str:
                      number(r.rows_in, lang), number(r.rows_loaded, lang), number(r.rows_rejected, lang), status])
     out = [H.table([t("file", lang), t("format", lang), t("sure", lang), t("table", lang), t("time_zone", lang),
                     t("rows_in", lang), t("loaded", lang), t("rejected", lang), t("status", lang)], rows, {2, 5, 6, 7})]
-    cov = [[TABLE_NAMES.get(c["table"], (c["table"],) * 2)[ru], number(c["rows"], lang),
-            f'{fmt.date(c["from"], lang)} – {fmt.date(c["to"], lang)}'] for c in data["coverage"]]
+    cov = [[TABLE_NAMES.get(c["table"], (c["table"],) * 2)[ru], number(c["rows"], lang), _covers(c, lang)]
+           for c in data["coverage"]]
     out.append(_sub(t("periods", lang), H.table([t("table", lang), t("rows_in", lang), t("covers", lang)], cov, {1})))
     if data["rejections"]:
         # The loader's reasons are technical text in English: shown as such (code), with their counts.
@@ -444,6 +451,28 @@ def _received(data: dict, reports: list, lang: str) -> str:
                        f'<td>{H.esc(r["file"])}</td></tr>' for r in data["rejections"])
         out.append(_sub(t("rejections", lang), f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"))
     return _section("received", t("received", lang), *out)
+
+
+def _covers(c: dict, lang: str) -> str:
+    """The period a table covers; rows without a date (undated survey responses) said as such."""
+    undated = c.get("undated") or 0
+    if c.get("from") is None:
+        return t("no_dates", lang, n=number(undated, lang)) if undated else "—"
+    span = f'{fmt.date(c["from"], lang)} – {fmt.date(c["to"], lang)}'
+    return span + (f' ({t("undated_rows", lang, n=number(undated, lang))})' if undated else "")
+
+
+def _satisfaction(data: dict, lang: str) -> str:
+    """Every survey response, dated or not (reports/satisfaction.py)."""
+    sat = data.get("satisfaction")
+    if sat and "error" not in sat:
+        from reports.satisfaction import section
+
+        return section(sat, lang)
+    if sat:
+        return (f'<h2 id="satisfaction">{H.esc(t("sat_title", lang))}</h2>'
+                f'<p class="muted">{H.esc(t("not_available", lang, why=sat["error"]))}</p>')
+    return ""
 
 
 def _quality(data: dict, lang: str) -> str:
@@ -852,7 +881,7 @@ def render(data: dict, reports: list, lang: str, currency: str | None, pseudonym
     if pseudonymized:
         body.append(f'<p class="headline" id="pseudonymized">{H.esc(t("pseudonymized", lang))}</p>')
     body += [_summary(data, lang, cur), _received(data, reports, lang), _quality(data, lang), _gaps(data, lang),
-             _kpis(data, lang, cur), _sla(data, lang), _charts(data, lang), _findings(data, lang, cur),
+             _kpis(data, lang, cur), _satisfaction(data, lang), _sla(data, lang), _charts(data, lang), _findings(data, lang, cur),
              _operations(data, lang), _churn(data, lang, cur), _limitations(data, lang, pseudonymized), _appendix(data, lang),
              f'<footer>{H.esc(t("footer", lang, what=t("audit_title", lang)))}</footer>']
     return H.page(t("audit_title", lang), "".join(b for b in body if b), lang,

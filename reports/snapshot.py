@@ -85,7 +85,8 @@ def _json_default(value):
     return str(value)
 
 
-NOT_MOVES = {"nps_low", "nps_high"}  # the bounds of NPS's interval, not figures of their own
+# The bounds of an interval are not figures of their own; undated responses belong to no period.
+NOT_MOVES = {"nps_low", "nps_high", "csat_low", "csat_high", "ces_low", "ces_high", "survey_undated"}
 
 
 def _count_test(current, previous) -> float | None:
@@ -165,7 +166,14 @@ def compute(con, period: Period, lang: str = "en") -> dict:
         series = {c: ts.get_column(c).to_list() for c in ts.columns}
     except Exception:
         series = {}
+    try:
+        from metrics import survey_summary
+
+        satisfaction = survey_summary.summary(con, period=filters)
+    except Exception as exc:  # a snapshot without this section is still useful
+        satisfaction = {"error": f"{type(exc).__name__}: {exc}"}
     return {
+        "satisfaction": satisfaction,
         "period": period.name,
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
@@ -234,7 +242,7 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
     real, noise = [], []
     for mid, ch in data["changes"].items():
         value, prev = data["kpis"].get(mid), ch.get("previous")
-        if value is None or prev is None or mid in NOT_MOVES:
+        if value is None or prev is None or mid in NOT_MOVES or value == prev == 0:
             continue
         row = [name(mid), approximate(fmt_value(prev, unit(mid), lang, currency), bool(ch.get("previous_approximate"))),
                approximate(fmt_value(value, unit(mid), lang, currency), mid in approx),
@@ -247,6 +255,13 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
     if noise:
         body.append(f'<h3>{H.esc(t("noise", lang))}</h3>' + H.table(headers, noise, {1, 2, 3}))
 
+    sat = data.get("satisfaction")
+    if sat and "error" not in sat:
+        from reports.satisfaction import section
+
+        body.append(section(sat, lang))
+    elif sat:
+        body.append(f'<h2>{H.esc(t("sat_title", lang))}</h2><p class="muted">{H.esc(t("no_money", lang, why=sat["error"]))}</p>')
     m = data.get("money") or {}
     body.append(f'<h2>{H.esc(t("money", lang))}</h2>')
     if m.get("available"):

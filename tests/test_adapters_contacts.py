@@ -310,16 +310,17 @@ def test_wide_nps_sheet_infers_kind_and_comment():
     p001 = surveys.filter(pl.col("customer_id") == "P001").row(0, named=True)
     # 04.03.2024 10:00 Moscow -> 07:00 UTC
     assert (p001["score"], p001["comment"], p001["responded_at"]) == (10, "Fast answers", T(2024, 3, 4, 7, 0))
-    assert any("NPS on 0-10 (from the question)" in n for n in b.notes)
+    assert any("NPS (from the question) on 0-10 (the standard scale)" in n for n in b.notes), b.notes
 
 
 def test_score_column_without_question_gets_kind_from_values(tmp_path):
     path = tmp_path / "ratings.csv"
-    path.write_text("id,date,score\n1,2024-03-04,4\n2,2024-03-04,7\n3,2024-03-05,2\n")
+    path.write_text("id,date,score\n1,2024-03-04,4\n2,2024-03-04,7\n3,2024-03-05,2\n4,2024-03-05,6\n5,2024-03-05,6\n")
     b = load(path, "survey_sheet")
-    # values 2..7, none above 7, none below 1 -> CES on 1-7, and the report says it was inferred
-    assert set(b.tables["surveys"]["kind"]) == {"ces"}
-    assert any("from the values" in n for n in b.notes)
+    # 3 of 5 answers (6, 6, 7: two distinct values) lie beyond 1-5 and none beyond 7 -> CES on 1-7,
+    # and the report says it was inferred (a single 7 among 1-5 answers would be a stray value instead)
+    assert set(b.tables["surveys"]["kind"]) == {"ces"} and b.tables["surveys"].height == 5
+    assert any("CES (from the answers: check it) on 1-7" in n for n in b.notes), b.notes
 
 
 def test_bare_score_column_takes_the_kind_from_the_sheet_name(tmp_path):

@@ -145,9 +145,11 @@ def nothing_in_period(comparison: dict, *metric_ids: str) -> bool:
     return True
 
 
-def figure_notes(params: dict[str, str], comparison: dict) -> None:
+def figure_notes(params: dict[str, str], comparison: dict, skip_empty_tables: bool = False) -> None:
     """The engine's reasons for missing figures (a filter a table lacks, no rows loaded); asked
-    only when a figure is missing, as it costs one more KPI query."""
+    only when a figure is missing, as it costs one more KPI query. ``skip_empty_tables``: leave
+    out "no ... loaded" and the undated survey responses a date filter leaves out (the page's
+    tiles and captions say both in the page's language)."""
     from ui import filters
 
     if any((v or {}).get("approximate") for v in comparison.values()):
@@ -158,6 +160,8 @@ def figure_notes(params: dict[str, str], comparison: dict) -> None:
     if not any(_has_rows(m) for m in missing):
         return
     for note in data.notes(filters.key(params)):
+        if skip_empty_tables and ((note.startswith("no ") and note.endswith(" loaded")) or "have no date" in note):
+            continue
         st.caption(f":material/info: {i18n.method_note(note)}")
 
 

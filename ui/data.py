@@ -220,6 +220,22 @@ def _notes(db, db_version, _settings, params: Params) -> list[str]:
         return list(engine.notes(cur, filters_from(params)))
 
 
+@st.cache_data(**CACHE)
+def _undated(db, db_version, _settings, params: Params) -> int:
+    from metrics import engine
+
+    with _Cursor(db) as cur:
+        return engine.undated_responses(cur, filters_from(params))
+
+
+def undated_responses(params: Params) -> int:
+    """Survey responses without a date matching the filters' dimensions (the dates do not apply)."""
+    if not has_metrics() or rows("surveys") == 0:
+        return 0
+    db, v, s = _key()
+    return _undated(db, v, s, params)
+
+
 def notes(params: Params) -> list[str]:
     """Why some figures are None for these filters (e.g. calls have no channel)."""
     if not has_metrics():

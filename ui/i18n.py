@@ -361,6 +361,42 @@ STRINGS: dict[str, dict[str, str]] = {
     "sat.when": {"en": "Answered", "ru": "Дата ответа"},
     "sat.ticket": {"en": "Ticket", "ru": "Обращение"},
     "sat.score": {"en": "Score", "ru": "Оценка"},
+    "sat.none_loaded": {"en": "no {kind} responses loaded", "ru": "ответов {kind} не загружено"},
+    "sat.none_filtered": {"en": "no {kind} responses for these filters", "ru": "нет ответов {kind} для этих фильтров"},
+    "sat.rate_needs_tickets": {"en": "needs tickets: none loaded", "ru": "нет обращений"},
+    "sat.rate_needs_offers": {"en": "the ticket exports do not say which tickets were sent a survey",
+                              "ru": "в выгрузке обращений не видно, каким отправляли опрос"},
+    "sat.from_tickets": {"en": "CSAT includes {n} ratings read from ticket exports (one per rated ticket).",
+                         "ru": "CSAT включает оценки из выгрузок обращений (по одной на оценённое обращение): {n}."},
+    "sat.undated_here": {"en": "{n} responses have no date: they count in these all-time figures and in the table by "
+                               "segment, not in the trend or any date filter.",
+                         "ru": "Ответов без даты: {n}. Они учтены в этих показателях за всё время и в таблице по "
+                               "сегментам, но не в динамике и не в фильтре по датам."},
+    "sat.undated_filtered": {"en": "{n} responses have no date: the date filter leaves them out of every figure on "
+                                   "this page (choose “All time” to count them).",
+                             "ru": "Ответов без даты: {n}. Фильтр по датам исключает их из всех показателей страницы "
+                                   "(выберите «Всё время», чтобы их учесть)."},
+    "sat.trend_needs_dates": {"en": "No trend: none of the {n} responses has a date (they count in the figures above "
+                                    "and in the table below).",
+                              "ru": "Динамики нет: ни у одного ответа нет даты (ответов: {n}; они учтены в показателях "
+                                    "выше и в таблице ниже)."},
+    "sat.undated_trend": {"en": "{n} responses have no date and are not in this trend.",
+                          "ru": "Ответов без даты: {n}. В эту динамику они не вошли."},
+    "sat.ci": {"en": "{kind} 95% CI", "ru": "{kind}: 95% ДИ"},
+    "sat.no_date": {"en": "no date", "ru": "без даты"},
+    "sat.small_col": {"en": "Small sample", "ru": "Малая выборка"},
+    "sat.small_help": {"en": "Scores resting on fewer than {n} responses (metrics.survey_small_segment): shown with "
+                             "their interval, not to be ranked.",
+                       "ru": "Оценки, основанные менее чем на {n} ответах (metrics.survey_small_segment): показаны с "
+                             "интервалом, сравнивать их не стоит."},
+    "sat.small_note": {"en": "A score with fewer than {n} responses is marked in “Small sample”: read its interval, "
+                             "do not rank it.",
+                       "ru": "Оценка, основанная менее чем на {n} ответах, отмечена в колонке «Малая выборка»: "
+                             "смотрите на интервал, не ранжируйте."},
+    "sat.kinds_missing": {"en": "No {kinds} responses for these filters, so no {kinds} columns.",
+                          "ru": "Нет ответов {kinds} для этих фильтров, поэтому нет колонок {kinds}."},
+    "sat.no_comments_at_all": {"en": "The responses for these filters carry no comments.",
+                               "ru": "У ответов для этих фильтров нет комментариев."},
     # ---- agents
     "ag.title": {"en": "Agents & teams", "ru": "Агенты и команды"},
     "ag.level": {"en": "Rows", "ru": "Строки"},

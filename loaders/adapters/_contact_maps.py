@@ -138,35 +138,17 @@ CALL_SHEET_COLUMNS: dict[str, list[str]] = {
 }
 
 # ----------------------------------------------------------------------------- surveys
-# Question text -> kind (regular expressions on lower-case text, tried in this order).
-KIND_PATTERNS: list[tuple[str, str]] = [
-    ("nps", r"\bnps\b|recommend|net promoter|порекоменд|рекомендовал"),
-    ("ces", r"\bces\b|\beasy\b|\beasier\b|effort|\bease\b|легко|усили|просто ли"),
-    ("csat", r"csat|satisf|happy|\brate\b|rating|доволь|удовлетвор|оцен"),
-]
-# Default scale per kind; widened when the data go beyond it (noted in the load report).
-KIND_SCALES = {"csat": (1.0, 5.0), "nps": (0.0, 10.0), "ces": (1.0, 7.0)}
-# Answer labels (SurveyMonkey exports the choice text by default) -> score on the kind's scale.
-SCORE_LABELS = {
-    "very satisfied": 5, "satisfied": 4, "somewhat satisfied": 4, "neither satisfied nor dissatisfied": 3,
-    "neutral": 3, "somewhat dissatisfied": 2, "dissatisfied": 2, "very dissatisfied": 1,
-    "extremely satisfied": 5, "extremely dissatisfied": 1,
-    "very easy": 7, "easy": 6, "somewhat easy": 5, "neither easy nor difficult": 4, "somewhat difficult": 3,
-    "difficult": 2, "very difficult": 1,
-    "strongly agree": 7, "agree": 6, "somewhat agree": 5, "neither agree nor disagree": 4,
-    "somewhat disagree": 3, "disagree": 2, "strongly disagree": 1,
-    "good": 1, "bad": 0,
-    "очень доволен": 5, "доволен": 4, "нейтрально": 3, "не доволен": 2, "недоволен": 2, "очень недоволен": 1,
-}
-# Label sets whose scale is not the kind's default.
-LABEL_SCALES = {"good": (0.0, 1.0), "bad": (0.0, 1.0)}
+# Question kinds, scales and answer labels live in loaders/survey_values.py (the generic loader
+# and ticket exports use them too).
 SURVEY_COLUMNS: dict[str, list[str]] = {
-    "id": ["responseid", "id", "respondentid", "#", "surveyid", "idответа", "token"],
+    "id": ["responseid", "id", "respondentid", "#", "surveyid", "respondent", "respondentno", "respondentnumber",
+           "idответа", "idреспондента", "респондент", "номеранкеты", "анкета", "token"],
     "kind": ["survey", "surveytype", "kind", "metric", "type", "типопроса", "опрос"],
     "question": ["question", "вопрос"],
     "score": ["score", "rating", "answer", "value", "оценка", "балл"],
     "date": ["submittedat", "submitdateutc", "responsetimestamp", "respondedat", "responsedate", "enddate",
-             "datesubmitted", "createdat", "timestamp", "date", "time", "датаответа", "дата", "датаоценки"],
+             "datesubmitted", "createdat", "timestamp", "date", "time", "датаответа", "дата", "датаоценки",
+             "датаопроса", "датазаполнения"],
     "ticket": ["ticketid", "ticket", "ticketnumber", "номерзаявки", "заявка", "обращение"],
     "customer": ["customerid", "customer", "accountid", "clientid", "idклиента", "клиент"],
     "agent": ["agent", "assignee", "агент", "оператор", "исполнитель"],
@@ -174,9 +156,14 @@ SURVEY_COLUMNS: dict[str, list[str]] = {
     "channel": ["channel", "канал"],
     "comment": ["comment", "comments", "feedback", "verbatim", "комментарий", "отзыв"],
     "email": ["email", "emailaddress", "почта"],
+    # What the responses are grouped by: brand, product, airline, region, wave ... (one per sheet, often).
+    "segment": ["segment", "brand", "product", "productname", "airline", "carrier", "region", "wave", "country",
+                "market", "branch", "store", "hotel", "bank", "сегмент", "бренд", "марка", "продукт",
+                "регион", "волна", "страна", "рынок", "филиал", "магазин", "авиакомпания", "отель", "банк"],
 }
 # A free-text question that holds the respondent's comment (wide sheets, SurveyMonkey, Typeform).
-COMMENT_PATTERN = r"comment|feedback|reason for your|why did you|why not|tell us|anything else|suggest|what could we|почему|комментар|отзыв|пожелани"
+COMMENT_PATTERN = (r"comment|feedback|reason|\bwhy\b|tell us|anything else|suggest|what could we|improve|почему|причин|"
+                   r"комментар|отзыв|пожелани|улучш|что мы можем")
 # The survey file the sample generator writes (sample_data/generate.py).
 GENERATOR_SURVEY_HEADER = ["Response ID", "Survey", "Question", "Score", "Submitted At", "Ticket ID", "Customer ID",
                            "Agent", "Team", "Channel", "Comment"]
