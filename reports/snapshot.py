@@ -300,7 +300,7 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
                   for mid in HEADLINE if mid in weekly]
         body.append(f'<h2>{H.esc(t("trend", lang))}</h2><p class="muted small">{H.esc(t("weekly_note", lang))}</p>'
                     f'<div class="charts">{"".join(c for c in charts if c)}</div>')
-    body.append(f'<footer>{H.esc(t("footer", lang, what=data["period"]))} · definitions {H.esc(data["definitions_version"])}</footer>')
+    body.append(f'<footer>{H.esc(t("footer", lang, what=data["period"]))} · {H.esc(t("definitions_version", lang))} {H.esc(data["definitions_version"])}</footer>')
     return H.page(t("snapshot_title", lang, period=data["period"]), "".join(body), lang)
 
 

@@ -120,6 +120,7 @@ STRINGS = {
     "scope_author": {"en": "Prepared by", "ru": "Подготовил"},
     "scope_date": {"en": "Date", "ru": "Дата"},
     "scope_not_given": {"en": "not given", "ru": "не указано"},
+    "definitions_version": {"en": "definitions", "ru": "версия определений"},
     "fx_converted": {"en": "; converted at 1 USD = {rate} {cur} (the rate given)", "ru": "; пересчитано по курсу 1 USD = {rate} {cur} (заданный курс)"},
     "basis_measured": {"en": "measured on the data received", "ru": "измерено по полученным данным"},
     "basis_partly_measured": {"en": "partly measured, partly benchmark inputs", "ru": "частично измерено, частично отраслевые ориентиры"},

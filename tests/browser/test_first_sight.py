@@ -320,7 +320,8 @@ def test_snapshots_page_creates_one_now_and_shows_the_cron_line(site, page, scre
     page.get_by_text(re.compile(r"Snapshot written to /")).wait_for(timeout=120000)
     wait_idle(page)
     assert list(folder.glob("*/index.html")), "no snapshot on disk"
-    assert page.locator('[data-testid="stMain"] iframe').count() >= 1
+    # the snapshot opens below (the rerun streams it in after the message, later on a loaded machine)
+    page.locator('[data-testid="stMain"] iframe').first.wait_for(state="attached", timeout=60000)
     shoot(page, screenshots / "first-sight-snapshots.png")
 
 
