@@ -46,7 +46,18 @@ def _options(args):
     return LoadOptions(source=getattr(args, "source", None), tz=getattr(args, "tz", None),
                        date_order=getattr(args, "date_order", None), mapping=mapping,
                        table=getattr(args, "table", None), sheet=getattr(args, "sheet", None),
-                       pseudonymize=getattr(args, "pseudonymize", False))
+                       pseudonymize=getattr(args, "pseudonymize", False), as_of=getattr(args, "as_of", None),
+                       tenure_unit=getattr(args, "tenure_unit", None))
+
+
+def _as_of_date(text: str):
+    """--as-of: a calendar date (argparse type)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2024-06-30") from None
 
 
 def _check_tz(tz: str | None) -> None:
@@ -261,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--table", choices=["tickets", "ticket_events", "calls", "surveys", "customers"],
                        help="target table for the generic loader")
         p.add_argument("--sheet", help="XLSX sheet name")
+        p.add_argument("--as-of", dest="as_of", type=_as_of_date, metavar="YYYY-MM-DD",
+                       help="date a customer/churn list without dates describes (default: the file's modification date)")
+        p.add_argument("--tenure-unit", dest="tenure_unit", choices=["days", "months", "years"],
+                       help="unit of a customer list's tenure column (default: read from the header and the values)")
         p.add_argument("--json", action="store_true", help="print the load report as JSON")
 
     p = add("load", cmd_load, "Load export files (format detected; --format overrides) and print a load report.")

@@ -7,6 +7,7 @@ third-party one would.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ class LoadOptions:
     table: str | None = None  # target table for the generic adapter
     sheet: str | None = None  # XLSX sheet (default: every sheet with data / the first)
     pseudonymize: bool = False
+    as_of: dt.date | None = None  # the date a customer list without dates describes (default: the file's date)
+    tenure_unit: str | None = None  # 'days', 'months' or 'years' when a customer list's tenure unit is known
 
 
 @dataclass

@@ -137,6 +137,19 @@ CUSTOMERS = _IDENTITY + [
     _c("monthly_revenue", "DOUBLE", "Monthly recurring revenue."),
     _c("total_revenue", "DOUBLE", "Total revenue to date."),
     _c("currency", "VARCHAR", "ISO currency code of the revenue columns."),
+    # A list without dates is a snapshot at an as-of date (docs/churn.md, "Snapshot lists").
+    _c("as_of", "DATE", "Date the list describes (the snapshot date): --as-of, else the file's modification date."),
+    _c("tenure_months", "DOUBLE", "Tenure as exported, converted to months (days / 30.4375, years x 12)."),
+    _c("started_estimated", "BOOLEAN", "started_at was estimated as as_of minus the tenure (the list has no start date)."),
+    _c("joined", "BOOLEAN", "Joined during the period (a 'Joined'/'New' status, or tenure 0) and did not churn: counted apart."),
+    _c("id_from_row", "BOOLEAN", "The list has no customer id: source_id is the file name and spreadsheet row number."),
+    # Support history held as columns of the list itself (docs/churn.md, "Support columns inside the list").
+    _c("support_contacts", "INTEGER", "Contacts with customer service / support as counted in the list (e.g. Customer service calls)."),
+    _c("complained", "BOOLEAN", "The list's complaint flag (Complain, Complaint, Жалоба)."),
+    _c("satisfaction_score", "DOUBLE", "The list's satisfaction score or last-survey answer, on its own scale."),
+    _c("satisfaction_scale_min", "DOUBLE", "Lowest possible satisfaction_score (1 for 1-5, 0 for 0-10)."),
+    _c("satisfaction_scale_max", "DOUBLE", "Highest possible satisfaction_score (5, 10, ...)."),
+    _c("satisfaction_kind", "VARCHAR", "csat (a satisfaction score) or nps (a likelihood-to-recommend answer)."),
 ] + _BOOKKEEPING
 
 # Business-hours calendars (from Zendesk/Fivetran schedules or settings).

@@ -231,9 +231,11 @@ def churn_summary(con, kpis: dict | None = None, settings: dict | None = None, c
     except Exception as exc:  # analyse() reports thin data itself; anything else must not sink the audit
         out["message"] = f"churn analysis failed: {type(exc).__name__}: {exc}"
     if analysis is not None:
+        from reports import churn_html
+
         out["message"] = analysis.message or None
         out["notes"] = list(analysis.notes)
-        out["customer_list"] = bool(getattr(analysis, "available", False) and analysis.customers)
+        out["customer_list"] = churn_html.summary(analysis.to_dict())
     available = analysis is not None and analysis.available
     model, inputs, calc = stake.build(con, analysis if available else None, kpis or {}, settings, currency, rates)
     out["model_object"] = model
@@ -255,7 +257,7 @@ def churn_summary(con, kpis: dict | None = None, settings: dict | None = None, c
         out["lost_revenue_share"] = (max(attributable, 0.0) * 12 / months * lost_each / (arpu * with_revenue)
                                      if attributable is not None and months and lost_each and arpu and with_revenue else None)
         out["analysis"] = {
-            "method": est.method, "customers": analysis.customers, "churned": analysis.churned,
+            "method": est.method, "customers": analysis.customers, "churned": analysis.churned, "mode": analysis.mode,
             "window_days": analysis.window_days, "period_months": months, "as_of": analysis.as_of,
             "churn_period_start": analysis.churn_period_start,
             "exposed": dataclasses.asdict(est.exposed), "unexposed": dataclasses.asdict(est.unexposed),
@@ -708,13 +710,28 @@ def _steps(data: dict, lang: str, cur: str) -> list[str]:
     return steps
 
 
+def _customers(data: dict, lang: str, cur: str) -> str:
+    """The customer list itself (reports/churn_html.py): its churn, revenue and support columns."""
+    ch = data["churn"]
+    if not ch.get("customer_list"):
+        return ""
+    from reports import churn_html
+
+    link = (f'<p><a href="#churn">{H.esc(t("see_churn_cost", lang))}</a></p>'
+            if ch.get("measured") and ch.get("analysis") else "")
+    return _section("customers", t("customers_churn", lang), churn_html.render(ch["customer_list"], lang, cur,
+                                                                               measured_html=link))
+
+
 def _churn(data: dict, lang: str, cur: str) -> str:
+    from reports import churn_html
+
     ch, model = data["churn"], data["model"]
     blocks = []
     a = ch.get("analysis")
     if ch.get("measured") and a:
         ex, un, excess = a["exposed"], a["unexposed"], a["excess"]
-        blocks.append(_p(t("churn_measured", lang, customers=number(a["customers"], lang),
+        blocks.append(_p(t("churn_measured_snapshot" if a.get("mode") == "snapshot" else "churn_measured", lang, customers=number(a["customers"], lang),
                            exposed=number(ex["customers"], lang), window=a["window_days"],
                            exposed_rate=fmt_value(ex["rate"]["estimate"], "fraction", lang),
                            unexposed_rate=fmt_value(un["rate"]["estimate"], "fraction", lang),
@@ -733,7 +750,8 @@ def _churn(data: dict, lang: str, cur: str) -> str:
                            exposed=fmt.integer(model["exposed"], lang),
                            months=fmt.number(model["span_months"] or 0, 1, lang))))
     else:
-        blocks.append(_p(t("churn_benchmark", lang)))
+        reason = churn_html.why(ch["customer_list"], lang) + " " if ch.get("customer_list") else ""
+        blocks.append(_p(reason + t("churn_benchmark_model", lang)) if reason else _p(t("churn_benchmark", lang)))
     lost, cost = model["lost"], model["cost"]
     calc = ch.get("calculator") or {}
     rows = [[t("calc_lost", lang), f'{fmt.integer(lost["estimate"], lang)} ({fmt.integer(lost["low"], lang)} – {fmt.integer(lost["high"], lang)})'],
@@ -882,7 +900,7 @@ def render(data: dict, reports: list, lang: str, currency: str | None, pseudonym
         body.append(f'<p class="headline" id="pseudonymized">{H.esc(t("pseudonymized", lang))}</p>')
     body += [_summary(data, lang, cur), _received(data, reports, lang), _quality(data, lang), _gaps(data, lang),
              _kpis(data, lang, cur), _satisfaction(data, lang), _sla(data, lang), _charts(data, lang), _findings(data, lang, cur),
-             _operations(data, lang), _churn(data, lang, cur), _limitations(data, lang, pseudonymized), _appendix(data, lang),
+             _operations(data, lang), _customers(data, lang, cur), _churn(data, lang, cur), _limitations(data, lang, pseudonymized), _appendix(data, lang),
              f'<footer>{H.esc(t("footer", lang, what=t("audit_title", lang)))}</footer>']
     return H.page(t("audit_title", lang), "".join(b for b in body if b), lang,
                   subtitle=tn("audit_subtitle", len(reports), lang, names=", ".join(sorted({r.file for r in reports}))))
@@ -924,7 +942,8 @@ def _audit_store_class():
 
 def run_audit(paths: list[Path], out: Path, lang: str = "en", pseudonymize: bool = False, currency: str | None = None,
               tz: str | None = None, pdf: bool = False, date_order: str | None = None,
-              on_progress=None, fx_rates: list[str] | tuple[str, ...] = (), scope: Scope | None = None) -> AuditResult:
+              on_progress=None, fx_rates: list[str] | tuple[str, ...] = (), scope: Scope | None = None, as_of=None,
+              tenure_unit: str | None = None) -> AuditResult:
     """Load, measure and write the report. Exit codes: EXIT_WRITTEN (0) when the report was written,
     whatever rows were rejected on the way (they are reported inside it); EXIT_NOT_WRITTEN (1) when
     nothing could be loaded or the report (or the PDF asked for) could not be written; EXIT_USAGE (2)
@@ -947,7 +966,8 @@ def run_audit(paths: list[Path], out: Path, lang: str = "en", pseudonymize: bool
         return AuditResult(out, EXIT_USAGE, [f"no such file or folder: {m}" for m in missing])
     with tempfile.TemporaryDirectory(prefix="deskscope-audit-") as tmp:
         store = _AuditStore(Path(tmp) / "audit.duckdb")
-        reports = store.load_files(files, LoadOptions(pseudonymize=pseudonymize, tz=tz, date_order=date_order),
+        reports = store.load_files(files, LoadOptions(pseudonymize=pseudonymize, tz=tz, date_order=date_order, as_of=as_of,
+                                                      tenure_unit=tenure_unit),
                                    on_progress=on_progress)
         for r in reports:
             messages.append(f"{r.file}: {r.status}" + (f" as {r.loader} ({r.confidence:.0%}), {r.rows_loaded:,} rows loaded, "

@@ -129,11 +129,14 @@ def money_figures(con, as_of: dt.date) -> dict:
         a = churn.analyse(con, as_of=as_of)
     except Exception as exc:  # a snapshot without money figures is still useful
         return {"available": False, "message": f"{type(exc).__name__}: {exc}"}
+    from reports import churn_html
+
+    customer_list = churn_html.summary(a.to_dict())
     est = a.estimate if a.available else None
     if est is None:
-        return {"available": False, "message": a.message}
+        return {"available": False, "message": a.message, "customer_list": customer_list}
     money = a.money or {}
-    out = {"available": True, "currency": a.currency, "as_of": a.as_of, "customers": a.customers, "churned": a.churned,
+    out = {"available": True, "customer_list": customer_list, "currency": a.currency, "as_of": a.as_of, "customers": a.customers, "churned": a.churned,
            "method": est.method, "excess": dataclasses.asdict(est.excess),
            "attributable_churned": dataclasses.asdict(est.attributable_churned),
            "horizon_months": money.get("horizon_months"), "ltv": money.get("ltv"),
@@ -286,6 +289,10 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
                          "—" if pv is None else fmt(pv)])
         body.append(f'<p class="muted small">{H.esc(t("money_note", lang, as_of=m.get("as_of") or "—", customers=number(m.get("customers") or 0, lang), horizon=number(m.get("horizon_months") or 12, lang)))}</p>')
         body.append(H.table([t("metric", lang), t("value", lang), t("interval", lang), t("previous", lang)], rows, {1, 2, 3}))
+    elif m.get("customer_list"):
+        from reports import churn_html
+
+        body.append(f'<p class="muted">{H.esc(churn_html.why(m["customer_list"], lang))}</p>')
     else:
         body.append(f'<p class="muted">{H.esc(t("no_money", lang, why=m.get("message") or ""))}</p>')
     if data.get("operations"):
@@ -293,6 +300,13 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
 
         body.append(operations.initiatives_html(data["operations"].get("initiatives") or {}, lang))
         body.append(operations.analyses_html(data["operations"], lang))
+    if m.get("customer_list") and (m["customer_list"].get("snapshot") or {}).get("customers"):
+        from reports import churn_html
+
+        body.append(f'<h2>{H.esc(t("customer_list_title", lang))}</h2>')
+        body.append(churn_html.render(m["customer_list"], lang, m.get("currency") or currency,
+                                      measured_html=f'<p class="muted">{H.esc(t("see_money_above", lang))}</p>'
+                                      if m.get("available") else ""))
     if weekly.get("period"):
         labels = [_short_date(p, lang) for p in weekly["period"]]
         charts = [svg.line_chart(labels, {name(mid): weekly[mid]}, title=name(mid), width=480, height=190,

@@ -253,7 +253,8 @@ def test_call_sheet_junk_rows_rejected_with_row_numbers(tmp_path):
     ("twilio_calls", "Sid,StartTime,From,To,Duration\nCA1,2024-03-04 10:00:00,+1,+2,5\n", ["Status", "Direction"]),
     ("call_sheet", "Agent,Answered (Y/N),Speed of answer in seconds\nAnn,Y,5\n", ["date"]),
     ("aircall_calls", "id,missed_call_reason\n1,short_abandoned\n", ["started_at", "direction"]),
-    ("crm_customers", "Name,Churn Date\nAcme,2024-01-01\n", ["customer id"]),
+    # A list without an id loads with row ids (tests/test_churn_lists.py); without any churn column it cannot.
+    ("crm_customers", "Name,Plan\nAcme,Basic\n", ["customer id", "churn flag, status or churn date"]),
 ])
 def test_missing_columns_fail_with_every_problem_and_the_columns_found(tmp_path, fmt, text, missing):
     path = tmp_path / "x.csv"
@@ -413,16 +414,22 @@ def test_telecom_churn_shape_hand_counts():
     assert broad.height == 4 and broad["monthly_revenue"].sum() == pytest.approx(250.35)
     first = by_id(c, "0001-AAAA")
     assert (first["plan"], first["total_revenue"]) == ("Month-to-Month", 900.50)  # Total Revenue beats Total Charges
-    # no start date: load date minus Tenure in Months (12)
-    assert first["started_at"] == year_before(dt.datetime.now(dt.UTC).date())
+    # no start date: as-of (the file's modification date) minus Tenure in Months (12)
+    assert first["started_at"] == year_before(file_date(FIX / "telecom_churn.csv"))
+    assert first["as_of"] == file_date(FIX / "telecom_churn.csv") and first["started_estimated"]
     assert any("estimated" in n for n in b.notes)
+
+
+def file_date(path) -> dt.date:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).date()
 
 
 def test_bank_churn_shape_exited_and_tenure_in_years():
     c = load(FIX / "bank_churn.csv").tables["customers"]
     assert dict(zip(c["source_id"], c["churned"])) == {"15634602": True, "15647311": False, "15619304": True}
-    hill = by_id(c, "15647311")  # Tenure 1 (years) -> a year before the load date
-    assert hill["name"] == "Hill" and hill["started_at"] == year_before(dt.datetime.now(dt.UTC).date())
+    hill = by_id(c, "15647311")  # Tenure 1 (years) -> a year before the as-of date (the file's date)
+    assert hill["name"] == "Hill" and hill["started_at"] == year_before(file_date(FIX / "bank_churn.csv"))
+    assert hill["tenure_months"] == 12
 
 
 def test_russian_customer_sheet_in_cp1251(tmp_path):

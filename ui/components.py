@@ -823,7 +823,9 @@ def churn_tiles(analysis: dict | None) -> None:
     if money is None:
         # No customers at all, or customers the analysis cannot compare yet (its message says why).
         note = t("kpi.no_customers") if data.rows("customers") == 0 else t("kpi.not_measurable")
-        why = i18n.method_note(analysis.get("message") or "") or None
+        code = f"ch.why.{analysis.get('message_code') or ''}"  # metrics/churn.py's reason, translated
+        params = {k: v for k, v in (analysis.get("message_params") or {}).items() if not isinstance(v, dict)}
+        why = (t(code, **params) if code in i18n.STRINGS else i18n.method_note(analysis.get("message") or "")) or None
         for col, label in zip(cols, labels):
             col.metric(label, "—", delta=note, delta_color="off", delta_arrow="off", border=True, help=why)
         return

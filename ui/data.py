@@ -486,6 +486,23 @@ def churn_analysis() -> dict | None:
     return _analysis(db, v, s).to_dict()
 
 
+def move_reason(value: str, target: str):
+    """Move a stated churn reason (exact value) to a class: settings [churn.reasons] as_support /
+    as_possibly_support / as_other (metrics/churn_reasons.py). Returns the settings file written."""
+    import config
+
+    keys = {"support": "as_support", "possibly_support": "as_possibly_support", "other": "as_other"}
+    reasons = (config.get().get("churn") or {}).get("reasons") or {}
+    low = value.strip().lower()
+    moved = {k: [v for v in (reasons.get(k) or []) if v.strip().lower() != low] for k in keys.values()}
+    moved[keys[target]].append(value.strip())
+    path = config.save({"churn": {"reasons": moved}})
+    # The cached functions take the settings stamp as ``_settings``, which st.cache_data does not
+    # hash (a leading underscore), so a settings change alone would not reach them: clear them.
+    clear()
+    return path
+
+
 def _calculator_inputs(db, db_version, _settings, params: Params, overrides: tuple):
     from metrics import calculator
 

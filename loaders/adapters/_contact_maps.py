@@ -198,31 +198,74 @@ CUSTOMER_COLUMNS: dict[str, list[str]] = {
               "start", "датаначала", "клиентс", "датаподключения", "датарегистрации", "датазаключениядоговора"],
     "churn_date": ["churndate", "churnedat", "canceldate", "cancellationdate", "enddate", "датаухода", "датаоттока",
                    "датаотключения", "датарасторжения"],
-    "status": ["customerstatus", "status", "churnlabel", "churn", "churned", "exited", "churnvalue", "active",
-               "isactive", "статус", "отток", "ушел", "статусклиента"],
-    "category": ["churncategory", "категорияоттока", "категорияухода"],
-    "reason": ["churnreason", "cancellationreason", "reason", "причинаухода", "причинаоттока", "причина"],
-    "monthly": ["monthlyrevenue", "mrr", "monthlycharge", "monthlycharges", "monthlyfee", "arpu", "ежемесячныйдоход",
-                "выручкавмесяц", "абонентскаяплата", "mrrруб", "платавмесяц"],
-    "total": ["totalrevenue", "totalcharges", "lifetimerevenue", "ltv", "общаявыручка", "выручкавсего", "суммаоплат"],
+    "status": ["customerstatus", "status", "churnlabel", "churn", "churned", "exited", "churnvalue", "churnflag",
+               "churnstatus", "ischurned", "attritionflag", "active", "isactive", "статус", "отток", "ушел",
+               "статусклиента", "статусоттока", "признакоттока"],
+    "category": ["churncategory", "reasoncategory", "категорияоттока", "категорияухода", "категорияпричины"],
+    "reason": ["churnreason", "cancellationreason", "reasonforleaving", "reasonforchurn", "reasonforcancellation",
+               "leavingreason", "exitreason", "cancelreason", "churnreasons", "reason", "причинаухода",
+               "причинаоттока", "причинаотказа", "причинарасторжения", "причина"],
+    "monthly": ["monthlyrevenue", "mrr", "monthlycharge", "monthlycharges", "monthlyfee", "monthlybill",
+                "monthlyspend", "monthlyamount", "arpu", "ежемесячныйдоход", "выручкавмесяц", "абонентскаяплата",
+                "mrrруб", "платавмесяц", "ежемесячнаяплата", "платежвмесяц"],
+    "total": ["totalrevenue", "totalcharges", "lifetimerevenue", "totalspend", "totalpaid", "ltv", "общаявыручка",
+              "выручкавсего", "суммаоплат", "всегооплачено"],
     "currency": ["currency", "валюта"],
-    "tenure_months": ["tenureinmonths", "tenure_months", "tenuremonths", "tenure", "срокмесяцев", "стажмесяцев"],
-    "tenure_years": ["tenureyears", "tenureinyears"],
+    "tenure": ["tenureinmonths", "tenure_months", "tenuremonths", "tenureindays", "tenuredays", "tenureinyears",
+               "tenureyears", "tenure", "monthsonbook", "accountlength", "accountage", "customertenure", "срокмесяцев",
+               "стажмесяцев", "срокобслуживания", "стажклиента", "стаж", "срокжизниклиента"],
 }
+# Columns recognised by pattern (regular expressions on the squashed header) when no exact name
+# above matched: tenure with its unit in the header, and the support history a churn list carries.
+CUSTOMER_PATTERNS: dict[str, str] = {
+    "tenure": r"^(tenure|accountlength|accountage|monthsonbook|customertenure|срокобслуживания|стажклиента|"
+              r"срокжизни|сроксклиентом|стаж|срокмес|срокдн|сроклет)",
+    "contacts": r"(customerservice|custserv|support|service|helpdesk|care)(calls?|tickets?|contacts?|requests?|cases?)|"
+                r"(calls?|tickets?|contacts?|requests?)(to)?(customerservice|custserv|support|helpdesk)|"
+                r"numberoftickets|ticketcount|numtickets|contactscount|"
+                r"обращени.*(поддерж|сервис|колл)|звонк.*(поддерж|сервис|колл)|"
+                r"^(число|количество|колво)обращени|^обращений",
+    "complaint": r"^(complain|complaint|complaints|complained|hascomplaint|hascomplained|filedcomplaint|жалоб|"
+                 r"былажалоба|наличиежалоб)",
+    "satisfaction": r"satisf|^csat|удовлетвор|доволен|^nps|npsscore|lastnps|likelihoodtorecommend|recommend|"
+                    r"lastsurvey|оценкаклиента|оценкасервиса|порекоменд",
+    # Charges with a unit or currency in the header ("Monthly Charges (USD)", "Ежемесячный платёж, руб").
+    "monthly": r"^monthly(charges?|revenue|fee|bill|spend|amount|payment|price|subscription)|^(mrr|arpu)|"
+               r"^(ежемесячн|месячн)(ый|ая)?(платеж|плата|доход|выручка|сумма|абонплата)|^абонентскаяплата|^абонплата",
+    "total": r"^total(charges?|revenue|spend|paid|billed)$|^total(charges?|revenue|spend|paid|billed)(usd|eur|rub|руб)|"
+             r"^(общаявыручка|выручкавсего|суммаоплат|всегооплачено|оплаченовсего|суммаплатежей)",
+}
+# Headers a pattern role must never take (a reason column that mentions satisfaction, ...).
+CUSTOMER_PATTERN_EXCLUDE = r"reason|причин|category|категор|date|дата"
+# Header words that give a tenure column's unit.
+TENURE_UNIT_WORDS = {"days": r"day|дн|сут", "years": r"year|yr|год|лет", "months": r"month|\bmo\b|мес"}
+# Headers that hold a churn flag or status (with tenure or charges, enough to tell a churn list).
+CHURN_FLAG_HEADERS = {"churn", "churned", "churnlabel", "churnvalue", "churnflag", "churnstatus", "ischurned",
+                      "exited", "attritionflag", "customerstatus", "отток", "ушел", "статусоттока", "признакоттока",
+                      "статусклиента"}
 # Headers only a customer/churn file has (detection).
 CUSTOMER_SIGNALS = {"churn", "churned", "churndate", "churnlabel", "churnvalue", "churncategory", "churnreason",
                     "customerstatus", "exited", "tenureinmonths", "tenure", "monthlycharge", "monthlycharges",
                     "monthlyrevenue", "mrr", "totalrevenue", "totalcharges", "cltv", "churnscore", "отток",
-                    "датаухода", "датаоттока", "причинаухода", "абонентскаяплата", "customersince"}
-# Status/flag values -> churned (True) or not (False). Compared lower-case, stripped.
+                    "датаухода", "датаоттока", "причинаухода", "абонентскаяплата", "customersince", "attritionflag",
+                    "churnflag", "monthsonbook", "accountlength"}
+# Status/flag values -> churned (True) or not (False). Compared lower-case, stripped, without a
+# final full stop ("False." in some telecom sets).
 CHURN_VALUES = {
     "churned": True, "churn": True, "yes": True, "y": True, "1": True, "1.0": True, "true": True, "exited": True,
     "lost": True, "cancelled": True, "canceled": True, "inactive": True, "closed": True, "terminated": True,
-    "left": True, "former": True, "ушел": True, "ушёл": True, "отток": True, "расторгнут": True, "отключен": True,
+    "left": True, "former": True, "attrited customer": True, "attrited": True, "churned customer": True,
+    "ушел": True, "ушёл": True, "ушла": True, "отток": True, "расторгнут": True, "отключен": True,
     "неактивен": True, "да": True,
     "stayed": False, "joined": False, "active": False, "no": False, "n": False, "0": False, "0.0": False,
-    "false": False, "current": False, "new": False, "активен": False, "действующий": False, "нет": False,
-    "подключен": False,
+    "false": False, "current": False, "new": False, "existing customer": False, "existing": False,
+    "retained": False, "активен": False, "активный": False, "действующий": False, "остался": False,
+    "осталась": False, "нет": False, "подключен": False, "новый": False,
 }
+# Status values that mean "joined during the period" (counted apart from the churn rate).
+JOINED_VALUES = {"joined", "new", "new customer", "новый", "новая", "новый клиент", "подключился"}
 # A flag column that means the opposite (1 = still a customer).
 CUSTOMER_ACTIVE_FLAGS = {"active", "isactive"}
+# Yes/no values of an in-list complaint flag (a number above 0 also means yes).
+COMPLAINT_VALUES = {"yes": True, "y": True, "true": True, "1": True, "да": True, "есть": True, "complained": True,
+                    "no": False, "n": False, "false": False, "0": False, "нет": False, "none": False}
