@@ -62,11 +62,13 @@ def save(changes: dict) -> Path:
     return path
 
 
-def _key(k: str) -> str:
-    """A TOML key: bare when it can be ("first_reply_minutes"), quoted otherwise ("USD/RUB")."""
+def _key(k) -> str:
+    """A TOML key: bare when it can be ("first_reply_minutes"), quoted otherwise ("USD/RUB",
+    e-mail addresses in [access.teams])."""
     import json
     import re
 
+    k = str(k)
     return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
 
 
@@ -97,11 +99,11 @@ def to_toml(data: dict, prefix: str = "") -> str:
             lines.append(f"{_key(k)} = {_value(v)}")
     out = "\n".join(lines)
     for k, v in tables:
-        name = f"{prefix}{k}"
+        name = f"{prefix}{_key(k)}"
         body = to_toml(v, name + ".")
         out += f"\n\n[{name}]\n" + body
     for k, items in arrays:
-        name = f"{prefix}{k}"
+        name = f"{prefix}{_key(k)}"
         for item in items:
             out += f"\n\n[[{name}]]\n" + "\n".join(f"{_key(ik)} = {_value(iv)}" for ik, iv in item.items())
     return out.strip() + "\n"

@@ -25,7 +25,9 @@ NEEDS = {
     "calls": "a start time and an outcome, answer time or talk time",
     "surveys": "a score column, or one column per question whose header is the question (How likely are you to "
                "recommend ... / How satisfied ... / How easy ...); date, id and segment optional",
-    "customers": "an id and a churn flag or status, a churn date, a start date or tenure, or revenue",
+    "customers": "an id and a churn flag or status, a churn date, a start date or tenure, or revenue (without a "
+                 "mapping, a churn list needs no id: a churn flag or status such as Churn, Exited or Customer Status "
+                 "with Yes/No, 1/0, True/False or Churned/Stayed values, plus tenure or charges)",
     "ticket_events": "a ticket id, a time and an activity or status",
 }
 _STOP = {"of", "the", "a", "an", "in", "at", "to", "for", "by", "on", "id", "no", "number", "date", "time",
@@ -184,10 +186,22 @@ def unrecognised(path: Path, headers: list[str], table: str | None = None,
         if tbl == "surveys":
             from loaders.survey_values import kind_of
 
-            if any(kind_of(h) and len(h.split()) >= 3 for h in headers):
-                lacking = ""
-            else:
-                lacking = "a score column or a column headed by a CSAT/NPS/CES question"
+            from loaders.adapters.surveys import foreign_shape
+
+            question = next((h for h in headers if kind_of(h) and len(h.split()) >= 3), None)
+            score = question or mapping_mod.suggest(headers, "surveys")[1].get("score")
+            if score:
+                # A rating column the survey reader stepped aside for (a ticket export without a
+                # creation date, a customer list ...): its answers still load through the survey mapping.
+                other = foreign_shape(headers)
+                problems.append(f"as {tbl}: needs {NEEDS[tbl]}; "
+                                + (f"this file looks like {other}, so it is not read as a survey; " if other else "")
+                                + f"to load {score!r} as survey answers"
+                                + (" linked to their ticket" if "ticket_id" in mapping_mod.suggest(headers, "surveys")[1]
+                                   else "")
+                                + f": `cli.py suggest {name} --table surveys > map.toml` prints that mapping")
+                continue
+            lacking = "a score column or a column headed by a CSAT/NPS/CES question"
         problems.append(f"as {tbl}: needs {NEEDS[tbl]}" + (f"; missing here: {lacking}" if lacking else ""))
     for adapter, score, why in (detected or []):
         if getattr(adapter, "name", "generic") == "generic" or score <= 0:

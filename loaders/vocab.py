@@ -88,7 +88,8 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "comment": ["comment", "comments", "feedback", "verbatim", "reason", "why", "комментарий", "отзыв", "почему"],
         "kind": ["survey type", "kind", "metric", "тип опроса"],
         "segment": ["segment", "brand", "airline", "region", "wave", "country", "market", "branch", "store",
-                    "сегмент", "бренд", "регион", "волна", "страна", "филиал", "магазин"],
+                    "customer segment", "client segment", "сегмент", "бренд", "регион", "волна", "страна", "филиал",
+                    "магазин", "сегмент клиента"],
     },
     "customers": {
         "source_id": ["id", "customer id", "account id", "client id", "customerid", "id клиента", "клиент id", "номер клиента"],
@@ -106,6 +107,14 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
                             "ежемесячный доход", "выручка в месяц", "абонентская плата", "mrr руб"],
         "total_revenue": ["total revenue", "total charges", "ltv", "lifetime revenue", "общая выручка", "выручка всего"],
         "currency": ["currency", "валюта"],
+        # A churn list's tenure (months; the crm_customers reader also takes days and years) and the
+        # support history it carries (docs/churn.md, "Support columns inside the list").
+        "tenure_months": ["tenure", "tenure in months", "tenure months", "months on book", "стаж", "стаж, мес",
+                          "срок обслуживания"],
+        "support_contacts": ["customer service calls", "support calls", "support contacts", "number of support tickets",
+                             "support tickets", "contacts count 12 mon", "обращений в поддержку", "число обращений"],
+        "complained": ["complain", "complaint", "complained", "жалоба"],
+        "satisfaction_score": ["satisfaction score", "satisfaction", "csat", "оценка клиента", "удовлетворенность"],
     },
     "ticket_events": {
         "ticket_id": ["ticket id", "ticket", "case id", "case", "incident", "number", "sr number", "id", "номер заявки", "заявка"],

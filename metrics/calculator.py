@@ -219,8 +219,10 @@ def inputs_from_data(analysis, kpis: dict | None = None, base: Inputs | None = N
             k = confounding_factor(analysis)
             measured["baseline_churn"] = r0
             # Scaled so that the calculator's loss equals the headline (stratified) estimate.
-            measured["churn_after_one"] = r0 + k * (c1 / n1 - r0) if n1 else None
-            measured["churn_after_two"] = r0 + k * (c2 / n2 - r0) if n2 else None
+            # A rate stays within 0-100%: scaling a group that all churned by a ratio above 1 must not
+            # give 100.2%.
+            measured["churn_after_one"] = min(1.0, max(0.0, r0 + k * (c1 / n1 - r0))) if n1 else None
+            measured["churn_after_two"] = min(1.0, max(0.0, r0 + k * (c2 / n2 - r0))) if n2 else None
             measured["period_months"] = analysis.period_months or None
     if kpis.get("sla_breach_rate") is not None:
         measured["sla_breach_rate"] = kpis["sla_breach_rate"]

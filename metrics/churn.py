@@ -222,9 +222,13 @@ def _customer_frame(con, customers: pl.DataFrame, churn: dict, negative: dict, s
              f"false AS detractor, false AS abandoned FROM tickets_c"]
     params: list = [slow_minutes]
     if has_surveys:
-        # A survey on a ticket is the same contact as the ticket (one contact counts once).
+        # A survey on a ticket is the same contact as the ticket (one contact counts once). The answers
+        # of one form (a wide sheet's row: NPS and CSAT questions, ids 'R1:1', 'R1:2') are one contact too:
+        # same base id, customer and time.
         parts.append(
-            "SELECT coalesce(tk.contact, 'survey:' || coalesce(s.source, '') || ':' || s.source_id) AS contact, "
+            "SELECT coalesce(tk.contact, 'survey:' || coalesce(s.source, '') || ':' || "
+            "  regexp_replace(s.source_id, ':[0-9]+$', '') || ':' || coalesce(s.customer_id, '') || ':' || "
+            "  coalesce(CAST(s.responded_at AS VARCHAR), '')) AS contact, "
             "coalesce(s.customer_id, tk.customer_id) AS customer_id, coalesce(tk.contact_at, s.responded_at) AS contact_at, "
             "false, false, false, false, "
             "s.kind = 'csat' AND s.score IS NOT NULL AND "

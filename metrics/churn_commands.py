@@ -86,7 +86,8 @@ def render_snapshot(a: dict) -> list[str]:
     else:
         lines.append("  revenue already earned from churned customers: not measurable (no total charges column)")
     if s.get("negative_monthly_customers"):
-        lines.append(f"  {s['negative_monthly_customers']:,} customers have a negative monthly charge (credits or refunds): "
+        n_neg = s['negative_monthly_customers']
+        lines.append(f"  {n_neg:,} customer{' has' if n_neg == 1 else 's have'} a negative monthly charge (credits or refunds): "
                      "kept as loaded, left out of every revenue sum")
     if s.get("monthly_churn_formula"):
         lines.append(f"  monthly churn{' from tenure' if s.get('monthly_churn_basis') == 'tenure' else ''}: "
@@ -157,7 +158,7 @@ def render_reasons(a: dict) -> list[str]:
     titles = {"support": "support", "possibly_support": "possibly support", "other": "other"}
     for cls in ("support", "possibly_support", "other"):
         group = s["classes"][cls]
-        lines.append(f"  {titles[cls]}: {group['customers']:,} customers, monthly revenue {_num(group['monthly_revenue'], 2)} {cur}")
+        lines.append(f"  {titles[cls]}: {group['customers']:,} customer{'' if group['customers'] == 1 else 's'}, monthly revenue {_num(group['monthly_revenue'], 2)} {cur}")
         for v in group["values"]:
             lines.append(f"    {v['value']!r} ({v['field']}{', moved by you' if v['moved'] else ''}): {v['customers']:,}")
     m, diff = s.get("measured"), s.get("difference") or {}

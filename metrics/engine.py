@@ -578,14 +578,18 @@ def drill(con, filters: Filters | None = None, kind: str = "tickets", where: str
 
 
 # ---------------------------------------------------------------- lookups
-def dimension_values(con, dim: str) -> list[str]:
+def dimension_values(con, dim: str, filters: Filters | None = None) -> list[str]:
     """The values a filter or breakdown can take, sorted; [] when there are none (or no data).
 
     Gathered from every table that has the dimension's column (ticket_metrics, calls, and the
     survey facts, whose priority, category and tags come from the linked ticket), read from the
-    rollups where they are fresh; a table without the column is skipped, never an error."""
+    rollups where they are fresh; a table without the column is skipped, never an error. Only
+    ``filters.scope`` of ``filters`` is used: a reader limited to some teams is offered only the
+    values found in their rows (no other team's agents, categories or customer segments)."""
     if dim not in BREAKDOWN_DIMENSIONS:
         raise ValueError(f"unknown dimension {dim!r}; valid: {', '.join(BREAKDOWN_DIMENSIONS)}")
+    if filters is not None and filters.scope is not None:
+        return _scoped_dimension_values(con, dim, Filters(scope=filters.scope))
     counts = TableCounts(con)
     if dim == "segment":
         values: set[str] = set()
@@ -611,6 +615,34 @@ def dimension_values(con, dim: str) -> list[str]:
         else:
             rows = con.execute(f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {table}").fetchall()
         values.update(r[0] for r in rows if r[0] not in (None, ""))
+    return sorted(values)
+
+
+def _scoped_dimension_values(con, dim: str, scope: Filters) -> list[str]:
+    """dimension_values over the rows of the reader's teams only (raw rows: rollups are not per team)."""
+    values: set[str] = set()
+    if dim == "segment":
+        from metrics import scope as scope_mod
+
+        customers = scope_mod.customer_ids_sql(con, scope)
+        if customers is None or not table_exists(con, "customers") or "segment" not in _columns(con, "customers"):
+            return []
+        sql, params = customers
+        rows = con.execute(f"SELECT DISTINCT segment FROM customers WHERE source_id IN ({sql})", params).fetchall()
+        return sorted(r[0] for r in rows if r[0] not in (None, ""))
+    for fact in (service.TICKETS, calls_mod.CALLS, satisfaction.SURVEYS):
+        column = fact.dims.get(dim)
+        if column is None or not table_exists(con, fact.table):
+            continue
+        try:
+            source, params, _ = group_source(fact, con, None, scope, dates=False)
+        except MissingDimension:
+            continue
+        if dim == "tag":
+            sql = f"SELECT DISTINCT unnest(string_split(f.{column}, ' ')) {source} AND f.{column} IS NOT NULL"
+        else:
+            sql = f"SELECT DISTINCT CAST(f.{column} AS VARCHAR) {source}"
+        values.update(r[0] for r in con.execute(sql, params).fetchall() if r[0] not in (None, ""))
     return sorted(values)
 
 

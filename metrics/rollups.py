@@ -219,12 +219,14 @@ def key_for(fact: Fact, filters: Filters, by: str | None) -> tuple[str, tuple | 
     Returns (dim, values): ``dim`` the rollup dimension to read, ``values`` the values to keep
     (None = all)."""
     active = filters.active_dimensions()
+    if any(not filters.values(d) for d in active):
+        return None  # a team filter outside the reader's scope: raw rows answer (nothing matches)
     if by in (None, "day", "week", "month"):
         if not active:
             return "_all", None
         if len(active) == 1:
             dim = active[0]
-            values = getattr(filters, dim)
+            values = filters.values(dim)
             if dim == "tag" and len(values) > 1:
                 return None  # a ticket with both tags would count twice
             return dim, values
@@ -234,7 +236,7 @@ def key_for(fact: Fact, filters: Filters, by: str | None) -> tuple[str, tuple | 
     if not active:
         return by, None
     if active == [by]:
-        return by, getattr(filters, by)
+        return by, filters.values(by)
     return None
 
 

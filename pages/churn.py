@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import components, data, filters, i18n
+from ui import access, components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import chart_text, plain, plain_table
 
 K = "ch_"
 ADJUSTABLE = [  # (input, kind) the user may override in the calculator: every driver of the money
@@ -57,24 +58,24 @@ def _value(value, kind: str, currency: str | None = None) -> str:
 def why(analysis: dict) -> str:
     """The analysis' reason a figure is missing, in the page's language (metrics/churn.py codes)."""
     code = analysis.get("message_code") or ""
-    params = {k: (i18n.number(v) if isinstance(v, (int, float)) else v)
+    params = {k: (i18n.number(v) if isinstance(v, (int, float)) else plain(v))
               for k, v in (analysis.get("message_params") or {}).items() if not isinstance(v, dict)}
     if f"ch.why.{code}" in i18n.STRINGS:
         return t(f"ch.why.{code}", **params)
-    return analysis.get("message", "")
+    return plain(analysis.get("message", ""))
 
 
 def _interval(iv: dict | None, fmt) -> str:
     if not iv or iv.get("low") is None or iv.get("high") is None:
         return ""
-    return t("ch.ci", low=fmt(iv["low"]), high=fmt(iv["high"]))
+    return t("ch.ci", low=plain(fmt(iv["low"])), high=plain(fmt(iv["high"])))
 
 
 def _range(iv: dict | None, fmt) -> str | None:
     """A compact 95% interval for a narrow tile ("21.2%–50.0%"); the tile's help says what it is."""
     if not iv or iv.get("low") is None or iv.get("high") is None:
         return None
-    return f"{fmt(iv['low'])}–{fmt(iv['high'])}"
+    return plain(f"{fmt(iv['low'])}–{fmt(iv['high'])}")
 
 
 def _pp(x) -> str:
@@ -119,7 +120,7 @@ def snapshot_section(analysis: dict) -> None:
         return
     currency = analysis.get("currency")
     basis = {"list": t("ch.snap.as_of_list"), "data": t("ch.snap.as_of_data")}.get(s.get("as_of_basis"), "")
-    st.caption(t("ch.snap.scope", as_of=i18n.date(s.get("as_of")) if s.get("as_of") else t("na"), basis=basis)
+    st.caption(t("ch.snap.scope", as_of=i18n.date(s.get("as_of")) if s.get("as_of") else t("na"), basis=plain(basis))
                + (" " + t("ch.snap.is_snapshot") if analysis.get("mode") == "snapshot" else ""))
     cols = st.columns(5)
     rate = s["churn_rate"]
@@ -308,22 +309,16 @@ def exposure(analysis: dict) -> None:
         money = components.churn_money(analysis)
         if money and money["lost"] is not None:
             st.metric(t("ch.lost_revenue"), i18n.money(money["lost"], money["currency"]),
-                      delta=f"{money['months']} {'mo' if i18n.current() == 'en' else 'мес.'}",
+                      delta=f"{int(money['months'])} {'mo' if i18n.current() == 'en' else 'мес.'}",
                       delta_color="off", delta_arrow="off", border=True)
-    st.caption(_method_text(est.get("method", "")))
+    st.caption(plain(_method_text(est.get("method", ""))))
 
 
 def _method_text(method: str) -> str:
     """metrics/churn.py names its method in English; the Russian page says it in Russian."""
-    if i18n.current() != "ru" or not method:
-        return method
-    for en, ru in (("crude: risk difference with Newcombe's hybrid score interval (Wilson)",
-                    "без стратификации: разность долей, интервал Ньюкомба (гибридный, по Уилсону)"),
-                   ("Mantel-Haenszel risk difference over ", "Разность рисков Мантеля–Хензеля по "),
-                   (", Sato variance", ", дисперсия Сато"), ("tenure_band", "стажу"), ("plan", "тарифу"),
-                   ("segment", "сегменту"), (" x ", " × ")):
-        method = method.replace(en, ru)
-    return method
+    from reports.text import method_text
+
+    return method_text(method, i18n.current())
 
 
 def dose_response(analysis: dict) -> None:
@@ -332,8 +327,8 @@ def dose_response(analysis: dict) -> None:
         return
     st.subheader(t("ch.dose"))
     fig = go.Figure(go.Bar(
-        x=[f"{d['label']}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
-        marker_color="#F58518", customdata=[d["label"] for d in doses],
+        x=[f"{chart_text(d['label'])}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
+        marker_color="#F58518", customdata=[chart_text(d["label"]) for d in doses],
         error_y=dict(type="data", visible=True,
                      array=[(d["rate"]["high"] or 0) - (d["rate"]["estimate"] or 0) for d in doses],
                      arrayminus=[(d["rate"]["estimate"] or 0) - (d["rate"]["low"] or 0) for d in doses]),
@@ -380,7 +375,8 @@ def reasons(analysis: dict) -> None:
                       money=i18n.money(measured.get("monthly_revenue"), currency, short=False),
                       stated_money=i18n.money(classes["support"]["monthly_revenue"], currency, short=False)))
     st.caption(t(f"ch.reasons.diff.{diff.get('code', 'no_estimate')}"))
-    move_reasons(stated)
+    if access.allows("settings"):  # it writes the settings file (ui/data.move_reason refuses others too)
+        move_reasons(stated)
 
 
 def move_reasons(stated: dict) -> None:
@@ -395,7 +391,7 @@ def move_reasons(stated: dict) -> None:
                                format_func=i18n.labels("ch.class."), key=K + "move_class")
         if right.button(t("ch.reasons.move_save"), key=K + "move_save", icon=":material/save:"):
             path = data.move_reason(value, target)
-            st.success(t("ch.reasons.moved_to", value=value, cls=t(f"ch.class.{target}"), path=str(path)))
+            st.success(t("ch.reasons.moved_to", value=plain(value), cls=t(f"ch.class.{target}"), path=plain(str(path))))
             st.rerun()
 
 
@@ -418,22 +414,33 @@ def _reset_calculator() -> None:
         st.query_params.pop(URL_PREFIX + name, None)
 
 
-def problems(values: dict[str, float]) -> list[str]:
-    """Why a set of calculator inputs cannot be computed, in words (empty when it can)."""
+def problems(values: dict[str, float], typed: set[str] | None = None) -> list[str]:
+    """Why a set of calculator inputs cannot be computed, in words (empty when it can). With ``typed``
+    (the inputs the user entered) only those are judged: a measured churn after a bad experience below
+    the churn without one is what the data says (support kept customers), not an input to correct."""
+    judged = lambda *names: typed is None or any(n in typed for n in names)  # noqa: E731
     out = []
-    if values.get("customers", 1) <= 0:
+    if judged("customers") and values.get("customers", 1) <= 0:
         out.append(t("ch.invalid.customers"))
-    if values.get("horizon_months", 1) < 1:
+    if judged("horizon_months") and values.get("horizon_months", 1) < 1:
         out.append(t("ch.invalid.horizon"))
     base = values.get("baseline_churn")
     for name in ("churn_after_one", "churn_after_two"):
-        if base is not None and values.get(name) is not None and values[name] < base:
+        if judged(name, "baseline_churn") and base is not None and values.get(name) is not None and values[name] < base:
             out.append(t("ch.invalid.below_baseline", what=t(f"calc.{name}"), value=i18n.percent(values[name]),
                          base=i18n.percent(base)))
     for name in ("arpu_monthly", "lost_customer_revenue_monthly"):
-        if values.get(name) is not None and values[name] <= 0:
+        if judged(name) and values.get(name) is not None and values[name] <= 0:
             out.append(t("ch.invalid.revenue", what=t(f"calc.{name}")))
     return out
+
+
+def below_baseline(values: dict[str, float]) -> list[str]:
+    """The churn-after-a-bad-experience inputs below the churn without one (the calculator counts no
+    customer lost to support for them)."""
+    base = values.get("baseline_churn")
+    return [n for n in ("churn_after_one", "churn_after_two")
+            if base is not None and values.get(n) is not None and values[n] < base]
 
 
 def calculator(params: dict[str, str], analysis: dict | None) -> None:
@@ -444,7 +451,8 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
     inputs = base["inputs"]
     currency = (inputs.get("currency") or {}).get("value")
     if base.get("fx_missing"):
-        st.warning(t("ch.fx_missing", benchmark=base["fx_missing"]["from"], currency=base["fx_missing"]["to"]),
+        st.warning(t("ch.fx_missing", benchmark=plain(base["fx_missing"]["from"]),
+                      currency=plain(base["fx_missing"]["to"])),
                    icon=":material/currency_exchange:")
     from_url = _url_overrides()
     overrides, typed = {}, {}
@@ -480,7 +488,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
                 entered = chosen = col.number_input(label, 0.0, 1000.0, shown, 0.5, key=wkey)
             else:
                 shown = round(value, 2)
-                entered = chosen = col.number_input(f"{label}, {currency}", 0.0, 1e9, shown, 10.0, key=wkey)
+                entered = chosen = col.number_input(f"{label}, {plain(currency)}", 0.0, 1e9, shown, 10.0, key=wkey)
             typed[name] = chosen if entered != shown else value
             if entered != shown:
                 overrides[name] = chosen
@@ -494,17 +502,21 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
             st.query_params.pop(URL_PREFIX + name, None)
         elif wanted is not None and current != f"{wanted:g}":
             st.query_params[URL_PREFIX + name] = f"{wanted:g}"
-    why = problems({**{n: (inputs.get(n) or {}).get("value") for n, _ in ADJUSTABLE}, **typed})
+    values = {**{n: (inputs.get(n) or {}).get("value") for n, _ in ADJUSTABLE}, **typed}
+    why = problems(values, typed=set(overrides))
     if why:
         st.error(t("ch.invalid") + "\n\n" + "\n".join(f"- {w}" for w in why), icon=":material/error:")
         return
+    for name in below_baseline(values):  # measured or default values: computed, the excess counted as none
+        st.info(t("ch.below_baseline_note", what=t(f"calc.{name}"), value=i18n.percent(values[name]),
+                  base=i18n.percent(values["baseline_churn"])), icon=":material/info:")
     result = data.calculator(filters.key(params), overrides) if overrides else base
     out = result["outputs"]
     cols = st.columns(len(OUTPUTS))
     for col, (name, kind) in zip(cols, OUTPUTS):
         full = _value(out.get(name), kind, currency)
         col.metric(t(f"calc.{name}"), i18n.money(out.get(name), currency) if kind == "money" else i18n.integer(out.get(name)),
-                   border=True, help=t("kpi.full_value", value=full))
+                   border=True, help=t("kpi.full_value", value=plain(full)))
     rows = []
     for name, item in result["inputs"].items():
         kind = next((k for n, k in ADJUSTABLE if n == name), "money" if name.endswith("_monthly") else "fraction" if name.endswith(("_share", "_churn", "_rate")) or
@@ -517,7 +529,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
         rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): currency if name == "currency" else
                      _value(value, kind, currency) if value is not None else "—", t("ch.origin"): origin, t("ch.source"): source})
     # A static table: the sources are sentences and wrap here (a data grid would cut them off).
-    st.table(pl.DataFrame(rows), border="horizontal", hide_index=True)
+    st.table(plain_table(pl.DataFrame(rows)), border="horizontal", hide_index=True)
     with st.expander(t("ch.steps")):
         for step in steps(out, result["inputs"], currency):
             st.text(step)
@@ -564,7 +576,8 @@ def steps(out: dict, inputs: dict, currency: str) -> list[str]:
 def body() -> None:
     params = st.session_state.get("flt_params", {})
     components.page_header("ch.title")
-    st.caption(t("ch.scope"))
+    scope = access.scope()
+    st.caption(t("ch.scope") if scope is None else t("auth.ch_scope", teams=plain(", ".join(scope))))
     if not data.has_churn():
         st.warning(t("empty.no_metrics"), icon=":material/construction:")
         return

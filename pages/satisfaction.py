@@ -32,7 +32,7 @@ def _dated(params: dict[str, str]) -> bool:
 def tile_notes(params: dict[str, str], comparison: dict) -> dict[str, str]:
     """Why a tile has no value, in a few words (shown on the tile instead of a number)."""
     notes: dict[str, str] = {}
-    loaded = data.kpis((), tuple(RESPONSES.values()))  # all time, no filter: is there any of each kind?
+    loaded = data.kpis(filters.key({}), tuple(RESPONSES.values()))  # all time, no filter (the reader's teams): any of each kind?
     for kind, n_id in RESPONSES.items():
         if _current(comparison, n_id):
             continue
@@ -62,7 +62,7 @@ def where_from(params: dict[str, str], comparison: dict) -> None:
     if rated:
         st.caption(f":material/confirmation_number: {t('sat.from_tickets', n=i18n.number(rated))}")
     if _dated(params):
-        left_out = data.undated_responses(params)
+        left_out = data.undated_responses(filters.key(params))
         if left_out:
             st.caption(f":material/event_busy: {t('sat.undated_filtered', n=i18n.number(left_out))}")
     else:
@@ -71,7 +71,7 @@ def where_from(params: dict[str, str], comparison: dict) -> None:
             st.caption(f":material/event_busy: {t('sat.undated_here', n=i18n.number(undated))}")
 
 
-def over_time(params: dict[str, str]) -> None:
+def over_time(params: dict[str, str], comparison: dict | None = None) -> None:
     st.subheader(t("sat.over_time"))
     series = data.timeseries(filters.key(params), components.grain_for(params), SCORES)
     undated = data.undated_responses(filters.key(params))
@@ -82,7 +82,13 @@ def over_time(params: dict[str, str]) -> None:
         else:
             st.info(t("empty.filtered"))
         return
+    # A kind with responses but none dated gets its column and one sentence, not a silent gap.
+    undrawn = [m for m in SCORES if m not in drawn and _current(comparison or {}, RESPONSES[m])]
     cols = st.columns(3)
+    for col, metric_id in zip(cols[len(drawn):], undrawn):
+        with col:
+            st.markdown(f"**{i18n.metric_name(metric_id)}**")
+            st.caption(f":material/event_busy: {t('sat.kind_undated', kind=components.plain(metric_id.upper()))}")
     for col, metric_id in zip(cols, drawn):
         fig = go.Figure(go.Scatter(x=series["period"].to_list(), y=series[metric_id].to_list(), mode="lines+markers",
                                    line=dict(color=COLORS[metric_id], width=2), name=i18n.metric_name(metric_id)))
@@ -153,7 +159,8 @@ def comments(params: dict[str, str]) -> None:
         return
     left, right = st.columns([3, 1])
     query = left.text_input(t("sat.search"), key=K + "search", placeholder="…")
-    kinds = right.multiselect(t("sat.kind"), ["csat", "nps", "ces"], key=K + "kinds", placeholder=t("filters.all"))
+    kinds = right.multiselect(t("sat.kind"), ["csat", "nps", "ces"], key=K + "kinds", placeholder=t("filters.all"),
+                              format_func=str.upper)
     rows = rows.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
     if kinds and "kind" in rows.columns:
         rows = rows.filter(pl.col("kind").is_in(kinds))
@@ -166,8 +173,13 @@ def comments(params: dict[str, str]) -> None:
     import formatting as fmt
 
     lang, no_date = i18n.current(), t("sat.no_date")
-    shown = components.blank_text(rows.select([c for c in ("responded_at", "kind", "score", "segment", "comment", "agent",
-                                                           "team", "channel", "ticket_id") if c in rows.columns]))
+    # Agent, team, channel, ticket, segment: shown when some comment has one (a survey sheet
+    # without tickets has none, and five empty columns read as missing data).
+    optional = ("segment", "agent", "team", "channel", "ticket_id")
+    keep = [c for c in ("responded_at", "kind", "score", "segment", "comment", "agent", "team", "channel", "ticket_id")
+            if c in rows.columns and (c not in optional or rows.filter(
+                pl.col(c).is_not_null() & (pl.col(c).cast(pl.String).str.strip_chars() != "")).height)]
+    shown = components.blank_text(rows.select(keep))
     # A display copy: dates in the session's language ("no date" for undated answers), canonical channels
     # translated, survey kinds as CSAT/NPS/CES; the download keeps the data.
     display = shown.with_columns(pl.col("responded_at").map_elements(lambda v: fmt.datetime(v, lang), return_dtype=pl.String)
@@ -205,7 +217,7 @@ def body() -> None:
         nps_caption(comparison)
         where_from(params, comparison)
     with components.section():
-        over_time(params)
+        over_time(params, comparison)
     with components.section():
         by_dimension(params)
     with components.section():

@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui import components, data, i18n
 from ui.i18n import t
+from ui.safe import plain
 
 K = "snap_"
 try:
@@ -46,7 +47,7 @@ def create_now() -> None:
     """Write a snapshot from the UI, and the exact cron line that writes it every week."""
     with st.container(border=True):
         st.subheader(t("snap.create"))
-        st.caption(t("snap.folder", dir=str(data.snapshots_dir())))
+        st.caption(t("snap.folder", dir=plain(str(data.snapshots_dir()))))
         left, right = st.columns([2, 1], vertical_alignment="bottom")
         period = left.segmented_control(t("snap.period"), PERIODS, default="last-week", key=K + "period",
                                         format_func=i18n.labels("snap.period."), required=True) or "last-week"
@@ -54,13 +55,13 @@ def create_now() -> None:
             try:
                 with st.spinner(t("snap.writing")):
                     folder, changed = data.write_snapshot(period, i18n.current())
-                st.session_state[K + "written"] = t("snap.written" if changed else "snap.unchanged", path=str(folder))
+                st.session_state[K + "written"] = t("snap.written" if changed else "snap.unchanged", path=plain(str(folder)))
                 st.session_state[K + "pick"] = folder.name
                 st.rerun()
             except Exception as exc:  # a failed write leaves the previous snapshot intact; say why
-                st.error(t("snap.failed", error=str(exc).splitlines()[0][:300]))
+                st.error(t("snap.failed", error=plain(str(exc).splitlines()[0][:300])))
         if st.session_state.get(K + "written"):
-            st.success(st.session_state.pop(K + "written"), icon=":material/check_circle:")
+            st.success(st.session_state.pop(K + "written"), icon=":material/check_circle:")  # plain-text: t() with the path through plain(), above
         st.caption(t("snap.cron"))
         st.code(data.cron_line("last-week" if period == "last-week" else "last-month", i18n.current()), language="bash",
                 wrap_lines=True)
@@ -72,11 +73,11 @@ def body() -> None:
         create_now()
     items = data.snapshots()
     if not items:
-        st.info(t("snap.none", dir=data.snapshots_dir()), icon=":material/info:")
+        st.info(t("snap.none", dir=plain(data.snapshots_dir())), icon=":material/info:")
         return
     for item in items:
         if item["error"]:
-            st.warning(t("snap.bad", path=item["dir"], error=item["error"]))
+            st.warning(t("snap.bad", path=plain(item["dir"]), error=plain(item["error"])))
     names = [i["name"] for i in items]
     by_name = {i["name"]: i for i in items}
     if st.session_state.get(K + "pick") not in names:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from reports import html as H
 import formatting as fmt
-from reports.text import fmt_value, money, number, t, tn
+from reports.text import fmt_value, method_text, money, number, t, tn
 
 # Benchmarks quoted in ../shared/PRODUCT.md, each with its source.
 BENCHMARKS = [
@@ -731,13 +731,15 @@ def _churn(data: dict, lang: str, cur: str) -> str:
     a = ch.get("analysis")
     if ch.get("measured") and a:
         ex, un, excess = a["exposed"], a["unexposed"], a["excess"]
-        blocks.append(_p(t("churn_measured_snapshot" if a.get("mode") == "snapshot" else "churn_measured", lang, customers=number(a["customers"], lang),
-                           exposed=number(ex["customers"], lang), window=a["window_days"],
-                           exposed_rate=fmt_value(ex["rate"]["estimate"], "fraction", lang),
-                           unexposed_rate=fmt_value(un["rate"]["estimate"], "fraction", lang),
-                           excess=fmt_value(excess["estimate"], "fraction", lang),
-                           low=fmt_value(excess["low"], "fraction", lang), high=fmt_value(excess["high"], "fraction", lang),
-                           attributable=fmt.integer(max(a["attributable_churned"]["estimate"] or 0, 0), lang))))
+        blocks.append("<p>" + H.esc(t("churn_measured_snapshot" if a.get("mode") == "snapshot" else "churn_measured", lang,
+                                      customers=number(a["customers"], lang),
+                                      exposed=number(ex["customers"], lang), window=a["window_days"],
+                                      exposed_rate=fmt_value(ex["rate"]["estimate"], "fraction", lang),
+                                      unexposed_rate=fmt_value(un["rate"]["estimate"], "fraction", lang),
+                                      excess=fmt_value(excess["estimate"], "fraction", lang),
+                                      low=fmt_value(excess["low"], "fraction", lang), high=fmt_value(excess["high"], "fraction", lang),
+                                      attributable=fmt.integer(max(a["attributable_churned"]["estimate"] or 0, 0), lang)))
+                      + f' <span class="muted small">({H.esc(method_text(a["method"], lang))})</span></p>')
         dose = [[r["label"], number(r["customers"], lang), number(r["churned"], lang),
                  fmt_value(r["rate"]["estimate"], "fraction", lang),
                  f'{fmt_value(r["rate"]["low"], "fraction", lang)} – {fmt_value(r["rate"]["high"], "fraction", lang)}']
@@ -923,6 +925,27 @@ def print_pdf(html_path: Path, pdf_path: Path) -> str | None:
     return None
 
 
+def _results_folder(paths: list[Path]) -> bool:
+    if len(paths) != 1:
+        return False
+    from metrics.build import is_results
+
+    return is_results(Path(paths[0]))
+
+
+def _installed_results(store, folder: Path) -> list:
+    """Install a result folder (docs/scale-out.md) and describe the loads it was built from."""
+    from loaders.store import LoadReport
+    from metrics.build import install
+
+    install(store, folder)
+    return [LoadReport(file=r["file_name"] or "-", status="loaded", loader=r["loader"] or "", confidence=r["confidence"] or 0.0,
+                       load_id=r["load_id"], rows_in=r["rows_in"] or 0, rows_loaded=r["rows_loaded"] or 0,
+                       rows_rejected=r["rows_rejected"] or 0, target_table=r["target_table"] or "", source=r["source"] or "",
+                       source_tz=r["source_tz"] or "")
+            for r in store.loads().iter_rows(named=True) if r.get("load_id") is not None and r.get("status") != "removed"]
+
+
 def _audit_store_class():
     from loaders.store import POST_LOAD_HOOKS, Store
 
@@ -960,15 +983,18 @@ def run_audit(paths: list[Path], out: Path, lang: str = "en", pseudonymize: bool
         rates = fx.rates(settings, fx_rates)
     except ValueError as exc:
         return AuditResult(out, EXIT_USAGE, [str(exc)])
-    files = expand(paths)
+    files = [] if _results_folder(paths) else expand(paths)
     missing = [str(p) for p in files if not Path(p).exists()]
     if missing:
         return AuditResult(out, EXIT_USAGE, [f"no such file or folder: {m}" for m in missing])
     with tempfile.TemporaryDirectory(prefix="deskscope-audit-") as tmp:
         store = _AuditStore(Path(tmp) / "audit.duckdb")
-        reports = store.load_files(files, LoadOptions(pseudonymize=pseudonymize, tz=tz, date_order=date_order, as_of=as_of,
-                                                      tenure_unit=tenure_unit),
-                                   on_progress=on_progress)
+        if _results_folder(paths):  # `cli.py build` results: installed as built, the loads they record listed
+            reports = _installed_results(store, Path(paths[0]))
+        else:
+            reports = store.load_files(files, LoadOptions(pseudonymize=pseudonymize, tz=tz, date_order=date_order,
+                                                          as_of=as_of, tenure_unit=tenure_unit),
+                                       on_progress=on_progress)
         for r in reports:
             messages.append(f"{r.file}: {r.status}" + (f" as {r.loader} ({r.confidence:.0%}), {r.rows_loaded:,} rows loaded, "
                                                         f"{r.rows_rejected:,} rejected" if r.status == "loaded" else "")

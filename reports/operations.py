@@ -321,6 +321,8 @@ def analyses_html(ops: dict, lang: str, replies_measurable: bool = True) -> str:
     body.append(_missing(a, lang))
     r = ops.get("reply_targets") or {}
     body.append(f'<h3 id="reply-targets">{H.esc(t("targets", lang))}</h3>')
+    if r.get("available") is False:  # no tickets or calls: one sentence, not an empty section
+        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=r.get("message") or ""))}</p>')
     rows = []
     for c in r.get("channels") or []:
         if not replies_measurable and c.get("target_seconds") is None:

@@ -312,8 +312,10 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
         charts = [svg.line_chart(labels, {name(mid): weekly[mid]}, title=name(mid), width=480, height=190,
                                  fmt=lambda v, u=unit(mid): fmt_value(v, u, lang, currency))
                   for mid in HEADLINE if mid in weekly]
+        drawn = "".join(c for c in charts if c)
         body.append(f'<h2>{H.esc(t("trend", lang))}</h2><p class="muted small">{H.esc(t("weekly_note", lang))}</p>'
-                    f'<div class="charts">{"".join(c for c in charts if c)}</div>')
+                    + (f'<div class="charts">{drawn}</div>' if drawn
+                       else f'<p class="muted">{H.esc(t("no_weekly", lang))}</p>'))
     body.append(f'<footer>{H.esc(t("footer", lang, what=data["period"]))} · {H.esc(t("definitions_version", lang))} {H.esc(data["definitions_version"])}</footer>')
     return H.page(t("snapshot_title", lang, period=data["period"]), "".join(body), lang)
 

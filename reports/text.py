@@ -25,6 +25,8 @@ STRINGS = {
     "test_threshold": {"en": "±10% threshold", "ru": "порог ±10%"},
     "trend": {"en": "Trend", "ru": "Динамика"},
     "weekly_note": {"en": "Week by week, the twelve weeks up to the end of the period.", "ru": "По неделям, двенадцать недель до конца периода."},
+    "no_weekly": {"en": "Nothing to draw: none of these twelve weeks holds a dated ticket, call or survey response.",
+                  "ru": "Рисовать нечего: ни в одной из этих двенадцати недель нет датированных обращений, звонков или ответов на опросы."},
     "approximate_note": {"en": "≈ approximate: a median or percentile read from the precomputed histograms, within 0.75% of the exact value (used when more tickets than metrics.exact_quantile_max_rows are behind it).",
                          "ru": "≈ приблизительно: медиана или перцентиль по заранее посчитанным гистограммам, не дальше 0,75% от точного значения (когда за числом больше обращений, чем metrics.exact_quantile_max_rows)."},
     "weekly": {"en": "Weekly snapshots", "ru": "Еженедельные срезы"},
@@ -378,3 +380,16 @@ def fmt_value(value, unit: str, lang: str = "en", currency: str = "USD") -> str:
 
 def money(value, currency: str = "USD", lang: str = "en", short: bool | None = None) -> str:
     return fmt.money(value, currency, lang, short=short)
+
+
+def method_text(method: str, lang: str = "en") -> str:
+    """metrics/churn.py names its comparison method in English; Russian readers get it in Russian."""
+    if lang != "ru" or not method:
+        return method
+    for en, ru in (("crude: risk difference with Newcombe's hybrid score interval (Wilson)",
+                    "без стратификации: разность долей, интервал Ньюкомба (гибридный, по Уилсону)"),
+                   ("Mantel-Haenszel risk difference over ", "Разность рисков Мантеля–Хензеля по "),
+                   (", Sato variance", ", дисперсия Сато"), ("tenure_band", "стажу"), ("plan", "тарифу"),
+                   ("segment", "сегменту"), (" x ", " × ")):
+        method = method.replace(en, ru)
+    return method

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders.base import LoadOptions
 from loaders.store import Store
+from ui.safe import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).parent / "fixtures" / "churn"
@@ -90,7 +91,7 @@ def test_in_list_churn_page_shows_dose_response_and_money(monkeypatch, in_list_d
     # no reason column: one sentence
     assert ("no churn reason or category column" if lang == "en" else "нет столбца с причиной") in text
     # the calculator's assumed inputs say where they come from in the page's language
-    sources = " ".join(str(v) for table in at.table for v in table.value.iloc[:, -1])
+    sources = shown(" ".join(str(v) for table in at.table for v in table.value.iloc[:, -1]))  # cells as read (plain_table)
     assert ("assumed: 1 customer in 5" in sources) == (lang == "en"), sources
     assert ("допущение: у 1 клиента из 5" in sources) == (lang == "ru"), sources
 

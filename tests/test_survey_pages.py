@@ -17,6 +17,7 @@ from loaders.base import LoadOptions
 from loaders.store import Store
 from tests.test_pages import app, assert_clean, frame_with, open_page, texts
 from tests.test_surveys import airline_workbook
+from ui.safe import shown
 
 CUSTOMERS = ("Customer ID,Name,Segment,Plan,Start Date,Status,Churn Date,Churn Category,Churn Reason,Monthly Revenue\n"
              "A1,Acme,SMB,Basic,2023-01-15,Active,,,,99\nA2,Beta,Enterprise,Pro,2022-06-01,Churned,2024-02-10,"
@@ -47,7 +48,7 @@ def test_satisfaction_page_on_an_undated_survey_without_tickets(monkeypatch, cli
     at.run()
     open_page(at, "satisfaction")
     assert_clean(at, "satisfaction")
-    body = texts(at) + "\n" + "\n".join(f"{m.label} {m.value} {m.delta}" for m in at.metric)
+    body = shown(texts(at) + "\n" + "\n".join(f"{m.label} {m.value} {m.delta}" for m in at.metric))  # as read (ui.safe.plain)
     if lang == "en":
         assert "NPS +12.5" in body  # 7 promoters - 5 detractors of 16
         assert "NPS responses 16" in body
@@ -65,9 +66,44 @@ def test_satisfaction_page_on_an_undated_survey_without_tickets(monkeypatch, cli
     table = frame_with(at, "nps_responses")
     rows = {r[table.columns[0]]: r for r in table.to_dict("records")}
     assert set(rows) == {"Aeroflot", "S7"}
-    assert rows["Aeroflot"]["nps"] == pytest.approx(0.0) and rows["Aeroflot"]["nps_responses"] == 10
-    assert rows["S7"]["nps"] == pytest.approx(100 * 2 / 6) and rows["S7"]["nps_responses"] == 6
+    # the scores are text in the reader's language, like their intervals beside them
+    assert rows["Aeroflot"]["nps"] == ("0.0" if lang == "en" else "0,0") and rows["Aeroflot"]["nps_responses"] == 10
+    assert rows["S7"]["nps"] == ("+33.3" if lang == "en" else "+33,3")  # 100 x (3 - 1) / 6
+    assert rows["S7"]["nps_responses"] == 6
     assert rows["S7"]["small"] == "NPS"  # 6 < metrics.survey_small_segment (30)
+    # the comments table shows no column every comment leaves empty (no agent, team, channel, ticket here)
+    comments = frame_with(at, "comment")
+    assert list(comments.columns) == ["responded_at", "kind", "score", "segment", "comment"]
+    assert set(comments["kind"]) == {"NPS"}
+    # Aeroflot's comments: "more legroom" on its 4 answers of 6 or less (6, 3, 0, 5)
+    assert len(comments) == 4 and set(comments["segment"]) == {"Aeroflot"}
+
+
+def test_dated_csat_beside_undated_nps(monkeypatch, tmp_path):
+    """A dated CSAT sheet beside the undated NPS workbook: the CSAT trend is drawn, NPS says in one
+    sentence why it has none, and a segment without an answer of a kind shows a dash, not None."""
+    import metrics  # noqa: F401
+
+    book = airline_workbook(tmp_path / "nps_by_airline.xlsx")
+    csat = tmp_path / "csat.csv"
+    # 4 dated answers, no segment: 5 4 2 5 -> satisfied (4-5) 3 of 4 = 75.0%
+    csat.write_text("Response ID,Date,How satisfied were you with our support?\n"
+                    "c1,2024-03-01,5\nc2,2024-03-02,4\nc3,2024-03-09,2\nc4,2024-03-10,5\n")
+    store = Store(tmp_path / "c.duckdb")
+    reports = store.load_files([book, csat], LoadOptions())
+    assert [r.status for r in reports] == ["loaded", "loaded"], [r.text() for r in reports]
+    at = app(monkeypatch, store.path)
+    at.run()
+    open_page(at, "satisfaction")
+    assert_clean(at, "satisfaction")
+    body = texts(at)
+    assert "No trend: none of the NPS responses for these filters has a date." in body
+    assert "16 responses have no date and are not in this trend." in body
+    table = frame_with(at, "nps_responses")
+    rows = {r[table.columns[0]]: r for r in table.to_dict("records")}
+    assert set(rows) == {"Aeroflot", "S7", "(not set)"}
+    assert (rows["(not set)"]["csat"], rows["(not set)"]["nps"], rows["(not set)"]["csat_responses"]) == ("75.0%", "—", 4)
+    assert (rows["S7"]["csat"], rows["S7"]["nps"], rows["S7"]["csat_responses"]) == ("—", "+33.3", 0)
 
 
 @pytest.mark.parametrize("page", ["overview", "churn", "tickets", "agents"])
@@ -111,9 +147,12 @@ def test_snapshot_on_the_folder_says_what_the_period_cannot_show(client_db, tmp_
         assert "16 of these answers have no date: they count in these figures and by segment, never in a " \
                "period&#x27;s figures or trend." in html
         assert "<td class=\"\">S7</td><td class=\"num\">33.3</td>" in html
+        # no dated row at all: the weekly section says so in one sentence instead of standing empty
+        assert "Nothing to draw: none of these twelve weeks holds a dated ticket, call or survey response." in html
     else:
         assert "Удовлетворённость: все ответы" in html and "ответов CSAT не загружено" in html
         assert "<td class=\"\">S7</td><td class=\"num\">33,3</td>" in html
+        assert "Рисовать нечего" in html
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -127,6 +166,9 @@ def test_audit_on_the_folder_has_a_satisfaction_section(client_folder, tmp_path,
     sat = result.data["satisfaction"]
     assert (sat["responses"], sat["undated"]) == (16, 16) and sat["kinds"]["nps"]["value"] == pytest.approx(12.5)
     assert 'id="satisfaction"' in html and "Traceback" not in html and "BinderException" not in html
+    # no tickets, no calls: the reply-targets section says so instead of standing empty
+    assert "</h3><p class=\"muted\">" in html.split('id="reply-targets">', 1)[1][:200]
+    assert "no tickets or calls loaded" in html.split('id="reply-targets">', 1)[1][:300]
     if lang == "en":
         assert "no dates: all 16 rows are undated" in html  # what was received: the survey table has no period
         assert "<td class=\"\">Aeroflot</td><td class=\"num\">0.0</td>" in html

@@ -416,11 +416,100 @@ def test_russian_headers_with_their_entity_read_as_the_column_they_name(tmp_path
                        "satisfaction": "Оценка клиента"}
 
 
+def test_survey_prefixed_headers_and_a_customer_segment(tmp_path, capsys):
+    # "Survey Date", "Survey Type", "Survey Score"; "Customer Segment" is the responses' segment
+    path = tmp_path / "survey_export.csv"
+    path.write_text("Survey ID,Survey Date,Survey Type,Survey Score,Customer ID,Customer Segment\n"
+                    "s1,2024-02-01,NPS,9,c1,SMB\ns2,2024-02-02,NPS,2,c2,SMB\ns3,2024-02-03,NPS,10,c3,SMB\n"
+                    "s4,2024-02-03,CSAT,4,c4,Enterprise\ns5,,CSAT,2,c5,Enterprise\n")
+    store, [r] = store_load(tmp_path, [path])
+    assert (r.loader, r.rows_loaded) == ("survey_sheet", 5)
+    code, out = cli(capsys, "--db", str(store.path), "metrics", "--metric", "nps,csat", "--by", "segment", "--json")
+    rows = {row["segment"]: row for row in json.loads(out)}
+    assert set(rows) == {"SMB", "Enterprise"}
+    # SMB: NPS answers 9, 2, 10 -> 2 promoters, 1 detractor of 3 = +33.3; Enterprise: CSAT 4, 2 -> 1 of 2 = 50%
+    assert rows["SMB"]["nps"] == pytest.approx(100 / 3) and rows["SMB"]["nps_responses"] == 3
+    assert rows["Enterprise"]["csat"] == pytest.approx(0.5) and rows["Enterprise"]["csat_responses"] == 2
+    # asked for CSAT alone, SMB (no CSAT answer) is no row at all, not a "small sample" of 0
+    code, out = cli(capsys, "--db", str(store.path), "metrics", "--metric", "csat", "--by", "segment", "--json")
+    assert [(row["segment"], row["csat_responses"]) for row in json.loads(out)] == [("Enterprise", 2)]
+    code, out = cli(capsys, "--db", str(store.path), "metrics", "--metric", "csat", "--by", "segment")
+    assert "Enterprise" in out and "SMB" not in out
+    code, toml = cli(capsys, "suggest", str(path))
+    assert 'segment = "Customer Segment"' in toml and 'score = "Survey Score"' in toml and 'kind = "Survey Type"' in toml
+
+
 def test_call_sheet_reads_call_prefixed_headers():
     from loaders.adapters.call_sheet import _roles
 
     roles = _roles(["Call ID", "Agent", "Call Date", "Answered (Y/N)", "Call Duration", "Speed of answer in seconds"])
     assert (roles["talk"], roles["date"], roles["id"]) == ("Call Duration", "Call Date", "Call ID")
+
+
+def test_a_ticket_export_with_only_created_and_solved_dates_is_tickets_not_a_survey(tmp_path):
+    # Ticket ID, Created At, Solved At and a rating: no survey export carries a solve time, so the
+    # survey reader steps aside and the generic reader loads tickets, the ratings as CSAT.
+    path = tmp_path / "export.csv"
+    path.write_text("Ticket ID,Created At,Solved At,Customer Satisfaction Rating\n"
+                    "1,2024-01-01 10:00,2024-01-01 11:00,5\n2,2024-01-02 10:00,2024-01-02 11:00,4\n"
+                    "3,2024-01-03 10:00,2024-01-03 11:00,1\n4,2024-01-04 10:00,2024-01-04 12:00,9\n"
+                    "5,2024-01-05 10:00,2024-01-05 12:00,3\n")
+    store, [r] = store_load(tmp_path, [path])
+    assert (r.loader, r.target_table, r.rows_loaded, r.rows_rejected) == ("generic", "tickets", 5, 0)
+    # 9 is outside 1-5 (the bulk: 5, 4, 1, 3): that ticket loads, its rating does not
+    assert r.tables == {"tickets": 5, "surveys": 4}
+    assert "rows [5] values ['9']" in r.text()
+    # CSAT over 5, 4, 1, 3: satisfied (4-5) 2 of 4 = 50%
+    rows = store.query("SELECT count(*), avg(CASE WHEN score >= 4 THEN 1.0 ELSE 0 END) FROM surveys").row(0)
+    assert rows == (4, 0.5)
+
+
+def test_a_ticket_export_mapped_to_surveys_rejects_unrated_tickets(tmp_path, capsys):
+    # The Kaggle-style export has no creation date, so it loads only through `suggest --table surveys`.
+    path = tmp_path / "support_tickets.csv"
+    # TICKETS without its Created At and Resolved At columns (the 12th and 13th)
+    lines = TICKETS.strip().splitlines()
+    body = [",".join(c for i, c in enumerate(line.split(",")) if i not in (11, 12)) for line in lines]
+    path.write_text("\n".join(body) + "\n")
+    with pytest.raises(LoadError) as info:
+        load(path)
+    text = str(info.value)
+    assert ("this file looks like a ticket export (status, priority, subject ...) with a rating column, so it is not "
+            "read as a survey; to load 'Customer Satisfaction Rating' as survey answers linked to their ticket: "
+            "`cli.py suggest support_tickets.csv --table surveys > map.toml` prints that mapping") in text
+    code, toml = cli(capsys, "suggest", str(path), "--table", "surveys")
+    (tmp_path / "map.toml").write_text(toml)
+    store = Store(tmp_path / "t.duckdb")
+    import tomllib
+
+    [r] = store.load_files([path], LoadOptions(mapping=tomllib.loads(toml)))
+    # 7 tickets, rated 5, 2, -, -, 4, 3, 1: 5 responses, the 2 unrated rows (103, 104) rejected with their reason
+    assert (r.rows_in, r.rows_loaded, r.rows_rejected) == (7, 5, 2)
+    assert "rejected row 4: column 'Customer Satisfaction Rating' is empty: an unanswered survey is not a response" \
+        in r.text()
+    assert store.query("SELECT ticket_id, score FROM surveys ORDER BY ticket_id").rows() == [
+        ("101", 5.0), ("102", 2.0), ("105", 4.0), ("106", 3.0), ("107", 1.0)]
+
+
+def test_data_page_mapping_editor_maps_a_rating_or_question_as_the_score():
+    # The Data page's editor, switched to "surveys", starts from what `suggest --table surveys` maps:
+    # the rating column (or the question header) as the score, the ticket id as the link
+    from ui import data
+
+    headers = [h for h in TICKETS.splitlines()[0].split(",") if h not in ("Created At", "Resolved At")]
+    assert data.suggest(headers, "surveys") == {"ticket_id": "Ticket ID", "score": "Customer Satisfaction Rating"}
+    assert data.suggest(["Respondent", NPS_Q], "surveys")["score"] == NPS_Q
+
+
+def test_an_empty_comment_column_in_a_workbook_logs_nothing(tmp_path, caplog):
+    # fastexcel logged "Could not determine dtype for column 2" for an empty column on every load,
+    # which Python's last-resort handler printed on the CLI's stderr
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    book = write_xlsx(tmp_path / "nps.xlsx", {"A": [["Respondent", NPS_Q, "Why?"], ["r1", 9, None], ["r2", 3, None]]})
+    store_load(tmp_path, [book])
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("fastexcel") and r.levelno >= logging.WARNING]
 
 
 # ----------------------------------------------------------------------------- nothing recognises a file

@@ -7,6 +7,11 @@
   recomputes. Only small results are cached (dicts, aggregates, drill pages of at most
   ``limit`` rows) — ``st.cache_data`` pickles a copy on every hit.
 * Pages call these functions and never touch SQL; the numbers come from ``metrics/*``.
+* The reader's team scope (ui/access.py) is part of every cache key: ``ui.filters.key()`` adds it
+  to the filter state, and the functions without one (status, filter values, churn, data quality)
+  take it as an argument. A result computed for one reader is never served to another whose
+  scope differs. Code that writes (loads, removals, recompute, settings) calls
+  ``access.require`` right before it acts.
 """
 from __future__ import annotations
 
@@ -21,9 +26,11 @@ import polars as pl
 import streamlit as st
 
 from loaders.store import Store, resolve_db_path
+from ui import access
 
 log = logging.getLogger("deskscope.ui")
-Params = tuple  # the filter state: sorted ((name, value), ...) from ui.filters
+Params = tuple  # the filter state: sorted ((name, value), ...) + ((SCOPE_PARAM, scope),) from ui.filters.key
+SCOPE_PARAM = "_scope"  # the reader's team scope inside a filter key (never a URL parameter)
 CACHE = dict(show_spinner=False, max_entries=512)
 DIMENSION_TABLES = {"segment": "customers"}
 
@@ -105,18 +112,40 @@ class _Cursor:
 
 
 def filters_from(params: Params):
+    """The Filters of a filter key, with the reader's scope. A key built without ui.filters.key()
+    carries no scope: refused, so that a forgotten scope can never show every team."""
     from metrics.filters import Filters
 
-    return Filters.from_params(dict(params))
+    values = dict(params)
+    if SCOPE_PARAM not in values:
+        raise ValueError("a filter state without the reader's team scope: build it with ui.filters.key(params)")
+    scope = values.pop(SCOPE_PARAM)
+    return Filters.from_params(values).replace(scope=scope)
+
+
+def _scope_filters(scope):
+    from metrics.filters import Filters
+
+    return Filters(scope=scope)
+
+
+def _restricted(cur, scope):
+    """The cursor with the whole-table names limited to the scope's teams (metrics/scope.py)."""
+    if scope is None:
+        return cur
+    from metrics import scope as scope_mod
+
+    return scope_mod.restrict(cur, _scope_filters(scope))
 
 
 # ---------------------------------------------------------------- data status
 @st.cache_data(**CACHE)
-def _status(db: str, db_version, _settings) -> dict:
+def _status(db: str, db_version, _settings, scope=None) -> dict:
     out: dict = {"tables": {}, "first": None, "last": None, "last_load": None}
     if db_version is None:
         return out
     with _Cursor(db) as cur:
+        cur = _restricted(cur, scope)
         for table in ("tickets", "calls", "surveys", "customers", "ticket_events"):
             try:
                 out["tables"][table] = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -141,9 +170,9 @@ def _status(db: str, db_version, _settings) -> dict:
 
 
 def status() -> dict:
-    """Rows per table, first/last date, last load time."""
+    """Rows per table, first/last date, last load time (of the reader's teams)."""
     db, v, s = _key()
-    return _status(db, v, s)
+    return _status(db, v, s, access.scope())
 
 
 def rows(table: str) -> int:
@@ -151,7 +180,7 @@ def rows(table: str) -> int:
 
 
 @st.cache_data(**CACHE)
-def _dimension_values(db: str, db_version, _settings, dim: str) -> list[str]:
+def _dimension_values(db: str, db_version, _settings, dim: str, scope=None) -> list[str]:
     if db_version is None:
         return []
     engine = _module("metrics.engine")
@@ -159,6 +188,8 @@ def _dimension_values(db: str, db_version, _settings, dim: str) -> list[str]:
         if engine is None:
             return []
         try:
+            if scope is not None:
+                return [str(v) for v in engine.dimension_values(cur, dim, _scope_filters(scope))]
             return [str(v) for v in engine.dimension_values(cur, dim)]
         except Exception as exc:  # one broken dimension must not take the other filters down
             log.warning("dimension values for %s failed: %s", dim, exc)
@@ -166,9 +197,9 @@ def _dimension_values(db: str, db_version, _settings, dim: str) -> list[str]:
 
 
 def dimension_values(dim: str) -> list[str]:
-    """The values a filter can take (sorted), empty before any load."""
+    """The values a filter can take (sorted, in the reader's teams), empty before any load."""
     db, v, s = _key()
-    return _dimension_values(db, v, s, dim)
+    return _dimension_values(db, v, s, dim, access.scope())
 
 
 # ---------------------------------------------------------------- metrics
@@ -270,11 +301,11 @@ def drill(params: Params, kind: str = "tickets", where: str | None = None, limit
 
 
 @st.cache_data(**CACHE)
-def _unmeasurable(db, db_version, _settings) -> dict[str, str]:
+def _unmeasurable(db, db_version, _settings, scope=None) -> dict[str, str]:
     from metrics import coverage
 
     with _Cursor(db) as cur:
-        return coverage.unmeasurable(cur)
+        return coverage.unmeasurable(_restricted(cur, scope))  # what the reader's teams' rows support
 
 
 def unmeasurable() -> dict[str, str]:
@@ -282,7 +313,7 @@ def unmeasurable() -> dict[str, str]:
     if not has_metrics():
         return {}
     db, v, s = _key()
-    return _unmeasurable(db, v, s) if v is not None else {}
+    return _unmeasurable(db, v, s, access.scope()) if v is not None else {}
 
 
 @st.cache_data(**CACHE)
@@ -334,8 +365,10 @@ def _optional(module: str, function: str):
 @st.cache_data(**CACHE)
 def _extra(db, db_version, _settings, module: str, function: str, params: Params, args: tuple) -> object:
     fn = _optional(module, function)
+    filters = filters_from(params)
     with _Cursor(db) as cur:
-        return fn(cur, filters_from(params), *args)
+        # Such modules may also read whole tables: under a scope they get the scoped views as well.
+        return fn(_restricted(cur, filters.scope), filters, *args)
 
 
 def extra(module: str, function: str, params: Params, *args):
@@ -359,7 +392,7 @@ def operations(analysis: str, params: Params, *args) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _initiatives(db, db_version, _settings) -> dict:
+def _initiatives(db, db_version, _settings, scope=None) -> dict:
     from metrics.operations import initiatives as mod
 
     if db_version is None:
@@ -367,7 +400,7 @@ def _initiatives(db, db_version, _settings) -> dict:
         return {"available": False, "initiatives": [], "problems": problems, "counts": {},
                 "message": "", "registered": len(items)}
     with _Cursor(db) as cur:
-        return mod.analyse(cur)
+        return mod.analyse(_restricted(cur, scope))  # a reader limited to some teams: their rows only
 
 
 def initiatives() -> dict | None:
@@ -375,7 +408,7 @@ def initiatives() -> dict | None:
     if _module("metrics.operations.initiatives") is None:
         return None
     db, v, s = _key()
-    return _initiatives(db, v, s)
+    return _initiatives(db, v, s, access.scope())
 
 
 def initiative_register() -> tuple[list[dict], list[str]]:
@@ -468,12 +501,24 @@ def hour_of_week(params: Params) -> dict | None:
 
 # ---------------------------------------------------------------- churn and money
 @st.cache_data(**CACHE)
-def _analysis(db, db_version, _settings):
-    """The ChurnAnalysis object (pickled by the cache; the calculator needs its attributes)."""
+def _analysis(db, db_version, _settings, scope=None):
+    """The ChurnAnalysis object (pickled by the cache; the calculator needs its attributes), over
+    the reader's teams' customers and contacts (metrics/scope.py)."""
     from metrics import churn
 
     with _Cursor(db) as cur:
-        return churn.analyse(cur)
+        return churn.analyse(_restricted(cur, scope))
+
+
+def _safe_currency(analysis: dict) -> dict:
+    """A currency "code" from the customer data that is not an ISO code is not shown (it is data,
+    and money labels are Markdown)."""
+    import re
+
+    currency = analysis.get("currency")
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
+        analysis["currency"] = None
+    return analysis
 
 
 def churn_analysis() -> dict | None:
@@ -483,14 +528,16 @@ def churn_analysis() -> dict | None:
     db, v, s = _key()
     if v is None:
         return {"available": False, "message": ""}
-    return _analysis(db, v, s).to_dict()
+    return _safe_currency(_analysis(db, v, s, access.scope()).to_dict())
 
 
 def move_reason(value: str, target: str):
     """Move a stated churn reason (exact value) to a class: settings [churn.reasons] as_support /
-    as_possibly_support / as_other (metrics/churn_reasons.py). Returns the settings file written."""
+    as_possibly_support / as_other (metrics/churn_reasons.py). Returns the settings file written.
+    A settings change: admins only (ui/access.py)."""
     import config
 
+    access.require("settings")
     keys = {"support": "as_support", "possibly_support": "as_possibly_support", "other": "as_other"}
     reasons = (config.get().get("churn") or {}).get("reasons") or {}
     low = value.strip().lower()
@@ -506,7 +553,7 @@ def move_reason(value: str, target: str):
 def _calculator_inputs(db, db_version, _settings, params: Params, overrides: tuple):
     from metrics import calculator
 
-    analysis = _analysis(db, db_version, _settings) if db_version is not None else None
+    analysis = _analysis(db, db_version, _settings, dict(params).get(SCOPE_PARAM)) if db_version is not None else None
     figures = _kpis(db, db_version, _settings, params, ("sla_breach_rate", "frt_p90_minutes")) \
         if db_version is not None and has_metrics() else {}
     inputs = calculator.inputs_from_data(analysis, figures)
@@ -606,16 +653,20 @@ def rejects(load_id: int, limit: int = 1000) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
-def _quality(db, db_version, _settings) -> dict:
-    """metrics.quality's checks, the loads' warnings and the vendor reconciliation."""
+def _quality(db, db_version, _settings, scope=None) -> dict:
+    """metrics.quality's checks, the loads' warnings and the vendor reconciliation (the checks of
+    the reader's teams' rows; the loads' warnings only for a reader who sees every team)."""
     out = {"checks": [], "warnings": [], "reconciliation": None, "available": False}
     if db_version is None:
         return out
     quality_mod = _module("metrics.quality")
     with _Cursor(db) as cur:
+        cur = _restricted(cur, scope)
         if quality_mod is not None:
             out["available"] = True
-            out["checks"] = [c.to_dict() for c in quality_mod.run(cur)]
+            out["checks"] = [c.to_dict() for c in quality_mod.run(cur)
+                             # the bookkeeping (loads, rejected rows) covers every team
+                             if scope is None or c.table not in ("loads", "rejects")]
             try:
                 recon = quality_mod.reconciliation(cur)
                 if isinstance(recon, pl.DataFrame):
@@ -625,7 +676,7 @@ def _quality(db, db_version, _settings) -> dict:
                 log.warning("vendor reconciliation failed: %s", exc)
             if hasattr(quality_mod, "negative_durations"):
                 out["negative"] = quality_mod.negative_durations(cur)
-    history = _store(db).loads() if db_version is not None else pl.DataFrame()
+    history = _store(db).loads() if db_version is not None and scope is None else pl.DataFrame()
     if history.height and "warnings" in history.columns and "status" in history.columns:
         for r in history.filter((pl.col("status") == "loaded") & (pl.col("warnings").fill_null("") != "")).iter_rows(named=True):
             for w in r["warnings"].splitlines():
@@ -642,8 +693,9 @@ def _value_merges(db, db_version) -> list[dict]:
 
 
 def value_merges() -> list[dict]:
-    """Team and category spellings merged into one value on load (metrics/values.py)."""
-    if _module("metrics.values") is None:
+    """Team and category spellings merged into one value on load (metrics/values.py). They name every
+    team's values: none for a reader limited to some teams."""
+    if _module("metrics.values") is None or access.scope() is not None:
         return []
     db, v, _ = _key()
     return _value_merges(db, v) if v is not None else []
@@ -651,7 +703,7 @@ def value_merges() -> list[dict]:
 
 def quality() -> dict:
     db, v, s = _key()
-    return _quality(db, v, s)
+    return _quality(db, v, s, access.scope())
 
 
 # ---------------------------------------------------------------- files (Data page)
@@ -697,9 +749,10 @@ def preview(path: Path, rows: int = 10) -> dict:
 
 
 def suggest(headers: list[str], table: str) -> dict[str, str]:
-    from loaders import mapping as mp
+    """The columns `cli.py suggest --table` maps (a survey's question header as its score too)."""
+    from loaders.suggest import suggestion
 
-    return mp.suggest(headers, table)[1]
+    return suggestion(headers, table).columns
 
 
 def validate_mapping(mapping: dict, headers: list[str], file_name: str) -> list[str]:
@@ -711,18 +764,29 @@ def validate_mapping(mapping: dict, headers: list[str], file_name: str) -> list[
 def load_files(paths: list[Path], options, format: str | None,
                on_progress: Callable[[int, int, str], None] | None = None) -> list:
     """Load files in one write session; the cached results follow the new database version."""
+    access.require("load")
     reports = store().load_files(paths, options, format=format, on_progress=on_progress)
     return reports
 
 
 def remove_load(load_id: int) -> dict:
+    access.require("remove")
     return store().remove_load(int(load_id))
 
 
 def rebuild() -> None:
     """Recompute derived tables (ticket_metrics, rollups) with the current settings."""
+    access.require("recompute")
     with store().writer():
         pass
+
+
+def save_settings(changes: dict) -> Path:
+    """Write the user's settings file (config.save), for a reader allowed to change settings."""
+    import config
+
+    access.require("settings")
+    return config.save(changes)
 
 
 def check_report_timezone(name: str) -> str:
@@ -783,7 +847,9 @@ def cron_line(period: str = "last-week", lang: str = "en") -> str:
 
 
 def snapshots() -> list[dict]:
-    """Snapshots on disk (DIR/*/kpis.json), newest first. Reads small JSON files; not cached."""
+    """Snapshots on disk (DIR/*/kpis.json), newest first. Reads small JSON files; not cached.
+    Snapshots cover every team: admins only."""
+    access.require("snapshots")
     root = snapshots_dir()
     out = []
     if not root.is_dir():

@@ -158,7 +158,8 @@ SURVEY_COLUMNS: dict[str, list[str]] = {
     "email": ["email", "emailaddress", "почта"],
     # What the responses are grouped by: brand, product, airline, region, wave ... (one per sheet, often).
     "segment": ["segment", "brand", "product", "productname", "airline", "carrier", "region", "wave", "country",
-                "market", "branch", "store", "hotel", "bank", "сегмент", "бренд", "марка", "продукт",
+                "market", "branch", "store", "hotel", "bank", "customersegment", "clientsegment", "сегментклиента",
+                "сегмент", "бренд", "марка", "продукт",
                 "регион", "волна", "страна", "рынок", "филиал", "магазин", "авиакомпания", "отель", "банк"],
 }
 # A free-text question that holds the respondent's comment (wide sheets, SurveyMonkey, Typeform).

@@ -223,6 +223,15 @@ def load_mapped(path: Path, options: LoadOptions, mapping: dict, raw: RawTable, 
     batch = load_with_mapping(path, options, {**mapping, "columns": columns}, default_source=default_source, raw=raw,
                               notes=notes)
     frame = settle_dates(batch, raw, columns.get("responded_at"))
+    if score_header and frame.height:
+        # As in a survey sheet: a row whose score cell is empty answered nothing (an unrated ticket
+        # of a ticket export mapped to surveys), so it is rejected with its reason, not stored.
+        cells = raw.frame.get_column(score_header)
+        blank = cells.is_null() | (cells.cast(pl.String).str.strip_chars() == "")
+        blank_rows = raw.frame.get_column(ROW).filter(blank.fill_null(True))
+        frame = reject_where(frame, frame.get_column(ROW).is_in(blank_rows.implode()),
+                             f"column {score_header!r} is empty: an unanswered survey is not a response (nothing to "
+                             f"fix when it was not answered)", raw, batch.rejects, column=score_header)
     if "kind" in frame.columns:
         given = frame.get_column("kind").cast(pl.String)
         known = given.str.to_lowercase().is_in(["csat", "nps", "ces"])

@@ -143,6 +143,18 @@ def _normalised(series: pl.Series) -> pl.Series:
             .str.replace(r"\.$", "").str.strip_chars())
 
 
+def customer_sheet(path: Path, sheet: str | None = None) -> tuple[str | None, str] | None:
+    """(sheet, why) when the file (or the given sheet) reads as a customer / churn list, else None.
+    `cli.py suggest` uses it so a churn list is never offered a tickets mapping."""
+    adapter = CrmCustomersAdapter()
+    sheets = take_sample(Path(path)).sheets or {None: take_sample(Path(path)).headers}
+    if sheet is not None:
+        sheets = {sheet: sheets.get(sheet, [])}
+    scored = [(adapter._score_headers(h), name) for name, h in sheets.items()]
+    (score, why), name = max(scored, key=lambda x: x[0][0])
+    return (name, why) if score >= 0.5 else None
+
+
 @register
 class CrmCustomersAdapter(Adapter):
     name = "crm_customers"

@@ -50,6 +50,11 @@ _NAME_HINT = ("survey", "nps", "csat", "ces", "опрос", "feedback", "satisfa
 TICKET_SIGNALS = {"status", "priority", "subject", "description", "tickettype", "ticketstatus", "ticketpriority",
                   "ticketsubject", "ticketdescription", "ticketchannel", "resolution", "timetoresolution",
                   "firstresponsetime", "статус", "приоритет", "тема", "описание", "статусзаявки", "приоритетзаявки"}
+# When a ticket was solved or closed: no survey export carries it, so one of these counts as two signals
+# ("Ticket ID, Created At, Solved At, Customer Satisfaction Rating" is a ticket export).
+TICKET_LIFECYCLE = {"solvedat", "resolvedat", "closedat", "solved", "resolved", "closed", "solveddate",
+                    "resolveddate", "closeddate", "resolutiondate", "ticketresolutiondate", "ticketcloseddate",
+                    "ticketsolvedat", "ticketresolvedat", "датарешения", "датазакрытия", "решено", "закрыто"}
 NEEDS = ("a survey sheet needs one column per question whose header is the question (How likely are you to recommend "
          "... / How satisfied ... / How easy ..., or their Russian wordings), or a kind column (CSAT/NPS/CES) and a "
          "score column; a response date, a respondent id and a segment (brand, region, wave ...) are optional")
@@ -90,7 +95,7 @@ def _question_columns(headers: list[str], roles: dict[str, str], score_header: s
 def foreign_shape(headers: list[str]) -> str | None:
     """Why a sheet with survey-looking columns is another kind of file, or None."""
     found = {squash(h) for h in headers}
-    if len(found & TICKET_SIGNALS) >= 2:
+    if len(found & TICKET_SIGNALS) + 2 * len(found & TICKET_LIFECYCLE) >= 2:
         return "a ticket export (status, priority, subject ...) with a rating column"
     flags = set(getattr(maps, "CHURN_FLAG_HEADERS", ())) | {"churn", "churned", "churnlabel", "churnvalue", "exited"}
     if found & flags or len(found & maps.CUSTOMER_SIGNALS) >= 2:
