@@ -156,10 +156,32 @@ def money(x, currency: str = "USD", lang: str = "en", short: bool | None = None,
         value = _significant(float(x), 3)
         return _numbers.format_compact_currency(value, currency, fraction_digits=_compact_digits(value, 3),
                                                 locale=_locale(lang))
-    digits = 2 if abs(x) < 100 and not float(x).is_integer() else 0
+    # Cents are decided on the amount rounded to cents, so 95.00000001 (a product of floats) is $95, not
+    # $95.00, and an amount that rounds to nothing is $0, never -$0.00.
+    digits = money_digits(x)
+    value = round(float(x), digits) or 0.0
     pattern = _pattern(_babel_locale(lang).currency_formats["standard"].pattern, digits)
-    return _numbers.format_currency(x, currency, format=pattern, locale=_locale(lang), currency_digits=False,
+    return _numbers.format_currency(value, currency, format=pattern, locale=_locale(lang), currency_digits=False,
                                     decimal_quantization=True)
+
+
+def money_digits(x) -> int:
+    """The decimals a full (not compact) amount is shown with: cents under 100 when there are any
+    once rounded to cents ($99.50, $61.82, $95), whole units from 100 up ($120, $1,500)."""
+    cents = round(float(x), 2)
+    return 2 if abs(cents) < 100 and not cents.is_integer() else 0
+
+
+def money_is_exact(x, short: bool | None = None) -> bool:
+    """Whether ``money(x, short=short)`` shows ``x`` without rounding it (an equation in a report
+    says "=" then, "≈" otherwise)."""
+    if missing(x):
+        return False
+    x = float(x)
+    if short is None:
+        short = abs(x) >= 10_000
+    shown = _significant(x, 3) if short and abs(x) >= 1000 else round(x, money_digits(x))
+    return abs(x - shown) <= 1e-9 * max(1.0, abs(x))
 
 
 def _compact_fixed(value: float, digits: int, lang: str, currency: str | None = None) -> str:
