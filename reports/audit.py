@@ -689,22 +689,45 @@ def _findings(data: dict, lang: str, cur: str) -> str:
     return _section("findings", title, "".join(intro) + (blocks[0] if blocks else ""), *blocks[1:])
 
 
+def _whole(x) -> bool:
+    return x is not None and not fmt.missing(x) and abs(float(x) - round(float(x))) <= 1e-9 * max(1.0, abs(float(x)))
+
+
+def _pct_exact(x, digits: int = 1) -> bool:
+    """Whether fmt.percent(x, digits) shows the fraction x without rounding it."""
+    return x is not None and not fmt.missing(x) and abs(x * 100 - round(x * 100, digits)) <= 1e-9 * max(1.0, abs(x * 100))
+
+
+def _rel(*exact: bool) -> str:
+    """The sign of a churn-cost step: "=" when all its figures are shown as they are, else "≈"."""
+    return "=" if all(exact) else "≈"
+
+
 def _steps(data: dict, lang: str, cur: str) -> list[str]:
     calc, inputs = data["churn"]["calculator"], data["churn"]["calculator_inputs"]
     v = {k: item["value"] for k, item in inputs.items()}
     model = data["model"]
     n1 = lambda x: fmt.integer(x, lang)  # noqa: E731  whole customers (the model keeps fractions; the text shows people)
+    lost = calc["customers_lost_per_year"]
+    # "=" when every figure of the step is shown as it is, "≈" when one of them was rounded for the text
     steps = [t("step_exposed", lang, customers=fmt.integer(v["customers"], lang), share=fmt.percent(v["negative_share"], 1, lang),
-               exposed=n1(calc["exposed_customers"])),
+               exposed=n1(calc["exposed_customers"]),
+               rel=_rel(_whole(v["customers"]), _pct_exact(v["negative_share"]), _whole(calc["exposed_customers"]))),
              t("step_lost", lang, one=n1(calc["exposed_one"]), two=n1(calc["exposed_two_plus"]),
                after1=fmt.percent(v["churn_after_one"], 1, lang), after2=fmt.percent(v["churn_after_two"], 1, lang),
-               base=fmt.percent(v["baseline_churn"], 1, lang), lost=n1(calc["customers_lost_per_year"])),
-             t("step_revenue", lang, lost=n1(calc["customers_lost_per_year"]),
+               base=fmt.percent(v["baseline_churn"], 1, lang), lost=n1(lost),
+               rel=_rel(_whole(calc["exposed_one"]), _whole(calc["exposed_two_plus"]), _pct_exact(v["churn_after_one"]),
+                        _pct_exact(v["churn_after_two"]), _pct_exact(v["baseline_churn"]), _whole(lost))),
+             t("step_revenue", lang, lost=n1(lost),
                each=money(calc["lost_customer_revenue_monthly"], cur, lang, short=False),
-               months=fmt.integer(v["horizon_months"], lang), revenue=money(calc["revenue_lost"], cur, lang)),
-             t("step_replacement", lang, lost=n1(calc["customers_lost_per_year"]),
+               months=fmt.integer(v["horizon_months"], lang), revenue=money(calc["revenue_lost"], cur, lang),
+               rel=_rel(_whole(lost), fmt.money_is_exact(calc["lost_customer_revenue_monthly"], short=False),
+                        _whole(v["horizon_months"]), fmt.money_is_exact(calc["revenue_lost"]))),
+             t("step_replacement", lang, lost=n1(lost),
                multiple=fmt.number(v["acquisition_cost_multiple"], 0, lang),
-               retain=money(calc["cost_to_retain"], cur, lang, short=False), cost=money(calc["replacement_cost"], cur, lang))]
+               retain=money(calc["cost_to_retain"], cur, lang, short=False), cost=money(calc["replacement_cost"], cur, lang),
+               rel=_rel(_whole(lost), _whole(v["acquisition_cost_multiple"]),
+                        fmt.money_is_exact(calc["cost_to_retain"], short=False), fmt.money_is_exact(calc["replacement_cost"])))]
     if model.get("capped"):
         steps.append(t("step_capped", lang, customers=fmt.integer(model["customers"], lang)))
     return steps
