@@ -742,7 +742,8 @@ def _customers(data: dict, lang: str, cur: str) -> str:
 
     link = (f'<p><a href="#churn">{H.esc(t("see_churn_cost", lang))}</a></p>'
             if ch.get("measured") and ch.get("analysis") else "")
-    return _section("customers", t("customers_churn", lang), churn_html.render(ch["customer_list"], lang, cur,
+    # the section heading kept with the first churn block (itself kept with its own heading)
+    return _section("customers", t("customers_churn", lang), *churn_html.parts(ch["customer_list"], lang, cur,
                                                                                measured_html=link))
 
 

@@ -303,10 +303,12 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
     if m.get("customer_list") and (m["customer_list"].get("snapshot") or {}).get("customers"):
         from reports import churn_html
 
-        body.append(f'<h2>{H.esc(t("customer_list_title", lang))}</h2>')
-        body.append(churn_html.render(m["customer_list"], lang, m.get("currency") or currency,
-                                      measured_html=f'<p class="muted">{H.esc(t("see_money_above", lang))}</p>'
-                                      if m.get("available") else ""))
+        blocks = churn_html.parts(m["customer_list"], lang, m.get("currency") or currency,
+                                  measured_html=f'<p class="muted">{H.esc(t("see_money_above", lang))}</p>'
+                                  if m.get("available") else "")
+        # the heading printed on the same page as the first block (which keeps its own heading)
+        body.append(f'<div class="keep"><h2>{H.esc(t("customer_list_title", lang))}</h2>{blocks[0]}</div>')
+        body.extend(blocks[1:])
     if weekly.get("period"):
         labels = [_short_date(p, lang) for p in weekly["period"]]
         charts = [svg.line_chart(labels, {name(mid): weekly[mid]}, title=name(mid), width=480, height=190,
