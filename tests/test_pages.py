@@ -132,6 +132,22 @@ def frame_with(at: AppTest, column: str):
     raise AssertionError(f"no dataframe with a {column!r} column")
 
 
+def shown_frame_with(at: AppTest, label: str):
+    """The texts shown by the (first) table on the page with a column headed ``label`` (tables drawn
+    by ui.components.table carry human column names in the session's language and format their
+    cells with a Styler): a pandas frame of strings under those headers, blanks as ""."""
+    import pyarrow as pa
+
+    for element in at.dataframe:
+        if label in element.value.columns:
+            raw = element.proto.arrow_data.styler.display_values
+            assert raw, f"the table with {label!r} is not formatted by ui.components.table"
+            shown = pa.ipc.open_stream(raw).read_all().to_pandas()
+            shown.columns = list(element.value.columns)
+            return shown.fillna("").astype(str)
+    raise AssertionError(f"no dataframe with a {label!r} column")
+
+
 def assert_clean(at: AppTest, page: str) -> None:
     assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
     assert not at.error, f"{page}: {[e.value for e in at.error]}"
