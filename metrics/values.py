@@ -15,11 +15,18 @@ The spelling kept is the explicit target, else the most frequent spelling (ties:
 alphabetically). The hook rewrites ``tickets.team/category``, ``calls.team`` and ``surveys.team``
 to that spelling and records every merge in ``value_merges`` (dimension, value as loaded,
 value shown, rows, why), which the Data page shows. It is idempotent: a second run changes nothing.
+
+``value_merges`` is a canonical table (``loaders/schema.py``), not a derived one: the rows it
+describes no longer hold the spelling as loaded, so it cannot be computed again from the other
+tables. ``cli.py export-parquet`` writes it with them, ``cli.py build`` reads it (and appends the
+merges its own run of this hook makes on a lake's data) and writes it back among the canonical
+tables, and installing a build's results keeps it: the Data page lists the same merges.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
+from loaders import schema
 from metrics.facts import table_exists
 
 COLUMNS = {"team": (("tickets", "team"), ("calls", "team"), ("surveys", "team")),
@@ -83,9 +90,9 @@ def apply(con, settings: dict | None = None) -> None:
     """Rewrite merged team and category values in the loaded tables; record them in value_merges."""
     conf = _settings(settings)
     prefixes = list(conf.get("prefixes", ["Group "]))
-    # Cumulative: a merged spelling is gone from the tables after its load, so its record is kept.
-    con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (dimension VARCHAR, loaded VARCHAR, shown VARCHAR, rows BIGINT, "
-                "why VARCHAR)")
+    # Cumulative: a merged spelling is gone from the tables after its load, so its record is kept. A
+    # canonical table (loaders/schema.py): the store creates it; a build reads it with the others.
+    con.execute(schema.create_sql(TABLE))
     for dim in COLUMNS:
         counts = _counts(con, dim)
         changes = plan(counts, prefixes, dict(conf.get(dim) or {}))
