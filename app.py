@@ -115,7 +115,8 @@ params: dict[str, str] = {}
 try:
     if on_analysis_page:
         params = filters.render()
-        filters.sync_url(params, {"lang": "ru"} if st.session_state["lang"] == "ru" else None)
+        filters.sync_url(params, {"lang": "ru"} if st.session_state["lang"] == "ru" else None,
+                         keep_prefix="calc_" if page.url_path == "churn" else None)
     else:
         # Filter widgets are not drawn here: keep their values for the way back.
         for name in list(st.session_state.keys()):
@@ -158,6 +159,7 @@ if reader.signed_in:
 if access.exposed_without_sign_in():
     st.warning(t("auth.exposed", address=plain(access.address() or "0.0.0.0")), icon=":material/warning:")
 
+components.card_css()
 st.session_state[components.FRAME_MARK] = True
 components.guard(page.run)
 # One line per run: how long the server took (the browser adds its drawing time).

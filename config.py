@@ -63,7 +63,8 @@ def save(changes: dict) -> Path:
 
 
 def _key(k) -> str:
-    """A TOML key: bare when it can be, else quoted (e-mail addresses in [access.teams])."""
+    """A TOML key: bare when it can be ("first_reply_minutes"), quoted otherwise ("USD/RUB",
+    e-mail addresses in [access.teams])."""
     import json
     import re
 

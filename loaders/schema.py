@@ -216,6 +216,17 @@ REJECTS = [
     _c("raw", "VARCHAR", "The whole source row as JSON."),
 ]
 
+# What the loads rewrote: team and category spellings merged into one (metrics/values.py, after every
+# load). A record like ``loads``: the rewritten rows no longer hold the spelling as loaded, so it cannot be
+# derived again from the other tables; it travels with them (export-parquet, build, install).
+VALUE_MERGES = [
+    _c("dimension", "VARCHAR", "team or category.", True),
+    _c("loaded", "VARCHAR", "The value as loaded (its spelling in the export).", True),
+    _c("shown", "VARCHAR", "The value the tables hold instead, and every page shows.", True),
+    _c("rows", "BIGINT", "Rows rewritten (over every load; tickets, calls and surveys for a team)."),
+    _c("why", "VARCHAR", "case, prefix (`values.prefixes`) or settings (`values.team`, `values.category`)."),
+]
+
 TABLES: dict[str, list[Column]] = {
     "tickets": TICKETS,
     "ticket_events": TICKET_EVENTS,
@@ -228,6 +239,7 @@ TABLES: dict[str, list[Column]] = {
     "default_schedules": DEFAULT_SCHEDULES,
     "loads": LOADS,
     "rejects": REJECTS,
+    "value_merges": VALUE_MERGES,
 }
 # Filling a column that an older database gains (``loaders/store.init_schema``): SQL run once, when the
 # column is added, so rows loaded before it existed read as if loaded now.

@@ -3,10 +3,11 @@ hooks of the store (``loaders.store.POST_LOAD_HOOKS``), so every load rebuilds t
 from __future__ import annotations
 
 from loaders.store import POST_LOAD_HOOKS
-from metrics import derive, rollups
+from metrics import derive, rollups, values
 
 # Run in this order after every load; a builder that reads ticket_metrics goes after derive.build.
-HOOKS = (derive.build, rollups.build_rollups)
+# values.apply first: team and category spellings are merged before anything is derived from them.
+HOOKS = (values.apply, derive.build, rollups.build_rollups)
 
 
 def _registered(hook) -> bool:

@@ -39,24 +39,16 @@ def body() -> None:
         st.info(t("empty.no_rows"))
         return
     frame = components.name_groups(ranked(frame, sort_by), level)
-    # Durations read better in hours at agent level (presentation only).
-    frame = frame.with_columns([(pl.col(m) / 60).alias(m) for m in IDS if i18n.metric_unit(m) == "minutes"])
     st.caption(t("ag.small", n=plain(data.setting("metrics", "small_sample") or 20)))
     approximate = components.approximate_columns(frame)
     if approximate:
         st.caption(components.approximate_note())
-    config = {level: st.column_config.TextColumn(t(f"dim.{level}"), width="medium"), "rank": st.column_config.NumberColumn(t("ag.rank"), format="%.0f"),
-              "small_sample": st.column_config.CheckboxColumn(t("ag.small_col"))}
-    for m in IDS:
-        unit = i18n.metric_unit(m)
-        fmt = {"fraction": components.PERCENT, "minutes": "%.1f h" if i18n.current() == "en" else "%.1f ч",
-               "score": "%.2f"}.get(unit, "%.1f" if m == "replies_per_ticket" else "%.0f")
-        if m in approximate:
-            fmt = components.approximate_format(fmt)
-        config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
+    # The same units as the cards (a median of 86 min reads "86 min" here too, 10.4 hr as "10.4 hr").
+    columns = {"rank": (t("ag.rank"), "count"), level: (t(f"dim.{level}"), "text"), **components.metric_columns(IDS),
+               "small_sample": (t("ag.small_col"), "bool")}
+    columns["replies_per_ticket"] = (i18n.metric_name("replies_per_ticket"), "decimal", i18n.metric_help("replies_per_ticket"))
+    components.table(frame, K + "table", columns, approximate=approximate)
     order = ["rank", level] + [m for m in IDS if m in frame.columns] + (["small_sample"] if "small_sample" in frame.columns else [])
-    st.dataframe(components.as_percent(frame.select(order)), hide_index=True, key=K + "table", column_config=config,
-                 height=components.table_height(frame.height))
     components.download_buttons(frame.select(order + (["approximate"] if "approximate" in frame.columns else [])),
                                 f"deskscope-{level}s", key=K + "dl")
     with components.section():
@@ -95,7 +87,7 @@ def load_section(params: dict[str, str]) -> None:
                                    line=dict(color="#4C78A8"), hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
         fig.update_yaxes(rangemode="tozero", title=i18n.metric_name("operator_load"))
         fig.update_layout(title=t("ld.trend"))
-        components.chart(fig, key=K + "load_trend", height=300)
+        components.chart(fig, key=K + "load_trend", height=300, x_title=components.axis_period("week"))
     rows = result.get("agent_rows") or []
     if rows:
         frame = pl.DataFrame([{"agent": r["agent"], "team": r["team"], "items": r["items"], "days": r["days"],
@@ -106,16 +98,11 @@ def load_section(params: dict[str, str]) -> None:
                                      "load": pl.Float64, "recent": pl.Float64, "after_hours": pl.Float64,
                                      "csat": pl.Float64, "signals": pl.String})
         frame = components.name_groups(frame.sort(["signals", "items"], descending=[True, True]), "team")
-        st.dataframe(components.as_percent(frame, ["after_hours", "csat"]), hide_index=True, key=K + "load_table",
-                     height=components.table_height(frame.height, cap=420), column_config={
-                         "agent": t("dim.agent"), "team": t("dim.team"),
-                         "items": st.column_config.NumberColumn(t("ld.items"), format="%d"),
-                         "days": st.column_config.NumberColumn(t("ld.days"), format="%d"),
-                         "load": st.column_config.NumberColumn(t("ld.load"), format="%.2f"),
-                         "recent": st.column_config.NumberColumn(t("ld.recent"), format="%.2f"),
-                         "after_hours": st.column_config.NumberColumn(t("ld.after_hours"), format=components.PERCENT),
-                         "csat": st.column_config.NumberColumn(t("ld.csat"), format=components.PERCENT),
-                         "signals": st.column_config.TextColumn(t("ld.signals"), width="medium")})
+        components.table(frame, K + "load_table", {
+            "agent": (t("dim.agent"), "text"), "team": (t("dim.team"), "text"), "items": (t("ld.items"), "count"),
+            "days": (t("ld.days"), "count"), "load": (t("ld.load"), "score"), "recent": (t("ld.recent"), "score"),
+            "after_hours": (t("ld.after_hours"), "fraction"), "csat": (t("ld.csat"), "fraction"),
+            "signals": (t("ld.signals"), "text")}, height=components.table_height(frame.height, cap=420))
         components.download_buttons(frame, "deskscope-agent-load", key=K + "load_dl")
 
 

@@ -29,7 +29,9 @@ def volume(params: dict[str, str], grain: str) -> None:
     fig.add_scatter(x=periods, y=series["calls_offered"].to_list(), name=i18n.metric_name("calls_offered"),
                     mode="lines", line=dict(color="#4C78A8", width=2))
     fig.update_layout(barmode="stack")
-    components.chart(fig, key=K + "volume_chart", height=320)
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    components.chart(fig, key=K + "volume_chart", height=320, x_title=components.axis_period(grain),
+                     y_title=t("axis.calls"))
 
 
 def by_dimension(params: dict[str, str]) -> None:
@@ -41,16 +43,9 @@ def by_dimension(params: dict[str, str]) -> None:
         st.info(t("empty.no_rows"))
         return
     frame = components.name_groups(frame.sort("calls_offered", descending=True, nulls_last=True), by)
-    config = {by: t(f"dim.{by}")}
-    for m in BY_IDS:
-        unit = i18n.metric_unit(m)
-        fmt = components.PERCENT if unit == "fraction" else "%.0f s" if unit == "seconds" else "%.0f"
-        config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
-    if "small_sample" in frame.columns:
-        config["small_sample"] = st.column_config.CheckboxColumn(t("ag.small_col"))
-    st.dataframe(components.as_percent(frame.drop("n", strict=False)), hide_index=True, key=K + "by_table",
-                 column_config=config,
-                 height=components.table_height(frame.height))
+    columns = {by: (t(f"dim.{by}"), "text"), **components.metric_columns(BY_IDS),
+               "small_sample": (t("ag.small_col"), "bool")}
+    components.table(frame, K + "by_table", columns)
 
 
 def heatmap(params: dict[str, str]) -> None:
@@ -61,15 +56,17 @@ def heatmap(params: dict[str, str]) -> None:
     show = st.segmented_control(t("cl.heat.metric"), ["offered", "answer_rate"], default="offered", required=True,
                                 key=K + "heat", format_func=i18n.labels("cl.heat.")) or "offered"
     z = grid["offered"] if show == "offered" else grid["answer_rate"]
-    days = i18n.WEEKDAYS[i18n.current()]
+    days = i18n.weekdays()
+    colour_title = t("axis.calls") if show == "offered" else components.axis_share(t("cl.heat.answer_rate"))
     fig = go.Figure(go.Heatmap(
         z=z, x=list(range(24)), y=days, colorscale="Blues" if show == "offered" else "RdYlGn",
         zmin=0, zmax=1 if show == "answer_rate" else None, customdata=grid["answer_rate"],
-        hovertemplate="%{y} %{x}:00 — %{z}<extra></extra>" if show == "offered"
-        else "%{y} %{x}:00 — %{z:.0%}<extra></extra>", colorbar=dict(tickformat=".0%" if show == "answer_rate" else None)))
-    fig.update_yaxes(autorange="reversed", title=t("cl.weekday"))
-    fig.update_xaxes(title=t("cl.hour"), dtick=2)
-    components.chart(fig, key=K + "heat_chart", height=340)
+        hovertemplate="%{y} %{x}:00 — %{z:,}<extra></extra>" if show == "offered"
+        else "%{y} %{x}:00 — %{z:.0%}<extra></extra>",
+        colorbar=dict(tickformat=".0%" if show == "answer_rate" else ",d", title=dict(text=colour_title, side="right"))))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(dtick=2)
+    components.chart(fig, key=K + "heat_chart", height=340, x_title=t("axis.hour"), y_title=t("axis.weekday"))
 
 
 def body() -> None:
@@ -88,7 +85,7 @@ def body() -> None:
         seconds = data.setting("metrics", "service_level_seconds")
         if target is not None and seconds is not None:
             st.caption(i18n.metric_name("service_level") + ": "
-                       + t("cl.sl_target", target=plain(f"{i18n.percent(target, 0)} / {seconds} s")))
+                       + t("cl.sl_target", target=plain(f"{i18n.percent(target, 0)} / {i18n.duration_seconds(seconds)}")))
     with components.section():
         volume(params, components.grain_for(params))
     with components.section():

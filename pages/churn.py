@@ -12,11 +12,13 @@ from ui.i18n import t
 from ui.safe import chart_text, plain, plain_table
 
 K = "ch_"
-ADJUSTABLE = [  # (input, kind) the user may override in the calculator
-    ("customers", "count"), ("arpu_monthly", "money"), ("negative_share", "fraction"),
-    ("repeat_negative_share", "fraction"), ("baseline_churn", "fraction"), ("churn_after_one", "fraction"),
-    ("churn_after_two", "fraction"), ("horizon_months", "count"),
+ADJUSTABLE = [  # (input, kind) the user may override in the calculator: every driver of the money
+    ("customers", "count"), ("arpu_monthly", "money"), ("lost_customer_revenue_monthly", "money"),
+    ("negative_share", "fraction"), ("repeat_negative_share", "fraction"), ("baseline_churn", "fraction"),
+    ("churn_after_one", "fraction"), ("churn_after_two", "fraction"), ("gross_margin", "fraction"),
+    ("acquisition_cost_multiple", "decimal"), ("retention_cost_months", "decimal"), ("horizon_months", "count"),
 ]
+URL_PREFIX = "calc_"  # the calculator's inputs travel in the URL: ?calc_arpu_monthly=120&calc_churn_after_one=0.4
 OUTPUTS = [("customers_lost_per_year", "count"), ("revenue_lost", "money"), ("replacement_cost", "money"),
            ("total", "money"), ("ltv", "money")]
 
@@ -46,6 +48,8 @@ def _value(value, kind: str, currency: str | None = None) -> str:
         return i18n.percent(value)
     if kind == "money":
         return i18n.money(value, currency, short=False)
+    if kind == "count" and isinstance(value, (int, float)):
+        return i18n.integer(value)  # whole customers and months
     if isinstance(value, (int, float)):
         return i18n.number(value, 0 if float(value).is_integer() or abs(value) >= 1000 else 1)
     return str(value)
@@ -285,10 +289,10 @@ def exposure(analysis: dict) -> None:
         x=labels, y=rates, marker_color=["#E45756", "#54A24B"],
         error_y=dict(type="data", array=upper, arrayminus=lower, visible=True),
         customdata=names, hovertemplate="%{customdata}: %{y:.1%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero")
+    fig.update_yaxes(tickformat=".0%", title=components.axis_share(t("ch.churn_rate")), rangemode="tozero")
     left, right = st.columns([3, 2])
     with left:
-        components.chart(fig, key=K + "exposed_chart", height=320)
+        components.chart(fig, key=K + "exposed_chart", height=320, x_title=t("ch.group"))
     with right:
         excess = est.get("excess") or {}
         attributable = est.get("attributable_churned") or {}
@@ -329,7 +333,7 @@ def dose_response(analysis: dict) -> None:
                      array=[(d["rate"]["high"] or 0) - (d["rate"]["estimate"] or 0) for d in doses],
                      arrayminus=[(d["rate"]["estimate"] or 0) - (d["rate"]["low"] or 0) for d in doses]),
         hovertemplate="%{customdata}: %{y:.1%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero")
+    fig.update_yaxes(tickformat=".0%", title=components.axis_share(t("ch.churn_rate")), rangemode="tozero")
     fig.update_xaxes(title=t("ch.negatives"), type="category")
     components.chart(fig, key=K + "dose_chart", height=300)
 
@@ -391,6 +395,54 @@ def move_reasons(stated: dict) -> None:
             st.rerun()
 
 
+def _url_overrides() -> dict[str, float]:
+    """The calculator inputs a shared link carries (?calc_NAME=VALUE, fractions as 0-1)."""
+    out = {}
+    for name, _ in ADJUSTABLE:
+        raw = st.query_params.get(URL_PREFIX + name)
+        try:
+            if raw is not None:
+                out[name] = float(raw)
+        except ValueError:
+            continue
+    return out
+
+
+def _reset_calculator() -> None:
+    for name, _ in ADJUSTABLE:
+        st.session_state.pop(K + "in_" + name, None)
+        st.query_params.pop(URL_PREFIX + name, None)
+
+
+def problems(values: dict[str, float], typed: set[str] | None = None) -> list[str]:
+    """Why a set of calculator inputs cannot be computed, in words (empty when it can). With ``typed``
+    (the inputs the user entered) only those are judged: a measured churn after a bad experience below
+    the churn without one is what the data says (support kept customers), not an input to correct."""
+    judged = lambda *names: typed is None or any(n in typed for n in names)  # noqa: E731
+    out = []
+    if judged("customers") and values.get("customers", 1) <= 0:
+        out.append(t("ch.invalid.customers"))
+    if judged("horizon_months") and values.get("horizon_months", 1) < 1:
+        out.append(t("ch.invalid.horizon"))
+    base = values.get("baseline_churn")
+    for name in ("churn_after_one", "churn_after_two"):
+        if judged(name, "baseline_churn") and base is not None and values.get(name) is not None and values[name] < base:
+            out.append(t("ch.invalid.below_baseline", what=t(f"calc.{name}"), value=i18n.percent(values[name]),
+                         base=i18n.percent(base)))
+    for name in ("arpu_monthly", "lost_customer_revenue_monthly"):
+        if judged(name) and values.get(name) is not None and values[name] <= 0:
+            out.append(t("ch.invalid.revenue", what=t(f"calc.{name}")))
+    return out
+
+
+def below_baseline(values: dict[str, float]) -> list[str]:
+    """The churn-after-a-bad-experience inputs below the churn without one (the calculator counts no
+    customer lost to support for them)."""
+    base = values.get("baseline_churn")
+    return [n for n in ("churn_after_one", "churn_after_two")
+            if base is not None and values.get(n) is not None and values[n] < base]
+
+
 def calculator(params: dict[str, str], analysis: dict | None) -> None:
     st.subheader(t("ch.calculator"))
     base = data.calculator(filters.key(params))
@@ -398,64 +450,127 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
         return
     inputs = base["inputs"]
     currency = (inputs.get("currency") or {}).get("value")
-    overrides = {}
-    with st.expander(t("ch.adjust"), icon=":material/tune:"):
+    if base.get("fx_missing"):
+        st.warning(t("ch.fx_missing", benchmark=plain(base["fx_missing"]["from"]),
+                      currency=plain(base["fx_missing"]["to"])),
+                   icon=":material/currency_exchange:")
+    from_url = _url_overrides()
+    overrides, typed = {}, {}
+    with st.expander(t("ch.adjust"), icon=":material/tune:", expanded=bool(from_url)):
         cols = st.columns(4)
+        effective = base["outputs"]
         for i, (name, kind) in enumerate(ADJUSTABLE):
             item = inputs.get(name)
-            if item is None or item["value"] is None:
+            if item is None:
                 continue
-            value = float(item["value"])
+            value = item["value"]
+            if value is None and name == "lost_customer_revenue_monthly":
+                value = effective.get("lost_customer_revenue_monthly")  # ARPU unless measured
+            if value is None:
+                continue
+            value = float(value)
             col = cols[i % 4]
             label = t(f"calc.{name}")
+            wkey = K + "in_" + name
+            if wkey not in st.session_state and name in from_url:
+                st.session_state[wkey] = from_url[name] * 100 if kind == "fraction" else from_url[name]
+            # The widget starts at the value as shown (rounded); only a different number is the user's own.
             if kind == "fraction":
-                chosen = col.number_input(label + " (%)", 0.0, 100.0, round(value * 100, 2), 0.5, key=K + "in_" + name) / 100
+                shown = round(value * 100, 2)
+                entered = col.number_input(label + ", %", 0.0, 100.0, shown, 0.5, key=wkey)
+                chosen = entered / 100
             elif kind == "count":
-                chosen = float(col.number_input(label, 0, 10_000_000, int(round(value)), 1, key=K + "in_" + name))
+                shown = int(round(value))
+                entered = col.number_input(label, 0, 10_000_000, shown, 1, key=wkey)
+                chosen = float(entered)
+            elif kind == "decimal":
+                shown = round(value, 2)
+                entered = chosen = col.number_input(label, 0.0, 1000.0, shown, 0.5, key=wkey)
             else:
-                chosen = col.number_input(label, 0.0, 1e9, round(value, 2), 10.0, key=K + "in_" + name)
-            if abs(chosen - value) > 1e-9 * max(1.0, abs(value)):
+                shown = round(value, 2)
+                entered = chosen = col.number_input(f"{label}, {plain(currency)}", 0.0, 1e9, shown, 10.0, key=wkey)
+            typed[name] = chosen if entered != shown else value
+            if entered != shown:
                 overrides[name] = chosen
+        st.button(t("ch.reset"), key=K + "reset", on_click=_reset_calculator, icon=":material/restart_alt:",
+                  disabled=not overrides)
+    # The inputs the user changed travel in the URL, so a shared link opens the same calculation.
+    for name, _ in ADJUSTABLE:
+        wanted = overrides.get(name)
+        current = st.query_params.get(URL_PREFIX + name)
+        if wanted is None and current is not None:
+            st.query_params.pop(URL_PREFIX + name, None)
+        elif wanted is not None and current != f"{wanted:g}":
+            st.query_params[URL_PREFIX + name] = f"{wanted:g}"
+    values = {**{n: (inputs.get(n) or {}).get("value") for n, _ in ADJUSTABLE}, **typed}
+    why = problems(values, typed=set(overrides))
+    if why:
+        st.error(t("ch.invalid") + "\n\n" + "\n".join(f"- {w}" for w in why), icon=":material/error:")
+        return
+    for name in below_baseline(values):  # measured or default values: computed, the excess counted as none
+        st.info(t("ch.below_baseline_note", what=t(f"calc.{name}"), value=i18n.percent(values[name]),
+                  base=i18n.percent(values["baseline_churn"])), icon=":material/info:")
     result = data.calculator(filters.key(params), overrides) if overrides else base
     out = result["outputs"]
     cols = st.columns(len(OUTPUTS))
     for col, (name, kind) in zip(cols, OUTPUTS):
-        col.metric(t(f"calc.{name}"), plain(_value(out.get(name), kind, currency)), border=True)
+        full = _value(out.get(name), kind, currency)
+        col.metric(t(f"calc.{name}"), i18n.money(out.get(name), currency) if kind == "money" else i18n.integer(out.get(name)),
+                   border=True, help=t("kpi.full_value", value=plain(full)))
     rows = []
     for name, item in result["inputs"].items():
         kind = next((k for n, k in ADJUSTABLE if n == name), "money" if name.endswith("_monthly") else "fraction" if name.endswith(("_share", "_churn", "_rate")) or
                     name.startswith("churn_after") or name == "gross_margin" else "count")
-        origin = (t("ch.measured") if item["measured"] else t("ch.your_value") if name in overrides
+        value = item["value"] if item["value"] is not None else out.get(name)
+        origin = (t("ch.your_value") if name in overrides else t("ch.measured") if item["measured"]
                   else t("ch.from_settings") if str(item["source"]).startswith("settings ") else t("ch.benchmark"))
-        rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
-                     if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): _source_text(name, item)})
+        source = "" if item["measured"] or name in overrides else (
+            t(f"calc.source.{name}") if f"calc.source.{name}" in i18n.STRINGS else item["source"])
+        rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): currency if name == "currency" else
+                     _value(value, kind, currency) if value is not None else "—", t("ch.origin"): origin, t("ch.source"): source})
     # A static table: the sources are sentences and wrap here (a data grid would cut them off).
     st.table(plain_table(pl.DataFrame(rows)), border="horizontal", hide_index=True)
     with st.expander(t("ch.steps")):
-        steps = out.get("steps", [])
-        if i18n.current() == "ru":
-            from reports.audit import _ru_steps  # the audit's Russian wording of the calculator's steps
-
-            steps = [_ru_steps(s) for s in steps]
-        st.code("\n".join(steps), language=None, wrap_lines=True)
+        for step in steps(out, result["inputs"], currency):
+            st.text(step)
 
     st.subheader(t("ch.what_if"))
     measured_rate = (result["inputs"].get("sla_breach_rate") or {}).get("value") or 0.1
     left, right = st.columns(2)
-    start = left.slider(t("ch.breach_from"), 0.0, 100.0, round(measured_rate * 100, 1), 0.5, key=K + "wi_from",
-                        format="%.1f%%")
-    target = right.slider(t("ch.breach_to"), 0.0, 100.0, round(measured_rate * 50, 1), 0.5, key=K + "wi_to",
-                          format="%.1f%%")
+    start = left.slider(t("ch.breach_from") + ", %", 0.0, 100.0, round(measured_rate * 100, 1), 0.5, key=K + "wi_from",
+                        format="%.1f")
+    target = right.slider(t("ch.breach_to") + ", %", 0.0, 100.0, round(measured_rate * 50, 1), 0.5, key=K + "wi_to",
+                          format="%.1f")
     if start <= 0:
         return
     outcome = data.what_if(filters.key(params), start / 100, target / 100, overrides)
     if outcome is None:
         return
-    st.success(t("ch.what_if_result", a=i18n.percent(start / 100), b=i18n.percent(target / 100),
-                 money=i18n.money(outcome.get("revenue_kept"), currency),
-                 customers=i18n.number(outcome.get("customers_kept_per_year"), 1),
-                 months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
-    st.caption(plain(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}"))
+    # Whole customers: "about 136", never "136.4" (a model's fraction of a person reads as false precision).
+    st.success(i18n.tn("ch.what_if_result", outcome.get("customers_kept_per_year"), a=i18n.percent(start / 100),
+                       b=i18n.percent(target / 100), money=i18n.money(outcome.get("revenue_kept"), currency),
+                       months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
+    measured = outcome.get("method") == "measured dose-response"
+    st.caption(t("ch.what_if_measured" if measured else "ch.what_if_benchmark",
+                 ratio=i18n.number(target / start if start else 1, 2)))
+
+
+def steps(out: dict, inputs: dict, currency: str) -> list[str]:
+    """The calculator's worked steps in the session's language (the numbers formatted by formatting.py)."""
+    v = {k: item["value"] for k, item in inputs.items()}
+    n1 = lambda x: i18n.number(x, 1)  # noqa: E731
+    lines = [t("calc.step.exposed", customers=i18n.integer(v["customers"]), share=i18n.percent(v["negative_share"]),
+               exposed=n1(out["exposed_customers"])),
+             t("calc.step.lost", one=n1(out["exposed_one"]), two=n1(out["exposed_two_plus"]),
+               after1=i18n.percent(v["churn_after_one"]), after2=i18n.percent(v["churn_after_two"]),
+               base=i18n.percent(v["baseline_churn"]), lost=n1(out["customers_lost_per_year"])),
+             t("calc.step.revenue", lost=n1(out["customers_lost_per_year"]),
+               each=i18n.money(out["lost_customer_revenue_monthly"], currency, short=False),
+               months=i18n.integer(v["horizon_months"]), revenue=i18n.money(out["revenue_lost"], currency)),
+             t("calc.step.replacement", lost=n1(out["customers_lost_per_year"]),
+               multiple=i18n.number(v["acquisition_cost_multiple"], 1), retain=i18n.money(out["cost_to_retain"], currency, short=False),
+               cost=i18n.money(out["replacement_cost"], currency))]
+    return lines
 
 
 def body() -> None:

@@ -33,13 +33,9 @@ def churn_table(churn: dict | None, prefix: str, key: str) -> None:
              "high": (r["rate"] or {}).get("high")} for grp, r in churn.items()]
     frame = pl.DataFrame(rows, schema={"group": pl.String, "customers": pl.Int64, "churned": pl.Int64, "rate": pl.Float64,
                                        "low": pl.Float64, "high": pl.Float64})
-    st.dataframe(components.as_percent(frame, ["rate", "low", "high"]), hide_index=True, key=key,
-                 height=components.table_height(frame.height), column_config={
-                     "group": t("ops.group"), "customers": st.column_config.NumberColumn(t("ops.customers"), format="%d"),
-                     "churned": st.column_config.NumberColumn(t("ops.churned"), format="%d"),
-                     "rate": st.column_config.NumberColumn(t("ops.churn_rate"), format=components.PERCENT),
-                     "low": st.column_config.NumberColumn(t("ops.ci_low"), format=components.PERCENT),
-                     "high": st.column_config.NumberColumn(t("ops.ci_high"), format=components.PERCENT)})
+    components.table(frame, key, {
+        "group": (t("ops.group"), "text"), "customers": (t("ops.customers"), "count"), "churned": (t("ops.churned"), "count"),
+        "rate": (t("ops.churn_rate"), "fraction"), "low": (t("ops.ci_low"), "fraction"), "high": (t("ops.ci_high"), "fraction")})
     st.caption(t("ops.churn_note"))
 
 
@@ -76,26 +72,20 @@ def drivers(params: dict[str, str]) -> None:
                                            colorbar=dict(title=t("dr.ratio"), thickness=10)),
                                text=[i18n.percent(v, 0) for v in shown["share"].to_list()], textposition="auto",
                                hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
-        fig.update_xaxes(tickformat=".0%", title=t("ops.share"))
-        components.chart(fig, key=K + "drivers_chart", height=max(260, 30 * frame.height + 90))
+        fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+        components.chart(fig, key=K + "drivers_chart", height=max(260, 30 * frame.height + 90),
+                         x_title=components.axis_share(t("ops.share")), y_title=t("axis.driver"))
     with right:
-        hours = "%.1f h" if i18n.current() == "en" else "%.1f ч"
-        st.dataframe(components.as_percent(frame, ["share", "share_change", "reopen", "bad_csat"]), hide_index=True,
-                     key=K + "drivers_table", height=components.table_height(frame.height), column_config={
-                         "driver": st.column_config.TextColumn(t("dr.driver"), width="medium"), "from": t("dr.from"),
-                         "tickets": st.column_config.NumberColumn(t("ops.tickets"), format="%d"),
-                         "share": st.column_config.NumberColumn(t("ops.share"), format=components.PERCENT,
-                                                                help=i18n.metric_help("driver_share")),
-                         "share_change": st.column_config.NumberColumn(t("dr.change"), format="%+.1f pp"),
-                         "resolution": st.column_config.NumberColumn(t("dr.resolution"), format=hours),
-                         "ratio": st.column_config.NumberColumn(t("dr.ratio"), format="%.2f",
-                                                                help=i18n.metric_help("driver_resolution_ratio")),
-                         "reopen": st.column_config.NumberColumn(t("dr.reopen"), format=components.PERCENT),
-                         "bad_csat": st.column_config.NumberColumn(t("dr.bad_csat"), format=components.PERCENT,
-                                                                   help=i18n.metric_help("driver_bad_csat_rate")),
-                         "churned": st.column_config.NumberColumn(t("dr.churned"), format="%d",
-                                                                  help=i18n.metric_help("driver_churned_customers")),
-                         "revenue": st.column_config.NumberColumn(t("dr.revenue"), format="%.0f")})
+        # "from" is a short text (the field the driver comes from); money in the settings' currency.
+        components.table(frame, K + "drivers_table", {
+            "driver": (t("dr.driver"), "text"), "from": (t("dr.from"), "text"), "tickets": (t("ops.tickets"), "count"),
+            "share": (t("ops.share"), "fraction", i18n.metric_help("driver_share")),
+            "share_change": (t("dr.change"), "points"), "resolution": (t("dr.resolution"), "hours"),
+            "ratio": (t("dr.ratio"), "score", i18n.metric_help("driver_resolution_ratio")),
+            "reopen": (t("dr.reopen"), "fraction"),
+            "bad_csat": (t("dr.bad_csat"), "fraction", i18n.metric_help("driver_bad_csat_rate")),
+            "churned": (t("dr.churned"), "count", i18n.metric_help("driver_churned_customers")),
+            "revenue": (t("dr.revenue"), "money")})
     components.download_buttons(frame, "deskscope-contact-drivers", key=K + "drivers_dl")
     if h and h.get("costliest") and h["costliest"] != h["driver"]:
         worst = next(r for r in rows if r["driver"] == h["costliest"])
@@ -112,8 +102,9 @@ def drivers(params: dict[str, str]) -> None:
         for name in dict.fromkeys(w["driver"] for w in weekly):
             points = [w for w in weekly if w["driver"] == name]
             fig.add_scatter(x=[w["period"] for w in points], y=[w["tickets"] for w in points], mode="lines", name=name)
-        fig.update_layout(yaxis_title=t("ops.tickets"))
-        components.chart(fig, key=K + "drivers_weekly", height=320)
+        fig.update_yaxes(rangemode="tozero", tickformat=",d")
+        components.chart(fig, key=K + "drivers_weekly", height=320, x_title=components.axis_period("week"),
+                         y_title=t("ops.tickets"))
     text = result.get("text") or {}
     if text.get("tickets"):
         st.caption(t("dr.text_note", n=i18n.number(text["tickets"])))
@@ -145,11 +136,13 @@ def switches(params: dict[str, str]) -> None:
     pairs = result.get("pairs") or []
     with left:
         if pairs:
-            labels = [f"{p['from']} → {p['to']}" for p in reversed(pairs)]
+            labels = [f"{i18n.dim_value('channel', p['from'])} → {i18n.dim_value('channel', p['to'])}" for p in reversed(pairs)]
             fig = go.Figure(go.Bar(x=[p["switches"] for p in reversed(pairs)], y=labels, orientation="h",
                                    marker_color="#F58518", hovertemplate="%{y}: %{x:,}<extra></extra>"))
             fig.update_layout(title=t("sw.pairs"))
-            components.chart(fig, key=K + "pairs", height=max(260, 26 * len(pairs) + 90))
+            fig.update_xaxes(rangemode="tozero", tickformat=",d")
+            components.chart(fig, key=K + "pairs", height=max(260, 26 * len(pairs) + 90),
+                             x_title=t("axis.switches"), y_title=t("sw.pairs"))
     with right:
         trend = result.get("trend") or []
         if trend:
@@ -157,7 +150,8 @@ def switches(params: dict[str, str]) -> None:
                                        line=dict(color="#4C78A8"), hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
             fig.update_yaxes(tickformat=".0%", rangemode="tozero")
             fig.update_layout(title=t("sw.trend"))
-            components.chart(fig, key=K + "switch_trend", height=320)
+            components.chart(fig, key=K + "switch_trend", height=320, x_title=components.axis_period(result.get("grain") or "week"),
+                             y_title=components.axis_share(t("sw.trend")))
     churn_table(result.get("churn"), "sw.group.", K + "switch_churn")
     _not_measurable(result, "answered_in_another_channel", "channel_switch_rate", "churn")
     _notes(result)
@@ -189,13 +183,10 @@ def escalation(params: dict[str, str]) -> None:
         st.markdown(f"**{t('es.by_team')}**")
         frame = pl.DataFrame(teams, schema={"team": pl.String, "failed_fix": pl.Int64, "escalated": pl.Int64,
                                             "not_escalated": pl.Int64, "unescalated_share": pl.Float64})
-        st.dataframe(components.as_percent(components.name_groups(frame, "team"), ["unescalated_share"]), hide_index=True,
-                     key=K + "esc_teams", height=components.table_height(frame.height), column_config={
-                         "team": t("dim.team"), "failed_fix": st.column_config.NumberColumn(i18n.metric_name("failed_fix_tickets"), format="%d"),
-                         "escalated": st.column_config.NumberColumn(t("es.escalated"), format="%d"),
-                         "not_escalated": st.column_config.NumberColumn(t("es.not_escalated"), format="%d"),
-                         "unescalated_share": st.column_config.NumberColumn(i18n.metric_name("unescalated_failed_fix_share"),
-                                                                            format=components.PERCENT)})
+        components.table(components.name_groups(frame, "team"), K + "esc_teams", {
+            "team": (t("dim.team"), "text"), "failed_fix": (i18n.metric_name("failed_fix_tickets"), "count"),
+            "escalated": (t("es.escalated"), "count"), "not_escalated": (t("es.not_escalated"), "count"),
+            "unescalated_share": (i18n.metric_name("unescalated_failed_fix_share"), "fraction")})
     churn_table(result.get("churn"), "es.group.", K + "esc_churn")
     _not_measurable(result, "failed_fix_tickets", "unescalated_share", "time_to_escalation_median_hours", "churn")
     _notes(result)

@@ -209,10 +209,23 @@ def history_section() -> None:
     if history.height == 0:
         st.info(t("data.no_history"))
         return
-    shown = history.select([c for c in ("load_id", "attempt_id", "finished_at", "status", "file_name", "reason", "loader",
-                                        "target_table", "source", "source_tz", "rows_in", "rows_loaded", "rows_rejected",
-                                        "rows_inserted", "rows_updated", "sha256") if c in history.columns])
-    st.dataframe(shown.reverse(), hide_index=True, key=K + "history")  # newest first; failed attempts too
+    shown = history.reverse()  # newest first; failed attempts (no load id) too
+    # The attempt and its reason only matter when an attempt failed: no empty columns otherwise.
+    shown = shown.drop([c for c in ("attempt_id", "reason") if c in shown.columns and shown[c].null_count() == shown.height])
+    if "status" in shown.columns:
+        shown = shown.with_columns(pl.col("status").replace({v: t(f"data.status.{v}") for v in ("loaded", "failed", "removed", "skipped")}))
+    if "target_table" in shown.columns:
+        shown = shown.with_columns(pl.col("target_table").replace(
+            {v: t(f"data.table.{v}") for v in ("tickets", "ticket_events", "calls", "surveys", "customers")}))
+    components.table(shown, K + "history", {
+        "load_id": ("#", "count"), "attempt_id": (t("data.col.attempt"), "text"),
+        "finished_at": (t("data.col.finished"), "datetime"), "status": (t("data.col.status"), "text"),
+        "file_name": (t("data.col.file"), "text"), "reason": (t("data.col.reason"), "text"),
+        "loader": (t("data.format"), "text"), "target_table": (t("data.col.table"), "text"),
+        "source": (t("dim.source"), "text"), "source_tz": (t("data.col.tz"), "text"), "rows_in": (t("data.col.rows_in"), "count"),
+        "rows_loaded": (t("data.col.rows_loaded"), "count"), "rows_rejected": (t("data.col.rows_rejected"), "count"),
+        "rows_inserted": (t("data.col.rows_inserted"), "count"), "rows_updated": (t("data.col.rows_updated"), "count"),
+        "sha256": (t("data.col.sha256"), "text")})
     failed = history.filter(pl.col("status") == "failed") if "status" in history.columns else pl.DataFrame()
     if failed.height:
         with st.expander(t("data.failed_attempts", n=i18n.number(failed.height)), icon=":material/error:"):
@@ -245,6 +258,25 @@ def history_section() -> None:
                 st.rerun()
 
 
+def merges_section() -> None:
+    """Team and category values merged across sources (metrics/values.py), and the settings that steer it."""
+    st.subheader(t("data.merges"))
+    st.caption(t("data.merges.help", prefixes=plain(", ".join(f"«{p}»" for p in (data.setting("values", "prefixes") or [])) or "—")))
+    if access.scope() is not None:  # the merges name every team's values
+        st.info(t("data.merges.scoped"), icon=":material/lock:")
+        return
+    merged = data.value_merges()
+    if not merged:
+        st.caption(t("data.merges.none"))
+        return
+    frame = pl.DataFrame(merged).with_columns(
+        pl.col("dimension").replace({d: t(f"dim.{d}") for d in ("team", "category")}),
+        pl.col("why").replace({w: t(f"data.merges.why.{w}") for w in ("case", "prefix", "settings")}))
+    components.table(frame, K + "merges", {"dimension": (t("data.merges.dimension"), "text"),
+                                           "loaded": (t("data.merges.loaded"), "text"), "shown": (t("data.merges.shown"), "text"),
+                                           "rows": (t("data.quality.rows"), "count"), "why": (t("data.merges.why"), "text")})
+
+
 def quality_section() -> None:
     st.subheader(t("data.quality"))
     q = data.quality()
@@ -252,27 +284,50 @@ def quality_section() -> None:
     if q["available"] and not problems and not q["warnings"]:
         st.success(t("data.quality.ok"))
     if problems:
+        from metrics import quality as quality_mod
+
+        ru = i18n.current() == "ru"
         table = pl.DataFrame({
-            t("data.quality.severity"): [t("severity." + c["severity"]) for c in problems],
-            t("data.quality.check"): [t("dq." + c["id"]) if "dq." + c["id"] in i18n.STRINGS else c["title"]
-                                      for c in problems],
-            t("data.quality.rows"): [c["problem_rows"] for c in problems],
-            t("col.share"): [i18n.percent(c["share"], 2 if (c["share"] or 0) < 0.01 else 1) for c in problems],
-            t("data.quality.why"): [c["detail"] for c in problems],
+            "severity": [t("severity." + c["severity"]) for c in problems],
+            "check": [t("dq." + c["id"]) if "dq." + c["id"] in i18n.STRINGS else
+                      quality_mod.RU.get(c["id"], (c["title"],))[0] if ru else c["title"] for c in problems],
+            "rows": [c["problem_rows"] for c in problems],
+            "share": [c["share"] for c in problems],
+            "why": [(quality_mod.RU.get(c["id"], ("", c["detail"]))[1] or c["detail"]) if ru and c["id"] != "assumed_time_zone"
+                    else c["detail"].replace(" read as ", " прочитан в поясе ") if ru else c["detail"] for c in problems],
         })
-        st.dataframe(table, hide_index=True, key=K + "checks")
+        components.table(table, K + "checks", {"severity": (t("data.quality.severity"), "text"),
+                                               "check": (t("data.quality.check"), "text"),
+                                               "rows": (t("data.quality.rows"), "count"), "share": (t("col.share"), "fraction"),
+                                               "why": (t("data.quality.why"), "text")})
     if q.get("negative"):
         with st.expander(t("data.quality.negative", n=i18n.number(len(q["negative"])))):
-            st.dataframe(pl.DataFrame(q["negative"]), hide_index=True, key=K + "negative")
+            negative = pl.DataFrame(q["negative"])
+            if "before_creation" in negative.columns:
+                negative = negative.with_columns(pl.col("before_creation").replace(
+                    {v: t(f"data.negative.{v.replace(', ', '_')}") for v in ("reply", "solve", "reply, solve")}))
+            components.table(negative, K + "negative", {
+                "source": (t("dim.source"), "text"), "source_id": (t("data.negative.id"), "text"),
+                "created_at": (t("data.negative.created"), "datetime"),
+                "first_response_at": (t("data.negative.replied"), "datetime"),
+                "solved_at": (t("data.negative.solved"), "datetime"),
+                "before_creation": (t("data.negative.which"), "text"), "load_id": (t("data.negative.load"), "count")})
     if q["warnings"]:
         with st.expander(t("data.quality.warnings") + f" ({len(q['warnings'])})"):
-            st.dataframe(pl.DataFrame(q["warnings"]), hide_index=True, key=K + "warnings")
+            components.table(pl.DataFrame(q["warnings"]), K + "warnings", {
+                "load_id": ("#", "count"), "file_name": (t("data.col.file"), "text"),
+                "warning": (t("data.col.warning"), "text")})
     if q["reconciliation"]:
         st.caption(t("data.quality.reconciliation"))
         recon = pl.DataFrame(q["reconciliation"])
-        shares = [c for c in recon.columns if c.endswith("_share")]
-        st.dataframe(components.as_percent(recon, shares), hide_index=True, key=K + "recon", column_config={
-            c: st.column_config.NumberColumn(c, format=components.PERCENT) for c in shares})
+        if "metric" in recon.columns:
+            recon = recon.with_columns(pl.col("metric").replace({m: t(f"recon.{m}") for m in recon["metric"].to_list()
+                                                                 if f"recon.{m}" in i18n.STRINGS}))
+        columns = {"metric": (t("col.metric"), "text"), "compared": (t("data.recon.compared"), "count"),
+                   "disagreeing": (t("data.recon.disagreeing"), "count"),
+                   "disagreeing_share": (t("data.recon.disagreeing_share"), "fraction"),
+                   "median_abs_difference_minutes": (t("data.recon.median_diff"), "minutes")}
+        components.table(recon, K + "recon", columns)
     if access.allows("recompute") and st.button(t("data.quality.rebuild"), key=K + "rebuild", icon=":material/refresh:"):
         with st.spinner():
             data.rebuild()
@@ -293,6 +348,8 @@ def body() -> None:
     if data.loads().height:
         with components.section():
             quality_section()
+        with components.section():
+            merges_section()
 
 
 components.run_page(body)

@@ -62,7 +62,8 @@ def effect_chart(items: list[dict]) -> None:
     fig.update_xaxes(tickformat="+.0%", zeroline=False)
     fig.update_yaxes(autorange="reversed")
     st.markdown(f"**{t('in.chart')}**")  # above the chart: its legend takes the top line
-    components.chart(fig, key=K + "chart", height=max(220, 70 * len(shown) + 110))
+    components.chart(fig, key=K + "chart", height=max(220, 70 * len(shown) + 110),
+                     x_title=t("axis.effect"), y_title=t("axis.initiative"))
 
 
 def card(i: dict) -> None:
@@ -98,9 +99,9 @@ def card(i: dict) -> None:
         money = i.get("money")
         if money:
             if money.get("revenue_kept") is not None:
-                st.caption(t("in.money", customers=i18n.number(money["customers_kept_per_year"], 1),
-                             money=i18n.money(money["revenue_kept"], money.get("currency")),
-                             months=i18n.number(money.get("horizon_months"))))
+                st.caption(i18n.tn("in.money", money["customers_kept_per_year"],  # whole customers, never 12.3
+                                   money=i18n.money(money["revenue_kept"], money.get("currency")),
+                                   months=i18n.number(money.get("horizon_months"))))
             else:
                 st.caption(t("in.money_none", why=components.plain(money.get("message", ""))))
         for note in i.get("notes") or []:
@@ -116,13 +117,18 @@ def table(items: list[dict]) -> None:
     frame = pl.DataFrame(rows, schema={"name": pl.String, "metric": pl.String, "before": pl.Float64, "after": pl.Float64,
                                        "change": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
                                        "target_change": pl.Float64, "verdict": pl.String, "reason": pl.String})
-    shown = components.as_percent(frame, ["change", "ci_low", "ci_high", "target_change"])
-    pct = st.column_config.NumberColumn
-    st.dataframe(shown, hide_index=True, key=K + "table", height=components.table_height(frame.height), column_config={
-        "name": t("in.name"), "metric": t("in.metric"), "before": pct(t("in.before"), format="%.3f"),
-        "after": pct(t("in.after"), format="%.3f"), "change": pct(t("in.change"), format="%+.1f%%"),
-        "ci_low": pct(t("ops.ci_low"), format="%+.1f%%"), "ci_high": pct(t("ops.ci_high"), format="%+.1f%%"),
-        "target_change": pct(t("in.target"), format="%+.0f%%"), "verdict": "", "reason": t("in.reason")})
+    # Before and after in each row's own metric unit (seconds, a rate, ...): as the cards show them.
+    shown = frame.with_columns(
+        pl.Series("before_text", [i18n.metric_value(i["metric"], i.get("before")) if i.get("before") is not None else ""
+                                  for i in items], dtype=pl.String),
+        pl.Series("after_text", [i18n.metric_value(i["metric"], i.get("after")) if i.get("after") is not None else ""
+                                 for i in items], dtype=pl.String))
+    components.table(shown, K + "table", {
+        "name": (t("in.name"), "text"), "metric": (t("in.metric"), "text"), "before_text": (t("in.before"), "text"),
+        "after_text": (t("in.after"), "text"), "change": (t("in.change"), "signed_fraction"),
+        "ci_low": (t("ops.ci_low"), "signed_fraction"), "ci_high": (t("ops.ci_high"), "signed_fraction"),
+        "target_change": (t("in.target"), "signed_fraction"), "verdict": (t("in.verdict"), "text"),
+        "reason": (t("in.reason"), "text")})
     components.download_buttons(frame, "deskscope-initiatives", key=K + "dl")
 
 

@@ -54,8 +54,8 @@ def money_headline(params: dict[str, str]) -> None:
     cur = money["currency"]
     with st.container(border=True):
         st.markdown(f"#### :material/payments: {t('ov.money', amount=i18n.money(money['lost'], cur), months=int(money['months']))}")
-        st.caption(t("ov.money_detail", customers=i18n.number(money["customers"]),
-                     low=i18n.number(money["low"]), high=i18n.number(money["high"]),
+        st.caption(t("ov.money_detail", customers=i18n.integer(money["customers"]),
+                     low=i18n.integer(money["low"]), high=i18n.integer(money["high"]),
                      at_risk=i18n.money(money["at_risk"], cur)))
 
 
@@ -81,10 +81,13 @@ def trend(params: dict[str, str], available: set[str]) -> None:
                                marker=dict(size=8, color="#4C78A8",
                                            symbol=["circle-open" if p else "circle" for p in partial],
                                            line=dict(width=2, color="#4C78A8"))))
-    if i18n.metric_unit(metric_id) == "fraction":
-        fig.update_yaxes(tickformat=".0%")
-    fig.update_layout(title=i18n.metric_name(metric_id), showlegend=False)
-    components.chart(fig, key=K + "trend_chart", height=320)
+    unit = i18n.metric_unit(metric_id)
+    name = i18n.metric_name(metric_id)
+    fig.update_layout(title=name, showlegend=False)
+    if unit in ("minutes", "hours", "seconds"):
+        fig.update_yaxes(rangemode="tozero")
+    components.chart(fig, key=K + "trend_chart", height=320, x_title=components.axis_period(grain or "week"),
+                     y_title=components.axis_title(metric_id), rate_y=unit == "fraction")
     if any(partial):
         st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
 
@@ -107,7 +110,8 @@ def unanswered(params: dict[str, str]) -> None:
                                    line=dict(width=2, color="#E45756"), hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
         fig.update_layout(title=t("ov.unanswered", hours=hours), showlegend=False)
-        components.chart(fig, key=K + "unanswered_chart", height=240)
+        components.chart(fig, key=K + "unanswered_chart", height=240, x_title=components.axis_period("week"),
+                         y_title=components.axis_share(t("axis.tickets")))
     st.caption(t("ov.unanswered_detail", count=i18n.number(u["count"]), decided=i18n.number(u["decided"]),
                  share=i18n.percent(u["rate"]), hours=hours, open=i18n.number(u["open_now"])))
 

@@ -93,11 +93,11 @@ def over_time(params: dict[str, str], comparison: dict | None = None) -> None:
     for col, metric_id in zip(cols, drawn):
         fig = go.Figure(go.Scatter(x=series["period"].to_list(), y=series[metric_id].to_list(), mode="lines+markers",
                                    line=dict(color=COLORS[metric_id], width=2), name=i18n.metric_name(metric_id)))
-        if i18n.metric_unit(metric_id) == "fraction":
-            fig.update_yaxes(tickformat=".0%")
         fig.update_layout(title=i18n.metric_name(metric_id), showlegend=False)
         with col:
-            components.chart(fig, key=f"{K}ts_{metric_id}", height=260)
+            components.chart(fig, key=f"{K}ts_{metric_id}", height=260,
+                             x_title=components.axis_period(components.grain_for(params)),
+                             y_title=components.axis_title(metric_id), rate_y=i18n.metric_unit(metric_id) == "fraction")
     if undated:
         st.caption(f":material/event_busy: {t('sat.undated_trend', n=i18n.number(undated))}")
 
@@ -125,28 +125,25 @@ def by_dimension(params: dict[str, str]) -> None:
     frame = components.name_groups(frame, by)
     small = int(data.setting("metrics", "survey_small_segment") or 30)
     shown = {by: frame.get_column(by).to_list()}
-    config = {by: st.column_config.TextColumn(t(f"dim.{by}"))}
+    columns = {by: (t(f"dim.{by}"), "text")}
     flags = [[] for _ in range(frame.height)]
     for m in present:
         low, high, n_id = f"{m}_low", f"{m}_high", RESPONSES[m]
         unit = i18n.metric_unit(m)
         values = frame.get_column(m).to_list()
-        # Text in the reader's language (33,3 beside its interval −26,3 … 93,0 in Russian), and a dash
-        # where a segment has no answer of this kind: a number column would show "None" there.
-        shown[m] = ["—" if v is None else i18n.metric_value(m, v) for v in values]
+        shown[m] = values
         shown[low] = [_interval(a, b, unit) for a, b in zip(frame.get_column(low).to_list(), frame.get_column(high).to_list())]
         shown[n_id] = [int(v or 0) for v in frame.get_column(n_id).to_list()]
-        config[m] = st.column_config.TextColumn(i18n.metric_name(m), help=i18n.metric_help(m))
-        config[low] = st.column_config.TextColumn(t("sat.ci", kind=m.upper()))
-        config[n_id] = st.column_config.NumberColumn(i18n.metric_name(n_id), format="%d")
+        columns[m] = (i18n.metric_name(m), unit if unit in ("fraction", "nps") else "decimal", i18n.metric_help(m))
+        columns[low] = (t("sat.ci", kind=m.upper()), "text")
+        columns[n_id] = (i18n.metric_name(n_id), "count")
         for i, (v, n) in enumerate(zip(values, shown[n_id])):
             if v is not None and n < small:
                 flags[i].append(m.upper())
     shown["small"] = [", ".join(f) for f in flags]
-    config["small"] = st.column_config.TextColumn(t("sat.small_col"), help=t("sat.small_help", n=small))
+    columns["small"] = (t("sat.small_col"), "text", t("sat.small_help", n=small))
     table = pl.DataFrame(shown, strict=False)
-    st.dataframe(table, hide_index=True, key=K + "by_table", column_config=config,
-                 height=components.table_height(table.height))
+    components.table(table, K + "by_table", columns)
     notes = [t("sat.small_note", n=small)]
     missing = [m.upper() for m in SCORES if m not in present]
     if missing:
@@ -174,9 +171,9 @@ def comments(params: dict[str, str]) -> None:
     if rows.height == 0:
         st.caption(t("sat.no_comments"))
         return
-    rows = rows.with_columns(pl.col("responded_at").dt.strftime("%Y-%m-%d %H:%M").fill_null(t("sat.no_date")))
-    if "kind" in rows.columns:
-        rows = rows.with_columns(pl.col("kind").str.to_uppercase())
+    import formatting as fmt
+
+    lang, no_date = i18n.current(), t("sat.no_date")
     # Agent, team, channel, ticket, segment: shown when some comment has one (a survey sheet
     # without tickets has none, and five empty columns read as missing data).
     optional = ("segment", "agent", "team", "channel", "ticket_id")
@@ -184,12 +181,20 @@ def comments(params: dict[str, str]) -> None:
             if c in rows.columns and (c not in optional or rows.filter(
                 pl.col(c).is_not_null() & (pl.col(c).cast(pl.String).str.strip_chars() != "")).height)]
     shown = components.blank_text(rows.select(keep))
-    st.dataframe(shown, hide_index=True, key=K + "comments_table", height=components.table_height(shown.height, 420),
-                 column_config={"comment": st.column_config.TextColumn(t("sat.comments"), width="large"),
-                                "score": st.column_config.NumberColumn(t("sat.score"), format="%.0f"),
-                                "responded_at": st.column_config.TextColumn(t("sat.when")),
-                                "kind": t("sat.kind"), "segment": t("dim.segment"), "agent": t("dim.agent"),
-                                "team": t("dim.team"), "channel": t("dim.channel"), "ticket_id": t("sat.ticket")})
+    # A display copy: dates in the session's language ("no date" for undated answers), canonical channels
+    # translated, survey kinds as CSAT/NPS/CES; the download keeps the data.
+    display = shown.with_columns(pl.col("responded_at").map_elements(lambda v: fmt.datetime(v, lang), return_dtype=pl.String)
+                                 .fill_null(no_date))
+    if "channel" in display.columns:
+        display = display.with_columns(pl.col("channel").map_elements(lambda v: i18n.dim_value("channel", v),
+                                                                      return_dtype=pl.String))
+    if "kind" in display.columns:
+        display = display.with_columns(pl.col("kind").str.to_uppercase())
+    components.table(display, K + "comments_table", {
+        "responded_at": (t("sat.when"), "text"), "kind": (t("sat.kind"), "text"), "score": (t("sat.score"), "count"),
+        "segment": (t("dim.segment"), "text"), "comment": (t("sat.comments"), "text"), "agent": (t("dim.agent"), "text"),
+        "team": (t("dim.team"), "text"), "channel": (t("dim.channel"), "text"), "ticket_id": (t("sat.ticket"), "text")},
+        height=components.table_height(shown.height, 420))
     components.download_buttons(shown, "deskscope-comments", key=K + "comments_dl")
 
 

@@ -33,11 +33,11 @@ def parse_conditions(text: str, row: int, problems: list[str]) -> dict:
     out: dict = {}
     for part in [p.strip() for p in (text or "").split(";") if p.strip()]:
         if "=" not in part:
-            problems.append(f"SLA row {row}: condition {part!r} needs column=value (e.g. priority=urgent|high)")
+            problems.append(t("set.err.condition", row=row, part=part))
             continue
         column, values = (x.strip() for x in part.split("=", 1))
         if column not in CONDITION_COLUMNS:
-            problems.append(f"SLA row {row}: {column!r} is not a ticket column to match on; use one of {', '.join(CONDITION_COLUMNS)}")
+            problems.append(t("set.err.column", row=row, column=column, columns=", ".join(CONDITION_COLUMNS)))
             continue
         items = [v.strip() for v in values.split("|")]
         out[column] = items[0] if len(items) == 1 else items
@@ -51,16 +51,16 @@ def policies_frame(policies: list[dict]) -> pl.DataFrame:
         "first_reply_minutes": [p.get("first_reply_minutes") for p in policies],
         "next_reply_minutes": [p.get("next_reply_minutes") for p in policies],
         "resolution_minutes": [p.get("resolution_minutes") for p in policies],
-        "business": [bool(p.get("business", False)) for p in policies],
+        "business": [t("set.sla.clock.business") if p.get("business", False) else t("set.sla.clock.calendar") for p in policies],
     }, schema={"name": pl.String, "conditions": pl.String, "first_reply_minutes": pl.Float64,
-               "next_reply_minutes": pl.Float64, "resolution_minutes": pl.Float64, "business": pl.Boolean})
+               "next_reply_minutes": pl.Float64, "resolution_minutes": pl.Float64, "business": pl.String})
 
 
 def policies_from(frame: pl.DataFrame, problems: list[str]) -> list[dict]:
     policies = []
     for i, r in enumerate(frame.to_dicts(), start=1):
         if not (r.get("name") or "").strip():
-            problems.append(f"SLA row {i}: give the policy a name")
+            problems.append(t("set.err.name", row=i))
             continue
         policy = {"name": r["name"].strip(), "conditions": parse_conditions(r.get("conditions") or "", i, problems)}
         for target in ("first_reply_minutes", "next_reply_minutes", "resolution_minutes"):
@@ -68,12 +68,12 @@ def policies_from(frame: pl.DataFrame, problems: list[str]) -> list[dict]:
             if value is None:
                 continue
             if value <= 0:
-                problems.append(f"SLA row {i} ({policy['name']}): {target} must be a positive number of minutes, not {value}")
+                problems.append(t("set.err.minutes", row=i, name=policy["name"], target=t(f"set.sla.{target[:-8]}"), value=value))
                 continue
             policy[target] = int(value) if float(value).is_integer() else float(value)
         if not any(k.endswith("_minutes") for k in policy):
-            problems.append(f"SLA row {i} ({policy['name']}): set at least one target (first reply, next reply or resolution)")
-        policy["business"] = bool(r.get("business"))
+            problems.append(t("set.err.no_target", row=i, name=policy["name"]))
+        policy["business"] = r.get("business") in (True, t("set.sla.clock.business"))
         policies.append(policy)
     return policies
 
@@ -149,7 +149,7 @@ def parse_intervals(day: str, text: str, problems: list[str]) -> list[str]:
     for part in [p.strip().replace(" ", "") for p in (text or "").split(",") if p.strip()]:
         m = INTERVAL.match(part)
         if not m or part.split("-")[0] >= part.split("-")[1]:
-            problems.append(f"{day}: {part!r} is not an interval like 09:00-18:00 (start before end)")
+            problems.append(t("set.err.interval", day=t(f"weekday.{day}"), part=part))
             continue
         out.append(part)
     return out
@@ -161,7 +161,7 @@ def parse_holidays(text: str, problems: list[str]) -> list[str]:
         try:
             out.append(dt.date.fromisoformat(line).isoformat())
         except ValueError:
-            problems.append(f"holidays: {line!r} is not a date YYYY-MM-DD")
+            problems.append(t("set.err.holiday", line=line))
     return out
 
 
@@ -198,26 +198,28 @@ def body() -> None:
 
     st.subheader(t("set.sla"))
     edited = st.data_editor(
-        policies_frame(s.get("sla", {}).get("policies", [])), num_rows="dynamic", hide_index=True, key=K + "sla",
+        policies_frame(s.get("sla", {}).get("policies", [])), num_rows="dynamic", hide_index=True, key=K + "sla", placeholder="",
         column_config={
             "name": st.column_config.TextColumn(t("set.sla.name"), required=True),
             "conditions": st.column_config.TextColumn(t("set.sla.conditions"), width="medium"),
             "first_reply_minutes": st.column_config.NumberColumn(t("set.sla.first_reply"), min_value=0, step=1),
             "next_reply_minutes": st.column_config.NumberColumn(t("set.sla.next_reply"), min_value=0, step=1),
             "resolution_minutes": st.column_config.NumberColumn(t("set.sla.resolution"), min_value=0, step=1),
-            "business": st.column_config.CheckboxColumn(t("set.sla.business")),
+            "business": st.column_config.SelectboxColumn(t("set.sla.business"), required=True, options=[
+                t("set.sla.clock.calendar"), t("set.sla.clock.business")]),
         })
     policies = policies_from(edited, problems)
 
     st.subheader(t("set.init"))
     edited_initiatives = st.data_editor(
-        initiatives_frame(s.get("initiatives") or []), num_rows="dynamic", hide_index=True, key=K + "initiatives",
+        initiatives_frame(s.get("initiatives") or []), num_rows="dynamic", hide_index=True, key=K + "initiatives", placeholder="",
         column_config={
             "name": st.column_config.TextColumn(t("set.init.name"), required=True, width="medium"),
             "start": st.column_config.DateColumn(t("set.init.start"), format="YYYY-MM-DD"),
             "end": st.column_config.DateColumn(t("set.init.end"), format="YYYY-MM-DD"),
             "scope": st.column_config.TextColumn(t("set.init.scope"), help=t("set.init.help")),
-            "metric": st.column_config.SelectboxColumn(t("set.init.metric"), options=data.initiative_metrics()),
+            "metric": st.column_config.SelectboxColumn(t("set.init.metric"), options=data.initiative_metrics(),
+                                                       format_func=i18n.metric_labels()),
             "target_change": st.column_config.NumberColumn(t("set.init.target"), min_value=-0.99, step=0.05,
                                                            format="%+.2f", help=t("set.init.help")),
             "owner": st.column_config.TextColumn(t("set.init.owner")),
@@ -234,7 +236,7 @@ def body() -> None:
 
         ZoneInfo(tz)
     except Exception:
-        problems.append(f"business hours: {tz!r} is not an IANA time zone name (e.g. Europe/Moscow)")
+        problems.append(t("set.err.tz", tz=tz))
     country = right.text_input(t("set.hours.country"), value=hours.get("holiday_country", ""), key=K + "country")
     if country.strip():
         try:
@@ -242,7 +244,7 @@ def body() -> None:
 
             holidays.country_holidays(country.strip().upper())
         except Exception:
-            problems.append(f"holiday country {country!r} is not a country code the holidays package knows (e.g. US, RU, GB)")
+            problems.append(t("set.err.country", country=country))
     week = {}
     cols = st.columns(7)
     for col, day in zip(cols, WEEKDAYS):
@@ -289,20 +291,34 @@ def body() -> None:
 
     st.subheader(t("set.ui"))
     ui = s.get("ui", {})
-    c1, c2, _ = st.columns([1, 1, 2])
+    c1, c2, c3, c4 = st.columns(4)
     currency = c1.text_input(t("set.currency"), value=ui.get("currency", "USD"), key=K + "currency").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        problems.append(f"currency {currency!r} must be a three-letter ISO code such as USD, EUR, RUB")
+        problems.append(t("set.err.currency", currency=currency))
     languages = list(i18n.LANGUAGES)
     language = c2.selectbox(t("set.language"), languages, index=languages.index(ui.get("language", "en"))
                             if ui.get("language") in languages else 0, format_func=i18n.LANGUAGES.get, key=K + "lang")
+    from ui import filters as flt
+
+    periods = list(flt.PERIOD_NAMES.values())
+    default_period = c3.selectbox(t("set.default_period"), periods, key=K + "period",
+                                  index=periods.index(ui.get("default_period", "last-30-days"))
+                                  if ui.get("default_period") in periods else periods.index("last-30-days"),
+                                  format_func=lambda name: t("filters.preset." + flt.PRESET_OF[name]))
+    rates = dict((s.get("money") or {}).get("exchange_rates") or {})
+    pair = f"USD/{currency}"
+    rate = None
+    if currency != "USD" and re.fullmatch(r"[A-Z]{3}", currency):
+        rate = c4.number_input(t("set.usd_rate", currency=plain(currency)), 0.0, 1e6, float(rates.get(pair, 0.0)), 0.01,
+                               key=K + "usd_rate", help=t("set.usd_rate.help", currency=plain(currency))) or None
 
     if st.button(t("set.save"), type="primary", key=K + "save", icon=":material/save:"):
         if problems:
             st.error(t("set.problems") + "\n\n" + plain_list(problems))
             return
         changes = {
-            "ui": {"currency": currency, "language": language},
+            "ui": {"currency": currency, "language": language, "default_period": default_period},
+            **({"money": {"exchange_rates": {**rates, pair: float(rate)}}} if rate else {}),
             "business_hours": {"time_zone": tz, "holiday_country": country.strip().upper(), "holidays": extra_days, **week},
             "metrics": {"csat_satisfied_min": int(csat_min), "short_abandon_seconds": int(short_abandon),
                         "service_level_seconds": int(sl_seconds), "service_level_target": float(sl_target),

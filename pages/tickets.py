@@ -35,11 +35,14 @@ def distribution(params: dict[str, str], measure: str, clock: str, title_key: st
     if not bins["counts"] or sum(bins["counts"]) == 0:
         st.caption(t("tk.no_times"))
         return
-    fig = go.Figure(go.Bar(x=bins["labels"], y=bins["counts"], marker_color="#4C78A8",
+    labels = components.duration_bins(bins["lower"], bins["upper"])
+    fig = go.Figure(go.Bar(x=labels, y=bins["counts"], marker_color="#4C78A8",
                            hovertemplate="%{x}: %{y:,}<extra></extra>"))
-    fig.update_layout(title=t(title_key) + f" — {t('tk.clock.' + clock).lower()}", bargap=0.1,
-                      xaxis_title=t("tk.hours"), yaxis_title=t("tk.tickets"))
-    components.chart(fig, key=chart_key, height=300)
+    title = t(title_key) + f" — {t('tk.clock.' + clock).lower()}"
+    fig.update_layout(title=title, bargap=0.1)
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(tickformat=",d", rangemode="tozero")
+    components.chart(fig, key=chart_key, height=300, x_title=t("axis.time_to", name=t(title_key)), y_title=t("axis.tickets"))
 
 
 def sla_by(params: dict[str, str]) -> None:
@@ -57,20 +60,16 @@ def sla_by(params: dict[str, str]) -> None:
     fig.add_bar(y=labels, x=frame["sla_breach_rate"].to_list(), orientation="h", name=t("tk.breach_rate"),
                 marker_color="#E45756", text=[i18n.percent(v) for v in frame["sla_breach_rate"].to_list()],
                 textposition="auto", hovertemplate="%{y}: %{x:.1%}<extra></extra>")
-    fig.update_xaxes(tickformat=".0%", title=t("tk.breach_rate"))
+    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
     fig.update_layout(title=t("tk.sla_outcomes") + " · " + t(f"dim.{by}"), showlegend=False)
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
-        components.chart(fig, key=K + "sla_chart", height=max(260, 40 * frame.height + 80))
+        components.chart(fig, key=K + "sla_chart", height=max(260, 40 * frame.height + 80),
+                         x_title=components.axis_share(t("tk.breach_rate")), y_title=t(f"dim.{by}"))
     with right:
-        shown = frame.sort("sla_active_breaches", descending=True, nulls_last=True).select(
-            [by, "tickets", "sla_breach_rate", "sla_active_breaches"])
-        st.dataframe(components.as_percent(shown), hide_index=True, key=K + "sla_table", column_config={
-            by: t(f"dim.{by}"), "tickets": i18n.metric_name("tickets"),
-            "sla_breach_rate": st.column_config.NumberColumn(t("tk.breach_rate"), format=components.PERCENT),
-            "sla_active_breaches": st.column_config.NumberColumn(t("tk.active_breaches"), format="%.0f",
-                                                                 help=i18n.metric_help("sla_active_breaches")),
-        })
+        shown = frame.sort("sla_active_breaches", descending=True, nulls_last=True)
+        components.table(shown, K + "sla_table", {
+            by: (t(f"dim.{by}"), "text"), **components.metric_columns(("tickets", "sla_breach_rate", "sla_active_breaches"))})
 
 
 def backlog_aging(params: dict[str, str]) -> None:
@@ -84,8 +83,8 @@ def backlog_aging(params: dict[str, str]) -> None:
     fig = go.Figure(go.Bar(x=[t(f"age.{b}") for b in aging["buckets"]], y=aging["counts"],
                            marker_color=["#54A24B", "#88D27A", "#F58518", "#E45756", "#B279A2"][:len(aging["counts"])],
                            hovertemplate="%{x}: %{y:,}<extra></extra>"))
-    fig.update_layout(xaxis_title=t("tk.age"), yaxis_title=t("tk.tickets"))
-    components.chart(fig, key=K + "aging_chart", height=300)
+    fig.update_yaxes(tickformat=",d", rangemode="tozero")
+    components.chart(fig, key=K + "aging_chart", height=300, x_title=t("axis.age"), y_title=t("axis.tickets"))
 
 
 def top_categories(params: dict[str, str]) -> None:
@@ -100,12 +99,13 @@ def top_categories(params: dict[str, str]) -> None:
     categories = chart_texts(frame["category"].to_list())
     fig.add_bar(x=categories, y=frame["tickets"].to_list(), name=i18n.metric_name("tickets"),
                 marker_color="#4C78A8")
+    # Categories are not a sequence: the breach rate is a marker per bar, never a line across them.
     fig.add_scatter(x=categories, y=frame["sla_breach_rate"].to_list(), name=t("tk.breach_rate"),
-                    yaxis="y2", mode="markers+lines", marker=dict(size=9, color="#E45756"))
-    fig.update_layout(yaxis=dict(title=t("tk.tickets")),
-                      yaxis2=dict(title=t("tk.breach_rate"), overlaying="y", side="right", tickformat=".0%",
-                                  rangemode="tozero"))
-    components.chart(fig, key=K + "cat_chart", height=340)
+                    yaxis="y2", mode="markers", marker=dict(size=11, color="#E45756", symbol="diamond"))
+    fig.update_layout(yaxis=dict(title=t("axis.tickets"), tickformat=",d", rangemode="tozero"),
+                      yaxis2=dict(title=components.axis_share(t("tk.breach_rate")), overlaying="y", side="right",
+                                  tickformat=".0%", rangemode="tozero"))
+    components.chart(fig, key=K + "cat_chart", height=340, x_title=t("axis.category"))
 
 
 def body() -> None:
@@ -157,27 +157,25 @@ def reply_targets(params: dict[str, str]) -> None:
         return t("rt.no_target")
 
     if targeted:
-        labels = [f"{r['channel']} · {target(r)}" for r in targeted]
+        labels = [f"{i18n.dim_value('channel', r['channel'])} · {target(r)}" for r in targeted]
         fig = go.Figure(go.Bar(x=labels, y=[r["rate"] for r in targeted], marker_color="#54A24B",
                                text=[i18n.percent(r["rate"]) for r in targeted], textposition="auto",
                                error_y=dict(type="data", visible=True,
                                             array=[(r["rate_ci"] or {}).get("high", r["rate"]) - r["rate"] for r in targeted],
                                             arrayminus=[r["rate"] - (r["rate_ci"] or {}).get("low", r["rate"]) for r in targeted]),
                                hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-        fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title=t("rt.within"))
-        components.chart(fig, key=K + "rt_chart", height=300)
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
+        components.chart(fig, key=K + "rt_chart", height=300, x_title=t("axis.channel_target"),
+                         y_title=components.axis_share(t("rt.within")))
     frame = pl.DataFrame([{"channel": r["channel"], "target": target(r), "rate": r.get("rate"),
                            "within": r.get("within"), "decided": r.get("decided"), "pending": r.get("pending")} for r in rows],
                          schema={"channel": pl.String, "target": pl.String, "rate": pl.Float64, "within": pl.Int64,
                                  "decided": pl.Int64, "pending": pl.Int64})
-    st.dataframe(components.as_percent(components.name_groups(frame, "channel"), ["rate"]), hide_index=True,
-                 key=K + "rt_table", height=components.table_height(frame.height), column_config={
-                     "channel": t("rt.channel"), "target": t("rt.target"),
-                     "rate": st.column_config.NumberColumn(t("rt.within"), format=components.PERCENT,
-                                                           help=i18n.metric_help("replied_within_target")),
-                     "within": st.column_config.NumberColumn(t("rt.within_n"), format="%d"),
-                     "decided": st.column_config.NumberColumn(t("rt.decided"), format="%d"),
-                     "pending": st.column_config.NumberColumn(t("rt.pending"), format="%d")})
+    components.table(components.name_groups(frame, "channel"), K + "rt_table", {
+        "channel": (t("rt.channel"), "text"), "target": (t("rt.target"), "text"),
+        "rate": (t("rt.within"), "fraction", i18n.metric_help("replied_within_target")),
+        "within": (t("rt.within_n"), "count"), "decided": (t("rt.decided"), "count"),
+        "pending": (t("rt.pending"), "count")})
     st.caption(t("rt.caption"))
     for key, why in (result.get("not_measurable") or {}).items():
         components.not_measurable(key, why)

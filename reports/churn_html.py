@@ -244,10 +244,10 @@ def _group_rows(groups: list[dict], lang: str) -> list[list[str]]:
 
 
 def _snapshot_html(s: dict, lang: str, cur: str) -> str:
-    out = [f'<h3>{H.esc(t("list", lang))}</h3>']
+    heading = f'<h3>{H.esc(t("list", lang))}</h3>'
     if not s.get("available"):
-        return out[0] + f'<p>{H.esc(t("list_none", lang))}</p>'
-    out.append(f'<p class="muted small">{H.esc(t("as_of", lang, as_of=s.get("as_of") or "—", snapshot=t("is_snapshot", lang) if s.get("mode") == "snapshot" else ""))}</p>')
+        return _kept(heading, f'<p>{H.esc(t("list_none", lang))}</p>')
+    out = [heading, f'<p class="muted small">{H.esc(t("as_of", lang, as_of=s.get("as_of") or "—", snapshot=t("is_snapshot", lang) if s.get("mode") == "snapshot" else ""))}</p>']
     rate, hz = s["churn_rate"], s.get("monthly_churn") or {}
     na = ("—", t("not_measurable", lang))
     tiles = [H.tile(t("rate", lang), _pct(rate.get("estimate"), lang),
@@ -257,7 +257,7 @@ def _snapshot_html(s: dict, lang: str, cur: str) -> str:
              H.tile(t("hazard", lang), *((_pct(hz.get("estimate"), lang, 2), f'95%: {_pct(hz.get("low"), lang, 2)} – {_pct(hz.get("high"), lang, 2)}')
                                          if s.get("monthly_churn_formula") else na)),
              H.tile(t("ltv", lang), *((money(s["ltv"], cur, lang),) if s.get("ltv") is not None else na))]
-    out.append(f'<div class="grid">{"".join(tiles)}</div>')
+    out = [_kept(*out, f'<div class="grid">{"".join(tiles)}</div>')]
     lines = [t("counts", lang, customers=_n(s["customers"], lang), compared=_n(s["compared"], lang),
                churned=_n(s["churned"], lang), stayed=_n(s["stayed"], lang), joined=_n(s["joined"], lang))]
     if s.get("monthly_churn_formula"):
@@ -285,10 +285,10 @@ def _snapshot_html(s: dict, lang: str, cur: str) -> str:
 
 
 def _in_list_html(il: dict, lang: str, cur: str) -> str:
-    out = [f'<h3>{H.esc(t("in_list", lang))}</h3>']
+    heading = f'<h3>{H.esc(t("in_list", lang))}</h3>'
     if not il.get("available"):
-        return out[0] + f'<p>{H.esc(t("in_list_none", lang))}</p>'
-    out.append(f'<p class="muted small">{H.esc(t("in_list_scope", lang, n=_n(il.get("customers") or 0, lang)))}</p>')
+        return _kept(heading, f'<p>{H.esc(t("in_list_none", lang))}</p>')
+    out = [_kept(heading, f'<p class="muted small">{H.esc(t("in_list_scope", lang, n=_n(il.get("customers") or 0, lang)))}</p>')]
     if il.get("overlap_with_loaded"):
         out.append(f'<p class="small">{H.esc(t("overlap", lang, n=_n(il["overlap_with_loaded"], lang)))}</p>')
     headers = [t("group", lang), t("customers", lang), t("churned", lang), t("rate", lang), t("interval", lang), t("excess", lang)]
@@ -308,8 +308,8 @@ def _in_list_html(il: dict, lang: str, cur: str) -> str:
                        max=_n(il.get("bad_csat_max") or 2, lang)))
         else:
             title = t(f"signal.{key}", lang)
-        out.append(f'<h4>{H.esc(title)}</h4>')
-        out.append(rate_chart(groups, lang, title, colors, references=key in ("contacts", "bad_experiences")))
+        out.append(_kept(f'<h4>{H.esc(title)}</h4>',
+                         rate_chart(groups, lang, title, colors, references=key in ("contacts", "bad_experiences"))))
         rows = _group_rows(groups, lang)
         if key == "satisfaction":
             rows = [[r[0] + (f' ({t("low", lang)})' if g.get("low") else "")] + r[1:] for r, g in zip(rows, groups)]
@@ -335,10 +335,10 @@ def _in_list_html(il: dict, lang: str, cur: str) -> str:
 
 
 def _reasons_html(s: dict, lang: str, cur: str) -> str:
-    out = [f'<h3>{H.esc(t("reasons", lang))}</h3>']
+    heading = f'<h3>{H.esc(t("reasons", lang))}</h3>'
     if not s.get("churned_with_reason"):
-        return out[0] + f'<p>{H.esc(t("reasons_none" if s.get("churned") else "reasons_no_churned", lang))}</p>'
-    out.append(f'<p class="muted small">{H.esc(t("reasons_scope", lang, n=_n(s["churned_with_reason"], lang), total=_n(s["churned"], lang)))}</p>')
+        return _kept(heading, f'<p>{H.esc(t("reasons_none" if s.get("churned") else "reasons_no_churned", lang))}</p>')
+    out = [_kept(heading, f'<p class="muted small">{H.esc(t("reasons_scope", lang, n=_n(s["churned_with_reason"], lang), total=_n(s["churned"], lang)))}</p>')]
     rows = []
     for cls in ("support", "possibly_support", "other"):
         group = s["classes"][cls]
@@ -358,12 +358,23 @@ def _reasons_html(s: dict, lang: str, cur: str) -> str:
     return "".join(out)
 
 
-def render(summary: dict, lang: str, currency: str | None = None, measured_html: str = "") -> str:
-    """The churn sections. ``measured_html``: the caller's own rendering of the measured comparison
-    (audit, snapshot); when empty, the one-sentence reason it is missing is shown instead."""
+def _kept(heading: str, *first: str) -> str:
+    """A heading and what follows it in one block a printed page never splits (reports/html.py's
+    ``.keep``), so no heading is left alone at the foot of a page."""
+    return f'<div class="keep">{heading}{"".join(first)}</div>'
+
+
+def parts(summary: dict, lang: str, currency: str | None = None, measured_html: str = "") -> list[str]:
+    """The churn sections, one HTML block each, every one starting with its heading kept with what
+    follows it. ``measured_html``: the caller's own rendering of the measured comparison (audit,
+    snapshot); when empty, the one-sentence reason it is missing is shown instead."""
     cur = currency or summary.get("currency") or "USD"
     snap = {**(summary.get("snapshot") or {}), "mode": summary.get("mode")}
-    parts = [_snapshot_html(snap, lang, cur), _in_list_html(summary.get("in_list") or {}, lang, cur),
-             f'<h3>{H.esc(t("measured", lang))}</h3>' + (measured_html or f"<p>{H.esc(why(summary, lang))}</p>"),
-             _reasons_html(summary.get("stated_reasons") or {}, lang, cur)]
-    return "".join(parts)
+    return [_snapshot_html(snap, lang, cur), _in_list_html(summary.get("in_list") or {}, lang, cur),
+            _kept(f'<h3>{H.esc(t("measured", lang))}</h3>', measured_html or f"<p>{H.esc(why(summary, lang))}</p>"),
+            _reasons_html(summary.get("stated_reasons") or {}, lang, cur)]
+
+
+def render(summary: dict, lang: str, currency: str | None = None, measured_html: str = "") -> str:
+    """The churn sections as one block of HTML (see ``parts``)."""
+    return "".join(parts(summary, lang, currency, measured_html))

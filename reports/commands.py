@@ -31,7 +31,9 @@ def cmd_snapshot(args) -> int:
     except (PeriodError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out = Path(args.out or settings.get("snapshots", {}).get("dir", "snapshots"))
+    out = Path(args.out) if args.out else Path(settings.get("snapshots", {}).get("dir", "snapshots")).expanduser()
+    if not args.out and not out.is_absolute():
+        out = config.HERE / out  # the settings' folder is read from the project folder, whatever the cwd
     if out.exists() and not out.is_dir():
         print(f"error: --out {out} is {'a device or special file' if not out.is_file() else 'an existing file'}, not a folder; "
               f"a snapshot is a folder of files: name a folder (it is created if missing)", file=sys.stderr)
@@ -68,7 +70,7 @@ def cmd_snapshot(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from reports.audit import run_audit
+    from reports.audit import Scope, run_audit
 
     if not args.out:
         print("error: --out FILE.html is required", file=sys.stderr)
@@ -95,8 +97,9 @@ def cmd_audit(args) -> int:
     try:
         result = run_audit([Path(p) for p in args.paths], Path(args.out), lang=args.lang, pseudonymize=args.pseudonymize,
                            currency=args.currency.upper() if args.currency else None, tz=args.tz, pdf=args.pdf,
-                           date_order=args.date_order, on_progress=progress, as_of=args.as_of,
-                           tenure_unit=args.tenure_unit)
+                           date_order=args.date_order, on_progress=progress, fx_rates=args.fx or (), as_of=args.as_of,
+                           tenure_unit=args.tenure_unit,
+                           scope=Scope(client=args.client, author=args.author))
     except Exception as exc:  # never a traceback for the consultant; the main database is untouched either way
         print(f"error: the audit failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
@@ -133,7 +136,9 @@ def add_commands(add) -> None:
     p.add_argument("--lang", choices=["en", "ru"])
     p.add_argument("--tz", help="time zone of timestamps without an offset in --load files")
 
-    p = add("audit", cmd_audit, "Audit a client's exports into one self-contained report, without touching the main database.")
+    p = add("audit", cmd_audit, "Audit a client's exports into one self-contained report, without touching the main database. "
+                                "Exit codes: 0 the report was written (rejected rows are listed in it), 1 it could not be "
+                                "written, 2 usage error (including a missing exchange rate).")
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
     p.add_argument("--out", required=True, help="report file, e.g. audit.html")
     p.add_argument("--lang", choices=["en", "ru"], default="en")
@@ -146,4 +151,9 @@ def add_commands(add) -> None:
     p.add_argument("--tenure-unit", dest="tenure_unit", choices=["days", "months", "years"],
                    help="unit of a customer list's tenure column (default: read from the header and the values)")
     p.add_argument("--pdf", action="store_true", help="also print a PDF with headless Chromium")
+    p.add_argument("--fx", action="append", metavar="FROM/TO=RATE",
+                   help="exchange rate for money in another currency, e.g. USD/RUB=92.5 (repeatable; "
+                        "settings money.exchange_rates otherwise); without one the audit refuses to relabel")
+    p.add_argument("--client", help="client name for the report's scope block")
+    p.add_argument("--author", help="author name for the report's scope block")
     p.add_argument("--force", action="store_true", help="replace --out when it already exists")

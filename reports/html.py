@@ -25,7 +25,14 @@ svg .grid{stroke:#e5e7eb}svg .ax{font-size:11px;fill:#6b7280}svg .t{font-size:12
 footer{margin-top:40px;font-size:12px;color:#6b7280}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:8px 20px}
 svg.chart{max-width:100%;height:auto}.nowrap{white-space:nowrap}td.num{white-space:nowrap}
-@media print{body{background:#fff}main{padding:0}h2{break-after:avoid}.finding,.tile,table{break-inside:avoid}}
+.scope{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:14px 0;padding:10px 14px;border:1px solid #e5e7eb;border-radius:8px}
+.scope dt{color:#6b7280}.scope dd{margin:0;font-weight:600}
+.affected{font-weight:600;margin:4px 0}.badge.basis-benchmark{background:#fef3c7;color:#92400e}
+.basis-benchmark{color:#92400e}svg .axis-title{font-size:11px;fill:#374151}figure{margin:0}code{font-size:12px}
+thead{display:table-header-group}table.compact{font-size:12px}table.compact td.num{white-space:normal}
+table.compact th,table.compact td{padding:4px 5px}tr,.finding,.tile,figure{break-inside:avoid}
+h2,h3{break-after:avoid;page-break-after:avoid}.keep{break-inside:avoid;page-break-inside:avoid}
+@media print{body{background:#fff}main{padding:0}}
 """
 
 
@@ -42,13 +49,14 @@ def page(title: str, body: str, lang: str = "en", subtitle: str = "") -> str:
             + body + "</main></body></html>\n")
 
 
-def table(headers: list[str], rows: list[list], numeric: set[int] | None = None) -> str:
+def table(headers: list[str], rows: list[list], numeric: set[int] | None = None, cls: str = "") -> str:
     """``rows`` hold display strings (already formatted); all are escaped."""
     numeric = numeric or set()
     head = "".join(f'<th class="{"num" if i in numeric else ""}">{esc(h)}</th>' for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(f'<td class="{"num" if i in numeric else ""}">{esc(c)}</td>' for i, c in enumerate(r)) + "</tr>"
                    for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table class="{esc(cls)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>' if cls else \
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def tile(name: str, value: str, delta: str = "", tone: str = "flat", spark: str = "") -> str:

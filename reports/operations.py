@@ -45,17 +45,26 @@ STRINGS = {
     "switches_line": {"en": "{rate} of contacts repeated the previous one within {days} days in another channel ({switches} of {contacts}); {repeats} of repeat contacts switched channel; {customers} of customers switched.",
                       "ru": "{rate} обращений повторили предыдущее в течение {days} дн. через другой канал ({switches} из {contacts}); {repeats} повторных обращений — со сменой канала; канал сменили {customers} клиентов."},
     "escalation": {"en": "Escalation after failed fixes", "ru": "Эскалация после неудачных решений"},
-    "escalation_line": {"en": "{tickets} tickets were reopened {n} or more times; {never} of those with a group history were never escalated. Median time to escalation: {hours}.",
-                        "ru": "{tickets} обращений переоткрывались {n} и более раз; из тех, у кого есть история групп, {never} так и не были эскалированы. Медиана времени до эскалации: {hours}."},
+    "escalation_line": {"en": {"one": "{tickets} ticket was reopened {n} or more times.", "other": "{tickets} tickets were reopened {n} or more times."},
+                        "ru": {"one": "{tickets} обращение переоткрывалось {n} и более раз.", "few": "{tickets} обращения переоткрывались {n} и более раз.",
+                               "other": "{tickets} обращений переоткрывались {n} и более раз."}},
+    "escalation_never": {"en": "{never} of those with a group history were never escalated.",
+                         "ru": "Из тех, у кого есть история групп, {never} так и не были эскалированы."},
+    "escalation_hours": {"en": "Median time to escalation: {hours}.", "ru": "Медиана времени до эскалации: {hours}."},
     "load": {"en": "Agent load and burnout signals", "ru": "Нагрузка агентов и признаки выгорания"},
-    "load_line": {"en": "{load} tickets and calls per agent-day; {after} handled after hours; the busiest {top} of agents carry {share}; {csat} of judged agents at the CSAT target. Agents with burnout signals: {signals}.",
-                  "ru": "{load} обращений и звонков на рабочий день агента; {after} обработано вне графика; {top} самых загруженных агентов выполняют {share}; {csat} оцениваемых агентов с CSAT не ниже цели. Агентов с признаками выгорания: {signals}."},
+    "load_line": {"en": "{load} tickets and calls per agent-day; {after} handled after hours; the busiest {top} of {agents} agents carry {share} of the work.",
+                  "ru": "{load} обращения и звонка на рабочий день агента; {after} обработано вне графика; {top} самых загруженных из {agents} агентов выполняют {share} работы."},
+    "load_csat": {"en": "{csat} of the agents judged on CSAT are at the target.", "ru": "{csat} агентов, оцениваемых по CSAT, не ниже цели."},
+    "load_signals": {"en": "Agents with burnout signals: {signals}.", "ru": "Агентов с признаками выгорания: {signals}."},
     "targets": {"en": "Reply targets per channel", "ru": "Цели первого ответа по каналам"},
     "channel": {"en": "Channel", "ru": "Канал"},
     "within": {"en": "Within target", "ru": "В пределах цели"},
     "no_target": {"en": "no target", "ru": "нет цели"},
     "unanswered": {"en": "Still unanswered after {hours} h: {count} of {decided} tickets ({rate}); open without a reply now: {open}.",
-                   "ru": "Без ответа дольше {hours} ч: {count} из {decided} обращений ({rate}); открыты без ответа сейчас: {open}."},
+                   "ru": {"one": "Без ответа дольше {hours} ч: {count} из {decided} обращения ({rate}); открыты без ответа сейчас: {open}.",
+                          "other": "Без ответа дольше {hours} ч: {count} из {decided} обращений ({rate}); открыты без ответа сейчас: {open}."}},
+    "replies_gap": {"en": "the export records no agent replies, so no reply target can be judged on tickets",
+                    "ru": "в выгрузке нет ответов агентов, поэтому цели ответа по обращениям оценить нельзя"},
     "churn_of": {"en": "Churn: {groups}.", "ru": "Отток: {groups}."},
     "not_measurable_because": {"en": "Not measurable from this export: {why}", "ru": "По этой выгрузке не измерить: {why}"},
     "not_available": {"en": "Not available: {why}", "ru": "Нет данных: {why}"},
@@ -82,8 +91,13 @@ GROUP_WORDS = {
 }
 
 
-def t(key: str, lang: str = "en", **kw) -> str:
+def t(key: str, lang: str = "en", plural_n=None, **kw) -> str:
+    """A string in ``lang``; an entry of CLDR plural forms takes its form from ``plural_n``."""
     s = STRINGS[key].get(lang) or STRINGS[key]["en"]
+    if isinstance(s, dict):
+        import formatting
+
+        s = formatting.plural(round(plural_n) if isinstance(plural_n, (int, float)) else 0, s, lang)
     return s.format(**kw) if kw else s
 
 
@@ -158,14 +172,47 @@ def _metric_value(metric: str, value, lang: str) -> str:
     return fmt_value(value, unit, lang)
 
 
+CHANNELS_RU = {"email": "эл. почта", "phone": "телефон", "chat": "чат", "web": "веб-форма", "api": "API",
+               "messaging": "мессенджеры", "social": "соцсети", "voice": "телефон", "sms": "SMS", "other": "другое"}
+
+
+def _channel(value, lang: str) -> str:
+    """A canonical channel (Deskscope writes email, phone, chat, ...) in the report's language; other values as they are."""
+    if value is None:
+        return "—"
+    return CHANNELS_RU.get(str(value), str(value)) if lang == "ru" else str(value)
+
+
 def _metric_name(metric: str, lang: str) -> str:
     from metrics.registry import ALL
 
     return ALL[metric].label(lang) if metric in ALL else metric
 
 
+# The analyses' own reasons (metrics/operations) are fixed English phrases: their Russian here.
+REASONS_RU = {
+    "no customer list loaded (load a CRM or billing export with a churn date or status)":
+        "список клиентов не загружен (загрузите выгрузку CRM или биллинга с датой или признаком ухода)",
+    "no survey responses loaded": "ответы на опросы не загружены",
+    "no calls loaded: the phone target is measured on a call log": "звонки не загружены: цель для телефона считается по журналу звонков",
+    "no data loaded for this metric": "нет данных для этого показателя",
+    "no tickets loaded": "обращения не загружены",
+    "no tickets or calls loaded": "обращения и звонки не загружены",
+}
+
+
+def reason(why: str, lang: str) -> str:
+    """An analysis' reason in the report's language (a known phrase), else as written."""
+    if lang == "ru" and why:
+        if why in REASONS_RU:
+            return REASONS_RU[why]
+        if why.startswith("no agent has ") and "rated CSAT responses" in why:
+            return "ни у одного агента нет достаточно оценок CSAT за период (минимум задан в настройках)"
+    return why
+
+
 def _missing(result: dict, lang: str) -> str:
-    parts = [f'<p class="muted small">{H.esc(t("not_measurable_because", lang, why=t(f"nm_{key}", lang) if f"nm_{key}" in STRINGS else why))}</p>'
+    parts = [f'<p class="muted small">{H.esc(t("not_measurable_because", lang, why=t(f"nm_{key}", lang) if f"nm_{key}" in STRINGS else reason(why, lang)))}</p>'
              for key, why in (result.get("not_measurable") or {}).items()]
     return "".join(parts)
 
@@ -174,7 +221,7 @@ def _why(i: dict, lang: str) -> str:
     """The verdict's reason in the report's language (a not-measurable reason in the module's words)."""
     verdict = i["verdict"]
     if verdict == "not_measurable":
-        return i.get("reason") or ""
+        return reason(i.get("reason") or "", lang)
     if verdict == "too_early":
         return t("why_too_early_window" if i.get("change") is None else "why_too_early_wide", lang)
     return t(f"why_{verdict}", lang)
@@ -215,8 +262,10 @@ def initiatives_html(inits: dict, lang: str, title_key: str = "initiatives", emp
     return "".join(body)
 
 
-def analyses_html(ops: dict, lang: str) -> str:
-    """The five analyses of a filter state (the initiatives are rendered apart)."""
+def analyses_html(ops: dict, lang: str, replies_measurable: bool = True) -> str:
+    """The five analyses of a filter state (the initiatives are rendered apart). ``replies_measurable``
+    False (an export with no agent replies at all): the ticket channels' reply targets are a data
+    gap, not "0 of 0" or "1 of 1 unanswered"."""
     body = [f'<h2 id="operations">{H.esc(t("operations", lang))}</h2>']
     d = ops.get("drivers") or {}
     body.append(f'<h3 id="drivers">{H.esc(t("drivers", lang))}</h3>')
@@ -231,7 +280,7 @@ def analyses_html(ops: dict, lang: str) -> str:
         body.append(H.table([t("driver", lang), t("tickets", lang), t("share", lang), t("resolution_ratio", lang),
                              t("reopen", lang), t("bad_csat", lang), t("churned", lang)], rows, {1, 2, 3, 4, 5, 6}))
     elif not d.get("available"):
-        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=d.get("message") or ""))}</p>')
+        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=reason(d.get("message") or "", lang)))}</p>')
     body.append(_missing(d, lang))
     s = ops.get("channel_switches") or {}
     body.append(f'<h3 id="channel-switches">{H.esc(t("switches", lang))}</h3>')
@@ -239,21 +288,34 @@ def analyses_html(ops: dict, lang: str) -> str:
         body.append(f'<p>{H.esc(t("switches_line", lang, rate=_pct(s.get("channel_switch_rate"), lang), days=s.get("days"), switches=number(s.get("switches") or 0, lang), contacts=number(s.get("contacts") or 0, lang), repeats=_pct(s.get("cross_channel_repeat_share"), lang), customers=_pct(s.get("switching_customer_share"), lang)))}</p>')
         body.append(_churn(s, lang))
     elif not s.get("available"):
-        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=s.get("message") or ""))}</p>')
+        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=reason(s.get("message") or "", lang)))}</p>')
     body.append(_missing(s, lang))
     e = ops.get("escalation") or {}
     body.append(f'<h3 id="escalation">{H.esc(t("escalation", lang))}</h3>')
     if e.get("available"):
         hours = e.get("time_to_escalation_median_hours")
-        body.append(f'<p>{H.esc(t("escalation_line", lang, tickets=number(e.get("failed_fix_tickets") or 0, lang), n=e.get("failed_fixes"), never=_pct(e.get("unescalated_share"), lang), hours="—" if hours is None else fmt_value(hours, "hours", lang)))}</p>')
+        # A clause whose figure is not measurable is left out (the reason is listed below), never "—".
+        line = [t("escalation_line", lang, e.get("failed_fix_tickets") or 0,
+                  tickets=number(e.get("failed_fix_tickets") or 0, lang), n=e.get("failed_fixes"))]
+        if e.get("unescalated_share") is not None:
+            line.append(t("escalation_never", lang, never=_pct(e.get("unescalated_share"), lang)))
+        if hours is not None:
+            line.append(t("escalation_hours", lang, hours=fmt_value(hours, "hours", lang)))
+        body.append(f'<p>{H.esc(" ".join(line))}</p>')
         body.append(_churn(e, lang))
     else:
-        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=e.get("message") or ""))}</p>')
+        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=reason(e.get("message") or "", lang)))}</p>')
     body.append(_missing(e, lang))
     a = ops.get("agent_load") or {}
     body.append(f'<h3 id="agent-load">{H.esc(t("load", lang))}</h3>')
     if a.get("available") and a.get("items"):
-        body.append(f'<p>{H.esc(t("load_line", lang, load=number(a.get("operator_load") or 0, lang, 2), after=_pct(a.get("after_hours_share"), lang), top=a.get("top_agents"), share=_pct(a.get("load_top_share"), lang), csat=_pct(a.get("agents_at_csat_target_share"), lang), signals=number(len(a.get("signals") or []), lang)))}</p>')
+        line = [t("load_line", lang, load=number(a.get("operator_load") or 0, lang, 2), after=_pct(a.get("after_hours_share"), lang),
+                  top=number(a.get("top_agents") or 0, lang), agents=number(a.get("agents") or 0, lang),
+                  share=_pct(a.get("load_top_share"), lang))]
+        if a.get("agents_at_csat_target_share") is not None:
+            line.append(t("load_csat", lang, csat=_pct(a.get("agents_at_csat_target_share"), lang)))
+        line.append(t("load_signals", lang, signals=number(len(a.get("signals") or []), lang)))
+        body.append(f'<p>{H.esc(" ".join(line))}</p>')
     elif not a.get("available"):
         body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=a.get("message") or ""))}</p>')
     body.append(_missing(a, lang))
@@ -263,15 +325,19 @@ def analyses_html(ops: dict, lang: str) -> str:
         body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=r.get("message") or ""))}</p>')
     rows = []
     for c in r.get("channels") or []:
+        if not replies_measurable and c.get("target_seconds") is None:
+            continue  # a ticket channel: its replies are not in the export
         target = (fmt_value(c["target_minutes"], "minutes", lang) if c.get("target_minutes") is not None
                   else fmt_value(c["target_seconds"], "seconds", lang) if c.get("target_seconds") is not None
                   else t("no_target", lang))
-        rows.append([str(c["channel"]) if c["channel"] is not None else "—", target, _pct(c.get("rate"), lang),
+        rows.append([_channel(c["channel"], lang), target, _pct(c.get("rate"), lang),
                      "—" if c.get("decided") is None else f'{number(c["within"], lang)} / {number(c["decided"], lang)}'])
     if rows:
         body.append(H.table([t("channel", lang), t("target", lang), t("within", lang), ""], rows, {2, 3}))
     u = r.get("unanswered") or {}
-    if u.get("decided"):
-        body.append(f'<p>{H.esc(t("unanswered", lang, hours=number(u["hours"], lang), count=number(u["count"], lang), decided=number(u["decided"], lang), rate=_pct(u.get("rate"), lang), open=number(u.get("open_now") or 0, lang)))}</p>')
+    if not replies_measurable:
+        body.append(f'<p class="muted small">{H.esc(t("not_measurable_because", lang, why=t("replies_gap", lang)))}</p>')
+    elif u.get("decided"):
+        body.append(f'<p>{H.esc(t("unanswered", lang, u["decided"], hours=number(u["hours"], lang), count=number(u["count"], lang), decided=number(u["decided"], lang), rate=_pct(u.get("rate"), lang), open=number(u.get("open_now") or 0, lang)))}</p>')
     body.append(_missing(r, lang))
     return "".join(body)

@@ -25,6 +25,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import formatting as fmt
 from reports import html as H
 from reports import svg
 from reports.text import fmt_value, money, number, t
@@ -302,10 +303,12 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
     if m.get("customer_list") and (m["customer_list"].get("snapshot") or {}).get("customers"):
         from reports import churn_html
 
-        body.append(f'<h2>{H.esc(t("customer_list_title", lang))}</h2>')
-        body.append(churn_html.render(m["customer_list"], lang, m.get("currency") or currency,
-                                      measured_html=f'<p class="muted">{H.esc(t("see_money_above", lang))}</p>'
-                                      if m.get("available") else ""))
+        blocks = churn_html.parts(m["customer_list"], lang, m.get("currency") or currency,
+                                  measured_html=f'<p class="muted">{H.esc(t("see_money_above", lang))}</p>'
+                                  if m.get("available") else "")
+        # the heading printed on the same page as the first block (which keeps its own heading)
+        body.append(f'<div class="keep"><h2>{H.esc(t("customer_list_title", lang))}</h2>{blocks[0]}</div>')
+        body.extend(blocks[1:])
     if weekly.get("period"):
         labels = [_short_date(p, lang) for p in weekly["period"]]
         charts = [svg.line_chart(labels, {name(mid): weekly[mid]}, title=name(mid), width=480, height=190,
@@ -315,7 +318,7 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
         body.append(f'<h2>{H.esc(t("trend", lang))}</h2><p class="muted small">{H.esc(t("weekly_note", lang))}</p>'
                     + (f'<div class="charts">{drawn}</div>' if drawn
                        else f'<p class="muted">{H.esc(t("no_weekly", lang))}</p>'))
-    body.append(f'<footer>{H.esc(t("footer", lang, what=data["period"]))} · definitions {H.esc(data["definitions_version"])}</footer>')
+    body.append(f'<footer>{H.esc(t("footer", lang, what=data["period"]))} · {H.esc(t("definitions_version", lang))} {H.esc(data["definitions_version"])}</footer>')
     return H.page(t("snapshot_title", lang, period=data["period"]), "".join(body), lang)
 
 
@@ -333,16 +336,17 @@ def _test_text(ch: dict, lang: str) -> str:
         return t("test_threshold", lang)
     if ch.get("p_value") is None:
         return ""
-    return f'p = {ch["p_value"]:.3f}' if ch["p_value"] >= 0.001 else "p < 0.001"
+    return f'p = {fmt.number(ch["p_value"], 3, lang)}' if ch["p_value"] >= 0.001 else f"p < {fmt.number(0.001, 3, lang)}"
 
 
 def _change_text(value, prev, unit, lang) -> str:
+    """A change, signed, in the report's language (formatting.py): +1.2 pp / −5,0 п. п. / +12.5%."""
     diff = value - prev
     if unit == "fraction":
-        return f"{diff * 100:+.1f} pp"
+        return fmt.points(diff, 1, lang)
     if prev:
-        return f"{diff / abs(prev) * 100:+.1f}%"
-    return f"{diff:+,.1f}"
+        return fmt.signed_percent(diff / abs(prev), 1, lang)
+    return fmt.signed_number(diff, 1, lang)
 
 
 def kpis_csv(data: dict, lang: str = "en") -> str:

@@ -2,7 +2,7 @@
 ui/i18n.py; reports need no Streamlit)."""
 from __future__ import annotations
 
-import math
+import formatting as fmt
 
 STRINGS = {
     "snapshot_title": {"en": "Support snapshot {period}", "ru": "Срез поддержки {period}"},
@@ -55,6 +55,7 @@ STRINGS = {
     "covers": {"en": "Covers", "ru": "Период данных"},
     "rejections": {"en": "Why rows were rejected", "ru": "Почему строки отклонены"},
     "reason": {"en": "Reason", "ru": "Причина"},
+    "reason_loader": {"en": "Reason (as the loader reports it)", "ru": "Причина (текст загрузчика)"},
     "count": {"en": "Rows", "ru": "Строк"},
     "quality": {"en": "Data quality", "ru": "Качество данных"},
     "check": {"en": "Check", "ru": "Проверка"},
@@ -65,12 +66,12 @@ STRINGS = {
     "findings": {"en": "Findings, ranked by money at stake", "ru": "Выводы по убыванию суммы под риском"},
     "evidence": {"en": "Evidence", "ru": "Факты"},
     "recommendation": {"en": "Recommendation", "ru": "Рекомендация"},
-    "at_stake": {"en": "at stake per year", "ru": "под риском в год"},
+    "at_stake": {"en": "a year at stake", "ru": "в год под риском"},
     "churn_cost": {"en": "Churn-cost estimate", "ru": "Оценка потерь от оттока"},
     "assumptions": {"en": "Assumptions", "ru": "Допущения"},
     "measured": {"en": "measured", "ru": "измерено"},
     "assumed": {"en": "benchmark", "ru": "ориентир"},
-    "from_settings": {"en": "settings", "ru": "настройки"},
+    "from_settings": {"en": "audit setting", "ru": "настройка аудита"},
     "pseudonymized": {"en": "Customer names, e-mails, phone numbers and personal data in free text were replaced by stable pseudonyms before anything was stored.",
                       "ru": "Имена клиентов, e-mail, телефоны и персональные данные в тексте заменены на устойчивые псевдонимы до сохранения."},
     "top_finding": {"en": "Largest finding", "ru": "Главный вывод"},
@@ -101,14 +102,12 @@ STRINGS = {
     "misses": {"en": "misses", "ru": "хуже ориентира"},
     "money_formula": {"en": "Money at stake = customers touched per year × excess churn after a negative experience ({excess}, {excess_basis}) × monthly revenue of a customer lost ({revenue}, {revenue_basis}) × 12. One customer can be in several findings, so the amounts are not added up.",
                       "ru": "Сумма под риском = затронутые клиенты в год × дополнительный отток после негативного опыта ({excess}, {excess_basis}) × месячная выручка ушедшего клиента ({revenue}, {revenue_basis}) × 12. Один клиент может попасть в несколько выводов, поэтому суммы не складываются."},
-    "no_findings": {"en": "No finding: the data shows no failure with money at stake.", "ru": "Выводов нет: в данных не найдено сбоев, стоящих денег."},
+    "no_findings": {"en": "No finding: the data shows no service failure to rank.", "ru": "Выводов нет: в данных не найдено сбоев сервиса."},
     "customers_affected": {"en": "{n} customers affected", "ru": "Затронуто клиентов: {n}"},
-    "churn_measured": {"en": "Of {customers} customers compared, {exposed} had a negative support experience in the {window} days before they left or the data ends; {exposed_rate} of them churned against {unexposed_rate} of the others. Excess churn {excess} (95% interval {low} – {high}): {attributable} churned customers are attributable to support.",
-                       "ru": "Из {customers} сравниваемых клиентов у {exposed} был негативный опыт с поддержкой за {window} дней до ухода или конца данных; ушли {exposed_rate} из них против {unexposed_rate} остальных. Дополнительный отток {excess} (95% интервал {low} – {high}): {attributable} ушедших клиентов приходятся на поддержку."},
-    "churn_measured_snapshot": {"en": "Of {customers} customers compared (a snapshot list: churn flags without dates), {exposed} had a negative support experience while they were customers, up to the list's date; {exposed_rate} of them churned against {unexposed_rate} of the others. Excess churn {excess} (95% interval {low} – {high}): {attributable} churned customers are attributable to support.",
-                                "ru": "Из {customers} сравниваемых клиентов (список-снимок: признаки оттока без дат) у {exposed} был негативный опыт с поддержкой за время жизни клиента, до даты списка; ушли {exposed_rate} из них против {unexposed_rate} остальных. Дополнительный отток {excess} (95% интервал {low} – {high}): {attributable} ушедших клиентов приходятся на поддержку."},
-    "churn_benchmark": {"en": "The data has no customer list with churn that can be matched to the support records, so the estimate below uses the benchmark figures (each with its source); load a customer list to measure it.",
-                        "ru": "В данных нет списка клиентов с оттоком, который можно сопоставить с обращениями, поэтому оценка ниже построена на отраслевых ориентирах (с источниками); загрузите список клиентов, чтобы измерить её."},
+    "churn_measured": {"en": "Of {customers} customers compared, {exposed} had a negative support experience in the {window} days before they left or the data ends; {exposed_rate} of them churned against {unexposed_rate} of the others. Excess churn {excess} (95% interval {low} – {high}): about {attributable} churned customers go with a negative support experience beyond what comparable customers show (an association, not proof of cause).",
+                       "ru": "Из {customers} сравниваемых клиентов у {exposed} был негативный опыт с поддержкой за {window} дней до ухода или конца данных; ушли {exposed_rate} из них против {unexposed_rate} остальных. Дополнительный отток {excess} (95% интервал {low} – {high}): около {attributable} ушедших клиентов связаны с негативным опытом сверх того, что показывают похожие клиенты (это связь, а не доказательство причины)."},
+    "churn_benchmark": {"en": "No customer list with churn that can be matched to the support records was received, so the estimate below uses benchmark figures, each with its source.",
+                        "ru": "Список клиентов с оттоком, который можно сопоставить с обращениями, не получен, поэтому оценка ниже построена на отраслевых ориентирах с источниками."},
     "dose": {"en": "Churn by number of negative experiences", "ru": "Отток по числу негативных случаев"},
     "negatives": {"en": "Negative experiences", "ru": "Негативных случаев"},
     "customers": {"en": "Customers", "ru": "Клиентов"},
@@ -119,7 +118,196 @@ STRINGS = {
     "input": {"en": "Input", "ru": "Параметр"},
     "basis": {"en": "Basis", "ru": "Основа"},
     "measured_from_data": {"en": "measured from the data received", "ru": "измерено по полученным данным"},
-    "audit_subtitle": {"en": "{files} file(s): {names}", "ru": "Файлов: {files}: {names}"},
+    # ---- audit: scope, headline, money basis (issue 19)
+    "scope_client": {"en": "Client", "ru": "Клиент"},
+    "scope_period": {"en": "Period covered", "ru": "Период данных"},
+    "scope_author": {"en": "Prepared by", "ru": "Подготовил"},
+    "scope_date": {"en": "Date", "ru": "Дата"},
+    "scope_not_given": {"en": "not given", "ru": "не указано"},
+    # ---- the customer list in the audit (main's churn work)
+    "churn_measured_snapshot": {"en": "Of {customers} customers compared (a snapshot list: churn flags without dates), {exposed} had a negative support experience while they were customers, up to the list's date; {exposed_rate} of them churned against {unexposed_rate} of the others. Excess churn {excess} (95% interval {low} – {high}): {attributable} churned customers are attributable to support.",
+                                "ru": "Из {customers} сравниваемых клиентов (список-снимок: признаки оттока без дат) у {exposed} был негативный опыт с поддержкой за время жизни клиента, до даты списка; ушли {exposed_rate} из них против {unexposed_rate} остальных. Дополнительный отток {excess} (95% интервал {low} – {high}): {attributable} ушедших клиентов приходятся на поддержку."},
+    "customers_churn": {"en": "Customers and churn", "ru": "Клиенты и отток"},
+    "see_churn_cost": {"en": "Measured on the loaded tickets, calls and surveys: see the churn-cost estimate below.",
+                       "ru": "Измерено по загруженным обращениям, звонкам и опросам: см. оценку потерь от оттока ниже."},
+    "churn_benchmark_model": {"en": "The estimate below therefore uses the benchmark figures, each with its source.",
+                              "ru": "Поэтому оценка ниже опирается на отраслевые цифры, у каждой указан источник."},
+    "customer_list_title": {"en": "Customers and churn", "ru": "Клиенты и отток"},
+    "see_money_above": {"en": "Measured on the loaded tickets, calls and surveys: see the money section above.",
+                        "ru": "Измерено по загруженным обращениям, звонкам и опросам: см. раздел о деньгах выше."},
+    "definitions_version": {"en": "definitions", "ru": "версия определений"},
+    "fx_converted": {"en": "; converted at 1 USD = {rate} {cur} (the rate given)", "ru": "; пересчитано по курсу 1 USD = {rate} {cur} (заданный курс)"},
+    "basis_measured": {"en": "measured on the data received", "ru": "измерено по полученным данным"},
+    "basis_partly_measured": {"en": "partly measured, partly benchmark inputs", "ru": "частично измерено, частично отраслевые ориентиры"},
+    "basis_benchmark": {"en": "illustrative: benchmark inputs", "ru": "иллюстрация: отраслевые ориентиры"},
+    "headline_money": {"en": "Largest finding: {title} — {money} a year at stake ({basis}); {contacts}.",
+                       "ru": "Главный вывод: {title} — {money} в год под риском ({basis}); {contacts}."},
+    "headline_contacts_money": {"en": "Largest finding: {title} — {contacts}. Money at stake, {basis}: {money} a year.",
+                                "ru": "Главный вывод: {title} — {contacts}. Сумма под риском ({basis}): {money} в год."},
+    "headline_contacts": {"en": "Largest finding: {title} — {contacts}.", "ru": "Главный вывод: {title} — {contacts}."},
+    "contacts_tickets": {"en": {"one": "{n} ticket affected", "other": "{n} tickets affected"},
+                         "ru": {"one": "затронуто {n} обращение", "few": "затронуто {n} обращения",
+                                "many": "затронуто {n} обращений", "other": "затронуто {n} обращения"}},
+    "contacts_calls": {"en": {"one": "{n} call affected", "other": "{n} calls affected"},
+                       "ru": {"one": "затронут {n} звонок", "few": "затронуто {n} звонка", "many": "затронуто {n} звонков",
+                              "other": "затронуто {n} звонка"}},
+    "contacts_ratings": {"en": {"one": "{n} low rating", "other": "{n} low ratings"},
+                         "ru": {"one": "{n} низкая оценка", "few": "{n} низкие оценки", "many": "{n} низких оценок",
+                                "other": "{n} низкой оценки"}},
+    "customers_n": {"en": {"one": "{n} customer", "other": "{n} customers"},
+                    "ru": {"one": "{n} клиент", "few": "{n} клиента", "many": "{n} клиентов", "other": "{n} клиента"}},
+    "hours_over": {"en": "{hours} past the targets in total", "ru": "всего {hours} сверх сроков"},
+    "not_priced": {"en": "Not priced: the contacts carry no customer id, or no customer had a negative experience.",
+                   "ru": "Без оценки в деньгах: у обращений нет идентификатора клиента или ни у кого не было негативного опыта."},
+    "findings_money": {"en": "Findings, ranked by money at stake", "ru": "Выводы по убыванию суммы под риском"},
+    "findings_contacts": {"en": "Findings, ranked by tickets and hours affected", "ru": "Выводы по числу затронутых обращений и часов"},
+    "money_formula_money": {"en": "Money at stake is a finding's share of the customers with a negative support experience, times the yearly cost of the customers lost to support in the churn-cost estimate below: one model, so no finding exceeds that total ({basis}). Findings overlap, so the amounts are not added up.",
+                            "ru": "Сумма под риском — доля клиентов с негативным опытом, которых затронул вывод, умноженная на годовую стоимость клиентов, ушедших из-за поддержки, из оценки потерь ниже: модель одна, поэтому ни один вывод не превышает итог ({basis}). Выводы пересекаются, суммы не складываются."},
+    "money_formula_contacts": {"en": "No revenue data was received, so findings are ranked by the tickets (or calls) and hours they affected. The money shown is a finding's share of the churn-cost estimate below ({basis}); it never exceeds that total, and the amounts overlap, so they are not added up.",
+                               "ru": "Данных о выручке нет, поэтому выводы упорядочены по числу затронутых обращений (или звонков) и часов. Сумма — доля вывода в оценке потерь от оттока ниже ({basis}); она не превышает итог, а суммы пересекаются и не складываются."},
+    "money_basis": {"en": "Basis: {basis}.", "ru": "Основа: {basis}."},
+    "not_measurable": {"en": "not measurable from this export", "ru": "не измеряется по этой выгрузке"},
+    "verdict": {"en": "Verdict", "ru": "Оценка"},
+    "kpi_vendor_missed": {"en": "SLA missed, by the system's own verdict", "ru": "SLA не выполнен, по оценке системы"},
+    # ---- data gaps
+    "gaps": {"en": "Data gaps: not measurable from this export", "ru": "Пробелы в данных: что не измеряется по этой выгрузке"},
+    "gaps_intro": {"en": "These figures cannot be computed from what was received; they are left out, never shown as zero, and no finding rests on them.",
+                   "ru": "Эти показатели нельзя посчитать по полученным данным: они не показаны (а не равны нулю), и ни один вывод на них не опирается."},
+    "no_gaps": {"en": "Every figure of this report could be measured from the data received.", "ru": "Все показатели отчёта измерены по полученным данным."},
+    "why_not": {"en": "Why not", "ru": "Почему"},
+    "gap_no_calls": {"en": "no call log was received", "ru": "журнал звонков не получен"},
+    "gap_no_surveys": {"en": "no survey responses were received", "ru": "ответы на опросы не получены"},
+    "gap_churn_metric": {"en": "Churn associated with support", "ru": "Отток, связанный с поддержкой"},
+    "gap_no_customers": {"en": "no customer list with churn was received", "ru": "список клиентов с оттоком не получен"},
+    "gap_no_comparison": {"en": "the customer list cannot be matched to the support records to compare churn",
+                          "ru": "список клиентов нельзя сопоставить с обращениями для сравнения оттока"},
+    "gap_revenue_metric": {"en": "Revenue per customer", "ru": "Выручка на клиента"},
+    "gap_no_revenue": {"en": "no revenue figures were received", "ru": "данных о выручке нет"},
+    # ---- SLA method
+    "sla_method": {"en": "SLA method", "ru": "Метод оценки SLA"},
+    "sla_intro_vendor": {"en": "The export carries the system's own SLA verdict (made_sla): it leads. Our recomputation with the targets below is shown beside it, with the share of tickets on which the two agree.",
+                         "ru": "Выгрузка содержит собственную оценку SLA системы (made_sla): она главная. Рядом — наш пересчёт по срокам ниже и доля обращений, где оценки совпадают."},
+    "sla_intro_ours": {"en": "The export carries no SLA verdict of its own: tickets are judged against the targets below, matched by priority.",
+                       "ru": "В выгрузке нет собственной оценки SLA: обращения оценены по срокам ниже, сопоставленным по приоритету."},
+    "sla_left_out": {"en": "The export records no agent replies, so {targets} targets cannot be judged and are left out; the recomputation uses {used} targets only.",
+                     "ru": "В выгрузке нет ответов агентов, поэтому сроки ({targets}) оценить нельзя, они исключены; пересчёт использует только сроки: {used}."},
+    "sla_policy": {"en": "Policy", "ru": "Политика"},
+    "sla_priorities": {"en": "Priorities", "ru": "Приоритеты"},
+    "sla_labels": {"en": "As written in the export", "ru": "Как в выгрузке"},
+    "sla_first_reply": {"en": "First reply", "ru": "Первый ответ"},
+    "sla_next_reply": {"en": "Next reply", "ru": "Следующий ответ"},
+    "sla_resolution": {"en": "Resolution", "ru": "Решение"},
+    "sla_clock": {"en": "Clock", "ru": "Часы"},
+    "sla_business": {"en": "business hours", "ru": "рабочие часы"},
+    "sla_calendar": {"en": "calendar", "ru": "календарные"},
+    "sla_mixed": {"en": "mixed", "ru": "смешанные"},
+    "sla_not_judged": {"en": "not judged", "ru": "не оценивается"},
+    "sla_star": {"en": "Targets marked * are stated but not judged.", "ru": "Сроки со звёздочкой * указаны, но не оцениваются."},
+    "sla_any": {"en": "any", "ru": "любые"},
+    "sla_vendor_missed": {"en": "Missed (system verdict)", "ru": "Не выполнено (оценка системы)"},
+    "sla_ours_missed": {"en": "Missed (our recomputation)", "ru": "Не выполнено (наш пересчёт)"},
+    "sla_agreement": {"en": "Agreement", "ru": "Совпадение"},
+    "sla_agreement_overall": {"en": "Over all tickets, our recomputation agrees with the system's verdict on {agree} of {both} ({share}).",
+                              "ru": "По всем обращениям наш пересчёт совпадает с оценкой системы на {agree} из {both} ({share})."},
+    "sla_unmatched": {"en": "{n} tickets match no policy (priorities: {values}) and are not judged by our recomputation.",
+                      "ru": "{n} обращений не подходят ни под одну политику (приоритеты: {values}) и не оценены нашим пересчётом."},
+    "prio_urgent": {"en": "urgent", "ru": "срочный"},
+    "prio_high": {"en": "high", "ru": "высокий"},
+    "prio_normal": {"en": "normal", "ru": "обычный"},
+    "prio_low": {"en": "low", "ru": "низкий"},
+    "prio_none": {"en": "(none)", "ru": "(не задан)"},
+    "tickets": {"en": "Tickets", "ru": "Обращения"},
+    # ---- charts
+    "charts": {"en": "Charts", "ru": "Графики"},
+    "chart_weekly_tickets": {"en": "Tickets created per week", "ru": "Обращений в неделю"},
+    "chart_weekly_missed": {"en": "Share of tickets that missed their SLA, by week", "ru": "Доля обращений с нарушением SLA по неделям"},
+    "chart_missed": {"en": "Missed SLA", "ru": "Нарушение SLA"},
+    "chart_missed_by_priority": {"en": "Share of tickets that missed their SLA, by priority", "ru": "Доля нарушений SLA по приоритетам"},
+    "chart_missed_by_team": {"en": "Share of tickets that missed their SLA, by team (20+ tickets)", "ru": "Доля нарушений SLA по командам (от 20 обращений)"},
+    "chart_drivers": {"en": "Contact drivers: tickets by category", "ru": "Причины обращений: обращения по категориям"},
+    "chart_repeats": {"en": "Repeat contacts by category", "ru": "Повторные обращения по категориям"},
+    "axis_tickets_week": {"en": "Tickets per week", "ru": "Обращений в неделю"},
+    "axis_week": {"en": "Week starting", "ru": "Неделя, с"},
+    "axis_missed_pct": {"en": "Tickets that missed SLA, %", "ru": "Обращения с нарушением SLA, %"},
+    "axis_tickets": {"en": "Tickets", "ru": "Обращения"},
+    "axis_repeats": {"en": "Repeat contacts", "ru": "Повторные обращения"},
+    "dim_priority": {"en": "Priority", "ru": "Приоритет"},
+    "dim_team": {"en": "Team", "ru": "Команда"},
+    "dim_category": {"en": "Category", "ru": "Категория"},
+    # ---- churn cost (one model with the findings)
+    "churn_support_data": {"en": "No customer list with churn was received. The estimate below counts the customers in the support data itself ({customers} distinct customer ids, {exposed} of them with a negative support experience in the {months} months covered, extrapolated to a year) and takes the churn rates and revenue per customer from published benchmarks, each with its source.",
+                           "ru": "Список клиентов с оттоком не получен. Оценка ниже считает клиентов по самим данным поддержки ({customers} разных идентификаторов клиента, у {exposed} из них был негативный опыт за {months} мес. данных, с пересчётом на год), а ставки оттока и выручку на клиента берёт из опубликованных ориентиров с источниками."},
+    "calc_lost": {"en": "Customers lost to support a year (range)", "ru": "Клиентов в год уходит из-за поддержки (диапазон)"},
+    "calc_revenue": {"en": "Their revenue over {months} months", "ru": "Их выручка за {months} мес."},
+    "calc_replacement": {"en": "Cost to replace them", "ru": "Стоимость замены клиентов"},
+    "calc_total": {"en": "Total cost a year (range)", "ru": "Итого потерь в год (диапазон)"},
+    "calc_ltv": {"en": "Lifetime value of a customer", "ru": "Пожизненная ценность клиента (LTV)"},
+    "step_exposed": {"en": "Customers with a negative support experience: {customers} × {share} {rel} {exposed}",
+                     "ru": "Клиенты с негативным опытом: {customers} × {share} {rel} {exposed}"},
+    "step_lost": {"en": "Lost to support a year: {one} × ({after1} − {base}) + {two} × ({after2} − {base}) {rel} {lost}",
+                  "ru": "Уходят из-за поддержки за год: {one} × ({after1} − {base}) + {two} × ({after2} − {base}) {rel} {lost}"},
+    "step_revenue": {"en": "Their revenue: {lost} × {each} a month × {months} months {rel} {revenue}",
+                     "ru": "Их выручка: {lost} × {each} в месяц × {months} мес. {rel} {revenue}"},
+    "step_replacement": {"en": "Replacing them: {lost} × {multiple} × {retain} {rel} {cost}",
+                         "ru": "Замена клиентов: {lost} × {multiple} × {retain} {rel} {cost}"},
+    "step_capped": {"en": "Capped at the {customers} customers that exist in the data.",
+                    "ru": "Ограничено {customers} клиентами, которые есть в данных."},
+    "measured_support": {"en": "measured (support data)", "ru": "измерено (данные поддержки)"},
+    # ---- limitations and appendix
+    "limitations": {"en": "Limitations", "ru": "Ограничения"},
+    "lim_association": {"en": "Churn figures compare customers with and without a negative support experience: they show an association, not proof that support caused the churn.",
+                        "ru": "Показатели оттока сравнивают клиентов с негативным опытом и без него: это связь, а не доказательство того, что отток вызван поддержкой."},
+    "lim_money_measured": {"en": "Money is measured on the data received; the range is the 95% interval of the measured excess churn.",
+                           "ru": "Деньги измерены по полученным данным; диапазон — 95% интервал измеренного дополнительного оттока."},
+    "lim_money_partly_measured": {"en": "Money rests partly on benchmark inputs (see Assumptions); treat it as an order of magnitude.",
+                                  "ru": "Деньги частично опираются на отраслевые ориентиры (см. «Допущения»); это порядок величины."},
+    "lim_money_benchmark": {"en": "Money is illustrative: nothing about churn or revenue was measured, so every amount rests on benchmark inputs; the range spans the published benchmark ranges.",
+                            "ru": "Деньги — иллюстрация: ни отток, ни выручка не измерены, все суммы опираются на отраслевые ориентиры; диапазон охватывает опубликованные разбросы ориентиров."},
+    "lim_customers_support": {"en": "Customers are the distinct people or accounts in the support data; for an internal service desk they are colleagues, and churn benchmarks may not apply to them.",
+                              "ru": "Клиенты — разные люди или учётные записи в данных поддержки; для внутренней службы это сотрудники, и отраслевые ориентиры оттока к ним могут не подходить."},
+    "lim_short_period": {"en": "The data covers {months} months; yearly figures are extrapolated from it.",
+                         "ru": "Данные охватывают {months} мес.; годовые показатели пересчитаны из них."},
+    "lim_capped": {"en": "The yearly estimate was capped at the number of customers that exist in the data.",
+                   "ru": "Годовая оценка ограничена числом клиентов, которые есть в данных."},
+    "lim_sla_vendor": {"en": "SLA misses use the system's own verdict; the targets of our recomputation are assumptions stated in the SLA method.",
+                       "ru": "Нарушения SLA взяты из оценки самой системы; сроки нашего пересчёта — допущения, указанные в методе оценки SLA."},
+    "lim_sla_assumed": {"en": "SLA targets are assumptions stated in the SLA method, not the client's contract.",
+                        "ru": "Сроки SLA — допущения, указанные в методе оценки, а не договор клиента."},
+    "lim_time_zone": {"en": "The time zone of at least one file was assumed, not given: hour-of-day and business-hours figures depend on it.",
+                      "ru": "Часовой пояс хотя бы одного файла предположен, а не указан: от него зависят показатели по часам и рабочему времени."},
+    "lim_rejected": {"en": {"one": "{n} row could not be read and is left out (see What was received).",
+                            "other": "{n} rows could not be read and are left out (see What was received)."},
+                     "ru": {"one": "{n} строку не удалось прочитать, она не учтена (см. «Что получено»).",
+                            "few": "{n} строки не удалось прочитать, они не учтены (см. «Что получено»).",
+                            "other": "{n} строк не удалось прочитать, они не учтены (см. «Что получено»)."}},
+    "lim_gaps": {"en": "Some figures cannot be measured from this export (see Data gaps).",
+                 "ru": "Часть показателей не измеряется по этой выгрузке (см. «Пробелы в данных»)."},
+    "lim_pseudonymized": {"en": "Personal data was replaced by pseudonyms before analysis.",
+                          "ru": "Персональные данные заменены псевдонимами до анализа."},
+    "appendix": {"en": "Appendix: technical details", "ru": "Приложение: технические подробности"},
+    "appendix_intro": {"en": "For whoever re-runs or extends this audit with Deskscope.",
+                       "ru": "Для того, кто будет повторять или расширять этот аудит в Deskscope."},
+    "appendix_settings": {"en": "Settings used", "ru": "Использованные настройки"},
+    "setting": {"en": "Setting", "ru": "Настройка"},
+    "appendix_commands": {"en": "Commands", "ru": "Команды"},
+    "appendix_load_customers": {"en": "python cli.py audit EXPORTS customers.csv --out audit.html   # add a customer list (id, start date, churn date or status, monthly revenue) to measure churn and money",
+                                "ru": "python cli.py audit ВЫГРУЗКИ customers.csv --out audit.html   # добавьте список клиентов (id, дата начала, дата или признак ухода, месячная выручка), чтобы измерить отток и деньги"},
+    "appendix_rerun": {"en": "python cli.py audit EXPORTS --out audit.html --lang en|ru --currency CODE --fx FROM/TO=RATE --client NAME --author NAME",
+                       "ru": "python cli.py audit ВЫГРУЗКИ --out audit.html --lang en|ru --currency КОД --fx ИЗ/В=КУРС --client ИМЯ --author ИМЯ"},
+    "appendix_notes": {"en": "Method notes", "ru": "Заметки о методе"},
+    "appendix_definitions": {"en": "Every figure is defined in docs/metrics.md and docs/churn.md of Deskscope.",
+                             "ru": "Определения всех показателей — в docs/metrics.md и docs/churn.md Deskscope."},
+    "note_no_customers": {"en": "No customer list was received: churn was not compared; to measure it, add a customer list (customer id, start date, churn date or status, monthly revenue) whose ids match the support data.",
+                          "ru": "Список клиентов не получен: отток не сравнивался; чтобы измерить его, добавьте список клиентов (id, дата начала, дата или признак ухода, месячная выручка) с теми же id, что в данных поддержки."},
+    "note_no_surveys": {"en": "No survey responses were loaded: CSAT, NPS and CES are not shown.", "ru": "Ответы на опросы не загружены: CSAT, NPS и CES не показаны."},
+    "note_no_calls": {"en": "No calls were loaded: call figures are not shown.", "ru": "Звонки не загружены: показатели звонков не показаны."},
+    "note_no_tickets": {"en": "No tickets were loaded: ticket figures are not shown.", "ru": "Обращения не загружены: показатели обращений не показаны."},
+    "note_method_crude": {"en": "Crude comparison: risk difference with Newcombe's hybrid score interval (Wilson).",
+                          "ru": "Прямое сравнение: разность долей с гибридным интервалом Ньюкомба (Уилсон)."},
+    "note_method_stratified": {"en": "Stratified comparison: Mantel-Haenszel risk difference over the customer groups, Sato variance.",
+                               "ru": "Стратифицированное сравнение: разность долей по Мантелю-Хензелю по группам клиентов, дисперсия Сато."},
+    "audit_subtitle": {"en": {"one": "{n} file: {names}", "other": "{n} files: {names}"},
+                       "ru": {"one": "{n} файл: {names}", "few": "{n} файла: {names}", "other": "{n} файлов: {names}"}},
     "not_available": {"en": "not available: {why}", "ru": "нет данных: {why}"},
     "none": {"en": "—", "ru": "—"},
     # ---- satisfaction (reports/satisfaction.py)
@@ -147,18 +335,10 @@ STRINGS = {
     "sat_no_segments": {"en": "The responses carry no segment (brand, region, wave or workbook sheet) and no customer with a segment, so there is no breakdown by segment.",
                         "ru": "У ответов нет сегмента (бренда, региона, волны или листа книги) и клиентов с сегментом, поэтому разбивки по сегментам нет."},
     "sat_small_col": {"en": "Small sample", "ru": "Малая выборка"},
-    "sat_small_note": {"en": "A score resting on fewer than {n} responses (metrics.survey_small_segment) is listed under “Small sample”: shown with its interval, not to be ranked.",
-                       "ru": "Оценка, основанная менее чем на {n} ответах (metrics.survey_small_segment), указана в колонке «Малая выборка»: показана с интервалом, ранжировать её не стоит."},
-    "customers_churn": {"en": "Customers and churn", "ru": "Клиенты и отток"},
-    "see_churn_cost": {"en": "Measured on the loaded tickets, calls and surveys: see the churn-cost estimate below.",
-                       "ru": "Измерено по загруженным обращениям, звонкам и опросам: см. оценку потерь от оттока ниже."},
-    "churn_benchmark_model": {"en": "The estimate below therefore uses the benchmark figures, each with its source.",
-                              "ru": "Поэтому оценка ниже опирается на отраслевые цифры, у каждой указан источник."},
-    "customer_list_title": {"en": "Customers and churn", "ru": "Клиенты и отток"},
-    "see_money_above": {"en": "Measured on the loaded tickets, calls and surveys: see the money section above.",
-                        "ru": "Измерено по загруженным обращениям, звонкам и опросам: см. раздел о деньгах выше."},
-    "footer": {"en": "Deskscope {what}. Every figure is defined in docs/metrics.md; this file works offline.",
-               "ru": "Deskscope: {what}. Определения показателей — docs/metrics.md; файл открывается без сети."},
+    "sat_small_note": {"en": "A score resting on fewer than {n} responses is listed under “Small sample”: shown with its interval, not to be ranked.",
+                       "ru": "Оценка, основанная менее чем на {n} ответах, указана в колонке «Малая выборка»: показана с интервалом, ранжировать её не стоит."},
+    "footer": {"en": "Deskscope {what}. This file works offline.",
+               "ru": "Deskscope: {what}. Файл открывается без сети."},
 }
 
 
@@ -167,47 +347,39 @@ def t(key: str, lang: str = "en", **kw) -> str:
     return s.format(**kw) if kw else s
 
 
+def tn(key: str, count, lang: str = "en", **kw) -> str:
+    """A plural string (CLDR forms of the language) for ``count``; ``{n}`` is the count, whole."""
+    forms = STRINGS[key].get(lang) or STRINGS[key]["en"]
+    return fmt.plural(round(count), forms, lang).format(n=fmt.integer(count, lang), **kw)
+
+
 def number(v: float, lang: str = "en", digits: int = 0) -> str:
-    s = f"{v:,.{digits}f}"
-    if lang == "ru":
-        s = s.replace(",", "\u00a0").replace(".", ",")
-    return s
+    return fmt.number(v, digits, lang)
 
 
 def fmt_value(value, unit: str, lang: str = "en", currency: str = "USD") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A value in its unit (formatting.py: Babel/CLDR), "—" when missing."""
+    if fmt.missing(value):
         return "—"
     if unit == "fraction":
-        return number(value * 100, lang, 1) + "%"
+        return fmt.percent(value, 1, lang)
     if unit == "minutes":
-        if abs(value) >= 120:
-            return number(value / 60, lang, 1) + (" ч" if lang == "ru" else " h")
-        return number(value, lang, 0) + (" мин" if lang == "ru" else " min")
+        return fmt.duration_minutes(value, lang)
     if unit == "hours":
-        return number(value, lang, 1) + (" ч" if lang == "ru" else " h")
+        return fmt.hours(value, lang)
     if unit == "seconds":
-        return number(value, lang, 0) + (" с" if lang == "ru" else " s")
+        return fmt.duration_seconds(value, lang)
     if unit == "nps":
-        return number(value, lang, 1)
+        return fmt.signed_number(value, 1, lang)
     if unit == "score":
-        return number(value, lang, 2)
+        return fmt.number(value, 2, lang)
     if unit == "money":
         return money(value, currency, lang)
-    return number(value, lang, 0 if float(value).is_integer() else 1)
+    return fmt.number(value, 0 if float(value).is_integer() else 1, lang)
 
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "RUB": "₽"}
-
-
-def money(value, currency: str = "USD", lang: str = "en") -> str:
-    if value is None:
-        return "—"
-    sym = SYMBOLS.get(currency.upper(), currency.upper() + " ")
-    digits = 0 if abs(value) >= 100 else 2
-    body = number(value, lang, digits)
-    if lang != "ru" and body[:1] in ("-", "\u2212"):
-        return f"{body[:1]}{sym}{body[1:]}"  # -$550, not $-550
-    return f"{body}\u00a0{sym}" if lang == "ru" else f"{sym}{body}"
+def money(value, currency: str = "USD", lang: str = "en", short: bool | None = None) -> str:
+    return fmt.money(value, currency, lang, short=short)
 
 
 def method_text(method: str, lang: str = "en") -> str:

@@ -8,7 +8,8 @@ from pathlib import Path
 import metrics  # noqa: F401  derived tables on load
 from loaders.base import LoadOptions
 from loaders.store import Store
-from tests.test_pages import app, assert_clean, frame_with, open_page, texts
+from tests.test_pages import app, assert_clean, open_page, shown_frame_with, texts
+from ui.i18n import t
 
 FILES = Path(__file__).parent / "badinput" / "files"
 
@@ -28,13 +29,17 @@ def test_data_page_lists_failed_attempts_and_negative_durations(monkeypatch, tmp
     at = app(monkeypatch, _loaded(tmp_path)).run()
     open_page(at, "data")
     assert_clean(at, "data")
-    history = frame_with(at, "attempt_id")
-    failed = history.loc[history["status"] == "failed"]
-    assert list(failed["file_name"]) == ["xlsx_password.xlsx"] and list(failed["attempt_id"]) == ["F1"]
-    assert "password-protected" in failed["reason"].iloc[0]
+    # the tables as shown: human column names and cells in the session's language (English here)
+    attempt, status, file_name, reason = (t(k, "en") for k in ("data.col.attempt", "data.col.status", "data.col.file",
+                                                                 "data.col.reason"))
+    history = shown_frame_with(at, attempt)
+    failed = history.loc[history[status] == t("data.status.failed", "en")]
+    assert list(failed[file_name]) == ["xlsx_password.xlsx"] and list(failed[attempt]) == ["F1"]
+    assert "password-protected" in failed[reason].iloc[0]
     assert "1 load attempt(s) failed and changed nothing: why" in [e.label for e in at.expander]
-    negative = frame_with(at, "before_creation")
-    assert list(negative["source_id"]) == ["5"] and list(negative["before_creation"]) == ["solve"]
+    which, ticket = t("data.negative.which", "en"), t("data.negative.id", "en")
+    negative = shown_frame_with(at, which)
+    assert list(negative[ticket]) == ["5"] and list(negative[which]) == [t("data.negative.solve", "en")]
 
 
 def test_overview_says_how_many_durations_were_left_out(monkeypatch, tmp_path):

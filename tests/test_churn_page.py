@@ -85,7 +85,8 @@ def test_in_list_churn_page_shows_dose_response_and_money(monkeypatch, in_list_d
     # one tile per signal: bad experiences, complaint, low score (tests/test_churn_lists.py hand counts):
     # complaint (4/5 - 2/11) x 5 x 20.00 = 61.82; low score (5/7 - 1/9) x 7 x 22.50 = 95.00 a month
     assert len(costs) == 3, costs
-    assert costs[1:] == (["$62", "$95"] if lang == "en" else ["62 $", "95 $"]), costs
+    # (formatting.money: cents under 100 when there are any, so 61.82 keeps them and 95.00 is "$95")
+    assert costs[1:] == (["$61.82", "$95"] if lang == "en" else ["61,82\u00a0$", "95\u00a0$"]), costs
     # no loaded support data: one sentence, not zeros
     assert ("only from the list's own support columns" if lang == "en" else "только по столбцам самого списка") in text
     # no reason column: one sentence

@@ -17,9 +17,9 @@ def _flatten(d: dict, prefix: str = "") -> list[str]:
     keys = []
     for k, v in d.items():
         name = f"{prefix}{k}"
-        if isinstance(v, dict):
+        if isinstance(v, dict) and v:
             keys += _flatten(v, name + ".")
-        else:
+        else:  # a value, or an empty table whose default is {} (money.exchange_rates)
             keys.append(name)
     return keys
 

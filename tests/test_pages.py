@@ -3,6 +3,7 @@ database, filters in the URL, the language switch, caching, safe downloads and l
 from __future__ import annotations
 
 import datetime as dt
+import re
 import io
 import zipfile
 from pathlib import Path
@@ -131,6 +132,22 @@ def frame_with(at: AppTest, column: str):
     raise AssertionError(f"no dataframe with a {column!r} column")
 
 
+def shown_frame_with(at: AppTest, label: str):
+    """The texts shown by the (first) table on the page with a column headed ``label`` (tables drawn
+    by ui.components.table carry human column names in the session's language and format their
+    cells with a Styler): a pandas frame of strings under those headers, blanks as ""."""
+    import pyarrow as pa
+
+    for element in at.dataframe:
+        if label in element.value.columns:
+            raw = element.proto.arrow_data.styler.display_values
+            assert raw, f"the table with {label!r} is not formatted by ui.components.table"
+            shown = pa.ipc.open_stream(raw).read_all().to_pandas()
+            shown.columns = list(element.value.columns)
+            return shown.fillna("").astype(str)
+    raise AssertionError(f"no dataframe with a {label!r} column")
+
+
 def assert_clean(at: AppTest, page: str) -> None:
     assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
     assert not at.error, f"{page}: {[e.value for e in at.error]}"
@@ -177,9 +194,14 @@ def test_filter_change_updates_url(monkeypatch, loaded_db):
     at.run()
     assert_clean(at, "overview")
     assert at.query_params.get("team") in (["Billing"], "Billing")
+    # The default period stays relative in the URL.
+    assert at.query_params.get("period") in (["last-30-days"], "last-30-days")
+    assert "date_from" not in at.query_params
+    # Choosing every team (the fixture has two) is no filter at all: the widget says "All", the URL drops it.
     at.multiselect(key="flt_team").select("Tech")
     at.run()
-    assert at.query_params.get("team") in (["Billing,Tech"], "Billing,Tech")
+    assert "team" not in at.query_params
+    assert at.multiselect(key="flt_team").value == []
 
 
 def test_url_opens_the_same_view(monkeypatch, loaded_db):
@@ -236,34 +258,67 @@ def test_every_string_has_both_languages():
     fields = lambda text: sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)  # noqa: E731
     for key, entry in i18n.STRINGS.items():
         assert entry.get("en") and entry.get("ru"), f"{key} lacks a language"
-        assert fields(entry["en"]) == fields(entry["ru"]), f"{key}: placeholders differ"
+        en, ru = entry["en"], entry["ru"]
+        if isinstance(en, dict):  # plural forms: CLDR categories of each language, "other" always
+            assert "other" in en and "other" in ru and {"one", "few", "many"} <= set(ru), f"{key}: plural forms"
+            # a form may leave the count out ("the day before"); no form brings a placeholder the other lacks
+            assert set().union(*map(fields, en.values())) == set().union(*map(fields, ru.values())), key
+            continue
+        assert fields(en) == fields(ru), f"{key}: placeholders differ"
 
 
 def test_locale_formats():
+    # Babel/CLDR: en groups with ",", ru with a no-break space and a decimal comma; ru percent
+    # and currency put a no-break space before the sign.
     assert i18n.number(1234567.891, 2, "en") == "1,234,567.89"
-    assert i18n.number(1234567.891, 2, "ru") == "1\u202f234\u202f567,89"
+    assert i18n.number(1234567.891, 2, "ru") == "1\u00a0234\u00a0567,89"
     assert i18n.percent(0.1234, 1, "en") == "12.3%"
     assert i18n.percent(0.1234, 1, "ru") == "12,3\u00a0%"
     assert i18n.money(1500, "USD", "en") == "$1,500"
     assert i18n.money(2_500_000, "RUB", "ru") == "2,5\u00a0млн\u00a0₽"
+    # Three significant digits in compact money: 1,970,000 -> 1.97M; 999,999 rounds up to 1M, not "1000K".
+    assert i18n.money(1_970_000, "USD", "en") == "$1.97M"
+    assert i18n.money(1_970_000, "RUB", "ru") == "1,97\u00a0млн\u00a0₽"
+    assert i18n.compact(999_999, "en") == "1M"
     assert i18n.date(dt.date(2025, 3, 5), "en") == "Mar 5, 2025"
     assert i18n.date(dt.date(2025, 3, 5), "ru") == "05.03.2025"
-    # 150 minutes = 2.5 hours; 4320 minutes = 3 days.
-    assert i18n.duration_minutes(150, "en") == "2.5\u00a0h"
-    assert i18n.duration_minutes(4320, "ru") == "3,0\u00a0дн"
+    # 150 minutes = 2.5 hours; 4320 minutes = 3 days; 34 s stays in seconds (CLDR short units).
+    assert i18n.duration_minutes(150, "en") == "2.5\u00a0hr"
+    assert i18n.duration_minutes(4320, "ru") == "3,0\u00a0дн."
+    assert i18n.duration_seconds(34, "ru") == "34\u00a0с"
     assert i18n.number(None, lang="ru") == "н/д"
+    # Whole customers: 99.6 -> 100.
+    assert i18n.integer(99.6, "en") == "100"
+
+
+def test_change_arrows_follow_the_sign_and_colours_follow_better():
+    # SLA breach rate 13.8% -> 8.8%: a fall of 5.0 points, lower is better: down arrow, green.
+    assert i18n.metric_delta("sla_breach_rate", 0.088, 0.138, "en") == "\u22125.0\u00a0pp"
+    assert i18n.delta_style("sla_breach_rate", 0.088, 0.138) == ("down", "green")
+    assert i18n.delta_style("sla_breach_rate", 0.138, 0.088) == ("up", "red")
+    # First reply median 100 -> 82.2 min: -17.8%, lower is better.
+    assert i18n.metric_delta("frt_median_minutes", 82.2, 100, "en") == "\u221217.8%"
+    assert i18n.delta_style("frt_median_minutes", 82.2, 100) == ("down", "green")
+    # CSAT 80% -> 75%: a fall of a higher-is-better rate is red.
+    assert i18n.delta_style("csat", 0.75, 0.80) == ("down", "red")
+    assert i18n.delta_style("csat", 0.85, 0.80) == ("up", "green")
+    # Ticket volume has no better direction: the arrow still follows the sign, the colour is grey.
+    assert i18n.delta_style("tickets", 90, 100) == ("down", "gray")
+    assert i18n.delta_style("tickets", 100, 100) == ("off", "gray")
+    assert i18n.metric_delta("tickets", 110, 100, "ru") == "+10,0\u00a0%"
 
 
 # ---------------------------------------------------------------- drill-down and safe exports
 def test_drill_down_shows_rows(monkeypatch, loaded_db):
     pytest.importorskip("metrics.engine")
-    at = app(monkeypatch, loaded_db, {"team": "Billing"}).run()
+    at = app(monkeypatch, loaded_db, {"team": "Billing", "period": "all-time"}).run()
     at.button(key="ov_drill_toggle").click()
     at.run()
     assert_clean(at, "overview")
-    frame = frame_with(at, "source_id")
+    frame = frame_with(at, "Ticket")  # human column names
     # Billing is even i: 30 tickets.
     assert len(frame) == 30
+    assert "source_id" not in frame.columns and "Created" in frame.columns
 
 
 def test_neutralise_prefixes_formula_cells():
@@ -306,8 +361,8 @@ def test_upload_and_load_through_data_page(monkeypatch, tmp_path):
     at.button(key="data_load").click()
     at.run()
     assert_clean(at, "data")
-    history = frame_with(at, "rows_loaded")
-    assert list(history["rows_loaded"]) == [2]
+    history = frame_with(at, "Loaded")  # the load history with human column names
+    assert list(history["Loaded"]) == [2]
     assert "2 tickets" in " ".join(shown(c.value) for c in at.sidebar.caption)
 
 
@@ -394,7 +449,7 @@ def test_remove_a_load_from_the_data_page(monkeypatch, tmp_path):
     at.run()
     assert_clean(at, "data")
     assert any("Load #1 removed: tickets 60" in shown(s.value) for s in at.success)
-    assert list(frame_with(at, "rows_loaded")["status"]) == ["removed"]
+    assert list(frame_with(at, "Loaded")["Status"]) == ["removed"]
     assert "No data loaded yet" in " ".join(shown(c.value) for c in at.sidebar.caption)
 
 
@@ -457,3 +512,28 @@ def test_overview_trend_says_which_periods_are_partial(monkeypatch, loaded_db):
     assert f"from {i18n.date(dt.date(2024, 3, 1))} to {i18n.date(dt.date(2024, 4, 29))}" in captions, captions
     whole = app(monkeypatch, loaded_db).run()  # daily trend over whole days: nothing partial
     assert "Hollow points" not in " ".join(c.value for c in whole.caption)
+
+def _display_values(element):
+    """The texts a Styler-formatted table shows (its display values), as a pandas frame."""
+    import pyarrow as pa
+
+    raw = element.proto.arrow_data.styler.display_values
+    return pa.ipc.open_stream(raw).read_all().to_pandas() if raw else None
+
+
+def test_tables_show_numbers_as_the_cards_do(monkeypatch, loaded_db):
+    # Tickets & SLA, SLA outcomes by priority (all time): the breach rate with one decimal and a
+    # percent sign, counts with separators, column names in words; a missing value is blank.
+    at = app(monkeypatch, loaded_db, {"period": "all-time"}).run()
+    open_page(at, "tickets")
+    assert_clean(at, "tickets")
+    [table] = [d for d in at.dataframe if "Priority" in d.value.columns and "SLA breach rate" in d.value.columns]
+    shown = _display_values(table)
+    assert list(table.value.columns)[:3] == ["Priority", "Tickets", "SLA breach rate"]
+    assert all(re.fullmatch(r"\d+\.\d%", v) for v in shown.iloc[:, 2] if v), list(shown.iloc[:, 2])
+    assert table.proto.placeholder == ""
+    # Thousands separators and Russian formats come from formatting.py.
+    assert components._cell_formatter("count", "en")(12345) == "12,345"
+    assert components._cell_formatter("count", "ru")(12345) == "12\u00a0345"
+    assert components._cell_formatter("minutes", "ru")(150) == "2,5\u00a0ч"
+    assert components._cell_formatter("fraction", "en")(None) == ""

@@ -106,11 +106,14 @@ SAFE_CALLS = {
     # formatters of numbers, dates and metric ids declared in code (metrics/registry.py)
     "number", "percent", "compact", "file_size", "duration_minutes", "duration_seconds", "date", "datetime",
     "metric_name", "metric_help", "metric_value", "metric_delta", "money", "len", "int", "round", "float", "bool",
+    # ... and formatting.py's (Babel/CLDR), through ui/i18n.py
+    "integer", "money_range", "metric_value_full", "unit_name", "duration_in",
     # ui/components.py helpers that return catalogue text with numbers only
     "approximate_note",
 }
 PASS_THROUGH = {"marked"}  # components.marked(text, flag): "≈ " + text; safe when its arguments are
 CATALOGUE = {"t"}  # t(key, **values): safe when every value is
+PLURAL = {"tn"}  # tn(key, count, **values): the count is formatted as a whole number; safe when every value is
 
 
 class Checker(ast.NodeVisitor):
@@ -208,6 +211,9 @@ class Checker(ast.NodeVisitor):
                 return True
             if name in PASS_THROUGH:
                 return all(self.safe(a, depth + 1) for a in node.args) and \
+                    all(self.safe(k.value, depth + 1) for k in node.keywords)
+            if name in PLURAL:
+                return all(self.safe(a, depth + 1) for a in node.args[2:]) and \
                     all(self.safe(k.value, depth + 1) for k in node.keywords)
             if name in CATALOGUE:
                 return all(self.safe(a, depth + 1) for a in node.args[1:]) and \

@@ -102,8 +102,13 @@ def test_export_build_load_on_duckdb(sample, tmp_path, monkeypatch):
     cur = store.cursor()
     local = {t: cur.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in manifest["derived"]}
     before = _kpis(cur)
+    merges = cur.sql("SELECT * FROM value_merges ORDER BY ALL").fetchall()
     cur.close()
     assert local == manifest["derived"]
+    # value_merges is canonical (docs/schema.md): what the loads merged cannot be derived again from the
+    # merged tables, so it travels with them, through the export, the build and the install
+    assert "value_merges" not in manifest["derived"]
+    assert merges and manifest["canonical"]["value_merges"] == len(merges), merges  # the sample's case variants
 
     db = tmp_path / "installed.duckdb"
     code, stdout, err = cli("load", str(results), db=db)
@@ -118,6 +123,7 @@ def test_export_build_load_on_duckdb(sample, tmp_path, monkeypatch):
     from metrics.service import TICKETS
 
     assert _context(cur).rolls.usable(TICKETS)  # the rollups answer, as in the store that built them
+    assert cur.sql("SELECT * FROM value_merges ORDER BY ALL").fetchall() == merges  # the Data page lists the same
     cur.close()
 
     # every page renders on the installed results, and a snapshot is written from them

@@ -15,8 +15,9 @@ import pytest
 
 from loaders.base import LoadOptions
 from loaders.store import Store
-from tests.test_pages import app, assert_clean, frame_with, open_page, texts
+from tests.test_pages import app, assert_clean, open_page, shown_frame_with, texts
 from tests.test_surveys import airline_workbook
+from ui import i18n
 from ui.safe import shown
 
 CUSTOMERS = ("Customer ID,Name,Segment,Plan,Start Date,Status,Churn Date,Churn Category,Churn Reason,Monthly Revenue\n"
@@ -63,20 +64,24 @@ def test_satisfaction_page_on_an_undated_survey_without_tickets(monkeypatch, cli
         assert "ответов CSAT не загружено" in body and "нет обращений" in body
         assert "Ответов без даты: 16. Они учтены в этих показателях за всё время" in body
         assert "Динамики нет: ни у одного ответа нет даты (ответов: 16" in body
-    table = frame_with(at, "nps_responses")
+    # the tables as shown: column names and cells in the reader's language (ui.components.table)
+    nps, responses = i18n.metric_name("nps", lang), i18n.metric_name("nps_responses", lang)
+    table = shown_frame_with(at, responses)
     rows = {r[table.columns[0]]: r for r in table.to_dict("records")}
     assert set(rows) == {"Aeroflot", "S7"}
-    # the scores are text in the reader's language, like their intervals beside them
-    assert rows["Aeroflot"]["nps"] == ("0.0" if lang == "en" else "0,0") and rows["Aeroflot"]["nps_responses"] == 10
-    assert rows["S7"]["nps"] == ("+33.3" if lang == "en" else "+33,3")  # 100 x (3 - 1) / 6
-    assert rows["S7"]["nps_responses"] == 6
-    assert rows["S7"]["small"] == "NPS"  # 6 < metrics.survey_small_segment (30)
+    assert rows["Aeroflot"][nps] == ("0.0" if lang == "en" else "0,0") and rows["Aeroflot"][responses] == "10"
+    assert rows["S7"][nps] == ("+33.3" if lang == "en" else "+33,3")  # 100 x (3 - 1) / 6
+    assert rows["S7"][responses] == "6"
+    assert rows["S7"][i18n.t("sat.small_col", lang)] == "NPS"  # 6 < metrics.survey_small_segment (30)
     # the comments table shows no column every comment leaves empty (no agent, team, channel, ticket here)
-    comments = frame_with(at, "comment")
-    assert list(comments.columns) == ["responded_at", "kind", "score", "segment", "comment"]
-    assert set(comments["kind"]) == {"NPS"}
+    when, kind, score, segment, comment = (i18n.t(k, lang) for k in ("sat.when", "sat.kind", "sat.score", "dim.segment",
+                                                                        "sat.comments"))
+    comments = shown_frame_with(at, comment)
+    assert list(comments.columns) == [when, kind, score, segment, comment]
+    assert set(comments[kind]) == {"NPS"}
     # Aeroflot's comments: "more legroom" on its 4 answers of 6 or less (6, 3, 0, 5)
-    assert len(comments) == 4 and set(comments["segment"]) == {"Aeroflot"}
+    assert len(comments) == 4 and set(comments[segment]) == {"Aeroflot"}
+    assert sorted(comments[score]) == ["0", "3", "5", "6"] and set(comments[comment]) == {"more legroom"}
 
 
 def test_dated_csat_beside_undated_nps(monkeypatch, tmp_path):
@@ -92,18 +97,21 @@ def test_dated_csat_beside_undated_nps(monkeypatch, tmp_path):
     store = Store(tmp_path / "c.duckdb")
     reports = store.load_files([book, csat], LoadOptions())
     assert [r.status for r in reports] == ["loaded", "loaded"], [r.text() for r in reports]
-    at = app(monkeypatch, store.path)
+    # all time: the dashboard opens on the last 30 days, whose date filter leaves every undated answer out
+    at = app(monkeypatch, store.path, {"period": "all-time"})
     at.run()
     open_page(at, "satisfaction")
     assert_clean(at, "satisfaction")
     body = texts(at)
     assert "No trend: none of the NPS responses for these filters has a date." in body
     assert "16 responses have no date and are not in this trend." in body
-    table = frame_with(at, "nps_responses")
+    csat, nps, csat_n = (i18n.metric_name(m, "en") for m in ("csat", "nps", "csat_responses"))
+    table = shown_frame_with(at, i18n.metric_name("nps_responses", "en"))
     rows = {r[table.columns[0]]: r for r in table.to_dict("records")}
     assert set(rows) == {"Aeroflot", "S7", "(not set)"}
-    assert (rows["(not set)"]["csat"], rows["(not set)"]["nps"], rows["(not set)"]["csat_responses"]) == ("75.0%", "—", 4)
-    assert (rows["S7"]["csat"], rows["S7"]["nps"], rows["S7"]["csat_responses"]) == ("—", "+33.3", 0)
+    # a segment without an answer of a kind: a blank cell (never "None"), and 0 responses
+    assert (rows["(not set)"][csat], rows["(not set)"][nps], rows["(not set)"][csat_n]) == ("75.0%", "", "4")
+    assert (rows["S7"][csat], rows["S7"][nps], rows["S7"][csat_n]) == ("", "+33.3", "0")
 
 
 @pytest.mark.parametrize("page", ["overview", "churn", "tickets", "agents"])
@@ -146,12 +154,12 @@ def test_snapshot_on_the_folder_says_what_the_period_cannot_show(client_db, tmp_
         assert "no CSAT responses were loaded" in html and "no CES responses were loaded" in html
         assert "16 of these answers have no date: they count in these figures and by segment, never in a " \
                "period&#x27;s figures or trend." in html
-        assert "<td class=\"\">S7</td><td class=\"num\">33.3</td>" in html
+        assert "<td class=\"\">S7</td><td class=\"num\">+33.3</td>" in html  # NPS signed, as on the page
         # no dated row at all: the weekly section says so in one sentence instead of standing empty
         assert "Nothing to draw: none of these twelve weeks holds a dated ticket, call or survey response." in html
     else:
         assert "Удовлетворённость: все ответы" in html and "ответов CSAT не загружено" in html
-        assert "<td class=\"\">S7</td><td class=\"num\">33,3</td>" in html
+        assert "<td class=\"\">S7</td><td class=\"num\">+33,3</td>" in html
         assert "Рисовать нечего" in html
 
 

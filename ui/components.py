@@ -200,7 +200,7 @@ def figure_notes(params: dict[str, str], comparison: dict, skip_empty_tables: bo
     for note in data.notes(filters.key(params)):
         if skip_empty_tables and ((note.startswith("no ") and note.endswith(" loaded")) or "have no date" in note):
             continue
-        st.caption(":material/info: " + plain(note))
+        st.caption(":material/info: " + plain(i18n.method_note(note)))
 
 
 def approximate_note() -> str:
@@ -235,38 +235,216 @@ def approximate_format(fmt: str) -> str:
 
 
 # ---------------------------------------------------------------- KPI tiles
+# Cards never cut a number or a label: labels wrap, values are compact ($1.97M) with the exact
+# value in the tooltip. Streamlit truncates both with an ellipsis by default.
+CARD_CSS = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; height: auto !important;}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere;}
+[data-testid="stMetricValue"] {font-size: clamp(1.4rem, 2.2vw, 2.25rem) !important; line-height: 1.2 !important;}
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *, [data-testid="stMetricDeltaDescription"],
+[data-testid="stMetricDeltaDescription"] * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; max-width: none !important;}
+div:has(> [data-testid="stMetricDelta"]) {flex-wrap: wrap !important; row-gap: 0.2rem;}
+[data-testid="stMetricDeltaDescription"] {flex: 1 1 9rem; min-width: 9rem;}
+[data-testid="stMetricDeltaDescription"] p, [data-testid="stMetricLabel"] p {word-break: normal !important;
+  overflow-wrap: normal !important;}
+[data-testid="stCheckbox"] p, [data-testid="stWidgetLabel"] p {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important;}
+.stMarkdownBadge, .stMarkdownBadge * {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; max-width: 100% !important; height: auto !important;}
+[data-testid="stMetricDeltaDescription"]:has(+ *), [data-testid="stMetricDelta"] {flex-wrap: wrap;}
+</style>"""
+
+
+def card_css() -> None:
+    """The card rules above; app.py injects them once per run (a style block, no content). In Russian
+    the file uploader's own English ("Upload", "2GB per file") is replaced by the catalogue's words."""
+    css = CARD_CSS
+    if i18n.current() == "ru":
+        limit = st.get_option("server.maxUploadSize") or 200
+        size = i18n.file_size(limit * 1024 * 1024)
+        css += ("<style>[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p {display: none;}"
+                f"[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']::after {{content: {_css_text(t('data.browse'))};}}"
+                "[data-testid='stFileUploaderDropzoneInstructions'] span {display: none;}"
+                f"[data-testid='stFileUploaderDropzoneInstructions'] > div::after {{content: {_css_text(t('data.limit', size=size))};"
+                "font-size: 0.875rem; opacity: 0.7;}</style>")
+    st.html(css)
+
+
+def _css_text(text: str) -> str:
+    """A CSS string literal (quotes and backslashes escaped): catalogue text only, never data."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+
+def _tile_note(metric_id: str, params: dict[str, str]) -> str | None:
+    """Why a card has no value: the export cannot measure it, or a filter does not apply to it."""
+    if metric_id in data.unmeasurable():
+        return t("kpi.not_measurable_export")
+    gap = data.filter_gap(metric_id, params)
+    if gap:
+        table, dims = gap
+        return t("kpi.filter_not_applicable", table=t(f"table.{table}"), dims=", ".join(t(f"filters.{d}").lower() for d in dims))
+    return None
+
+
+def target_badge(metric_id: str, current) -> None:
+    """The figure against its target: good / watch / bad, coloured."""
+    if current is None:
+        return
+    from metrics import targets as tg
+
+    goals, margin = data.targets()
+    goal = goals.get(metric_id)
+    state = tg.state(metric_id, current, goal, margin)
+    if state is None:
+        return
+    op = "≤" if i18n.metric_better(metric_id) == "lower" else "≥"
+    shown = i18n.metric_value(metric_id, goal)
+    per_second = {"seconds": 1, "minutes": 60, "hours": 3600}.get(i18n.metric_unit(metric_id))
+    if per_second:
+        # The target in the unit of the value beside it: "1.6 hr · target ≤ 1.0 hr", not "≤ 60 min".
+        import formatting as fmt
+
+        shown = fmt.duration_in(goal * per_second, fmt.duration_unit(current * per_second), i18n.current())
+    st.badge(t("target.badge", op=op, target=shown, state=t(f"target.state.{state}")),
+             color={"good": "green", "watch": "orange", "bad": "red"}[state],
+             icon={"good": ":material/check_circle:", "watch": ":material/visibility:", "bad": ":material/error:"}[state],
+             help=t("target.help", op=op, target=shown, margin=i18n.percent(margin, 0)))
+
+
 def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = None, note: str | None = None,
              drill: tuple[str, str | None] | None = None, key: str = "") -> None:
-    """A metric with its change vs the previous period and a sparkline.
+    """A metric with its change vs the previous period, its target state and a sparkline.
 
     comparison: {"current", "previous", "change", "significant"} from engine.compare.
     note: shown instead of the value when the data for it is missing (e.g. "no calls loaded").
-    drill: (kind, where) — a small button opens the rows behind the number.
+    drill: (kind, where) — the "Rows" button opens exactly the rows behind the number
+    (metrics/drilldown.py) next to it; ``drill`` presets the page's rows section otherwise.
     """
     comparison = comparison or {}
     current = comparison.get("current")
     previous = comparison.get("previous")
     label = i18n.metric_name(metric_id)
+    params = st.session_state.get("flt_params", {})
     with st.container(border=True, height="stretch"):
-        if note and current is None:
-            st.metric(label, "—", delta=plain(note), delta_color="off", delta_arrow="off", help=i18n.metric_help(metric_id))
-            return
+        if current is None:
+            why = _tile_note(metric_id, params) or note
+            if why:
+                st.metric(label, "—", delta=plain(why), delta_color="off", delta_arrow="off", help=i18n.metric_help(metric_id))
+                return
         delta = i18n.metric_delta(metric_id, current, previous)
-        better = i18n.metric_better(metric_id)
-        color = {"higher": "normal", "lower": "inverse"}.get(better, "off")
+        # Streamlit reads a delta's direction from a leading "-" only; the typographic minus of
+        # our deltas would point every fall up. The arrow and colour are therefore set here.
+        arrow, color = i18n.delta_style(metric_id, current, previous)
         description = None
         if delta:
             description = t("kpi.vs_previous") + (" · " + t("kpi.significant") if comparison.get("significant") else "")
         chart = [float(v) for v in (spark or []) if v is not None]
-        value = marked(i18n.metric_value(metric_id, current), bool(comparison.get("approximate")) and current is not None)
-        st.metric(label, value, delta=delta, delta_color=color,
-                  help=i18n.metric_help(metric_id), chart_data=chart if len(chart) > 1 else None,
+        approx = bool(comparison.get("approximate")) and current is not None
+        shown = marked(i18n.metric_value(metric_id, current), approx)
+        full = marked(i18n.metric_value_full(metric_id, current), approx)
+        help_text = "\n\n".join(x for x in (t("kpi.full_value", value=full), i18n.metric_help(metric_id)) if x)
+        st.metric(label, shown, delta=delta, delta_color=color, delta_arrow=arrow,
+                  help=help_text, chart_data=chart if len(chart) > 1 else None,
                   chart_type="area", delta_description=description)
+        target_badge(metric_id, current)
         if drill and current is not None:
             if st.button(t("kpi.show_rows"), key=f"{key}drill_{metric_id}", type="tertiary",
                          icon=":material/table_rows:"):
-                st.session_state[f"{key}drill"] = drill
-                st.toast(t("drill.below"), icon=":material/arrow_downward:")
+                if data.drill_rows(filter_key(params), metric_id, 1) is not None:
+                    rows_dialog(metric_id, params, current)
+                else:
+                    st.session_state[f"{key}drill"] = drill
+                    st.toast(t("drill.below"), icon=":material/arrow_downward:")
+
+
+def filter_key(params: dict[str, str]) -> tuple:
+    from ui import filters
+
+    return filters.key(params)
+
+
+# Human column names and units of the rows behind a number (canonical column -> (label key, unit)).
+ROW_COLUMNS = {
+    "tickets": {"source_id": ("col.ticket", "text"), "created_at": ("col.created", "datetime"),
+                "status": ("col.status", "enum"), "priority": ("dim.priority", "text"), "channel": ("dim.channel", "text"),
+                "team": ("dim.team", "text"), "agent": ("dim.agent", "text"), "customer_id": ("col.customer", "text"),
+                "category": ("dim.category", "text"), "subject": ("col.subject", "text"),
+                "first_reply_calendar_minutes": ("col.first_reply", "minutes"),
+                "full_resolution_calendar_minutes": ("col.resolution", "minutes"), "reopens": ("col.reopens", "count"),
+                "agent_replies": ("col.replies", "count"), "sla_policy": ("col.sla_policy", "text"),
+                "source": ("dim.source", "text")},
+    "sla_targets": {"source_id": ("col.ticket", "text"), "created_at": ("col.created", "datetime"),
+                    "sla_target": ("col.sla_target", "enum"), "status": ("col.sla_status", "enum"),
+                    "target_minutes": ("col.target", "minutes"), "elapsed_minutes": ("col.elapsed", "minutes"),
+                    "sla_policy": ("col.sla_policy", "text"), "priority": ("dim.priority", "text"),
+                    "team": ("dim.team", "text"), "agent": ("dim.agent", "text"), "source": ("dim.source", "text")},
+    "calls": {"source_id": ("col.call", "text"), "queued_at": ("col.queued", "datetime"), "outcome": ("col.outcome", "enum"),
+              "queue": ("dim.queue", "text"), "agent": ("dim.agent", "text"), "team": ("dim.team", "text"),
+              "customer_id": ("col.customer", "text"), "wait_seconds": ("col.wait", "seconds"),
+              "talk_seconds": ("col.talk", "seconds"), "direction": ("col.direction", "enum"), "source": ("dim.source", "text")},
+    "surveys": {"source_id": ("col.response", "text"), "responded_at": ("col.responded", "datetime"),
+                "kind": ("col.kind", "text"), "score": ("col.score", "decimal"), "comment": ("col.comment", "text"),
+                "agent": ("dim.agent", "text"), "team": ("dim.team", "text"), "channel": ("dim.channel", "text"),
+                "ticket_id": ("col.ticket", "text"), "customer_id": ("col.customer", "text"), "source": ("dim.source", "text")},
+}
+
+
+def _translate_enums(frame: pl.DataFrame, columns: dict) -> pl.DataFrame:
+    """Canonical values Deskscope itself writes (status, outcome, SLA status) in the session's language."""
+    lang = i18n.current()
+    exprs = []
+    for column, (_, unit) in columns.items():
+        if unit == "enum" and column in frame.columns and frame.schema[column] == pl.String:
+            values = [v for v in frame.get_column(column).unique().to_list() if v is not None]
+            mapping = {v: t(f"enum.{v}", lang) for v in values if f"enum.{v}" in i18n.STRINGS}
+            if mapping:
+                exprs.append(pl.col(column).replace(mapping))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def show_rows(frame: pl.DataFrame, kind: str, key: str, numerator_label: str | None = None, height: int | None = None) -> None:
+    """Rows from the data with human column names, blanks as blanks, values formatted like the cards."""
+    columns = {c: (t(label), "text" if unit == "enum" else unit) for c, (label, unit) in ROW_COLUMNS[kind].items()}
+    frame = frame.with_columns([pl.col(d).map_elements(lambda v, d=d: i18n.dim_value(d, v), return_dtype=pl.String)
+                                for d in ("priority", "channel") if d in frame.columns and frame.schema[d] == pl.String])
+    if numerator_label and "in_numerator" in frame.columns:
+        columns = {**dict(list(columns.items())[:2]), "in_numerator": (numerator_label, "bool"), **dict(list(columns.items())[2:])}
+    frame = _translate_enums(frame, ROW_COLUMNS[kind])
+    table(frame, key, columns, height=height if height is not None else table_height(frame.height, 420))
+
+
+def rows_dialog(metric_id: str, params: dict[str, str], current) -> None:
+    """Open, next to the card, exactly the rows behind its number."""
+    label = i18n.metric_name(metric_id)
+
+    def body() -> None:
+        result = data.drill_rows(filter_key(params), metric_id)
+        if not result or result["total"] == 0:
+            st.info(t("empty.no_rows"))
+            return
+        frame, total, numerator, kind = result["frame"], result["total"], result["numerator"], result["kind"]
+        noun = t(f"drill.noun.{kind}")
+        if numerator is not None:
+            st.markdown(t("drill.rate_caption", numerator=i18n.number(numerator), total=i18n.number(total), noun=noun,
+                          what=t(f"drill.num.{metric_id}") if f"drill.num.{metric_id}" in i18n.STRINGS else label,
+                          value=i18n.metric_value(metric_id, current)))
+        else:
+            st.markdown(t("drill.count_caption", total=i18n.number(total), noun=noun, what=label,
+                          value=i18n.metric_value(metric_id, current)))
+        from ui import filters
+
+        st.caption(plain(filters.describe(params)))
+        if frame.height < total:
+            st.caption(t("drill.first_rows", shown=i18n.number(frame.height), total=i18n.number(total)))
+        show_rows(frame, kind, f"dlg_{metric_id}_table",
+                  t(f"drill.num.{metric_id}") if f"drill.num.{metric_id}" in i18n.STRINGS else None)
+        download_buttons(frame, f"deskscope-{metric_id}", key=f"dlg_{metric_id}_dl")
+
+    st.dialog(t("drill.dialog_title", what=label), width="large")(body)()
 
 
 def tile_grid(items: list[dict], columns: int = 4, key: str = "") -> None:
@@ -282,7 +460,8 @@ def name_groups(frame: pl.DataFrame, by: str) -> pl.DataFrame:
     """A breakdown's group column as text, the rows with no value named "(not set)" (shown only)."""
     if by not in frame.columns:
         return frame
-    return frame.with_columns(pl.col(by).cast(pl.String).fill_null(t("dim.not_set")))
+    frame = frame.with_columns(pl.col(by).cast(pl.String).fill_null(t("dim.not_set")))
+    return frame.with_columns(pl.col(by).map_elements(lambda v: i18n.dim_value(by, v), return_dtype=pl.String))
 
 
 PERCENT = "%.1f%%"  # rates in tables: one decimal everywhere (Streamlit's "percent" drops trailing zeros)
@@ -294,6 +473,83 @@ def as_percent(frame: pl.DataFrame, columns: Iterable[str] | None = None) -> pl.
     if columns is None:
         columns = [c for c in frame.columns if i18n.metric_unit(c) == "fraction"]
     return frame.with_columns([(pl.col(c) * 100).alias(c) for c in columns if c in frame.columns])
+
+
+def _cell_formatter(unit: str, lang: str):
+    """A Babel/CLDR formatter for one table column's unit (the same text a card shows); blanks stay blank."""
+    import formatting as fmt
+
+    def wrap(fn):
+        return lambda v: "" if fmt.missing(v) or v == "" else v if isinstance(v, str) and unit != "text" else fn(v)
+
+    return wrap({
+        "count": lambda v: fmt.number(v, 0 if float(v).is_integer() else 1, lang),
+        "decimal": lambda v: fmt.number(v, 1, lang),
+        "fraction": lambda v: fmt.percent(v, 1, lang),
+        "minutes": lambda v: fmt.duration_minutes(v, lang),
+        "hours": lambda v: fmt.duration_minutes(v * 60, lang),
+        "seconds": lambda v: fmt.duration_seconds(v, lang),
+        "score": lambda v: fmt.number(v, 2, lang),
+        "points": lambda v: fmt.points(v, 1, lang),
+        "signed_fraction": lambda v: fmt.signed_percent(v, 1, lang),
+        "nps": lambda v: fmt.signed_number(v, 1, lang),
+        "money": lambda v: fmt.money(v, i18n._settings_currency(), lang, short=False),
+        "date": lambda v: fmt.date(v, lang),
+        "datetime": lambda v: fmt.datetime(v, lang),
+        "bool": lambda v: v if isinstance(v, str) else "✓" if v else "",
+        "text": lambda v: str(v),
+    }.get(unit, lambda v: str(v)))
+
+
+def table(frame: pl.DataFrame, key: str, columns: dict[str, tuple] | None = None, height: int | None = None,
+          width: str = "stretch", approximate: set[str] | None = None) -> None:
+    """A data table whose cells read like the cards: numbers, money, durations and dates formatted by
+    formatting.py in the session's language (thousands separators, one unit per figure), blanks as
+    blanks (never "None"), human column names. The values underneath stay numbers, so sorting a
+    column sorts numbers. ``columns``: {column: (label, unit[, help])}, in the order shown; columns
+    not listed are left out. Text from the data is shown as plain text."""
+    import formatting as fmt
+
+    lang = i18n.current()
+    columns = columns or {c: (c, "text") for c in frame.columns}
+    shown = [c for c in columns if c in frame.columns]
+    # A yes/no column as a mark: a grid shows booleans as checkboxes whose text is "true"/"false".
+    marks = [pl.col(c).map_elements(lambda v: "✓" if v else "", return_dtype=pl.String).alias(c)
+             for c in shown if columns[c][1] == "bool" and frame.schema[c] == pl.Boolean]
+    frame = frame.with_columns(marks) if marks else frame
+    pdf = frame.select(shown).to_pandas()
+    labels = {c: columns[c][0] for c in shown}
+    pdf.columns = [labels[c] for c in shown]
+    # One unit per duration column: the unit of its median value, in every cell.
+    per_second = {"seconds": 1, "minutes": 60, "hours": 3600}
+    fixed = {}
+    for c in shown:
+        if columns[c][1] in per_second and frame.schema[c].is_numeric():
+            values = frame[c].drop_nulls()
+            if len(values):
+                fixed[c] = fmt.duration_unit(float(values.abs().median()) * per_second[columns[c][1]])
+
+    def formatter(c):
+        fn = _cell_formatter(columns[c][1], lang)
+        if c in fixed:
+            scale, unit_name = per_second[columns[c][1]], fixed[c]
+            fn = lambda v, scale=scale, unit_name=unit_name: (  # noqa: E731
+                "" if fmt.missing(v) or v == "" else v if isinstance(v, str) else fmt.duration_in(v * scale, unit_name, lang))
+        if c in (approximate or ()):  # "≈" before every value of an approximate column
+            return lambda v: marked(fn(v), fn(v) != "")
+        return fn
+
+    styler = pdf.style.format({labels[c]: formatter(c) for c in shown}, na_rep="")
+    config = {labels[c]: st.column_config.Column(labels[c], help=columns[c][2] if len(columns[c]) > 2 else None)  # plain-text: headers' help is catalogue text the callers give (metric_help, t())
+              for c in shown}
+    # placeholder="": a missing value is a blank cell, not the grid's own word "None".
+    st.dataframe(styler, hide_index=True, key=key, column_config=config, width=width, placeholder="",
+                 height=height if height is not None else table_height(frame.height))
+
+
+def metric_columns(ids: Iterable[str]) -> dict[str, tuple]:
+    """Table columns for metric ids: their names, units and definitions."""
+    return {m: (i18n.metric_name(m), i18n.metric_unit(m), i18n.metric_help(m)) for m in ids}
 
 
 def blank_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -354,17 +610,92 @@ def partial_periods(periods: Iterable, grain: str, first: dt.date | None, last: 
 
 # ---------------------------------------------------------------- charts
 def _has_date_x(fig) -> bool:
+    """Whether a trace's x values are dates (date objects, or ISO dates as text)."""
+    import re
+
     for trace in fig.data:
         x = getattr(trace, "x", None)
-        if x is not None and len(x) and isinstance(x[0], (dt.date, dt.datetime)):
+        if x is None or not len(x):
+            continue
+        first = x[0]
+        if isinstance(first, (dt.date, dt.datetime)) or (isinstance(first, str) and re.match(r"^\d{4}-\d{2}-\d{2}", first)):
             return True
     return False
 
 
-def chart(fig, key: str, height: int = 360) -> None:
+def axis_period(grain: str) -> str:
+    return t(f"axis.period.{grain}")
+
+
+def axis_share(name: str) -> str:
+    """A rate axis title with its unit: "SLA breach rate, %"."""
+    return t("axis.share", name=name)
+
+
+def axis_duration(name: str, unit_id: str = "duration-hour") -> str:
+    """A duration axis title with its unit: "First reply time, hr" (CLDR unit name)."""
+    return t("axis.duration", name=name, unit=i18n.unit_name(unit_id))
+
+
+def duration_bins(lower: list, upper: list) -> list[str]:
+    """Labels of duration bins from their edges in minutes, in the session's language: "under 15 min",
+    "15–30 min", "1–2 hr", "7 days and more" (CLDR units, formatting.py)."""
+    import formatting as fmt
+
+    lang = i18n.current()
+
+    def unit_of(m: float) -> tuple[str, float]:
+        if m >= 1440 and m % 1440 == 0:
+            return "duration-day", m / 1440
+        if m >= 60 and m % 60 == 0:
+            return "duration-hour", m / 60
+        return "duration-minute", m
+
+    out = []
+    for lo, hi in zip(lower, upper):
+        if hi is None:
+            u, v = unit_of(lo)
+            out.append(t("bin.ge", a=fmt.unit(v, u, lang)))
+        elif not lo:
+            u, v = unit_of(hi)
+            out.append(t("bin.lt", b=fmt.unit(v, u, lang)))
+        else:
+            u_lo, v_lo = unit_of(lo)
+            u_hi, v_hi = unit_of(hi)
+            a = fmt.number(v_lo, 0 if float(v_lo).is_integer() else 1, lang) if u_lo == u_hi else fmt.unit(v_lo, u_lo, lang)
+            out.append(t("bin.range", a=a, b=fmt.unit(v_hi, u_hi, lang)))
+    return out
+
+
+def axis_title(metric_id: str) -> str:
+    """A metric's axis title with its unit: "%" for rates, the CLDR unit name for durations."""
+    name, unit = i18n.metric_name(metric_id), i18n.metric_unit(metric_id)
+    if unit == "fraction":
+        return axis_share(name)
+    if unit in ("minutes", "hours", "seconds"):
+        return axis_duration(name, {"minutes": "duration-minute", "hours": "duration-hour", "seconds": "duration-second"}[unit])
+    if unit == "nps":
+        return t("axis.nps", name=name)
+    return name
+
+
+def chart(fig, key: str, height: int = 360, x_title: str | None = None, y_title: str | None = None,
+          rate_y: bool = False) -> None:
+    """A Plotly chart with axis titles (with units) and, for rates, a y axis from zero in percent."""
     if i18n.current() == "ru" and _has_date_x(fig):
         # Plotly's bundled locale is English: write Russian dates as numbers instead of "Mar 3".
         fig.update_xaxes(tickformat="%d.%m.%Y")
+    if x_title is not None:
+        fig.update_xaxes(title=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title=y_title)
+    if rate_y:
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    # Quantities from zero unless a chart sets its own range: a count axis starting at 20 exaggerates
+    # every dip (category axes are left alone).
+    for axis in fig.select_yaxes():
+        if axis.range is None and axis.rangemode is None and axis.type not in ("category", "multicategory"):
+            axis.rangemode = "tozero"
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
                       separators=", " if i18n.current() == "ru" else ".,")
@@ -493,7 +824,7 @@ def drill_section(params: dict[str, str], kinds: Iterable[str], key: str, limit:
         st.caption(t(count_key, limit=i18n.number(limit), filters=plain(filters.describe(params))))
     else:
         st.caption(t(count_key, n=i18n.number(frame.height), filters=plain(filters.describe(params))))
-    st.dataframe(frame, hide_index=True, key=f"{key}drill_table", height=table_height(frame.height, 420))
+    show_rows(frame, kind, f"{key}drill_table")
     download_buttons(frame, f"deskscope-{kind}{'-' + where if where else ''}", key=f"{key}drill_dl")
 
 
@@ -533,15 +864,15 @@ def churn_tiles(analysis: dict | None) -> None:
         note = t("kpi.no_customers") if data.rows("customers") == 0 else t("kpi.not_measurable")
         code = f"ch.why.{analysis.get('message_code') or ''}"  # metrics/churn.py's reason, translated
         params = {k: plain(v) for k, v in (analysis.get("message_params") or {}).items() if not isinstance(v, dict)}
-        why = (t(code, **params) if code in i18n.STRINGS else plain(analysis.get("message"))) or None
+        why = (t(code, **params) if code in i18n.STRINGS else plain(i18n.method_note(analysis.get("message") or ""))) or None
         for i, col in enumerate(cols[:len(labels)]):
             col.metric(labels[i], "—", delta=note, delta_color="off", delta_arrow="off", border=True, help=why)
         return
     ci = None
     if money["low"] is not None and money["high"] is not None:
-        ci = t("ch.ci", low=i18n.number(money["low"]), high=i18n.number(money["high"]))
+        ci = t("ch.ci", low=i18n.integer(money["low"]), high=i18n.integer(money["high"]))
     cur = money["currency"]
-    cols[0].metric(labels[0], f"{i18n.number(money['customers'])} {t('ov.customers')}", delta=ci,
+    cols[0].metric(labels[0], i18n.tn("ov.customers_n", money["customers"]), delta=ci,
                    delta_color="off", delta_arrow="off", border=True, help=t("ov.attributable_help"))
     lost_ci = None
     if money["lost_low"] is not None and money["lost_high"] is not None:
@@ -549,12 +880,17 @@ def churn_tiles(analysis: dict | None) -> None:
     cols[1].metric(labels[1], i18n.money(money["lost"], cur), delta=lost_ci, delta_color="off", delta_arrow="off",
                    border=True, help=t("ov.lost_help", months=int(money["months"])))
     cols[2].metric(labels[2], i18n.money(money["at_risk"], cur),
-                   delta=t("ov.at_risk_customers", n=i18n.number(money["at_risk_customers"])),
+                   delta=i18n.tn("ov.customers_n", money["at_risk_customers"]),
                    delta_color="off", delta_arrow="off", border=True, help=t("ov.at_risk_help", months=int(money["months"])))
 
 
 def not_measurable(key: str, why: str) -> None:
     """A figure the export cannot support, and why: the catalogue's sentence for ``key`` when it has
     one (``nm.<key>``), else the metrics module's own words as plain text."""
-    text = t(f"nm.{key}") if f"nm.{key}" in i18n.STRINGS else plain(why)
+    if f"nm.{key}" in i18n.STRINGS:
+        text = t(f"nm.{key}")
+    else:
+        from reports.operations import reason
+
+        text = plain(reason(why, i18n.current()))
     st.caption(":material/block: " + t("ops.not_measurable", why=text))

@@ -300,6 +300,63 @@ def drill(params: Params, kind: str = "tickets", where: str | None = None, limit
     return _drill(db, v, s, params, kind, where, limit)
 
 
+@st.cache_data(**CACHE)
+def _unmeasurable(db, db_version, _settings, scope=None) -> dict[str, str]:
+    from metrics import coverage
+
+    with _Cursor(db) as cur:
+        return coverage.unmeasurable(_restricted(cur, scope))  # what the reader's teams' rows support
+
+
+def unmeasurable() -> dict[str, str]:
+    """{metric id: reason key} of the metrics the loaded exports cannot support (metrics/coverage.py)."""
+    if not has_metrics():
+        return {}
+    db, v, s = _key()
+    return _unmeasurable(db, v, s, access.scope()) if v is not None else {}
+
+
+@st.cache_data(**CACHE)
+def _drill_rows(db, db_version, _settings, params: Params, metric_id: str, limit: int) -> dict:
+    from metrics import drilldown
+
+    with _Cursor(db) as cur:
+        return drilldown.rows(cur, filters_from(params), metric_id, limit)
+
+
+def drill_rows(params: Params, metric_id: str, limit: int = 2000) -> dict | None:
+    """The rows behind one card (metrics/drilldown.py): {"frame", "total", "numerator", "kind"}."""
+    from metrics import drilldown
+
+    if not drilldown.supported(metric_id):
+        return None
+    db, v, s = _key()
+    return _drill_rows(db, v, s, params, metric_id, limit)
+
+
+def filter_gap(metric_id: str, params: dict[str, str]) -> tuple[str, list[str]] | None:
+    """(table word, dimensions) when a filter is on a dimension the metric's table lacks (calls carry
+    no channel, priority or category): the figure is not filtered, so it is not shown."""
+    try:
+        from metrics import engine
+        from metrics.filters import DIMENSIONS
+
+        fact = engine.FACTS[engine.FORMULAS[metric_id].fact]
+    except (ImportError, KeyError):
+        return None
+    missing = [d for d in DIMENSIONS if params.get(d) and d not in fact.dims]
+    return (engine.TABLE_WORDS.get(fact.name, fact.name), missing) if missing else None
+
+
+def targets() -> tuple[dict[str, float], float]:
+    """KPI targets from the settings and the watch margin (metrics/targets.py)."""
+    import config
+    from metrics import targets as tg
+
+    settings = config.get()
+    return tg.targets(settings), tg.margin(settings)
+
+
 def _optional(module: str, function: str):
     mod = _module(module)
     return getattr(mod, function, None) if mod is not None else None
@@ -380,7 +437,6 @@ def initiative_metrics() -> list[str]:
 
 # ---------------------------------------------------------------- distributions
 # The engine's frames, turned into what the charts draw (labels are presentation).
-DURATION_LABELS = ("<15m", "15–30m", "30m–1h", "1–2h", "2–4h", "4–8h", "8–12h", "12–24h", "1–2d", "2–3d", "3–7d", ">7d")
 AGE_BUCKETS = ("lt1d", "1_3d", "3_7d", "7_30d", "gt30d")  # i18n age.* keys, in engine.AGE_BUCKETS order
 
 
@@ -391,12 +447,13 @@ def _distribution(db, db_version, _settings, params: Params, measure: str, clock
     with _Cursor(db) as cur:
         frame = engine.distribution(cur, filters_from(params), "frt" if measure == "first_reply" else measure,
                                     business=clock == "business")
-    labels = list(DURATION_LABELS) if frame.height == len(DURATION_LABELS) else frame.get_column("label").to_list()
-    return {"labels": labels, "counts": frame.get_column("tickets").to_list()}
+    return {"lower": frame.get_column("lower_minutes").to_list(), "upper": frame.get_column("upper_minutes").to_list(),
+            "counts": frame.get_column("tickets").to_list()}
 
 
 def distribution(params: Params, measure: str, clock: str) -> dict | None:
-    """Tickets per duration bucket: {"labels", "counts"}; measure first_reply|resolution, clock calendar|business."""
+    """Tickets per duration bucket: {"lower", "upper" (minutes; None = open-ended), "counts"}; measure
+    first_reply|resolution, clock calendar|business (the labels are the page's, in its language)."""
     if not has_metrics():
         return None
     db, v, s = _key()
@@ -500,17 +557,40 @@ def _calculator_inputs(db, db_version, _settings, params: Params, overrides: tup
     figures = _kpis(db, db_version, _settings, params, ("sla_breach_rate", "frt_p90_minutes")) \
         if db_version is not None and has_metrics() else {}
     inputs = calculator.inputs_from_data(analysis, figures)
+    inputs, fx_missing = _benchmark_currency(inputs)
     if overrides:
         inputs = inputs.replace(**dict(overrides))  # the user's what-if values: assumed, not measured
-    return analysis, inputs
+    return analysis, inputs, fx_missing
+
+
+def _benchmark_currency(inputs):
+    """Benchmark revenue is in USD: converted to the settings' currency with the user's rate
+    (money.exchange_rates), never relabelled; without a rate the calculator stays in USD and says so."""
+    import dataclasses
+
+    import config
+    from metrics import fx, stake
+
+    if "arpu_monthly" in inputs.measured or (inputs.currency or "").upper() == stake.BENCHMARK_CURRENCY:
+        return inputs, None
+    try:
+        rate = fx.rate(stake.BENCHMARK_CURRENCY, inputs.currency, fx.rates(config.get()))
+    except (fx.MissingRate, ValueError):
+        out = dataclasses.replace(inputs, currency=stake.BENCHMARK_CURRENCY)
+        out.measured = set(inputs.measured)
+        return out, {"from": stake.BENCHMARK_CURRENCY, "to": inputs.currency}
+    out = dataclasses.replace(inputs, arpu_monthly=inputs.arpu_monthly * rate)
+    out.measured = set(inputs.measured)
+    return out, None
 
 
 @st.cache_data(**CACHE)
 def _calculator(db, db_version, _settings, params: Params, overrides: tuple) -> dict:
     from metrics import calculator
 
-    _, inputs = _calculator_inputs(db, db_version, _settings, params, overrides)
-    return {"inputs": inputs.to_dict(), "measured": sorted(inputs.measured), "outputs": calculator.compute(inputs)}
+    _, inputs, fx_missing = _calculator_inputs(db, db_version, _settings, params, overrides)
+    return {"inputs": inputs.to_dict(), "measured": sorted(inputs.measured), "outputs": calculator.compute(inputs),
+            "fx_missing": fx_missing}
 
 
 def calculator(params: Params, overrides: dict | None = None) -> dict | None:
@@ -525,7 +605,7 @@ def calculator(params: Params, overrides: dict | None = None) -> dict | None:
 def _what_if(db, db_version, _settings, params: Params, overrides: tuple, breach_from: float, breach_to: float) -> dict:
     from metrics import calculator
 
-    analysis, inputs = _calculator_inputs(db, db_version, _settings, params, overrides)
+    analysis, inputs, _ = _calculator_inputs(db, db_version, _settings, params, overrides)
     return calculator.what_if(inputs, analysis if analysis is not None and analysis.available else None,
                               breach_from, breach_to)
 
@@ -602,6 +682,23 @@ def _quality(db, db_version, _settings, scope=None) -> dict:
             for w in r["warnings"].splitlines():
                 out["warnings"].append({"load_id": r["load_id"], "file_name": r["file_name"], "warning": w})
     return out
+
+
+@st.cache_data(**CACHE)
+def _value_merges(db, db_version) -> list[dict]:
+    from metrics import values
+
+    with _Cursor(db) as cur:
+        return values.merges(cur)
+
+
+def value_merges() -> list[dict]:
+    """Team and category spellings merged into one value on load (metrics/values.py). They name every
+    team's values: none for a reader limited to some teams."""
+    if _module("metrics.values") is None or access.scope() is not None:
+        return []
+    db, v, _ = _key()
+    return _value_merges(db, v) if v is not None else []
 
 
 def quality() -> dict:
@@ -707,14 +804,46 @@ def setting(section: str, name: str):
 
 
 def snapshots_dir() -> Path:
+    """settings snapshots.dir as an absolute path: a relative one is read from the project folder,
+    as `cli.py snapshot` reads it (and the cron line the Snapshots page shows runs there)."""
     import config
 
     settings = config.get()
     for section, key in (("snapshots", "dir"), ("reports", "snapshots_dir"), ("snapshots", "path")):
         value = settings.get(section, {}).get(key)
         if value:
-            return Path(value)
-    return Path("snapshots")
+            path = Path(value).expanduser()
+            return path if path.is_absolute() else (config.HERE / path).resolve()
+    return (config.HERE / "snapshots").resolve()
+
+
+def write_snapshot(period_text: str, lang: str) -> tuple[Path, bool]:
+    """Write one snapshot now (the same function `cli.py snapshot` runs); returns (folder, changed)."""
+    import config
+    from reports.snapshot import parse_period, write_snapshot as write
+
+    period = parse_period(period_text)
+    store().ensure()
+    cur = store().cursor()
+    try:
+        return write(cur, period, snapshots_dir(), lang, config.get()["ui"]["currency"])
+    finally:
+        cur.close()
+
+
+def cron_line(period: str = "last-week", lang: str = "en") -> str:
+    """The exact crontab line that writes this snapshot every Monday at 06:00 from this installation."""
+    import shlex
+    import sys
+
+    import config
+
+    root = config.HERE
+    out = snapshots_dir()
+    python = Path(sys.executable)
+    return (f"0 6 * * 1  cd {shlex.quote(str(root))} && {shlex.quote(str(python))} cli.py --db {shlex.quote(db_path())} "
+            f"snapshot --period {period} --lang {lang} --out {shlex.quote(str(out))} "
+            f">> {shlex.quote(str(out / 'cron.log'))} 2>&1")
 
 
 def snapshots() -> list[dict]:

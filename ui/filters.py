@@ -17,7 +17,22 @@ from ui.i18n import t
 DIMENSIONS = ("team", "agent", "channel", "priority", "category", "tag", "segment", "source")
 SHOWN_FIRST = ("team", "channel", "priority")  # the rest sit in an expander
 PRESETS = ("all", "7", "30", "90", "365", "custom")
+# Relative periods travel in the URL by name (?period=last-30-days), so a shared link stays "the
+# last 30 days" tomorrow; custom ranges travel as date_from/date_to.
+PERIOD_NAMES = {"all": "all-time", "7": "last-7-days", "30": "last-30-days", "90": "last-90-days", "365": "last-12-months"}
+PRESET_OF = {name: preset for preset, name in PERIOD_NAMES.items()}
 KEY = "flt_"  # widget key prefix; the state is created here, called from app.py only
+
+
+def default_preset() -> str:
+    """The period a view opens on when its URL names none: settings ui.default_period."""
+    try:
+        import config
+
+        name = (config.get().get("ui") or {}).get("default_period", "last-30-days")
+    except Exception:  # unreadable settings must not stop the app
+        name = "last-30-days"
+    return PRESET_OF.get(str(name), "30")
 
 
 def _query_dict() -> dict[str, str]:
@@ -52,15 +67,22 @@ def _from_url() -> None:
         st.session_state[KEY + "preset"] = "custom"
         st.session_state[KEY + "dates"] = tuple(x for x in (date_from, date_to or date_from) if x)
     else:
-        st.session_state[KEY + "preset"] = "all"
+        st.session_state[KEY + "preset"] = PRESET_OF.get(q.get("period") or "", default_preset())
         st.session_state[KEY + "dates"] = ()
 
 
 def _reset() -> None:
     for d in DIMENSIONS:
         st.session_state[KEY + d] = []
-    st.session_state[KEY + "preset"] = "all"
+    st.session_state[KEY + "preset"] = default_preset()
     st.session_state[KEY + "dates"] = ()
+
+
+def _all_means_none(dim: str, options: list[str]) -> None:
+    """Choosing every value of a filter is no filter at all: clear it (shown as "All")."""
+    chosen = st.session_state.get(KEY + dim) or []
+    if options and len(chosen) >= len(options) and set(options) <= set(chosen):
+        st.session_state[KEY + dim] = []
 
 
 def _date_range(last: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
@@ -98,7 +120,8 @@ def render() -> dict[str, str]:
     def multiselect(container, dim: str) -> None:
         chosen = st.session_state.get(KEY + dim) or []
         options = sorted(set(data.dimension_values(dim)) | set(chosen))
-        container.multiselect(t(f"filters.{dim}"), options, key=KEY + dim, placeholder=t("filters.all"))
+        container.multiselect(t(f"filters.{dim}"), options, key=KEY + dim, placeholder=t("filters.all"),
+                              on_change=_all_means_none, args=(dim, options), format_func=i18n.dim_values(dim))
 
     for dim in SHOWN_FIRST:
         multiselect(st.sidebar, dim)
@@ -114,6 +137,16 @@ def render() -> dict[str, str]:
     return to_params(date_from, date_to, values)
 
 
+def url_params(params: dict[str, str]) -> dict[str, str]:
+    """The URL of a filter state: a relative period by its name instead of its dates."""
+    preset = st.session_state.get(KEY + "preset", "all")
+    if preset in PERIOD_NAMES:
+        out = {k: v for k, v in params.items() if k not in ("date_from", "date_to")}
+        out["period"] = PERIOD_NAMES[preset]
+        return out
+    return dict(params)
+
+
 def to_params(date_from, date_to, values: dict[str, tuple]) -> dict[str, str]:
     if data.has_metrics():
         from metrics.filters import Filters
@@ -127,10 +160,13 @@ def to_params(date_from, date_to, values: dict[str, tuple]) -> dict[str, str]:
     return params
 
 
-def sync_url(params: dict[str, str], extra: dict[str, str] | None = None) -> None:
-    """Rewrite the query string when it differs from the state (no needless browser updates)."""
-    wanted = {k: v for k, v in {**params, **(extra or {})}.items() if v not in (None, "")}
-    if _query_dict() != wanted:
+def sync_url(params: dict[str, str], extra: dict[str, str] | None = None, keep_prefix: str | None = None) -> None:
+    """Rewrite the query string when it differs from the state (no needless browser updates);
+    parameters starting with ``keep_prefix`` belong to the page and are kept."""
+    current = _query_dict()
+    kept = {k: v for k, v in current.items() if keep_prefix and k.startswith(keep_prefix)}
+    wanted = {k: v for k, v in {**url_params(params), **(extra or {}), **kept}.items() if v not in (None, "")}
+    if current != wanted:
         st.query_params.from_dict(wanted)
 
 
@@ -149,8 +185,13 @@ def describe(params: dict[str, str]) -> str:
         return t("filters.none")
     date_from, date_to = _parse_date(params.get("date_from")), _parse_date(params.get("date_to"))
     parts = []
+    preset = st.session_state.get(KEY + "preset")
     if date_from or date_to:
-        parts.append(f"{i18n.date(date_from) if date_from else '…'} – {i18n.date(date_to) if date_to else '…'}")
+        span = f"{i18n.date(date_from) if date_from else '…'} – {i18n.date(date_to) if date_to else '…'}"
+        if preset in PERIOD_NAMES and preset != "all":
+            days = (date_to - date_from).days + 1 if date_from and date_to else 0
+            span = f"{t('filters.preset.' + preset)} ({span}), {i18n.tn('filters.vs_previous', days)}"
+        parts.append(span)
     else:
         parts.append(t("filters.period.all"))
     for dim in DIMENSIONS:

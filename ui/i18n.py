@@ -6,12 +6,10 @@ fails when a key lacks a language.
 """
 from __future__ import annotations
 
-import datetime as dt
-import math
+import formatting as fmt
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 NBSP = "\u00a0"
-THIN = "\u202f"  # Russian thousands separator (narrow no-break space)
 
 STRINGS: dict[str, dict[str, str]] = {
     # ---- frame
@@ -44,6 +42,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "filters.reset": {"en": "Reset filters", "ru": "Сбросить фильтры"},
     "filters.more": {"en": "More filters", "ru": "Ещё фильтры"},
     "filters.none": {"en": "No filters: all data", "ru": "Без фильтров: все данные"},
+    "filters.vs_previous": {"en": {"one": "compared with the day before", "other": "compared with the {n} days before"},
+                            "ru": {"one": "в сравнении с предыдущим {n} днём", "few": "в сравнении с предыдущими {n} днями",
+                                   "many": "в сравнении с предыдущими {n} днями", "other": "в сравнении с предыдущими {n} дня"}},
     "filters.period.all": {"en": "All time", "ru": "За всё время"},
     "filters.preset": {"en": "Period", "ru": "Период"},
     "filters.preset.all": {"en": "All time", "ru": "Всё время"},
@@ -120,10 +121,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "download.xlsx": {"en": "Download XLSX", "ru": "Скачать XLSX"},
     # ---- overview
     "ov.title": {"en": "Overview", "ru": "Обзор"},
-    "ov.money": {"en": "Support failures cost about {amount} in lost revenue over {months} months",
-                 "ru": "Сбои поддержки стоят около {amount} потерянной выручки за {months} мес."},
-    "ov.money_detail": {"en": "{customers} customers (95% CI {low} … {high}) left because of a negative support experience, measured on your data; another {at_risk} is at risk from customers with a recent bad experience.",
-                        "ru": "{customers} клиентов (95% ДИ {low} … {high}) ушли из-за негативного опыта в поддержке — измерено на ваших данных; ещё {at_risk} под угрозой у клиентов с недавним негативным опытом."},
+    "ov.money": {"en": "About {amount} of revenue over {months} months goes with customers who churned after a bad support experience",
+                 "ru": "Около {amount} выручки за {months} мес. приходится на клиентов, ушедших после негативного опыта в поддержке"},
+    "ov.money_detail": {"en": "{customers} customers (95% CI {low} … {high}) churned beyond what comparable customers without a negative support experience show, measured on your data (an association, not proof of cause); another {at_risk} is at risk from customers with a recent bad experience.",
+                        "ru": "{customers} клиентов (95% ДИ {low} … {high}) ушли сверх того, что показывают похожие клиенты без негативного опыта в поддержке, — измерено на ваших данных (это связь, а не доказательство причины); ещё {at_risk} под угрозой у клиентов с недавним негативным опытом."},
     "ov.money_none": {"en": "Lost revenue needs a customer list with churn and revenue linked to the support data; load one on the Data page. Churn & revenue has a benchmark estimate meanwhile.",
                       "ru": "Для потерянной выручки нужен список клиентов с оттоком и выручкой, связанный с данными поддержки; загрузите его на странице «Данные». Пока оценка по отраслевым нормам — на странице «Отток и выручка»."},
     "ov.basis.measured": {"en": "measured on your data", "ru": "измерено на ваших данных"},
@@ -151,6 +152,8 @@ STRINGS: dict[str, dict[str, str]] = {
                         "ru": "Месячная выручка × {months} мес. клиентов, у которых за последние 30 дней был негативный опыт и которые (пока) не ушли."},
     "ov.at_risk_customers": {"en": "{n} customers", "ru": "клиентов: {n}"},
     "ov.customers": {"en": "customers", "ru": "клиентов"},
+    "ov.customers_n": {"en": {"one": "{n} customer", "other": "{n} customers"},
+                       "ru": {"one": "{n} клиент", "few": "{n} клиента", "many": "{n} клиентов", "other": "{n} клиента"}},
     # ---- tickets & SLA
     "tk.title": {"en": "Tickets & SLA", "ru": "Обращения и SLA"},
     "tk.clock": {"en": "Clock", "ru": "Часы"},
@@ -188,6 +191,152 @@ STRINGS: dict[str, dict[str, str]] = {
     "sla.breached": {"en": "Breached", "ru": "Нарушено"},
     "sla.active": {"en": "Active", "ru": "В работе"},
     "sla.active_breach": {"en": "Active breach", "ru": "Активное нарушение"},
+    # ---- rows behind a number (dialog) and human column names
+    "drill.dialog_title": {"en": "Rows behind: {what}", "ru": "Строки за показателем: {what}"},
+    "drill.count_caption": {"en": "**{total}** {noun} behind **{what} = {value}**", "ru": "**{total}** — {noun} за показателем **{what} = {value}**"},
+    "drill.rate_caption": {"en": "**{what}: {numerator}** of **{total}** {noun} = **{value}**",
+                           "ru": "**{what}: {numerator}** из **{total}** ({noun}) = **{value}**"},
+    "drill.first_rows": {"en": "The table shows the first {shown} of {total}; narrow the filters to see them all.",
+                         "ru": "В таблице первые {shown} из {total}; сузьте фильтры, чтобы увидеть все."},
+    "drill.noun.tickets": {"en": "tickets", "ru": "обращения"},
+    "drill.noun.sla_targets": {"en": "completed SLA targets", "ru": "завершённые цели SLA"},
+    "drill.noun.calls": {"en": "calls", "ru": "звонки"},
+    "drill.noun.surveys": {"en": "responses", "ru": "ответы"},
+    "drill.num.sla_breach_rate": {"en": "Breached", "ru": "Нарушено"},
+    "drill.num.sla_first_reply_breach_rate": {"en": "Breached", "ru": "Нарушено"},
+    "drill.num.sla_next_reply_breach_rate": {"en": "Breached", "ru": "Нарушено"},
+    "drill.num.sla_resolution_breach_rate": {"en": "Breached", "ru": "Нарушено"},
+    "drill.num.replied_within_1h": {"en": "Replied in time", "ru": "Ответ вовремя"},
+    "drill.num.replied_within_12h": {"en": "Replied in time", "ru": "Ответ вовремя"},
+    "drill.num.reopen_rate": {"en": "Reopened", "ru": "Переоткрыто"},
+    "drill.num.one_touch_rate": {"en": "One touch", "ru": "С одного ответа"},
+    "drill.num.repeat_contact_rate": {"en": "Repeat contact", "ru": "Повторное"},
+    "drill.num.csat": {"en": "Satisfied", "ru": "Доволен"},
+    "drill.num.nps": {"en": "Promoters", "ru": "Промоутеры"},
+    "drill.num.answer_rate": {"en": "Answered", "ru": "Принят"},
+    "drill.num.abandonment_rate": {"en": "Abandoned", "ru": "Брошен"},
+    "drill.num.service_level": {"en": "Within service level", "ru": "В пределах норматива"},
+    "drill.num.fcr_rate": {"en": "Resolved", "ru": "Решён"},
+    "col.ticket": {"en": "Ticket", "ru": "Обращение"},
+    "col.call": {"en": "Call", "ru": "Звонок"},
+    "col.response": {"en": "Response", "ru": "Ответ"},
+    "col.created": {"en": "Created", "ru": "Создано"},
+    "col.queued": {"en": "Queued", "ru": "Поступил"},
+    "col.responded": {"en": "Answered", "ru": "Дата ответа"},
+    "col.status": {"en": "Status", "ru": "Статус"},
+    "col.customer": {"en": "Customer", "ru": "Клиент"},
+    "col.subject": {"en": "Subject", "ru": "Тема"},
+    "col.first_reply": {"en": "First reply", "ru": "Первый ответ"},
+    "col.resolution": {"en": "Resolution", "ru": "Решение"},
+    "col.reopens": {"en": "Reopens", "ru": "Переоткрытий"},
+    "col.replies": {"en": "Replies", "ru": "Ответов"},
+    "col.sla_policy": {"en": "SLA policy", "ru": "Политика SLA"},
+    "col.sla_target": {"en": "SLA target", "ru": "Цель SLA"},
+    "col.sla_status": {"en": "Outcome", "ru": "Исход"},
+    "col.target": {"en": "Target", "ru": "Срок"},
+    "col.elapsed": {"en": "Took", "ru": "Заняло"},
+    "col.outcome": {"en": "Outcome", "ru": "Исход"},
+    "col.wait": {"en": "Wait", "ru": "Ожидание"},
+    "col.talk": {"en": "Talk", "ru": "Разговор"},
+    "col.direction": {"en": "Direction", "ru": "Направление"},
+    "col.kind": {"en": "Survey", "ru": "Опрос"},
+    "col.score": {"en": "Score", "ru": "Оценка"},
+    "col.comment": {"en": "Comment", "ru": "Комментарий"},
+    "value.priority.urgent": {"en": "urgent", "ru": "срочный"},
+    "value.priority.high": {"en": "high", "ru": "высокий"},
+    "value.priority.normal": {"en": "normal", "ru": "обычный"},
+    "value.priority.low": {"en": "low", "ru": "низкий"},
+    "value.channel.email": {"en": "email", "ru": "эл. почта"},
+    "value.channel.web": {"en": "web", "ru": "веб-форма"},
+    "value.channel.chat": {"en": "chat", "ru": "чат"},
+    "value.channel.phone": {"en": "phone", "ru": "телефон"},
+    "value.channel.social": {"en": "social", "ru": "соцсети"},
+    "value.channel.api": {"en": "api", "ru": "API"},
+    "enum.new": {"en": "new", "ru": "новое"},
+    "enum.open": {"en": "open", "ru": "открыто"},
+    "enum.pending": {"en": "pending", "ru": "ожидает"},
+    "enum.on_hold": {"en": "on hold", "ru": "приостановлено"},
+    "enum.solved": {"en": "solved", "ru": "решено"},
+    "enum.closed": {"en": "closed", "ru": "закрыто"},
+    "enum.achieved": {"en": "achieved", "ru": "выполнено"},
+    "enum.breached": {"en": "breached", "ru": "нарушено"},
+    "enum.active": {"en": "running", "ru": "идёт"},
+    "enum.active_breach": {"en": "past due", "ru": "просрочено"},
+    "enum.first_reply": {"en": "first reply", "ru": "первый ответ"},
+    "enum.next_reply": {"en": "next reply", "ru": "следующий ответ"},
+    "enum.resolution": {"en": "resolution", "ru": "решение"},
+    "enum.answered": {"en": "answered", "ru": "принят"},
+    "enum.abandoned": {"en": "abandoned", "ru": "брошен"},
+    "enum.missed": {"en": "missed", "ru": "пропущен"},
+    "enum.voicemail": {"en": "voicemail", "ru": "голосовая почта"},
+    "enum.busy": {"en": "busy", "ru": "занято"},
+    "enum.failed": {"en": "failed", "ru": "ошибка"},
+    "enum.inbound": {"en": "inbound", "ru": "входящий"},
+    "enum.outbound": {"en": "outbound", "ru": "исходящий"},
+    "enum.internal": {"en": "internal", "ru": "внутренний"},
+    "note.method.crude": {"en": "Crude comparison: risk difference with Newcombe's hybrid score interval (Wilson).",
+                          "ru": "Прямое сравнение: разность долей с гибридным интервалом Ньюкомба (Уилсон)."},
+    "note.method.stratified": {"en": "Stratified comparison (Mantel-Haenszel risk difference over {dims}, Sato variance).",
+                               "ru": "Стратифицированное сравнение (разность долей по Мантелю — Хензелю по группам: {dims}; дисперсия Сато)."},
+    "note.strata": {"en": "{n} of {m} customer groups have only customers with or only customers without a negative experience and carry no weight in the stratified estimate.",
+                    "ru": "{n} из {m} групп клиентов состоят только из клиентов с негативным опытом или только без него и не влияют на стратифицированную оценку."},
+    "note.no_customers": {"en": "No customer data yet: load a customer list (customer id, start date, churn date or status, monthly revenue) on the Data page.",
+                          "ru": "Данных о клиентах пока нет: загрузите список клиентов (id, дата начала, дата или признак ухода, месячная выручка) на странице «Данные»."},
+    "note.no_churned": {"en": "No churned customers in the customer list: load one with churn dates or a churn status.",
+                        "ru": "В списке клиентов нет ушедших: загрузите список с датами или признаком ухода."},
+    "note.all_exposed": {"en": "Every customer had a negative support experience: there is nobody to compare them with.",
+                         "ru": "У каждого клиента был негативный опыт: сравнивать не с кем."},
+    "note.none_exposed": {"en": "No customer in the list had a negative support experience in the window before their outcome; check that the support data carries the same customer ids as the list.",
+                          "ru": "Ни у одного клиента из списка не было негативного опыта в окне до исхода; проверьте, что в данных поддержки те же id клиентов, что в списке."},
+    "note.no_support": {"en": "No support data (tickets, calls or surveys) is loaded, so nobody can be compared; only stated churn reasons are shown.",
+                        "ru": "Данные поддержки (обращения, звонки, опросы) не загружены, сравнивать некого; показаны только названные причины ухода."},
+    "note.no_churn_in_period": {"en": "No churned customer can be placed in the period the support data covers: load churn dates for churned customers.",
+                                "ru": "Ни одного ушедшего клиента нельзя отнести к периоду данных поддержки: загрузите даты ухода."},
+    "note.no_dates": {"en": "The customer list has no start or churn dates and no support data is loaded: only stated churn reasons are shown.",
+                      "ru": "В списке клиентов нет дат начала и ухода, данные поддержки не загружены: показаны только названные причины ухода."},
+    "note.no_table": {"en": "No {table} loaded.", "ru": "Нет загруженных данных: {table}."},
+    "note.filter_gap": {"en": "{table} have no {dims}: their figures are not shown while that filter is on.",
+                        "ru": "У {table} нет поля «{dims}»: их показатели не показаны, пока включён этот фильтр."},
+    # ---- charts: axis titles with units (issue 19)
+    "axis.period.day": {"en": "Day", "ru": "День"},
+    "axis.period.week": {"en": "Week starting", "ru": "Неделя, с"},
+    "axis.period.month": {"en": "Month", "ru": "Месяц"},
+    "axis.tickets": {"en": "Tickets", "ru": "Обращения"},
+    "axis.calls": {"en": "Calls", "ru": "Звонки"},
+    "axis.hour": {"en": "Hour of day (local time)", "ru": "Час суток (местное время)"},
+    "axis.weekday": {"en": "Weekday", "ru": "День недели"},
+    "axis.share": {"en": "{name}, %", "ru": "{name}, %"},
+    "axis.duration": {"en": "{name}, {unit}", "ru": "{name}, {unit}"},
+    "axis.driver": {"en": "Contact driver", "ru": "Причина обращения"},
+    "axis.switches": {"en": "Contacts that switched", "ru": "Обращения со сменой канала"},
+    "axis.effect": {"en": "Effect on the metric, % change (95% interval)", "ru": "Эффект на показатель, изменение в % (95% интервал)"},
+    "axis.initiative": {"en": "Initiative", "ru": "Инициатива"},
+    "axis.channel_target": {"en": "Channel · target", "ru": "Канал · цель"},
+    "axis.nps": {"en": "{name}, points (−100…+100)", "ru": "{name}, пункты (−100…+100)"},
+    "axis.age": {"en": "Age of open tickets", "ru": "Возраст открытых обращений"},
+    "axis.time_to": {"en": "{name} (bins)", "ru": "{name} (интервалы)"},
+    "axis.customers_pct": {"en": "Customers who churned, %", "ru": "Ушедшие клиенты, %"},
+    "axis.category": {"en": "Category", "ru": "Категория"},
+    "axis.value": {"en": "{name}", "ru": "{name}"},
+    "bin.lt": {"en": "under {b}", "ru": "до {b}"},
+    "bin.range": {"en": "{a}–{b}", "ru": "{a}–{b}"},
+    "bin.ge": {"en": "{a} and more", "ru": "{a} и больше"},
+    # ---- targets and card states
+    "target.state.good": {"en": "good", "ru": "в норме"},
+    "target.state.watch": {"en": "watch", "ru": "под наблюдением"},
+    "target.state.bad": {"en": "bad", "ru": "плохо"},
+    "target.badge": {"en": "target {op} {target} · {state}", "ru": "цель {op} {target} · {state}"},
+    "target.help": {"en": "Target {op} {target} (settings); within {margin} of it counts as watch.",
+                    "ru": "Цель {op} {target} (настройки); отклонение до {margin} от неё — «под наблюдением»."},
+    "kpi.full_value": {"en": "Exact value: {value}", "ru": "Точное значение: {value}"},
+    "kpi.filter_not_applicable": {"en": "{table} carry no {dims}: the filter does not apply",
+                                  "ru": "у {table} нет поля «{dims}»: фильтр к ним не применяется"},
+    "nm.agents_at_csat_target_share": {"en": "no agent has enough rated CSAT responses in this period to be judged (the minimum is a setting)",
+                                       "ru": "ни у одного агента нет достаточно оценок CSAT за период, чтобы его оценить (минимум задан в настройках)"},
+    "kpi.not_measurable_export": {"en": "not measurable from this export", "ru": "не измеряется по этой выгрузке"},
+    "table.tickets": {"en": "tickets", "ru": "обращений"},
+    "table.calls": {"en": "calls", "ru": "звонков"},
+    "table.surveys": {"en": "survey responses", "ru": "ответов на опросы"},
     # ---- calls
     "cl.title": {"en": "Calls", "ru": "Звонки"},
     "cl.by": {"en": "By", "ru": "По"},
@@ -278,8 +427,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "ch.what_if": {"en": "What if the SLA breach rate changed?", "ru": "Что если доля нарушений SLA изменится?"},
     "ch.breach_from": {"en": "Breach rate now", "ru": "Доля нарушений сейчас"},
     "ch.breach_to": {"en": "Breach rate target", "ru": "Целевая доля нарушений"},
-    "ch.what_if_result": {"en": "Cutting the breach rate from {a} to {b} keeps about {customers} customers a year and {money} of revenue over {months} months.",
-                          "ru": "Снижение доли нарушений с {a} до {b} сохранит около {customers} клиентов в год и {money} выручки за {months} мес."},
+    "ch.what_if_result": {"en": {"one": "Cutting the breach rate from {a} to {b} keeps about {n} customer a year and {money} of revenue over {months} months.",
+                                 "other": "Cutting the breach rate from {a} to {b} keeps about {n} customers a year and {money} of revenue over {months} months."},
+                          "ru": {"one": "Снижение доли нарушений с {a} до {b} сохранит около {n} клиента в год и {money} выручки за {months} мес.",
+                                 "few": "Снижение доли нарушений с {a} до {b} сохранит около {n} клиентов в год и {money} выручки за {months} мес.",
+                                 "many": "Снижение доли нарушений с {a} до {b} сохранит около {n} клиентов в год и {money} выручки за {months} мес.",
+                                 "other": "Снижение доли нарушений с {a} до {b} сохранит около {n} клиентов в год и {money} выручки за {months} мес."}},
     "ch.input": {"en": "Input", "ru": "Параметр"},
     "ch.value": {"en": "Value", "ru": "Значение"},
     "ch.origin": {"en": "From", "ru": "Источник"},
@@ -303,6 +456,47 @@ STRINGS: dict[str, dict[str, str]] = {
     "ch.steps": {"en": "How it is calculated", "ru": "Как считается"},
     "ch.reasons_summary": {"en": "{support} of {total} churned customers with a stated reason named support ({share}).",
                            "ru": "{support} из {total} ушедших клиентов, назвавших причину, указали поддержку ({share})."},
+    "ch.reset": {"en": "Reset to the measured and benchmark values", "ru": "Вернуть измеренные и отраслевые значения"},
+    "ch.invalid": {"en": "These inputs cannot be computed:", "ru": "С такими параметрами расчёт невозможен:"},
+    "ch.invalid.customers": {"en": "Customers must be above 0.", "ru": "Число клиентов должно быть больше 0."},
+    "ch.invalid.horizon": {"en": "The horizon must be at least 1 month.", "ru": "Горизонт — не меньше 1 месяца."},
+    "ch.invalid.below_baseline": {"en": "{what} ({value}) is below churn without a bad experience ({base}): support would keep customers rather than lose them. Raise it, or lower the churn without a bad experience.",
+                                  "ru": "{what} ({value}) ниже оттока без негативного опыта ({base}): поддержка удерживала бы клиентов, а не теряла их. Увеличьте значение или уменьшите отток без негативного опыта."},
+    "ch.below_baseline_note": {"en": "{what} ({value}) is below churn without a bad experience ({base}): here support is not linked to extra churn, so the calculator counts no customer lost to it from this group.",
+                               "ru": "{what} ({value}) ниже оттока без негативного опыта ({base}): здесь поддержка не связана с дополнительным оттоком, поэтому калькулятор не считает потерянных из‑за неё клиентов в этой группе."},
+    "ch.invalid.revenue": {"en": "{what} must be above 0.", "ru": "{what}: значение должно быть больше 0."},
+    "ch.fx_missing": {"en": "The benchmark revenue is in {benchmark} and no {benchmark}/{currency} exchange rate is set: the calculator shows {benchmark}. Set money.exchange_rates in the settings file to see {currency}.",
+                      "ru": "Отраслевая выручка указана в {benchmark}, а курс {benchmark}/{currency} не задан: калькулятор считает в {benchmark}. Задайте money.exchange_rates в файле настроек, чтобы видеть {currency}."},
+    "ch.what_if_measured": {"en": "Measured dose-response: customers' negative experiences that include an SLA breach fall in proportion to the breach rate (×{ratio}); each customer's churn then follows the churn measured for their new number of negative experiences.",
+                            "ru": "Измеренная зависимость: негативные случаи с нарушением SLA сокращаются пропорционально доле нарушений (×{ratio}); отток каждого клиента затем следует измеренному оттоку для нового числа негативных случаев."},
+    "ch.what_if_benchmark": {"en": "Benchmark model: customers lost to support fall in proportion to the breach rate (×{ratio}); an upper bound, as other bad experiences stay.",
+                             "ru": "Модель по отраслевым нормам: клиенты, уходящие из-за поддержки, сокращаются пропорционально доле нарушений (×{ratio}); это верхняя граница, другие негативные случаи остаются."},
+    "calc.step.exposed": {"en": "Customers with a negative experience: {customers} × {share} = {exposed}",
+                          "ru": "Клиенты с негативным опытом: {customers} × {share} = {exposed}"},
+    "calc.step.lost": {"en": "Lost to support a year: {one} × ({after1} − {base}) + {two} × ({after2} − {base}) = {lost}",
+                       "ru": "Уходят из-за поддержки за год: {one} × ({after1} − {base}) + {two} × ({after2} − {base}) = {lost}"},
+    "calc.step.revenue": {"en": "Their revenue: {lost} × {each} a month × {months} months = {revenue}",
+                          "ru": "Их выручка: {lost} × {each} в месяц × {months} мес. = {revenue}"},
+    "calc.step.replacement": {"en": "Replacing them: {lost} × {multiple} × {retain} = {cost}",
+                              "ru": "Замена клиентов: {lost} × {multiple} × {retain} = {cost}"},
+    "calc.source.customers": {"en": "assumed: a business with 1,000 customers (replace with yours)", "ru": "допущение: бизнес с 1000 клиентов (замените своими данными)"},
+    "calc.source.arpu_monthly": {"en": "assumed: 100 USD a month per customer (replace with yours)", "ru": "допущение: 100 USD в месяц на клиента (замените своими данными)"},
+    "calc.source.lost_customer_revenue_monthly": {"en": "revenue per customer: the customers lost are taken to be average customers", "ru": "выручка на клиента: ушедшие клиенты считаются средними"},
+    "calc.source.gross_margin": {"en": "settings (default 70%)", "ru": "настройки (по умолчанию 70 %)"},
+    "calc.source.negative_share": {"en": "assumed: 1 customer in 5 has a negative support experience in a year (no published benchmark)", "ru": "допущение: у 1 клиента из 5 за год бывает негативный опыт (опубликованного ориентира нет)"},
+    "calc.source.repeat_negative_share": {"en": "assumed: 30% of them have two or more (no published benchmark)", "ru": "допущение: у 30 % из них два и более (опубликованного ориентира нет)"},
+    "calc.source.baseline_churn": {"en": "assumed: 10% of customers leave in a year without any bad support experience", "ru": "допущение: 10 % клиентов уходят за год без негативного опыта"},
+    "calc.source.churn_after_one": {"en": "HubSpot: 58% stop buying after one bad support experience", "ru": "HubSpot: 58 % перестают покупать после одного плохого опыта"},
+    "calc.source.churn_after_two": {"en": "Microsoft / PwC: 61-67% leave after two bad experiences (midpoint 64%)", "ru": "Microsoft / PwC: 61–67 % уходят после двух плохих опытов (середина 64 %)"},
+    "calc.source.acquisition_cost_multiple": {"en": "industry benchmark: acquiring a customer costs 5-7 times keeping one (5 taken)", "ru": "отраслевой ориентир: привлечь клиента в 5–7 раз дороже, чем удержать (взято 5)"},
+    "calc.source.retention_cost_months": {"en": "assumed: keeping a customer costs about one month of their revenue", "ru": "допущение: удержание стоит около месячной выручки клиента"},
+    "calc.source.horizon_months": {"en": "settings (default 12 months)", "ru": "настройки (по умолчанию 12 мес.)"},
+    "calc.source.period_months": {"en": "the churn rates above are per year", "ru": "доли оттока выше — за год"},
+    "calc.source.monthly_churn_rate": {"en": "from the churn without a bad experience: 1 − (1 − yearly)^(1/12)", "ru": "из оттока без негативного опыта: 1 − (1 − годовой)^(1/12)"},
+    "calc.source.sla_breach_rate": {"en": "assumed: 10% of tickets breach their SLA (measure yours)", "ru": "допущение: 10 % обращений нарушают SLA (измерьте свою долю)"},
+    "calc.source.frt_p90_hours": {"en": "assumed: 90% of first replies within 24 hours", "ru": "допущение: 90 % первых ответов в течение 24 часов"},
+    "calc.source.slow_reply_hours": {"en": "settings (Zendesk 2024: replies after 12 hours go with 87% more negative reviews)", "ru": "настройки (Zendesk 2024: ответ позже 12 часов — на 87 % больше негативных отзывов)"},
+    "calc.source.currency": {"en": "settings", "ru": "настройки"},
     # ---- churn: the list as a snapshot, its own support columns, stated reasons (pages/churn.py)
     "ch.pp": {"en": "pp", "ru": "п.п."},
     "ch.interval": {"en": "95% interval", "ru": "95% интервал"},
@@ -576,6 +770,65 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.quality.reconciliation": {"en": "Our times vs the vendor's own figures", "ru": "Наше время против цифр поставщика"},
     "data.quality.rebuild": {"en": "Recompute derived tables (after changing SLA policies or business hours)", "ru": "Пересчитать производные таблицы (после изменения SLA или рабочих часов)"},
     "data.quality.rebuilt": {"en": "Derived tables recomputed.", "ru": "Производные таблицы пересчитаны."},
+    "data.col.finished": {"en": "Finished", "ru": "Завершена"},
+    "data.col.status": {"en": "Status", "ru": "Статус"},
+    "data.col.file": {"en": "File", "ru": "Файл"},
+    "data.col.table": {"en": "Table", "ru": "Таблица"},
+    "data.col.tz": {"en": "Time zone", "ru": "Часовой пояс"},
+    "data.col.rows_in": {"en": "Rows in file", "ru": "Строк в файле"},
+    "data.col.rows_loaded": {"en": "Loaded", "ru": "Загружено"},
+    "data.col.rows_rejected": {"en": "Rejected", "ru": "Отклонено"},
+    "data.col.rows_inserted": {"en": "New", "ru": "Новых"},
+    "data.col.rows_updated": {"en": "Updated", "ru": "Обновлено"},
+    "data.col.attempt": {"en": "Attempt", "ru": "Попытка"},
+    "data.col.warning": {"en": "Warning (as the loader words it)", "ru": "Предупреждение (текст загрузчика)"},
+    "in.verdict": {"en": "Verdict", "ru": "Вердикт"},
+    "data.col.reason": {"en": "Why it failed", "ru": "Почему не удалась"},
+    "data.col.sha256": {"en": "File checksum (SHA-256)", "ru": "Контрольная сумма файла (SHA-256)"},
+    "data.negative.id": {"en": "Ticket", "ru": "Обращение"},
+    "data.negative.created": {"en": "Created", "ru": "Создано"},
+    "data.negative.replied": {"en": "First reply", "ru": "Первый ответ"},
+    "data.negative.solved": {"en": "Solved", "ru": "Решено"},
+    "data.negative.which": {"en": "Before creation", "ru": "Раньше создания"},
+    "data.negative.load": {"en": "Load #", "ru": "Загрузка №"},
+    "data.negative.reply": {"en": "reply", "ru": "ответ"},
+    "data.negative.solve": {"en": "solve", "ru": "решение"},
+    "data.negative.reply_solve": {"en": "reply and solve", "ru": "ответ и решение"},
+    "data.table.tickets": {"en": "tickets", "ru": "обращения"},
+    "data.table.ticket_events": {"en": "ticket events", "ru": "события обращений"},
+    "data.table.calls": {"en": "calls", "ru": "звонки"},
+    "data.table.surveys": {"en": "surveys", "ru": "опросы"},
+    "data.table.customers": {"en": "customers", "ru": "клиенты"},
+    "data.status.loaded": {"en": "loaded", "ru": "загружено"},
+    "data.status.failed": {"en": "failed", "ru": "ошибка"},
+    "data.status.removed": {"en": "removed", "ru": "удалено"},
+    "data.status.skipped": {"en": "already loaded", "ru": "уже загружено"},
+    "data.recon.compared": {"en": "Tickets compared", "ru": "Сравнено обращений"},
+    "data.recon.disagreeing": {"en": "Disagree", "ru": "Расходятся"},
+    "data.recon.disagreeing_share": {"en": "Share disagreeing", "ru": "Доля расхождений"},
+    "data.recon.median_diff": {"en": "Median difference", "ru": "Медиана расхождения"},
+    "recon.first_reply_calendar": {"en": "First reply time", "ru": "Время первого ответа"},
+    "recon.first_reply_business": {"en": "First reply time, business hours", "ru": "Время первого ответа в рабочих часах"},
+    "recon.first_resolution_calendar": {"en": "First resolution time", "ru": "Время первого решения"},
+    "recon.first_resolution_business": {"en": "First resolution time, business hours", "ru": "Время первого решения в рабочих часах"},
+    "recon.full_resolution_calendar": {"en": "Full resolution time", "ru": "Время полного решения"},
+    "recon.full_resolution_business": {"en": "Full resolution time, business hours", "ru": "Время полного решения в рабочих часах"},
+    "recon.made_sla": {"en": "SLA achieved (the system's verdict)", "ru": "SLA выполнен (оценка системы)"},
+    "data.merges": {"en": "Values merged across sources", "ru": "Значения, объединённые между источниками"},
+    "data.merges.help": {"en": "Teams and categories that differ only in case, or by a known prefix ({prefixes}), are one value in every filter and figure. Explicit merges go in the values.team and values.category tables of the settings file.",
+                         "ru": "Команды и категории, различающиеся только регистром или известным префиксом ({prefixes}), — одно значение во всех фильтрах и показателях. Явные объединения задаются в таблицах values.team и values.category файла настроек."},
+    "data.merges.none": {"en": "No values needed merging.", "ru": "Объединять значения не понадобилось."},
+    "data.merges.scoped": {"en": "The merged values cover every team, so they are shown only to readers who see all teams.",
+                           "ru": "Объединённые значения относятся ко всем командам, поэтому видны только тем, кому доступны все команды."},
+    "data.merges.dimension": {"en": "Field", "ru": "Поле"},
+    "data.merges.loaded": {"en": "As loaded", "ru": "Как в выгрузке"},
+    "data.merges.shown": {"en": "Shown as", "ru": "Показывается как"},
+    "data.merges.why": {"en": "Why", "ru": "Почему"},
+    "data.merges.why.case": {"en": "differs only in case", "ru": "отличается только регистром"},
+    "data.merges.why.prefix": {"en": "known prefix", "ru": "известный префикс"},
+    "data.merges.why.settings": {"en": "settings", "ru": "настройки"},
+    "data.browse": {"en": "Upload", "ru": "Выбрать файлы"},
+    "data.limit": {"en": "{size} per file", "ru": "до {size} на файл"},
     "data.remove_file": {"en": "Clear uploaded files", "ru": "Очистить загруженные файлы"},
     # ---- settings page
     "set.title": {"en": "Settings", "ru": "Настройки"},
@@ -590,6 +843,30 @@ STRINGS: dict[str, dict[str, str]] = {
     "set.sla.next_reply": {"en": "Next reply (min)", "ru": "Следующий ответ (мин)"},
     "set.sla.resolution": {"en": "Resolution (min)", "ru": "Решение (мин)"},
     "set.sla.business": {"en": "Business hours", "ru": "Рабочие часы"},
+    "set.sla.clock.calendar": {"en": "calendar time", "ru": "календарное время"},
+    "set.sla.clock.business": {"en": "business hours", "ru": "рабочие часы"},
+    "set.err.condition": {"en": "SLA row {row}: condition “{part}” needs column=value (e.g. priority=urgent|high)",
+                          "ru": "Политика SLA, строка {row}: условию «{part}» нужен вид столбец=значение (например, priority=urgent|high)"},
+    "set.err.column": {"en": "SLA row {row}: “{column}” is not a ticket column to match on; use one of {columns}",
+                       "ru": "Политика SLA, строка {row}: «{column}» — не столбец обращений для условия; возможные: {columns}"},
+    "set.err.name": {"en": "SLA row {row}: give the policy a name", "ru": "Политика SLA, строка {row}: дайте политике название"},
+    "set.err.minutes": {"en": "SLA row {row} ({name}): {target} must be a positive number of minutes, not {value}",
+                        "ru": "Политика SLA, строка {row} ({name}): {target} — положительное число минут, а не {value}"},
+    "set.err.no_target": {"en": "SLA row {row} ({name}): set at least one target (first reply, next reply or resolution)",
+                          "ru": "Политика SLA, строка {row} ({name}): задайте хотя бы один срок (первый ответ, следующий ответ или решение)"},
+    "set.err.interval": {"en": "{day}: “{part}” is not an interval like 09:00-18:00 (start before end)",
+                         "ru": "{day}: «{part}» — не интервал вида 09:00-18:00 (начало раньше конца)"},
+    "set.err.holiday": {"en": "Extra days off: “{line}” is not a date YYYY-MM-DD", "ru": "Дополнительные выходные: «{line}» — не дата ГГГГ-ММ-ДД"},
+    "set.err.tz": {"en": "Business hours: “{tz}” is not an IANA time zone name (e.g. Europe/Moscow)",
+                   "ru": "Рабочие часы: «{tz}» — не название часового пояса IANA (например, Europe/Moscow)"},
+    "set.err.country": {"en": "Holiday country “{country}” is not a country code the calendar knows (e.g. US, RU, GB)",
+                        "ru": "Страна праздников «{country}» — неизвестный код страны (например, US, RU, GB)"},
+    "set.err.currency": {"en": "Currency “{currency}” must be a three-letter ISO code such as USD, EUR, RUB",
+                         "ru": "Валюта «{currency}» — трёхбуквенный код ISO, например USD, EUR, RUB"},
+    "set.default_period": {"en": "Dashboard opens on", "ru": "Панель открывается на"},
+    "set.usd_rate": {"en": "1 USD in {currency}", "ru": "1 USD в {currency}"},
+    "set.usd_rate.help": {"en": "The exchange rate for benchmark amounts (in USD) shown in {currency}; without one the calculator stays in USD.",
+                          "ru": "Курс для отраслевых сумм (в USD) при показе в {currency}; без него калькулятор считает в USD."},
     "set.hours": {"en": "Business hours", "ru": "Рабочие часы"},
     "set.hours.tz": {"en": "Time zone", "ru": "Часовой пояс"},
     "set.hours.help": {"en": "Intervals like 09:00-18:00, several separated by commas; empty = day off.",
@@ -629,8 +906,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "weekday.sunday": {"en": "Sunday", "ru": "Воскресенье"},
     # ---- snapshots page
     "snap.title": {"en": "Snapshots", "ru": "Снимки"},
-    "snap.none": {"en": "No snapshots yet in {dir}. `python cli.py snapshot` writes one (cron can run it daily).",
-                  "ru": "В {dir} пока нет снимков. Команда `python cli.py snapshot` создаёт снимок (cron может запускать её ежедневно)."},
+    "snap.none": {"en": "No snapshots yet in {dir}: create one above, or schedule the line above.",
+                  "ru": "В {dir} пока нет снимков: создайте снимок выше или запланируйте строку выше."},
     "snap.pick": {"en": "Snapshot", "ru": "Снимок"},
     "snap.open": {"en": "Show the snapshot report", "ru": "Показать отчёт снимка"},
     "snap.no_html": {"en": "This snapshot has no index.html.", "ru": "В этом снимке нет index.html."},
@@ -640,6 +917,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "snap.same": {"en": "Pick two different snapshots to compare.", "ru": "Выберите два разных снимка для сравнения."},
     "snap.metric": {"en": "Metric", "ru": "Показатель"},
     "snap.change": {"en": "Change", "ru": "Изменение"},
+    "snap.create": {"en": "Create a snapshot now", "ru": "Создать снимок сейчас"},
+    "snap.folder": {"en": "Folder: {dir}", "ru": "Папка: {dir}"},
+    "snap.period": {"en": "Period", "ru": "Период"},
+    "snap.period.last-week": {"en": "Last full week", "ru": "Прошлая полная неделя"},
+    "snap.period.last-month": {"en": "Last full month", "ru": "Прошлый полный месяц"},
+    "snap.create_button": {"en": "Create snapshot", "ru": "Создать снимок"},
+    "snap.writing": {"en": "Writing the snapshot…", "ru": "Записываем снимок…"},
+    "snap.written": {"en": "Snapshot written to {path}.", "ru": "Снимок записан в {path}."},
+    "snap.unchanged": {"en": "The snapshot in {path} is already up to date.", "ru": "Снимок в {path} уже актуален."},
+    "snap.failed": {"en": "The snapshot could not be written: {error}. The previous one, if any, is intact.",
+                    "ru": "Не удалось записать снимок: {error}. Предыдущий снимок, если он был, не тронут."},
+    "snap.cron": {"en": "To write it every Monday at 06:00, add this line to the crontab of this machine (crontab -e):",
+                  "ru": "Чтобы записывать его каждый понедельник в 06:00, добавьте эту строку в crontab этой машины (crontab -e):"},
     "snap.bad": {"en": "{path} could not be read: {error}", "ru": "Не удалось прочитать {path}: {error}"},
     # ---- sign-in, roles and team scope (ui/access.py, docs/security.md)
     "auth.title": {"en": "Sign in to Deskscope", "ru": "Вход в Deskscope"},
@@ -747,8 +1037,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "in.method.difference_in_differences": {"en": "Difference-in-differences against out-of-scope rows", "ru": "Разность разностей против данных вне охвата"},
     "in.method.before_after": {"en": "Before/after only (nothing out of scope to compare with)", "ru": "Только до/после (вне охвата сравнивать не с чем)"},
     "in.days_needed": {"en": "About {days} more days of data are needed to decide.", "ru": "Чтобы судить, нужно ещё около {days} дн. данных."},
-    "in.money": {"en": "Money effect: about {customers} customers kept a year, {money} of revenue over {months} months (taking one negative experience avoided as one customer less exposed: an upper bound).",
-                 "ru": "Эффект в деньгах: около {customers} сохранённых клиентов в год, {money} выручки за {months} мес. (одно предотвращённое негативное событие считается одним клиентом без негативного опыта: оценка сверху)."},
+    "in.money": {"en": {"one": "Money effect: about {n} customer kept a year, {money} of revenue over {months} months (taking one negative experience avoided as one customer less exposed: an upper bound).",
+                        "other": "Money effect: about {n} customers kept a year, {money} of revenue over {months} months (taking one negative experience avoided as one customer less exposed: an upper bound)."},
+                 "ru": {"one": "Эффект в деньгах: около {n} сохранённого клиента в год, {money} выручки за {months} мес. (одно предотвращённое негативное событие считается одним клиентом без негативного опыта: оценка сверху).",
+                        "few": "Эффект в деньгах: около {n} сохранённых клиентов в год, {money} выручки за {months} мес. (одно предотвращённое негативное событие считается одним клиентом без негативного опыта: оценка сверху).",
+                        "many": "Эффект в деньгах: около {n} сохранённых клиентов в год, {money} выручки за {months} мес. (одно предотвращённое негативное событие считается одним клиентом без негативного опыта: оценка сверху).",
+                        "other": "Эффект в деньгах: около {n} сохранённых клиентов в год, {money} выручки за {months} мес. (одно предотвращённое негативное событие считается одним клиентом без негативного опыта: оценка сверху)."}},
     "in.why.met": {"en": "The change reached the target and its interval excludes no change.",
                    "ru": "Изменение достигло цели, и его интервал исключает отсутствие изменений."},
     "in.why.not_met": {"en": "The interval excludes the target: the effect is smaller than hoped (or goes the wrong way).",
@@ -852,10 +1146,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "set.init.owner": {"en": "Owner", "ru": "Ответственный"},
 }
 
-WEEKDAYS = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "ru": ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]}
-MONTHS = {"en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-          "ru": ["янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"]}
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "RUB": "₽", "JPY": "¥", "CNY": "¥", "INR": "₹", "UAH": "₴", "KZT": "₸"}
+def weekdays(lang: str | None = None) -> list[str]:
+    """Mon..Sun in the session's language (CLDR)."""
+    return fmt.weekday_names(lang or current())
 
 
 def current() -> str:
@@ -870,11 +1163,29 @@ def current() -> str:
 
 
 def t(key: str, lang: str | None = None, **values) -> str:
-    """The string ``key`` in the session's language, with ``{placeholders}`` filled."""
+    """The string ``key`` in the session's language, with ``{placeholders}`` filled.
+
+    An entry whose text is a dict of CLDR plural forms (``{"one": ..., "few": ..., "many": ...,
+    "other": ...}``) picks the form for the value ``n``."""
     lang = lang or current()
     entry = STRINGS.get(key)
     text = key if entry is None else entry.get(lang) or entry["en"]
+    if isinstance(text, dict):
+        text = fmt.plural(values.get("count", values.get("n")), text, lang) if isinstance(
+            values.get("count", values.get("n")), (int, float)) else text["other"]
     return text.format(**values) if values else text
+
+
+def tn(key: str, count, lang: str | None = None, **values) -> str:
+    """A plural string for ``count`` (its form chosen by the language's CLDR rules), ``{n}`` being
+    the count formatted as a whole number."""
+    lang = lang or current()
+    entry = STRINGS.get(key) or {}
+    forms = entry.get(lang) or entry.get("en") or {"other": key}
+    if isinstance(forms, str):
+        forms = {"other": forms}
+    text = fmt.plural(round(count) if not fmt.missing(count) else count, forms, lang)
+    return text.format(n=fmt.integer(count, lang, na=t("na", lang)), **values)
 
 
 def labels(prefix: str = ""):
@@ -884,52 +1195,62 @@ def labels(prefix: str = ""):
     return lambda value: t(f"{prefix}{value}", lang)
 
 
+def dim_value(dim: str, value):
+    """A value of a dimension as shown: the canonical priorities and channels Deskscope writes
+    (urgent, email, ...) in the session's language; values from the data as they are."""
+    key = f"value.{dim}.{value}"
+    return t(key) if isinstance(value, str) and key in STRINGS else value
+
+
+def dim_values(dim: str):
+    """A widget format_func for a dimension's values, bound to the language of this run."""
+    lang = current()
+    return lambda value: t(f"value.{dim}.{value}", lang) if f"value.{dim}.{value}" in STRINGS else value
+
+
 def metric_labels():
     """A widget format_func naming metrics in the language of this run."""
     lang = current()
     return lambda metric_id: metric_name(metric_id, lang)
 
 
-# ---------------------------------------------------------------- numbers
+# ---------------------------------------------------------------- numbers (formatting.py, Babel/CLDR)
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x)))
+    return fmt.missing(x)
 
 
 def number(x, digits: int = 0, lang: str | None = None) -> str:
     """1,234.5 in English, 1 234,5 in Russian; None -> n/a."""
     lang = lang or current()
-    if _missing(x):
-        return t("na", lang)
-    text = f"{x:,.{digits}f}"
-    if lang == "ru":
-        text = text.replace(",", THIN).replace(".", ",")
-    return text.replace("-", "−") if text.startswith("-") else text
+    return fmt.number(x, digits, lang, na=t("na", lang))
+
+
+def integer(x, lang: str | None = None) -> str:
+    """A whole number of people or things (99.6 customers -> 100)."""
+    lang = lang or current()
+    return fmt.integer(x, lang, na=t("na", lang))
 
 
 def compact(x, lang: str | None = None) -> str:
-    """12.3K / 4.5M (en), 12,3 тыс. / 4,5 млн (ru) for large counts and money."""
+    """12.3K / 1.97M (en), 12,3 тыс. / 1,97 млн (ru) for large counts."""
     lang = lang or current()
-    if _missing(x):
-        return t("na", lang)
-    units = [(1e9, "B", "млрд"), (1e6, "M", "млн"), (1e3, "K", "тыс.")]
-    for size, en, ru in units:
-        if abs(x) >= size:
-            value = number(x / size, 1, lang)
-            return f"{value}{en}" if lang == "en" else f"{value}{NBSP}{ru}"
-    return number(x, 0, lang)
+    return fmt.compact(x, lang, na=t("na", lang))
 
 
 def percent(fraction, digits: int = 1, lang: str | None = None) -> str:
     lang = lang or current()
-    if _missing(fraction):
-        return t("na", lang)
-    text = number(fraction * 100, digits, lang)
-    return f"{text}%" if lang == "en" else f"{text}{NBSP}%"
+    return fmt.percent(fraction, digits, lang, na=t("na", lang))
 
 
-def money(x, currency: str | None = None, lang: str | None = None, short: bool = True) -> str:
-    """$1.2M / 1,2 млн $ ; exact amounts below 10,000."""
+def money(x, currency: str | None = None, lang: str | None = None, short: bool | None = None) -> str:
+    """$1,500 / 1 500 ₽; compact from 10,000 ($1.97M / 1,97 млн ₽) unless ``short`` says otherwise."""
     lang = lang or current()
+    return fmt.money(x, currency or _settings_currency(), lang, short=short, na=t("na", lang))
+
+
+def money_range(low, high, currency: str | None = None, lang: str | None = None) -> str:
+    lang = lang or current()
+    return fmt.money_range(low, high, currency or _settings_currency(), lang, na=t("na", lang))
     if _missing(x):
         return t("na", lang)
     currency = (currency or _settings_currency()).upper()
@@ -953,62 +1274,38 @@ def _settings_currency() -> str:
 
 def file_size(n_bytes: int, lang: str | None = None) -> str:
     lang = lang or current()
-    units = ("B", "KB", "MB", "GB") if lang == "en" else ("Б", "КБ", "МБ", "ГБ")
-    value, unit = float(n_bytes), 0
-    while value >= 1024 and unit < len(units) - 1:
-        value, unit = value / 1024, unit + 1
-    return f"{number(value, 0 if unit == 0 else 1, lang)}{NBSP}{units[unit]}"
+    return fmt.file_size(n_bytes, lang, na=t("na", lang))
 
 
 def duration_minutes(minutes, lang: str | None = None) -> str:
-    """45 min / 3.5 h / 2.1 d — the unit that keeps the number readable."""
+    """45 min / 3.5 hr / 2.1 days — the unit that keeps the number readable."""
     lang = lang or current()
-    if _missing(minutes):
-        return t("na", lang)
-    units = {"en": ("min", "h", "d"), "ru": ("мин", "ч", "дн")}[lang]
-    if abs(minutes) < 90:
-        return f"{number(minutes, 0 if abs(minutes) >= 10 else 1, lang)}{NBSP}{units[0]}"
-    if abs(minutes) < 48 * 60:
-        return f"{number(minutes / 60, 1, lang)}{NBSP}{units[1]}"
-    return f"{number(minutes / 1440, 1, lang)}{NBSP}{units[2]}"
+    return fmt.duration_minutes(minutes, lang, na=t("na", lang))
 
 
 def duration_seconds(seconds, lang: str | None = None) -> str:
     lang = lang or current()
-    if _missing(seconds):
-        return t("na", lang)
-    if abs(seconds) < 120:
-        return f"{number(seconds, 0, lang)}{NBSP}{'s' if lang == 'en' else 'с'}"
-    return duration_minutes(seconds / 60, lang)
+    return fmt.duration_seconds(seconds, lang, na=t("na", lang))
+
+
+def unit_name(unit_id: str, lang: str | None = None) -> str:
+    """Short CLDR unit name for axis titles: hr / ч."""
+    return fmt.unit_name(unit_id, lang or current())
 
 
 def date(value, lang: str | None = None) -> str:
     """Mar 5, 2025 (en) / 05.03.2025 (ru)."""
     lang = lang or current()
-    if value is None:
-        return t("na", lang)
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if lang == "ru":
-        return value.strftime("%d.%m.%Y")
-    return f"{MONTHS['en'][value.month - 1]} {value.day}, {value.year}"
+    if isinstance(value, str) and fmt._as_date(value) is None:
+        return value
+    return fmt.date(value, lang, na=t("na", lang))
 
 
 def datetime(value, lang: str | None = None) -> str:
     lang = lang or current()
-    if value is None:
-        return t("na", lang)
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return f"{date(value, lang)} {value:%H:%M}"
+    if isinstance(value, str) and fmt._as_date(value) is None:
+        return value
+    return fmt.datetime(value, lang, na=t("na", lang))
 
 
 # ---------------------------------------------------------------- metrics
@@ -1057,7 +1354,7 @@ def metric_value(metric_id: str, value, lang: str | None = None) -> str:
     if unit == "fraction":
         return percent(value, 1, lang)
     if unit == "nps":
-        return (("+" if value > 0 else "") + number(value, 1, lang))
+        return fmt.signed_number(value, 1, lang, na=t("na", lang))
     if unit == "score":
         return number(value, 2, lang)
     if unit == "money":
@@ -1067,22 +1364,92 @@ def metric_value(metric_id: str, value, lang: str | None = None) -> str:
     return compact(value, lang) if abs(value) >= 100_000 else number(value, 0, lang)
 
 
+def metric_value_full(metric_id: str, value, lang: str | None = None) -> str:
+    """The value without compact shortening (the hover text of a card that shows 1.97M)."""
+    lang = lang or current()
+    unit = metric_unit(metric_id)
+    if _missing(value):
+        return t("na", lang)
+    if unit == "money":
+        return money(value, lang=lang, short=False)
+    if unit == "count":
+        return number(value, 0 if float(value).is_integer() else 2, lang)
+    return metric_value(metric_id, value, lang)
+
+
 def metric_delta(metric_id: str, current_value, previous_value, lang: str | None = None) -> str | None:
-    """Change vs the previous period: points for rates and NPS, percent for the rest."""
+    """Change vs the previous period, signed (+ or the minus sign): points for rates, points of NPS
+    and score, percent for the rest (the raw difference when the previous value was 0)."""
     lang = lang or current()
     if _missing(current_value) or _missing(previous_value):
         return None
     unit = metric_unit(metric_id)
     diff = current_value - previous_value
-    sign = "+" if diff > 0 else ""
     if unit == "fraction":
-        pp = "pp" if lang == "en" else "п.п."
-        return f"{sign}{number(diff * 100, 1, lang)}{NBSP}{pp}"
+        return fmt.points(diff, 1, lang)
     if unit in ("nps", "score"):
-        return f"{sign}{number(diff, 1 if unit == 'nps' else 2, lang)}"
+        return fmt.signed_number(diff, 1 if unit == "nps" else 2, lang)
     if previous_value == 0:
-        return f"{sign}{number(diff, 0, lang)}"
-    return f"{sign}{percent(diff / abs(previous_value), 1, lang)}"
+        return fmt.signed_number(diff, 0, lang)
+    return fmt.signed_percent(diff / abs(previous_value), 1, lang)
+
+
+def delta_style(metric_id: str, current_value, previous_value) -> tuple[str, str]:
+    """(arrow, colour) of a change for ``st.metric``: the arrow follows the sign of the change
+    ("up", "down", "off" when unchanged), the colour follows the metric's ``better`` (a fall of a
+    lower-is-better figure is "green"; "gray" when the metric has no better direction)."""
+    if _missing(current_value) or _missing(previous_value) or current_value == previous_value:
+        return "off", "gray"
+    rising = current_value > previous_value
+    better = metric_better(metric_id)
+    if better not in ("higher", "lower"):
+        return ("up" if rising else "down"), "gray"
+    good = rising == (better == "higher")
+    return ("up" if rising else "down"), ("green" if good else "red")
+
+
+NOTE_PATTERNS = [  # (regex over the metrics' English notes, catalogue key)
+    (r"^crude: risk difference with Newcombe's hybrid score interval \(Wilson\)$", "note.method.crude"),
+    (r"^Mantel-Haenszel risk difference over (?P<dims>.+), Sato variance$", "note.method.stratified"),
+    (r"^(?P<n>\d+) of (?P<m>\d+) strata have only exposed or only unexposed customers and carry no weight in the stratified estimate$",
+     "note.strata"),
+    (r"^No customer data yet", "note.no_customers"),
+    (r"^No churned customers in the customer list", "note.no_churned"),
+    (r"^Every customer had a negative support experience", "note.all_exposed"),
+    (r"^No customer in the list had a negative support experience", "note.none_exposed"),
+    (r"^No support data \(tickets, calls or surveys\) is loaded", "note.no_support"),
+    (r"^No churned customer can be placed in the period", "note.no_churn_in_period"),
+    (r"^The customer list has no start or churn dates", "note.no_dates"),
+    (r"^no (?P<table>tickets|calls|surveys) loaded$", "note.no_table"),
+    (r"^(?P<table>tickets|calls|surveys) have no (?P<dims>.+): their figures are not shown while that filters? (is|are) on$",
+     "note.filter_gap"),
+]
+STRATA_WORDS = {"plan": "тариф", "segment": "сегмент", "tenure_band": "срок жизни клиента", " x ": " × "}
+
+
+def method_note(text: str, lang: str | None = None) -> str:
+    """A note the metrics write in English (method names, why something is missing) in the session's
+    language when it is a known one; otherwise as written."""
+    import re
+
+    lang = lang or current()
+    if not text or lang == "en":
+        return text
+    for pattern, key in NOTE_PATTERNS:
+        m = re.match(pattern, text)
+        if m:
+            values = dict(m.groupdict())
+            if "dims" in values:
+                dims = values["dims"]
+                for en, ru in STRATA_WORDS.items():
+                    dims = dims.replace(en, ru)
+                for d in ("team", "agent", "channel", "priority", "category", "tag", "segment", "source"):
+                    dims = re.sub(rf"\b{d}\b", t(f"filters.{d}", lang).lower(), dims)
+                values["dims"] = dims.replace(" or ", " или ")
+            if "table" in values:
+                values["table"] = t(f"table.{values['table']}", lang)
+            return t(key, lang, **values)
+    return text
 
 
 def metric_better(metric_id: str) -> str | None:
