@@ -210,6 +210,19 @@ def cmd_recompute(args) -> int:
     return 0
 
 
+def cmd_compact(args) -> int:
+    store = _store(args)
+    if not store.path.exists():
+        print(f"no database at {store.path}: load files first (python cli.py load PATH...)", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    sizes = store.compact()
+    mb = lambda n: f"{n / 1e6:,.1f} MB"  # noqa: E731
+    print(f"{store.path}: compacted in {time.perf_counter() - started:.1f} s; base {mb(sizes['before']['base'])} + delta "
+          f"{mb(sizes['before']['delta'])} -> base {mb(sizes['after']['base'])}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="Deskscope: support-operations analytics on your own exports.")
     parser.add_argument("--db", help="DuckDB file (default: $DESKSCOPE_DB or data/deskscope.duckdb)")
@@ -269,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("recompute", cmd_recompute, "Recompute the derived tables (ticket_metrics, SLA outcomes, rollups) after a "
         "settings change (SLA policies, business hours, report time zone); every load does it too.")
+
+    add("compact", cmd_compact, "Fold the loads' delta file into a new, sorted base file (needs as much free disk as the "
+        "database, once; loads do it by themselves past store.compact_share).")
 
     for extra in EXTRA_COMMANDS:
         try:

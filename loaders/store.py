@@ -1,16 +1,25 @@
-"""The DuckDB store: one file, many readers, one writer at a time, all-or-nothing loads.
+"""The DuckDB store: one writer at a time, readers never blocked, a small load costs what it loads.
 
 DuckDB lets a read-write process lock every other process out, and read-only holders lock out
-writers. So nobody ever opens the published file read-write:
+writers. So nobody ever opens a published file read-write. The database is a *generation*: an
+immutable **base** file (``<db>``) plus, once the base is large, a small **delta** file
+(``<db>.delta-<generation>``), named together in ``<db>.manifest`` (docs/decisions.md, "Store").
 
-* a writer takes ``flock(<db>.lock)`` (writers queue; readers never touch the lock), copies the
-  published file to ``<db>.tmp-<pid>``, loads each file in its own transaction on the copy,
-  re-sorts and rebuilds derived tables, checkpoints, closes, and ``os.replace()``s the copy over
-  the published file. A failure before the replace deletes the copy: the published file is
-  untouched, byte for byte.
-* a reader attaches the published file read-only inside a private in-memory DuckDB (so DuckDB's
-  per-path instance cache never hands back a stale file) and reopens when the file's inode
-  changes. A reader holding an old inode does not block the writer, whose file is new.
+* A **delta** holds, for every large table ``T`` a load touched, the new and replacing rows
+  (``T__new``), the row ids of the base rows they hide (``T__dead``) and a view ``T`` that unions
+  the two; additive tables (the rollup cubes) only get correction rows; small tables are copied
+  whole. Readers attach base and delta read-only and ``USE`` the delta: every query sees one
+  consistent generation through the views, the same SQL as on a single file.
+* A **load** copies the current delta (small) to a new delta file, writes the load and the
+  derived rows of just the affected tickets, customers and days into it (``INCREMENTAL`` hooks),
+  checkpoints, closes, and publishes by replacing the manifest atomically. The base is never
+  copied. A failure, or kill -9, before the manifest is replaced leaves the old generation.
+* A **full write** (the first load, a small database, a settings change, ``recompute``,
+  ``compact``, ``writer()``) builds a new base file beside the old one (copy or rewrite), runs
+  the full ``POST_LOAD_HOOKS``, and ``os.replace()``s it over ``<db>``; the manifest then names
+  it alone. A base newer than the manifest it is found with wins (a crash between the two
+  replaces): it already holds everything the manifest's delta held.
+* A writer takes ``flock(<db>.lock)``: writers queue; readers never touch the lock.
 """
 from __future__ import annotations
 
@@ -35,11 +44,40 @@ from loaders.base import Adapter, Batch, LoadError, LoadOptions
 from loaders.files import ROW
 
 DEFAULT_DB = Path("data/deskscope.duckdb")
-ALIAS = "ds"
+BASE, DELTA = "b", "d"  # catalog aliases every connection uses (delta views name them)
+META = "_store_meta"
 
-# Derived tables (ticket_metrics, rollups) are rebuilt by hooks the metrics layer registers, so
-# that loaders never import metrics. Each hook gets the writer's connection.
+# Derived tables (ticket_metrics, rollups) are rebuilt in full by hooks the metrics layer registers,
+# so that loaders never import metrics. Each hook gets a connection on the new base.
 POST_LOAD_HOOKS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+# Incremental replacements of full hooks (keyed by the full hook's module.qualname): objects with
+# ``before(session, changes) -> state`` (called before the load's rows are written) and
+# ``after(session, changes, state)`` (after). A delta session runs these instead of the full hooks.
+INCREMENTAL: dict[str, object] = {}
+# Large derived tables kept as new rows + dead row ids in a delta (name -> key columns), additive
+# tables kept as correction rows (name -> (group columns, sort)), and the order tables are kept in.
+DERIVED_KEYS: dict[str, tuple[str, ...]] = {}
+ADDITIVE: dict[str, tuple[tuple[str, ...], str]] = {}
+TABLE_ORDER: dict[str, str] = dict(schema.SORT_KEYS)
+# What the derived tables depend on besides the data (settings): a different value forces a full rebuild.
+FINGERPRINT: list[Callable[[], str]] = []
+# Tables every ticket's business minutes depend on: a load or removal of them rebuilds everything.
+SCHEDULE_TABLES = ("schedules", "schedule_holidays", "default_schedules")
+MERGE_TABLES: dict[str, tuple[str, ...] | None] = {**{t: tuple(k) for t, k in schema.KEYS.items()
+                                                     if t not in SCHEDULE_TABLES},
+                                                  "rejects": ("load_id",)}
+
+
+class NeedsFullRebuild(Exception):
+    """Raised inside a delta session when a change affects every derived row (schedules)."""
+
+
+def register_incremental(full_hook: Callable, incremental: object) -> None:
+    INCREMENTAL[_hook_name(full_hook)] = incremental
+
+
+def _hook_name(hook) -> str:
+    return f"{getattr(hook, '__module__', '')}.{getattr(hook, '__qualname__', '')}"
 
 
 def resolve_db_path(arg: str | os.PathLike | None = None) -> Path:
@@ -48,15 +86,41 @@ def resolve_db_path(arg: str | os.PathLike | None = None) -> Path:
         return Path(arg)
     if os.environ.get("DESKSCOPE_DB"):
         return Path(os.environ["DESKSCOPE_DB"])
+    configured = store_settings().get("path")
+    return Path(configured) if configured else DEFAULT_DB
+
+
+def store_settings() -> dict:
     try:
         import config
 
-        configured = config.get().get("store", {}).get("path")
-        if configured:
-            return Path(configured)
-    except Exception:  # settings unreadable: fall back to the default rather than fail reads
-        pass
-    return DEFAULT_DB
+        return dict(config.get().get("store", {}))
+    except Exception:  # settings unreadable: defaults rather than failed reads
+        return {}
+
+
+def configure(con: duckdb.DuckDBPyConnection, role: str = "reader") -> None:
+    """DuckDB's memory limit, threads and spill folder from settings ([store]): the dashboard and
+    the loaders keep to a budget whatever the data size."""
+    s = store_settings()
+    limit = s.get("reader_memory_limit" if role == "reader" else "memory_limit")
+    threads = s.get("threads")
+    with contextlib.suppress(duckdb.Error):
+        if limit:
+            con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        if role == "writer" and s.get("temp_directory"):
+            con.execute("SET temp_directory = '" + str(s["temp_directory"]).replace("'", "''") + "'")
+        if role == "writer":
+            con.execute("SET preserve_insertion_order = false")
+
+
+def _size_setting(value) -> str:
+    text = str(value).strip()
+    if not text or any(c not in "0123456789. KMGTBkmgtbi" for c in text):
+        raise ValueError(f"store memory setting {value!r} is not a size like '2GB' or '512MB'")
+    return text
 
 
 def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
@@ -77,8 +141,8 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table, cols in schema.TABLES.items():
         con.execute(schema.create_sql(table))
         existing = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()",
-            [table]).fetchall()}
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema() "
+            "AND table_catalog = current_database()", [table]).fetchall()}
         for c in cols:  # settle older databases onto the current column list
             if c.name not in existing:
                 con.execute(f'ALTER TABLE {table} ADD COLUMN "{c.name}" {c.type}')
@@ -104,6 +168,7 @@ class LoadReport:
     notes: list[str] = field(default_factory=list)
     error: str = ""
     rejects_preview: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -129,16 +194,43 @@ class LoadReport:
 
 
 class _NothingToPublish(Exception):
-    """Raised inside a write session to discard the copy without an error."""
+    """Raised inside a write session to discard it without an error."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Generations: the manifest, the base and its delta
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Manifest:
+    generation: int = 0
+    base_generation: int = 0
+    delta: str | None = None  # file name beside the base
+
+    def to_json(self) -> str:
+        return json.dumps({"generation": self.generation, "base_generation": self.base_generation, "delta": self.delta})
+
+
+def _read_meta(con, catalog: str) -> dict[str, str]:
+    try:
+        return dict(con.execute(f"SELECT key, value FROM {catalog}.main.{META}").fetchall())
+    except duckdb.CatalogException:
+        return {}
+
+
+def _tables(con, catalog: str) -> dict[str, str]:
+    """name -> 'table' | 'view' of one attached catalog's main schema."""
+    rows = con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = ? "
+                       "AND table_schema = 'main'", [catalog]).fetchall()
+    return {name: ("view" if kind == "VIEW" else "table") for name, kind in rows}
 
 
 class _Readers:
-    """Read-only connections per published file version, shared by the threads of a process."""
+    """Read-only connections per published generation, shared by the threads of a process."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.current: dict[Path, tuple[tuple, duckdb.DuckDBPyConnection]] = {}
-        self.retired: list[duckdb.DuckDBPyConnection] = []
+        self.current: dict[Path, tuple[tuple, duckdb.DuckDBPyConnection, str]] = {}
+        self.retired: dict[Path, list[duckdb.DuckDBPyConnection]] = {}
 
 
 _READERS = _Readers()
@@ -148,16 +240,50 @@ class Store:
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = resolve_db_path(path).absolute()
 
-    # ---------------------------------------------------------------- reading
+    # ---------------------------------------------------------------- files
+    @property
+    def manifest_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".manifest")
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def delta_path(self, generation: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.delta-{generation:08d}")
+
+    def manifest(self) -> Manifest | None:
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (ValueError, OSError):  # a torn manifest cannot happen (atomic replace); unreadable: base alone
+            return None
+        return Manifest(int(data.get("generation", 0)), int(data.get("base_generation", 0)), data.get("delta"))
+
+    def _write_manifest(self, manifest: Manifest) -> None:
+        tmp = self.manifest_path.with_name(f"{self.manifest_path.name}.tmp-{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(manifest.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.manifest_path)
+        _fsync_dir(self.path.parent)
+
     def _identity(self) -> tuple | None:
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
             return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        try:
+            mt = os.stat(self.manifest_path)
+            man = (mt.st_ino, mt.st_mtime_ns, mt.st_size)
+        except FileNotFoundError:
+            man = None
+        return (st.st_ino, st.st_mtime_ns, st.st_size, man)
 
     def version(self) -> tuple | None:
-        """Changes whenever a writer publishes; use it as a cache key."""
+        """Changes whenever a writer publishes; use it as a cache key (two os.stat calls)."""
         return self._identity()
 
     def exists(self) -> bool:
@@ -169,38 +295,77 @@ class Store:
             with self.writer():
                 pass
 
-    def reader(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection to the newest published version (shared; use .cursor() per thread)."""
+    def size_bytes(self) -> dict[str, int]:
+        """Bytes on disk: the base and the current delta."""
+        m = self.manifest()
+        base = self.path.stat().st_size if self.path.exists() else 0
+        delta = 0
+        if m and m.delta and (self.path.parent / m.delta).exists():
+            delta = (self.path.parent / m.delta).stat().st_size
+        return {"base": base, "delta": delta}
+
+    # ---------------------------------------------------------------- reading
+    def _open_generation(self, con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
+        """Attach the published base (and delta) read-only on ``con``; returns (generation, delta name)."""
+        for attempt in range(200):
+            manifest = self.manifest()
+            try:
+                con.execute(f"ATTACH ? AS {BASE} (READ_ONLY)", [str(self.path)])
+            except duckdb.IOException:
+                if attempt == 199:
+                    raise
+                time.sleep(0.05)
+                continue
+            base_gen = int(_read_meta(con, BASE).get("base_generation", 0))
+            if manifest is None or not manifest.delta or base_gen > manifest.base_generation:
+                # no delta, or a base published after this manifest (it holds the delta's rows)
+                con.execute(f"USE {BASE}")
+                return max(base_gen, manifest.generation if manifest else 0), None
+            if base_gen == manifest.base_generation:
+                try:
+                    con.execute(f"ATTACH ? AS {DELTA} (READ_ONLY)", [str(self.path.parent / manifest.delta)])
+                    meta = _read_meta(con, DELTA)
+                    if (int(meta.get("base_generation", -1)) == base_gen
+                            and int(meta.get("generation", -1)) == manifest.generation):
+                        con.execute(f"USE {DELTA}")
+                        return manifest.generation, manifest.delta
+                    con.execute(f"DETACH {DELTA}")
+                except duckdb.Error:  # replaced or removed while we looked: read the manifest again
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute(f"DETACH {DELTA}")
+            con.execute(f"DETACH {BASE}")
+            time.sleep(0.02)
+        raise RuntimeError(f"{self.path}: the manifest kept changing while opening it; try again")
+
+    def _reader(self) -> tuple[duckdb.DuckDBPyConnection, str]:
         self.ensure()
         with _READERS.lock:
             ident = self._identity()
             cached = _READERS.current.get(self.path)
             if cached and cached[0] == ident:
-                return cached[1]
+                return cached[1], cached[2]
             con = duckdb.connect(":memory:")
-            for attempt in range(50):
-                try:
-                    con.execute(f"ATTACH ? AS {ALIAS} (READ_ONLY)", [str(self.path)])
-                    break
-                except duckdb.IOException:
-                    # Only a writer of an older Deskscope (in place) could hold it: wait briefly.
-                    if attempt == 49:
-                        raise
-                    time.sleep(0.1)
-            con.execute(f"USE {ALIAS}")
+            configure(con, "reader")
+            _, delta = self._open_generation(con)
+            catalog = DELTA if delta else BASE
             if cached:
-                # Another thread may still be reading the old version; close it one version later.
-                for old in _READERS.retired:
+                # Another thread may still be reading the old generation; close it one generation later.
+                for old in _READERS.retired.get(self.path, []):
                     with contextlib.suppress(Exception):
                         old.close()
-                _READERS.retired = [cached[1]]
-            _READERS.current[self.path] = (ident, con)
-            return con
+                _READERS.retired[self.path] = [cached[1]]
+            _READERS.current[self.path] = (ident, con, catalog)
+            return con, catalog
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to the newest published generation (shared; use .cursor() per thread)."""
+        return self._reader()[0]
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A thread's own cursor on the newest version."""
-        cur = self.reader().cursor()
-        cur.execute(f"USE {ALIAS}")
+        """A thread's own cursor on the newest generation."""
+        reader, catalog = self._reader()
+        cur = reader.cursor()
+        cur.execute(f"USE {catalog}")
         return cur
 
     def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
@@ -212,42 +377,70 @@ class Store:
 
     # ---------------------------------------------------------------- writing
     @contextlib.contextmanager
-    def writer(self, rebuild: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection on a private copy, published atomically on success."""
+    def _locked(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a+") as lock_fh:
+        with open(self.lock_path, "a+") as lock_fh:
             fcntl.flock(lock_fh, fcntl.LOCK_EX)
             try:
-                self._clean_stale_temps()
-                tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-                for leftover in (tmp, Path(str(tmp) + ".wal")):
-                    leftover.unlink(missing_ok=True)
-                if self.path.exists():
-                    shutil.copyfile(self.path, tmp)
-                con = duckdb.connect(str(tmp))
-                try:
-                    init_schema(con)
-                    yield con
-                    if rebuild:
-                        self._finish(con)
-                    con.execute("CHECKPOINT")
-                    con.close()
-                    with open(tmp, "rb+") as fh:
-                        os.fsync(fh.fileno())
-                    os.replace(tmp, self.path)
-                    _fsync_dir(self.path.parent)
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        con.close()
-                    raise
-                finally:
-                    tmp.unlink(missing_ok=True)
-                    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+                self._meta_cache = None
+                self._clean_stale_files()
+                yield
             finally:
+                self._meta_cache = None
                 fcntl.flock(lock_fh, fcntl.LOCK_UN)
 
-    def _clean_stale_temps(self) -> None:
+    def _base_meta(self) -> dict[str, str]:
+        """The published base's bookkeeping (read once per write: only writers replace the base)."""
+        cached = getattr(self, "_meta_cache", None)
+        if cached is not None:
+            return cached
+        meta: dict[str, str] = {}
+        if self.path.exists():
+            con = duckdb.connect(":memory:")
+            try:
+                con.execute(f"ATTACH ? AS {BASE} (READ_ONLY)", [str(self.path)])
+                meta = _read_meta(con, BASE)
+            finally:
+                con.close()
+        self._meta_cache = meta
+        return meta
+
+    @contextlib.contextmanager
+    def writer(self, rebuild: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection on a new base (a copy with any delta folded in), published
+        atomically on success; ``rebuild`` re-sorts and rebuilds every derived table in full."""
+        with self._locked():
+            with self._full_session(rebuild=rebuild) as session:
+                yield session.con
+
+    def recompute(self) -> None:
+        """Rebuild every derived table in full with the settings in force (a new base)."""
+        with self.writer():
+            pass
+
+    def compact(self) -> dict:
+        """Fold the delta into a new, sorted base (rewritten, not copied): what loads leave behind
+        as deltas grows. Returns sizes before and after."""
+        before = self.size_bytes()
+        with self._locked():
+            with self._full_session(rebuild=False, rewrite=True):
+                pass
+        return {"before": before, "after": self.size_bytes()}
+
+    def _maybe_compact(self) -> bool:
+        """Fold the delta into a new base once it passes ``store.compact_share`` of the base (under
+        the writer lock, after the load was published: readers already see it)."""
+        share = float(store_settings().get("compact_share", 0.25) or 0)
+        sizes = self.size_bytes()
+        if share <= 0 or not sizes["delta"] or sizes["delta"] < share * sizes["base"]:
+            return False
+        self._meta_cache = None
+        with self._full_session(rebuild=False, rewrite=True):
+            pass
+        return True
+
+    def _clean_stale_files(self) -> None:
+        """Files a killed writer left (temporary bases, unpublished deltas, WALs)."""
         for p in self.path.parent.glob(self.path.name + ".tmp-*"):
             try:
                 pid = int(p.name.split(".tmp-")[1].split("-")[0].split(".")[0])
@@ -255,6 +448,131 @@ class Store:
                 continue
             if pid == os.getpid() or not _pid_alive(pid):
                 p.unlink(missing_ok=True)
+        manifest = self.manifest()
+        keep = manifest.delta if manifest else None
+        for p in self.path.parent.glob(self.path.name + ".delta-*"):
+            name = p.name[:-4] if p.name.endswith(".wal") else p.name
+            if name == keep:
+                if p.name.endswith(".wal"):
+                    p.unlink(missing_ok=True)  # a published delta was checkpointed and closed
+                continue
+            p.unlink(missing_ok=True)
+        if manifest and manifest.delta and self.path.exists():
+            # a base newer than the manifest (killed between the two replaces): it wins
+            base_gen = int(self._base_meta().get("base_generation", 0))
+            if base_gen > manifest.base_generation:
+                self._write_manifest(Manifest(base_gen, base_gen, None))
+                (self.path.parent / manifest.delta).unlink(missing_ok=True)
+
+    def _current(self) -> tuple[Manifest, int]:
+        """The manifest in force (recovered) and the base's generation."""
+        manifest = self.manifest() or Manifest()
+        base_gen = int(self._base_meta().get("base_generation", 0))
+        if base_gen > manifest.base_generation or not manifest.delta:
+            manifest = Manifest(max(base_gen, manifest.generation), base_gen, None)
+        return manifest, base_gen
+
+    @contextlib.contextmanager
+    def _full_session(self, rebuild: bool = True, rewrite: bool = False) -> Iterator["_Session"]:
+        manifest, _ = self._current()
+        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            leftover.unlink(missing_ok=True)
+        generation = manifest.generation + 1
+        try:
+            if rewrite and manifest.delta:
+                _rewrite(self.path, self.path.parent / manifest.delta, tmp)
+            elif self.path.exists():
+                shutil.copyfile(self.path, tmp)
+            con = duckdb.connect(str(tmp))
+            try:
+                configure(con, "writer")
+                if not rewrite and manifest.delta:
+                    _fold(con, self.path.parent / manifest.delta)
+                init_schema(con)
+                session = _Session(self, con, "full", generation)
+                yield session
+                if rebuild:
+                    self._finish(con)
+                _set_meta(con, None, {"base_generation": generation, "generation": generation,
+                                        "fingerprint": current_fingerprint()})
+                con.execute("CHECKPOINT")
+                con.close()
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path)
+                _fsync_dir(self.path.parent)
+                self._write_manifest(Manifest(generation, generation, None))
+                if manifest.delta:
+                    (self.path.parent / manifest.delta).unlink(missing_ok=True)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.close()
+                raise
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def _delta_session(self) -> Iterator["_Session"]:
+        manifest, base_gen = self._current()
+        generation = manifest.generation + 1
+        target = self.delta_path(generation)
+        for leftover in (target, Path(str(target) + ".wal")):
+            leftover.unlink(missing_ok=True)
+        try:
+            if manifest.delta:
+                shutil.copyfile(self.path.parent / manifest.delta, target)
+            con = duckdb.connect(":memory:")
+            try:
+                configure(con, "writer")
+                con.execute(f"ATTACH ? AS {BASE} (READ_ONLY)", [str(self.path)])
+                con.execute(f"ATTACH ? AS {DELTA}", [str(target)])
+                con.execute(f"USE {DELTA}")
+                session = _Session(self, con, "delta", generation)
+                session.start_delta(fresh=not manifest.delta)
+                yield session
+                session.finish_delta()
+                _set_meta(con, DELTA, {"base_generation": base_gen, "generation": generation})
+                con.execute("CHECKPOINT")
+                con.close()
+                with open(target, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                self._write_manifest(Manifest(generation, base_gen, target.name))
+                if manifest.delta:
+                    (self.path.parent / manifest.delta).unlink(missing_ok=True)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.close()
+                raise
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        finally:
+            Path(str(target) + ".wal").unlink(missing_ok=True)
+
+    def _session_kind(self, force_full: bool = False) -> str:
+        """'delta' when the base is large enough that copying it would cost more than the load."""
+        if force_full or not self.path.exists():
+            return "full"
+        s = store_settings()
+        threshold = float(s.get("delta_min_mb", 64)) * 1e6
+        if self.path.stat().st_size < threshold:
+            return "full"
+        recorded = self._base_meta().get("fingerprint")
+        if recorded != current_fingerprint():
+            return "full"  # settings the derived tables depend on changed: rebuild them all
+        return "delta"
+
+    @contextlib.contextmanager
+    def _write_session(self, force_full: bool = False) -> Iterator["_Session"]:
+        kind = self._session_kind(force_full)
+        if kind == "full":
+            with self._full_session() as session:
+                yield session
+        else:
+            with self._delta_session() as session:
+                yield session
 
     def _finish(self, con: duckdb.DuckDBPyConnection) -> None:
         """Keep tables sorted (filtered queries skip blocks) and rebuild derived tables."""
@@ -286,28 +604,357 @@ class Store:
             prepared.append((p, digest, adapter, confidence, why))
         if not prepared:
             return reports
-        try:
-            with self.writer() as con:
-                for i, (p, digest, adapter, confidence, why) in enumerate(prepared):
-                    if on_progress:
-                        on_progress(i, len(prepared), p.name)
-                    reports.append(self._load_one(con, p, digest, adapter, confidence, why, options))
-                if not any(r.status == "loaded" for r in reports):
-                    raise _NothingToPublish  # leave the published file byte-for-byte as it was
-        except _NothingToPublish:
-            pass
+        early = list(reports)
+        for force_full in (False, True):
+            reports = list(early)
+            try:
+                with self._locked():
+                    with self._write_session(force_full) as session:
+                        for i, (p, digest, adapter, confidence, why) in enumerate(prepared):
+                            if on_progress:
+                                on_progress(i, len(prepared), p.name)
+                            reports.append(session.load_one(p, digest, adapter, confidence, why, options))
+                        if not any(r.status == "loaded" for r in reports):
+                            raise _NothingToPublish  # leave the published files byte-for-byte as they were
+                    self._maybe_compact()
+                break
+            except _NothingToPublish:
+                break
+            except NeedsFullRebuild:
+                continue  # schedules changed: every derived row changes; do it as a full write
         if on_progress:
             on_progress(len(prepared), len(prepared), "")
         return reports
 
-    def _load_one(self, con, path: Path, digest: str, adapter: Adapter, confidence: float, why: str,
-                  options: LoadOptions) -> LoadReport:
+    def remove_load(self, load_id: int) -> dict[str, int]:
+        """Delete every row a load wrote (rows it replaced from older loads are not restored)."""
+        for force_full in (False, True):
+            try:
+                with self._locked():
+                    with self._write_session(force_full) as session:
+                        return session.remove_load(load_id)
+            except NeedsFullRebuild:
+                continue
+        raise AssertionError("unreachable")
+
+    def loads(self) -> pl.DataFrame:
+        return self.query("SELECT * FROM loads ORDER BY load_id")
+
+    def rejects(self, load_id: int | None = None) -> pl.DataFrame:
+        if load_id is None:
+            return self.query("SELECT * FROM rejects ORDER BY load_id, row_number")
+        return self.query("SELECT * FROM rejects WHERE load_id = ? ORDER BY row_number", [load_id])
+
+
+def current_fingerprint() -> str:
+    return "|".join(fn() for fn in FINGERPRINT)
+
+
+def _set_meta(con, catalog: str | None, values: dict) -> None:
+    catalog = catalog or con.execute("SELECT current_database()").fetchone()[0]
+    con.execute(f"CREATE TABLE IF NOT EXISTS {catalog}.main.{META} (key VARCHAR, value VARCHAR)")
+    for key, value in values.items():
+        con.execute(f"DELETE FROM {catalog}.main.{META} WHERE key = ?", [key])
+        con.execute(f"INSERT INTO {catalog}.main.{META} VALUES (?, ?)", [key, str(value)])
+
+
+def _fold(con: duckdb.DuckDBPyConnection, delta: Path) -> None:
+    """Apply a delta to a copy of its base in place: dead rows deleted, new rows inserted, small
+    tables replaced, additive tables re-aggregated."""
+    con.execute(f"ATTACH ? AS _old (READ_ONLY)", [str(delta)])
+    try:
+        old = _tables(con, "_old")
+        here = _tables(con, con.execute("SELECT current_database()").fetchone()[0])
+        for name, kind in old.items():
+            if kind == "view" or name == META or name.endswith("__dead"):
+                continue
+            if name.endswith("__new"):
+                table = name[: -len("__new")]
+                if table not in here:
+                    con.execute(f"CREATE TABLE {table} AS SELECT * FROM _old.main.{name} LIMIT 0")
+                if f"{table}__dead" in old:
+                    con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _old.main.{table}__dead)")
+                _align_columns(con, table, f"_old.main.{name}")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _old.main.{name}")
+                if table in ADDITIVE:
+                    _reaggregate(con, table)
+            else:
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _old.main.{name}")
+        for table, order in TABLE_ORDER.items():
+            if f"{table}__new" in old and table in _tables(con, con.execute("SELECT current_database()").fetchone()[0]):
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {order}")
+    finally:
+        con.execute("DETACH _old")
+
+
+def _rewrite(base: Path, delta: Path, target: Path) -> None:
+    """A new, compact base from a base and its delta: every table written once, sorted."""
+    con = duckdb.connect(":memory:")
+    try:
+        configure(con, "writer")
+        con.execute(f"ATTACH ? AS {BASE} (READ_ONLY)", [str(base)])
+        con.execute(f"ATTACH ? AS {DELTA} (READ_ONLY)", [str(delta)])
+        con.execute("ATTACH ? AS n", [str(target)])
+        names = {**{n: k for n, k in _tables(con, BASE).items()}, **_tables(con, DELTA)}
+        for name, kind in names.items():
+            if name.endswith(("__new", "__dead")) or name == META:
+                continue
+            src = f"{DELTA}.main.{name}" if name in _tables(con, DELTA) else f"{BASE}.main.{name}"
+            if name in ADDITIVE:
+                cols, order = ADDITIVE[name]
+                con.execute(f"CREATE TABLE n.main.{name} AS {_reaggregate_sql(con, src, cols)} ORDER BY {order}")
+            elif name in TABLE_ORDER:
+                con.execute(f"CREATE TABLE n.main.{name} AS SELECT * FROM {src} ORDER BY {TABLE_ORDER[name]}")
+            else:
+                con.execute(f"CREATE TABLE n.main.{name} AS SELECT * FROM {src}")
+        con.execute("CHECKPOINT n")
+    finally:
+        con.close()
+
+
+def _reaggregate_sql(con, relation: str, group_cols: tuple[str, ...]) -> str:
+    cols = [r[0] for r in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
+    measures = [c for c in cols if c not in group_cols]
+    keys = ", ".join(f'"{c}"' for c in group_cols)
+    sums = ", ".join(f'sum("{c}") AS "{c}"' for c in measures)
+    nonzero = " OR ".join(f'sum("{c}") <> 0' for c in measures) or "TRUE"
+    return f"SELECT {keys}, {sums} FROM {relation} GROUP BY ALL HAVING {nonzero}"
+
+
+def _reaggregate(con, table: str) -> None:
+    cols, order = ADDITIVE[table]
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {_reaggregate_sql(con, table, cols)} ORDER BY {order}")
+
+
+def _align_columns(con, table: str, source: str) -> None:
+    """Add to ``table`` the columns ``source`` has and it lacks (a newer schema)."""
+    have = {r[0] for r in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+    for name, type_ in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall():
+        if name not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {type_}')
+
+
+# ---------------------------------------------------------------------------------------------
+# A write session: the same operations on a new base (physical tables) or a delta (views)
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Changes:
+    """What one load or removal changes, for the derived-table hooks: per canonical table, a temp
+    table of the incoming rows (``incoming``) and a temp table of the keys being removed
+    (``removed``; a removal's rows are gone once the hooks' ``after`` runs)."""
+    incoming: dict[str, str] = field(default_factory=dict)
+    removed: dict[str, str] = field(default_factory=dict)
+
+    def tables(self) -> set[str]:
+        return set(self.incoming) | set(self.removed)
+
+
+class _Session:
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection, kind: str, generation: int):
+        self.store = store
+        self.con = con
+        self.kind = kind  # full | delta
+        self.generation = generation
+        self.seconds: dict[str, float] = {}
+        self._catalogs: dict[str, dict[str, str]] = {}
+
+    def tables(self, catalog: str) -> dict[str, str]:
+        """The tables and views of an attached catalog (cached: call ``forget()`` after creating or
+        dropping tables in the delta outside the session's own methods)."""
+        if catalog not in self._catalogs:
+            self._catalogs[catalog] = _tables(self.con, catalog)
+        return self._catalogs[catalog]
+
+    def forget(self) -> None:
+        self._catalogs.pop(DELTA, None)
+
+    # ------------------------------------------------------------ delta bookkeeping
+    def start_delta(self, fresh: bool) -> None:
+        """A fresh delta gets a copy of every small base table (those are replaced whole)."""
+        con = self.con
+        if fresh:
+            for name, kind in self.tables(BASE).items():
+                if kind == "table" and name != META and name not in MERGE_TABLES and name not in DERIVED_KEYS \
+                        and name not in ADDITIVE:
+                    con.execute(f"CREATE TABLE {DELTA}.main.{name} AS SELECT * FROM {BASE}.main.{name}")
+            self.forget()
+            for table in list(MERGE_TABLES) + list(DERIVED_KEYS) + list(ADDITIVE):
+                if table in self.tables(BASE):
+                    self._refresh_view(table)
+        for table in schema.TABLES:  # tables a newer Deskscope added
+            if table not in self.tables(DELTA) and table not in self.tables(BASE):
+                con.execute(f"CREATE TABLE {DELTA}.main.{table}__new AS SELECT * FROM ({_empty_select(table)})")
+                self.forget()
+                self._refresh_view(table)
+
+    def finish_delta(self) -> None:
+        con = self.con
+        names = self.tables(DELTA)
+        for table in ADDITIVE:
+            if f"{table}__new" in names:
+                cols, order = ADDITIVE[table]
+                con.execute(f"CREATE OR REPLACE TABLE {DELTA}.main.{table}__new AS "
+                            f"{_reaggregate_sql(con, f'{DELTA}.main.{table}__new', cols)} ORDER BY {order}")
+                self._refresh_view(table)
+
+    def _ensure_merge(self, table: str) -> None:
+        """The delta structures of a large table: new rows, dead base row ids, the union view."""
+        con = self.con
+        names = self.tables(DELTA)
+        if f"{table}__new" in names:
+            return
+        if table in self.tables(BASE):
+            con.execute(f"CREATE TABLE {DELTA}.main.{table}__new AS SELECT * FROM {BASE}.main.{table} LIMIT 0")
+        elif table in schema.TABLES:
+            con.execute(f"CREATE TABLE {DELTA}.main.{table}__new AS SELECT * FROM ({_empty_select(table)})")
+        else:
+            raise LookupError(f"{table}: no such table to update; build it in full first")
+        if table not in ADDITIVE:
+            con.execute(f"CREATE TABLE IF NOT EXISTS {DELTA}.main.{table}__dead (rid BIGINT)")
+        self.forget()
+        self._refresh_view(table)
+
+    def _refresh_view(self, table: str) -> None:
+        con = self.con
+        names = self.tables(DELTA)
+        in_base = table in self.tables(BASE)
+        parts = []
+        if in_base:
+            if f"{table}__dead" in names:
+                parts.append(f"SELECT _b.* FROM {BASE}.main.{table} _b ANTI JOIN {DELTA}.main.{table}__dead _x "
+                             f"ON _b.rowid = _x.rid")
+            else:
+                parts.append(f"SELECT * FROM {BASE}.main.{table}")
+        if f"{table}__new" in names:
+            parts.append(f"SELECT * FROM {DELTA}.main.{table}__new")
+        if not parts:
+            return
+        if names.get(table) == "table":
+            con.execute(f"DROP TABLE {DELTA}.main.{table}")
+        con.execute(f"CREATE OR REPLACE VIEW {DELTA}.main.{table} AS " + " UNION ALL BY NAME ".join(parts))
+        self.forget()
+
+    # ------------------------------------------------------------ primitives (hooks use these)
+    def is_merge(self, table: str) -> bool:
+        """Large tables of a delta session: written as new rows + dead base row ids. A table the
+        delta holds whole (small tables, or one created during this generation) is written in place."""
+        if self.kind != "delta" or not (table in MERGE_TABLES or table in DERIVED_KEYS or table in ADDITIVE):
+            return False
+        return self.tables(DELTA).get(table) != "table"
+
+    def add_columns(self, table: str, columns: list[tuple[str, str]]) -> None:
+        """Columns a newer schema has: added to the writable part of the table."""
+        target = f"{DELTA}.main.{table}__new" if self.is_merge(table) else table
+        if self.is_merge(table):
+            self._ensure_merge(table)
+        have = {r[0] for r in self.con.execute(f"SELECT * FROM {target} LIMIT 0").description}
+        for name, type_ in columns:
+            if name not in have:
+                self.con.execute(f'ALTER TABLE {target} ADD COLUMN "{name}" {type_}')
+        if self.is_merge(table):
+            self._refresh_view(table)
+
+    def replace(self, table: str, keys: tuple[str, ...], scope: str, rows: str | None, params: list | None = None) -> None:
+        """Rows of ``table`` whose ``keys`` appear in relation ``scope`` are replaced by the rows of
+        the query ``rows`` (None: only deleted)."""
+        con = self.con
+        cond = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys)
+        match = f"EXISTS (SELECT 1 FROM {scope} s WHERE {cond})"
+        if not self.is_merge(table):
+            con.execute(f"DELETE FROM {table} t WHERE {match}")
+            if rows is not None:
+                con.execute(f"INSERT INTO {table} BY NAME {rows}", params or [])
+            return
+        self._ensure_merge(table)
+        if table in self.tables(BASE):
+            con.execute(f"INSERT INTO {DELTA}.main.{table}__dead SELECT t.rowid FROM {BASE}.main.{table} t "
+                        f"WHERE {match} AND t.rowid NOT IN (SELECT rid FROM {DELTA}.main.{table}__dead)")
+        con.execute(f"DELETE FROM {DELTA}.main.{table}__new t WHERE {match}")
+        if rows is not None:
+            con.execute(f"INSERT INTO {DELTA}.main.{table}__new BY NAME {rows}", params or [])
+
+    def delete_where(self, table: str, where: str, params: list | None = None) -> int:
+        """Delete rows matching a predicate (over the table's columns, alias t); returns how many."""
+        con = self.con
+        n = con.execute(f"SELECT count(*) FROM {table} t WHERE {where}", params or []).fetchone()[0]
+        if not n:
+            return 0
+        if not self.is_merge(table):
+            con.execute(f"DELETE FROM {table} t WHERE {where}", params or [])
+            return n
+        self._ensure_merge(table)
+        if table in self.tables(BASE):
+            con.execute(f"INSERT INTO {DELTA}.main.{table}__dead SELECT t.rowid FROM {BASE}.main.{table} t "
+                        f"WHERE ({where}) AND t.rowid NOT IN (SELECT rid FROM {DELTA}.main.{table}__dead)",
+                        params or [])
+        con.execute(f"DELETE FROM {DELTA}.main.{table}__new t WHERE {where}", params or [])
+        return n
+
+    def append(self, table: str, rows: str, params: list | None = None) -> None:
+        """Insert rows (an additive table: correction rows that readers sum)."""
+        if self.is_merge(table):
+            self._ensure_merge(table)
+            self.con.execute(f"INSERT INTO {DELTA}.main.{table}__new BY NAME {rows}", params or [])
+        else:
+            self.con.execute(f"INSERT INTO {table} BY NAME {rows}", params or [])
+
+    def replace_table(self, table: str, rows: str, params: list | None = None) -> None:
+        """A small table replaced whole."""
+        self.con.execute(f"CREATE OR REPLACE TABLE {table} AS {rows}", params or [])
+
+    def timed(self, name: str):
+        session = self
+
+        class _T:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                session.seconds[name] = session.seconds.get(name, 0.0) + time.perf_counter() - self.t0
+
+        return _T()
+
+    # ------------------------------------------------------------ hooks
+    def _incremental_hooks(self) -> list:
+        seen, out = set(), []
+        for hook in POST_LOAD_HOOKS:
+            inc = INCREMENTAL.get(_hook_name(hook))
+            if inc is None:
+                out.append(("full", hook))
+            elif id(inc) not in seen:
+                seen.add(id(inc))
+                out.append(("incremental", inc))
+        return out
+
+    def _apply(self, changes: Changes, write: Callable[[], None]) -> None:
+        """Write raw rows; in a delta session, around them the incremental derived updates."""
+        if self.kind != "delta":
+            write()
+            return
+        hooks = self._incremental_hooks()
+        states = []
+        for kind, hook in hooks:
+            if kind == "incremental":
+                states.append(hook.before(self, changes))
+        write()
+        i = 0
+        for kind, hook in hooks:
+            if kind == "incremental":
+                hook.after(self, changes, states[i])
+                i += 1
+            else:
+                hook(self.con)
+
+    # ------------------------------------------------------------ loads
+    def load_one(self, path: Path, digest: str, adapter: Adapter, confidence: float, why: str,
+                 options: LoadOptions) -> LoadReport:
+        con = self.con
         previous = con.execute("SELECT load_id FROM loads WHERE sha256 = ? AND loader = ? AND coalesce(status, 'loaded') = 'loaded' "
                                "ORDER BY load_id DESC LIMIT 1", [digest, adapter.name]).fetchall()
-        previous = previous[0] if previous else None
         if previous:
-            return LoadReport(path.name, "skipped", loader=adapter.name, confidence=confidence, load_id=previous[0])
+            return LoadReport(path.name, "skipped", loader=adapter.name, confidence=confidence, load_id=previous[0][0])
         started = _utcnow()
+        t0 = time.perf_counter()
         try:
             batch = adapter.load(path, options)
         except LoadError as exc:
@@ -320,51 +967,63 @@ class Store:
             from loaders import pseudonymize
 
             batch = pseudonymize.apply(batch)
+        if self.kind == "delta" and any(t in batch.tables and batch.tables[t] is not None for t in SCHEDULE_TABLES):
+            raise NeedsFullRebuild
         con.execute("BEGIN TRANSACTION")
         try:
-            report = self._write_batch(con, path, digest, adapter, confidence, why, batch, started)
+            report = self._write_batch(path, digest, adapter, confidence, why, batch, started)
             con.execute("COMMIT")
+            report.seconds = time.perf_counter() - t0
             return report
+        except NeedsFullRebuild:
+            con.execute("ROLLBACK")
+            raise
         except Exception as exc:
             con.execute("ROLLBACK")
             return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
                               error=f"{path.name}: could not be written ({type(exc).__name__}: {exc}); the database is unchanged")
 
-    def _write_batch(self, con, path, digest, adapter, confidence, why, batch: Batch, started) -> LoadReport:
+    def _write_batch(self, path, digest, adapter, confidence, why, batch: Batch, started) -> LoadReport:
+        con = self.con
         load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
         source = batch.source
         written: dict[str, int] = {}
-        inserted = updated = 0
+        changes = Changes()
         for table, frame in batch.tables.items():
             if frame is None:
                 continue
             frame = _conform(frame, table, source, batch.source_tz, load_id)
-            con.register("incoming", frame.to_arrow())
+            name = f"_in_{table}"
+            con.register("_incoming_frame", frame.to_arrow())
             try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _incoming_frame")
+            finally:
+                con.unregister("_incoming_frame")
+            changes.incoming[table] = name
+            written[table] = frame.height
+        updated = 0
+        target_key = schema.KEYS.get(batch.target_table)
+        if batch.target_table in changes.incoming and target_key:
+            cond = " AND ".join(f't."{k}" = i."{k}"' for k in target_key)
+            updated = con.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(target_key)} FROM {changes.incoming[batch.target_table]}) i "
+                f"WHERE EXISTS (SELECT 1 FROM {batch.target_table} t WHERE {cond})").fetchall()[0][0]
+
+        def write() -> None:
+            for table, name in changes.incoming.items():
                 key = schema.KEYS.get(table)
                 cols = ", ".join(f'"{c}"' for c in schema.column_names(table))
+                self._conform_table(table)
                 if key:
-                    cond = " AND ".join(f't."{k}" = i."{k}"' for k in key)
-                    if table == batch.target_table:
-                        updated = con.execute(
-                            f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(key)} FROM incoming) i "
-                            f"WHERE EXISTS (SELECT 1 FROM {table} t WHERE {cond})").fetchall()[0][0]
-                    con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM incoming i WHERE {cond})")
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
-            finally:
-                con.unregister("incoming")
-            written[table] = frame.height
-        target_rows = written.get(batch.target_table, 0)
-        inserted = target_rows - updated
-        rejects = batch.rejects.frame()
-        if rejects.height:
-            rejects = rejects.with_columns(pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(path.name).alias("file_name"))
-            rejects = rejects.select(schema.column_names("rejects"))
-            con.register("incoming_rejects", rejects.to_arrow())
-            con.execute("INSERT INTO rejects SELECT * FROM incoming_rejects")
-            con.unregister("incoming_rejects")
+                    self.replace(table, tuple(key), f"(SELECT DISTINCT {', '.join(key)} FROM {name})",
+                                 f"SELECT {cols} FROM {name}")
+                else:
+                    self.append(table, f"SELECT {cols} FROM {name}")
+
+        inserted = written.get(batch.target_table, 0) - updated
         rows_loaded = batch.rows_in - len(batch.rejects)
         notes = ([why] if why else []) + batch.notes
+        # the bookkeeping row first: derived tables stamp themselves with the loads they reflect
         con.execute(
             "INSERT INTO loads (load_id, file_name, file_path, sha256, file_bytes, loader, confidence, target_table, source, "
             "source_tz, rows_in, rows_loaded, rows_rejected, rows_inserted, rows_updated, warnings, mapping, started_at, "
@@ -373,35 +1032,76 @@ class Store:
              source, batch.source_tz, batch.rows_in, rows_loaded, len(batch.rejects), inserted, updated,
              "\n".join(batch.warnings), json.dumps(batch.mapping, ensure_ascii=False) if batch.mapping else None,
              started, _utcnow(), json.dumps(written)])
+        rejects = batch.rejects.frame()
+        if rejects.height:
+            rejects = rejects.with_columns(pl.lit(load_id, pl.Int64).alias("load_id"), pl.lit(path.name).alias("file_name"))
+            rejects = rejects.select(schema.column_names("rejects"))
+            con.register("incoming_rejects", rejects.to_arrow())
+            try:
+                self.append("rejects", "SELECT * FROM incoming_rejects")
+            finally:
+                con.unregister("incoming_rejects")
+        with self.timed("write"):
+            self._apply(changes, write)
+        con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [_utcnow(), load_id])
+        for name in changes.incoming.values():
+            con.execute(f"DROP TABLE IF EXISTS {name}")
         return LoadReport(path.name, "loaded", loader=adapter.name, confidence=confidence, load_id=load_id,
                           rows_in=batch.rows_in, rows_loaded=rows_loaded, rows_rejected=len(batch.rejects),
                           rows_inserted=inserted, rows_updated=updated, tables=written, target_table=batch.target_table,
                           source=source, source_tz=batch.source_tz, warnings=batch.warnings, notes=notes,
                           rejects_preview=batch.rejects.rows[:20])
 
+    def _conform_table(self, table: str) -> None:
+        """A table written by an older Deskscope gets the columns the schema added since."""
+        if self.is_merge(table):
+            self._ensure_merge(table)
+            have = {r[0] for r in self.con.execute(f"SELECT * FROM {DELTA}.main.{table}__new LIMIT 0").description}
+            missing = [(c.name, c.type) for c in schema.TABLES[table] if c.name not in have]
+            if missing:
+                self.add_columns(table, missing)
+
     def remove_load(self, load_id: int) -> dict[str, int]:
-        """Delete every row a load wrote (rows it replaced from older loads are not restored)."""
+        con = self.con
+        row = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchall()
+        if not row:
+            raise LoadError(f"load #{load_id}", ["no such load"], fix="`cli.py loads` lists the loads")
         removed: dict[str, int] = {}
-        with self.writer() as con:
-            row = con.execute("SELECT status FROM loads WHERE load_id = ?", [load_id]).fetchall()
-            if not row:
-                raise LoadError(f"load #{load_id}", ["no such load"], fix="`cli.py loads` lists the loads")
-            for table in list(schema.DATA_TABLES) + ["schedules", "schedule_holidays", "ticket_schedules", "default_schedules"]:
-                n = con.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]).fetchall()[0][0]
-                con.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])
-                if n:
-                    removed[table] = n
-            con.execute("DELETE FROM rejects WHERE load_id = ?", [load_id])
+        changes = Changes()
+        tables = list(schema.DATA_TABLES) + ["schedules", "schedule_holidays", "ticket_schedules", "default_schedules"]
+        for table in tables:
+            key = schema.KEYS.get(table)
+            n = con.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]).fetchall()[0][0]
+            if n:
+                removed[table] = n
+                if table in SCHEDULE_TABLES and self.kind == "delta":
+                    raise NeedsFullRebuild
+                if key:
+                    name = f"_rm_{table}"
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT {', '.join(key)} FROM {table} "
+                                f"WHERE load_id = ?", [load_id])
+                    changes.removed[table] = name
+
+        def write() -> None:
+            for table in tables:
+                if table in removed:
+                    self.delete_where(table, "t.load_id = ?", [load_id])
+
+        con.execute("BEGIN TRANSACTION")
+        try:
             con.execute("UPDATE loads SET status = 'removed' WHERE load_id = ?", [load_id])
+            self._apply(changes, write)
+            self.delete_where("rejects", "t.load_id = ?", [load_id])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
         return removed
 
-    def loads(self) -> pl.DataFrame:
-        return self.query("SELECT * FROM loads ORDER BY load_id")
 
-    def rejects(self, load_id: int | None = None) -> pl.DataFrame:
-        if load_id is None:
-            return self.query("SELECT * FROM rejects ORDER BY load_id, row_number")
-        return self.query("SELECT * FROM rejects WHERE load_id = ? ORDER BY row_number", [load_id])
+def _empty_select(table: str) -> str:
+    cols = ", ".join(f'NULL::{c.type} AS "{c.name}"' for c in schema.TABLES[table])
+    return f"SELECT {cols} LIMIT 0"
 
 
 def _conform(frame: pl.DataFrame, table: str, source: str, source_tz: str, load_id: int) -> pl.DataFrame:

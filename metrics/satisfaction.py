@@ -68,11 +68,12 @@ SURVEY_AGGS = (
     Agg("nps_det", f"count(*) FILTER (WHERE {IS_NPS} AND {DETRACTOR})"),
     Agg("ces_n", f"count(*) FILTER (WHERE {IS_CES})"),
     Agg("ces_pos_sum", f"sum((f.score - {CES_LO}) / ({CES_HI} - {CES_LO})) FILTER (WHERE {IS_CES})"),
-    # Whether every CES response shares one scale (then the mean is shown on it).
-    Agg("ces_lo_min", f"min({CES_LO}) FILTER (WHERE {IS_CES})", merge="min"),
-    Agg("ces_lo_max", f"max({CES_LO}) FILTER (WHERE {IS_CES})", merge="max"),
-    Agg("ces_hi_min", f"min({CES_HI}) FILTER (WHERE {IS_CES})", merge="min"),
-    Agg("ces_hi_max", f"max({CES_HI}) FILTER (WHERE {IS_CES})", merge="max"),
+    # Whether every CES response shares one scale (then the mean is shown on it): all n bounds are
+    # equal exactly when n * sum(x^2) = sum(x)^2. Sums, so that cubes add and subtract them.
+    Agg("ces_lo_sum", f"sum({CES_LO}) FILTER (WHERE {IS_CES})"),
+    Agg("ces_lo_sq", f"sum({CES_LO} * {CES_LO}) FILTER (WHERE {IS_CES})"),
+    Agg("ces_hi_sum", f"sum({CES_HI}) FILTER (WHERE {IS_CES})"),
+    Agg("ces_hi_sq", f"sum({CES_HI} * {CES_HI}) FILTER (WHERE {IS_CES})"),
 )
 
 ALL_DIMS = {"team": "team", "agent": "agent", "channel": "channel", "priority": "priority", "category": "category",
@@ -125,8 +126,10 @@ def _ces(aggs: dict, _q=None):
     if not n:
         return None
     mean_position = (aggs.get("ces_pos_sum") or 0) / n
-    lo, hi = aggs.get("ces_lo_min"), aggs.get("ces_hi_min")
-    if lo == aggs.get("ces_lo_max") and hi == aggs.get("ces_hi_max") and lo is not None and hi is not None:
+    lo_sum, hi_sum = aggs.get("ces_lo_sum"), aggs.get("ces_hi_sum")
+    if lo_sum is not None and hi_sum is not None and n * (aggs.get("ces_lo_sq") or 0) == lo_sum * lo_sum \
+            and n * (aggs.get("ces_hi_sq") or 0) == hi_sum * hi_sum:
+        lo, hi = lo_sum / n, hi_sum / n
         return lo + mean_position * (hi - lo)  # one scale: the mean on it
     return 1 + 6 * mean_position  # mixed scales: rescaled to 1-7
 

@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +26,8 @@ from loaders.store import Store, resolve_db_path
 log = logging.getLogger("deskscope.ui")
 Params = tuple  # the filter state: sorted ((name, value), ...) from ui.filters
 CACHE = dict(show_spinner=False, max_entries=512)
+# Drill pages hold rows (up to ``limit`` each): few of them, so the server keeps to its memory budget.
+ROWS_CACHE = dict(show_spinner=False, max_entries=16)
 DIMENSION_TABLES = {"segment": "customers"}
 
 
@@ -102,6 +105,47 @@ class _Cursor:
             self.cur.close()
         except Exception:
             pass
+
+
+# ---------------------------------------------------------------- warm-up
+_WARMED: dict[tuple, threading.Thread] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def warm_up() -> threading.Thread | None:
+    """Once per published database version, read in a background thread what the first queries
+    need (the cubes, the ticket sample, the Overview's figures), so that the first filter change
+    after the server starts or after a load is not the slow one. Returns the thread (tests join it)."""
+    db, v = db_path(), version()
+    if v is None or not has_metrics():
+        return None
+    with _WARM_LOCK:
+        if (db, v) in _WARMED:
+            return _WARMED[(db, v)]
+        thread = threading.Thread(target=_warm, args=(db,), name="deskscope-warm-up", daemon=True)
+        _WARMED[(db, v)] = thread
+    thread.start()
+    return thread
+
+
+def _warm(db: str) -> None:
+    try:
+        from metrics import engine, rollups
+        from metrics.filters import Filters
+        from metrics.registry import OVERVIEW
+
+        with _Cursor(db) as cur:
+            tables = {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            for fact in rollups._facts():
+                if rollups.cube_table(fact) in tables:  # every column a filter state may read
+                    cols = ", ".join(f"sum({n})" for n in rollups.agg_names(fact))
+                    cur.execute(f"SELECT {cols} FROM {rollups.cube_table(fact)}").fetchall()
+            if rollups.SAMPLE_TABLE in tables:
+                cur.execute(f"SELECT count(*), sum(frt), sum(res), sum(frt_b), sum(res_b) FROM {rollups.SAMPLE_TABLE} "
+                            f"WHERE u < {rollups.SAMPLE_SHARE}").fetchall()
+            engine.compare(cur, Filters(), OVERVIEW)
+    except Exception as exc:  # a warm-up is a bonus: the pages compute what they need anyway
+        log.warning("warm-up failed: %s", exc)
 
 
 def filters_from(params: Params):
@@ -204,7 +248,7 @@ def _timeseries(db, db_version, _settings, params: Params, grain: str, ids) -> p
         return engine.timeseries(cur, filters_from(params), grain=grain, ids=list(ids) if ids else None)
 
 
-@st.cache_data(**CACHE)
+@st.cache_data(**ROWS_CACHE)
 def _drill(db, db_version, _settings, params: Params, kind: str, where, limit: int) -> pl.DataFrame:
     from metrics import engine
 
@@ -470,7 +514,7 @@ def loads() -> pl.DataFrame:
     return _loads(db, v)
 
 
-@st.cache_data(**CACHE)
+@st.cache_data(**ROWS_CACHE)
 def _rejects(db, db_version, load_id: int, limit: int) -> pl.DataFrame:
     return _store(db).rejects(load_id).head(limit)
 
