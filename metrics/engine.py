@@ -165,7 +165,7 @@ def _quantiles(ctx: _Context, fact: Fact, filters: Filters, wanted: dict, by: st
             if grp not in big:
                 out[grp].update(values)
     if big:
-        values, bounds = rollups.sample_quantiles(con, filters, wanted, big, by)
+        values, bounds = rollups.sample_quantiles(con, filters, wanted, big, by, ctx.rolls.sample_share())
         for grp, per in values.items():
             out[grp].update(per)
     return out, bounds

@@ -186,13 +186,17 @@ class Incremental:
             else:
                 self._apply_diffs(w, con, fact, state["old"], new)
             meta[fact.name] = {"fingerprint": fact.fingerprint(metric_settings), "version": rollups.VERSION}
+        share = float((meta.get("sample") or {}).get("share", rollups.SAMPLE_SHARE))
         if rollups.SAMPLE_TABLE in names:
-            w.replace(rollups.SAMPLE_TABLE, KEYS, "_inc_t", rollups.sample_sql(con, metric_settings, scope="_inc_t"))
+            w.replace(rollups.SAMPLE_TABLE, KEYS, "_inc_t", rollups.sample_sql(con, metric_settings, scope="_inc_t",
+                                                                               share=share))
         else:
             con.execute(f"CREATE OR REPLACE TABLE {rollups.SAMPLE_TABLE} AS SELECT * FROM "
-                        f"({rollups.sample_sql(con, metric_settings)}) ORDER BY u")
+                        f"({rollups.sample_sql(con, metric_settings, share=share)}) ORDER BY u")
             w.forget()
-        rollups.write_meta(con, {k: {kk: vv for kk, vv in v.items() if kk != "stamp"} for k, v in meta.items()})
+        meta["sample"] = {"share": share, "version": rollups.VERSION}
+        rollups.write_meta(con, {k: {kk: vv for kk, vv in v.items() if kk not in ("stamp", "rows")}
+                                 for k, v in meta.items()})
         for temp in ("_inc_changed", "_inc_a", "_inc_versions", "_inc_moved", "_inc_seg", "_inc_t", "_inc_ts", "_inc_s",
                      "_inc_k", "_inc_late", "_tm_asof", *state["old"].values(), *new.values()):
             con.execute(f"DROP TABLE IF EXISTS {temp}")

@@ -47,7 +47,8 @@ from metrics.filters import DIMENSIONS, SEGMENT_MAP_SQL, Filters
 VERSION = 3
 META = "rollup_meta"
 SAMPLE_TABLE = "sample_tickets"
-SAMPLE_SHARE = 0.1  # the sample holds 10 % of the tickets
+SAMPLE_SHARE = 0.1  # the sample holds 10 % of the tickets ...
+SAMPLE_ALL_MAX = 1_000_000  # ... or all of them while there are at most this many (decided at a full build)
 GRAINS = ("day", "month")
 HIGH_CARDINALITY = ("agent", "tag")
 Z95 = 1.959963984540054
@@ -264,11 +265,11 @@ def sample_u_sql(alias: str = "f") -> str:
     return f"((hash({alias}.source, {alias}.source_id) % 1000000007) / 1000000007.0)"
 
 
-def sample_sql(con, settings: dict, scope: str | None = None) -> str:
+def sample_sql(con, settings: dict, scope: str | None = None, share: float = SAMPLE_SHARE) -> str:
     from metrics.service import MEASURES, TICKETS
 
     measures = ", ".join(f"({m.sql}) AS {m.name}" for m in MEASURES)
-    where = f"{sample_u_sql()} < {SAMPLE_SHARE!r}"
+    where = f"{sample_u_sql()} < {float(share)!r}"
     if scope is not None:
         where += f" AND EXISTS (SELECT 1 FROM {scope} _s WHERE _s.source = f.source AND _s.source_id = f.source_id)"
     return (f"SELECT {sample_u_sql()} AS u, f.source, f.source_id, f.created_at, CAST(f.team AS VARCHAR) AS team, "
@@ -325,7 +326,11 @@ def build_rollups(con, settings: dict | None = None) -> dict:
         timings[fact.name] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if table_exists(con, "ticket_metrics"):
-        con.execute(f"CREATE OR REPLACE TABLE {SAMPLE_TABLE} AS SELECT * FROM ({sample_sql(con, settings)}) ORDER BY u")
+        tickets = con.execute("SELECT count(*) FROM ticket_metrics").fetchone()[0]
+        share = 1.0 if tickets <= SAMPLE_ALL_MAX else SAMPLE_SHARE
+        con.execute(f"CREATE OR REPLACE TABLE {SAMPLE_TABLE} AS SELECT * FROM ({sample_sql(con, settings, share=share)}) "
+                    f"ORDER BY u")
+        meta["sample"] = {"share": share, "version": VERSION}
     else:
         con.execute(f"DROP TABLE IF EXISTS {SAMPLE_TABLE}")
     timings["sample"] = time.perf_counter() - t0
@@ -398,7 +403,11 @@ class Rollups:
     def sample_usable(self) -> bool:
         from metrics.service import TICKETS
 
-        return self.usable(TICKETS) and self.counts.exists(SAMPLE_TABLE)
+        return self.usable(TICKETS) and self.counts.exists(SAMPLE_TABLE) and "sample" in self.meta
+
+    def sample_share(self) -> float:
+        """The share of the tickets the sample holds (1.0: all of them, a small store)."""
+        return float((self.meta.get("sample") or {}).get("share", SAMPLE_SHARE))
 
 
 def _is_table(con, name: str) -> bool:
@@ -627,7 +636,7 @@ SAMPLE_DIMS = {"team": "team", "agent": "agent", "channel": "channel", "priority
 
 
 def sample_quantiles(con, filters: Filters, wanted: dict[str, tuple[float, ...]], population: dict,
-                     by: str | None = None) -> tuple[dict, dict]:
+                     by: str | None = None, sample_share: float = SAMPLE_SHARE) -> tuple[dict, dict]:
     """Quantiles from the ticket sample: ({group: {(measure, q): value}}, {group: {(measure, q): (low, high)}}).
 
     ``population``: {group: {measure: rows behind the figure}} (exact counts from the cubes) for the
@@ -641,7 +650,7 @@ def sample_quantiles(con, filters: Filters, wanted: dict[str, tuple[float, ...]]
     smallest = min((n for per in population.values() for n in per.values() if n), default=0)
     if not smallest:
         return {}, {}
-    share = min(SAMPLE_SHARE, max(target / smallest, 1e-4))
+    share = min(sample_share, max(target / smallest, 1e-4))
     date_where, date_params = filters.where({}, "f.created_at", skip=DIMENSIONS)
     dims_clauses, dims_params = _dims_where(None, filters, alias="f.", tag_column="tags")
     clauses = [f"f.u < {share!r}"] + ([date_where] if date_where != "TRUE" else []) + dims_clauses

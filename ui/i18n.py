@@ -91,10 +91,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi.no_surveys": {"en": "no surveys loaded", "ru": "опросы не загружены"},
     "kpi.not_measurable": {"en": "not measurable yet", "ru": "пока не измерить"},
     "kpi.no_customers": {"en": "no customer data", "ru": "нет данных о клиентах"},
-    "kpi.approximate": {"en": "≈ approximate: read from the precomputed histograms, within 0.75% of the exact value "
-                              "(more than {n} tickets behind it; metrics.exact_quantile_max_rows in the settings).",
-                        "ru": "≈ приблизительно: по заранее посчитанным гистограммам, не дальше 0,75% от точного значения "
-                              "(за числом больше {n} обращений; metrics.exact_quantile_max_rows в настройках)."},
+    "kpi.approximate": {"en": "≈ approximate: read from a uniform sample of the tickets; the exact value lies in the "
+                              "interval shown with 95% confidence (more than {n} tickets behind it; "
+                              "metrics.exact_quantile_max_rows in the settings).",
+                        "ru": "≈ приблизительно: по равномерной выборке обращений; точное значение с вероятностью 95% "
+                              "лежит в указанном интервале (за числом больше {n} обращений; "
+                              "metrics.exact_quantile_max_rows в настройках)."},
     # ---- drill-down
     "drill.title": {"en": "Rows behind the numbers", "ru": "Строки за показателями"},
     "drill.below": {"en": "The rows are shown at the bottom of the page.", "ru": "Строки показаны внизу страницы."},

@@ -42,7 +42,7 @@ def test_approximate_medians_are_marked(approximate_server, page, screenshots):
     # resolved after 0, 60 and 120 min: the histogram's median is 59.59 min, shown as "≈ 60 min"
     assert tile_value(page, "Resolution time (median)").startswith("≈ ")
     assert not tile_value(page, "Reopen rate").startswith("≈")
-    assert page.get_by_text("≈ approximate: read from the precomputed histograms", exact=False).count() > 0
+    assert page.get_by_text("≈ approximate: read from a uniform sample of the tickets", exact=False).count() > 0
     shoot(page, screenshots / "approximate-tickets.png")
     page.goto(f"{approximate_server}/agents")
     wait_idle(page)
