@@ -3,13 +3,14 @@
 * The ``Store`` lives in ``st.cache_resource`` keyed by the database path; its reader reopens
   by itself when a writer publishes a new file.
 * Every result is cached with ``st.cache_data`` keyed by (inputs, database version, settings
-  stamp): a rerun whose inputs did not change runs no query, a load or a settings change
-  recomputes. Only small results are cached (dicts, aggregates, drill pages of at most
+  fingerprint: a hash of the settings' content, ``settings_stamp()``): a rerun whose inputs did
+  not change runs no query, a load or a settings change recomputes. Only small results are cached (dicts, aggregates, drill pages of at most
   ``limit`` rows) — ``st.cache_data`` pickles a copy on every hit.
 * Pages call these functions and never touch SQL; the numbers come from ``metrics/*``.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import logging
@@ -55,15 +56,28 @@ def version() -> tuple | None:
     return store().version()
 
 
-def settings_stamp() -> tuple:
-    """Changes when the user's settings file changes: metric thresholds come from it."""
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
+def settings_stamp() -> str:
+    """A hash of the settings in force (defaults overlaid with the user's file): every cached
+    result takes it as an argument (``settings_fp``, no leading underscore, so st.cache_data hashes
+    it), so a changed threshold, time zone or schedule recomputes, and an unchanged one does not.
+    Hashed once per (settings path, mtime): a rerun costs one os.stat."""
     import config
 
     path = config.user_path()
     try:
-        return (str(path), path.stat().st_mtime_ns)
+        stamp = (str(path), path.stat().st_mtime_ns)
     except FileNotFoundError:
-        return (str(path), None)
+        stamp = (str(path), None)
+    fp = _FINGERPRINTS.get(stamp)
+    if fp is None:
+        text = json.dumps(config.get(), sort_keys=True, default=str)
+        fp = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        _FINGERPRINTS.clear()
+        _FINGERPRINTS[stamp] = fp
+    return fp
 
 
 def _key() -> tuple:
@@ -156,7 +170,7 @@ def filters_from(params: Params):
 
 # ---------------------------------------------------------------- data status
 @st.cache_data(**CACHE)
-def _status(db: str, db_version, _settings) -> dict:
+def _status(db: str, db_version, settings_fp) -> dict:
     out: dict = {"tables": {}, "first": None, "last": None, "last_load": None}
     if db_version is None:
         return out
@@ -195,7 +209,7 @@ def rows(table: str) -> int:
 
 
 @st.cache_data(**CACHE)
-def _dimension_values(db: str, db_version, _settings, dim: str) -> list[str]:
+def _dimension_values(db: str, db_version, settings_fp, dim: str) -> list[str]:
     if db_version is None:
         return []
     engine = _module("metrics.engine")
@@ -217,7 +231,7 @@ def dimension_values(dim: str) -> list[str]:
 
 # ---------------------------------------------------------------- metrics
 @st.cache_data(**CACHE)
-def _kpis(db, db_version, _settings, params: Params, ids) -> dict:
+def _kpis(db, db_version, settings_fp, params: Params, ids) -> dict:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -225,7 +239,7 @@ def _kpis(db, db_version, _settings, params: Params, ids) -> dict:
 
 
 @st.cache_data(**CACHE)
-def _compare(db, db_version, _settings, params: Params, ids) -> dict:
+def _compare(db, db_version, settings_fp, params: Params, ids) -> dict:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -233,7 +247,7 @@ def _compare(db, db_version, _settings, params: Params, ids) -> dict:
 
 
 @st.cache_data(**CACHE)
-def _breakdown(db, db_version, _settings, params: Params, by: str, ids) -> pl.DataFrame:
+def _breakdown(db, db_version, settings_fp, params: Params, by: str, ids) -> pl.DataFrame:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -241,7 +255,7 @@ def _breakdown(db, db_version, _settings, params: Params, by: str, ids) -> pl.Da
 
 
 @st.cache_data(**CACHE)
-def _timeseries(db, db_version, _settings, params: Params, grain: str, ids) -> pl.DataFrame:
+def _timeseries(db, db_version, settings_fp, params: Params, grain: str, ids) -> pl.DataFrame:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -249,7 +263,7 @@ def _timeseries(db, db_version, _settings, params: Params, grain: str, ids) -> p
 
 
 @st.cache_data(**ROWS_CACHE)
-def _drill(db, db_version, _settings, params: Params, kind: str, where, limit: int) -> pl.DataFrame:
+def _drill(db, db_version, settings_fp, params: Params, kind: str, where, limit: int) -> pl.DataFrame:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -257,7 +271,7 @@ def _drill(db, db_version, _settings, params: Params, kind: str, where, limit: i
 
 
 @st.cache_data(**CACHE)
-def _notes(db, db_version, _settings, params: Params) -> list[str]:
+def _notes(db, db_version, settings_fp, params: Params) -> list[str]:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -303,7 +317,7 @@ def _optional(module: str, function: str):
 
 
 @st.cache_data(**CACHE)
-def _extra(db, db_version, _settings, module: str, function: str, params: Params, args: tuple) -> object:
+def _extra(db, db_version, settings_fp, module: str, function: str, params: Params, args: tuple) -> object:
     fn = _optional(module, function)
     with _Cursor(db) as cur:
         return fn(cur, filters_from(params), *args)
@@ -330,7 +344,7 @@ def operations(analysis: str, params: Params, *args) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _initiatives(db, db_version, _settings) -> dict:
+def _initiatives(db, db_version, settings_fp) -> dict:
     from metrics.operations import initiatives as mod
 
     if db_version is None:
@@ -380,7 +394,7 @@ AGE_BUCKETS = ("lt1d", "1_3d", "3_7d", "7_30d", "gt30d")  # i18n age.* keys, in 
 
 
 @st.cache_data(**CACHE)
-def _distribution(db, db_version, _settings, params: Params, measure: str, clock: str) -> dict | None:
+def _distribution(db, db_version, settings_fp, params: Params, measure: str, clock: str) -> dict | None:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -399,7 +413,7 @@ def distribution(params: Params, measure: str, clock: str) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _backlog_aging(db, db_version, _settings, params: Params) -> dict | None:
+def _backlog_aging(db, db_version, settings_fp, params: Params) -> dict | None:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -417,7 +431,7 @@ def backlog_aging(params: Params) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _hour_of_week(db, db_version, _settings, params: Params) -> dict | None:
+def _hour_of_week(db, db_version, settings_fp, params: Params) -> dict | None:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -439,7 +453,7 @@ def hour_of_week(params: Params) -> dict | None:
 
 # ---------------------------------------------------------------- churn and money
 @st.cache_data(**CACHE)
-def _analysis(db, db_version, _settings):
+def _analysis(db, db_version, settings_fp):
     """The ChurnAnalysis object (pickled by the cache; the calculator needs its attributes)."""
     from metrics import churn
 
@@ -457,11 +471,11 @@ def churn_analysis() -> dict | None:
     return _analysis(db, v, s).to_dict()
 
 
-def _calculator_inputs(db, db_version, _settings, params: Params, overrides: tuple):
+def _calculator_inputs(db, db_version, settings_fp, params: Params, overrides: tuple):
     from metrics import calculator
 
-    analysis = _analysis(db, db_version, _settings) if db_version is not None else None
-    figures = _kpis(db, db_version, _settings, params, ("sla_breach_rate", "frt_p90_minutes")) \
+    analysis = _analysis(db, db_version, settings_fp) if db_version is not None else None
+    figures = _kpis(db, db_version, settings_fp, params, ("sla_breach_rate", "frt_p90_minutes")) \
         if db_version is not None and has_metrics() else {}
     inputs = calculator.inputs_from_data(analysis, figures)
     if overrides:
@@ -470,10 +484,10 @@ def _calculator_inputs(db, db_version, _settings, params: Params, overrides: tup
 
 
 @st.cache_data(**CACHE)
-def _calculator(db, db_version, _settings, params: Params, overrides: tuple) -> dict:
+def _calculator(db, db_version, settings_fp, params: Params, overrides: tuple) -> dict:
     from metrics import calculator
 
-    _, inputs = _calculator_inputs(db, db_version, _settings, params, overrides)
+    _, inputs = _calculator_inputs(db, db_version, settings_fp, params, overrides)
     return {"inputs": inputs.to_dict(), "measured": sorted(inputs.measured), "outputs": calculator.compute(inputs)}
 
 
@@ -486,10 +500,10 @@ def calculator(params: Params, overrides: dict | None = None) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _what_if(db, db_version, _settings, params: Params, overrides: tuple, breach_from: float, breach_to: float) -> dict:
+def _what_if(db, db_version, settings_fp, params: Params, overrides: tuple, breach_from: float, breach_to: float) -> dict:
     from metrics import calculator
 
-    analysis, inputs = _calculator_inputs(db, db_version, _settings, params, overrides)
+    analysis, inputs = _calculator_inputs(db, db_version, settings_fp, params, overrides)
     return calculator.what_if(inputs, analysis if analysis is not None and analysis.available else None,
                               breach_from, breach_to)
 
@@ -525,7 +539,7 @@ def rejects(load_id: int, limit: int = 1000) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
-def _quality(db, db_version, _settings) -> dict:
+def _quality(db, db_version, settings_fp) -> dict:
     """metrics.quality's checks, the loads' warnings and the vendor reconciliation."""
     out = {"checks": [], "warnings": [], "reconciliation": None, "available": False}
     if db_version is None:
