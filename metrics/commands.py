@@ -95,7 +95,8 @@ def cmd_metrics(args) -> int:
             if low is not None and high is not None:
                 print(f"  {APPROXIMATE_MARK} {METRICS[k].label()}: 95% interval {format_value(k, low)} – {format_value(k, high)}")
         print(f"  {APPROXIMATE_MARK} approximate: read from a uniform sample of the tickets "
-              f"(more than metrics.exact_quantile_max_rows rows behind it)")
+              f"(more than metrics.exact_quantile_max_rows rows behind it, or an exact value would read more than "
+              f"metrics.exact_quantile_max_scan_rows rows)")
     return 0
 
 

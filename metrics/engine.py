@@ -146,16 +146,28 @@ def can_be_approximate(metric_id: str) -> bool:
 
 def _quantiles(ctx: _Context, fact: Fact, filters: Filters, wanted: dict, by: str | None, aggs: dict | None):
     """({group: {(measure, q): value}}, {group: {(measure, q): (low, high)}}): exact quantiles from raw
-    rows where the rows behind a figure are few (metrics.exact_quantile_max_rows), approximate ones
-    from the ticket sample otherwise (their 95 % confidence interval in the second dict)."""
+    rows where the rows behind a figure are few (metrics.exact_quantile_max_rows) and reading them is
+    cheap (at most metrics.exact_quantile_max_scan_rows rows in the date range, or fewer than
+    metrics.approx_min_sample_rows of them in the sample), approximate ones from the ticket sample
+    otherwise (their 95 % confidence interval in the second dict)."""
     con = ctx.con
     limit = rollups.exact_max_rows(ctx.settings)
     big: dict = {}
     if aggs is not None and fact.name == "tickets" and ctx.rolls.sample_usable():
+        share = ctx.rolls.sample_share()
+        min_sample = rollups.approx_min_sample_rows(ctx.settings)
+        scan: int | None = None  # raw rows an exact answer would read (computed when needed)
         for grp, values in aggs.items():
             per = {m: int(values.get(f"qn_{m}") or 0) for m in wanted}
             if any(n > limit for n in per.values()):
                 big[grp] = per
+            elif share < 1.0 and all(n * share >= min_sample for n in per.values()):
+                # few rows behind the figure, but an exact answer scans every row of the date range:
+                # when that is many and the sample holds enough of them, the sample answers (≈)
+                if scan is None:
+                    scan = rollups.rows_in_range(con, fact, filters)
+                if scan > rollups.exact_max_scan_rows(ctx.settings):
+                    big[grp] = per
     out: dict = defaultdict(dict)
     bounds: dict = {}
     small = None if aggs is None else [g for g in aggs if g not in big]

@@ -92,11 +92,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi.not_measurable": {"en": "not measurable yet", "ru": "пока не измерить"},
     "kpi.no_customers": {"en": "no customer data", "ru": "нет данных о клиентах"},
     "kpi.approximate": {"en": "≈ approximate: read from a uniform sample of the tickets; the exact value lies in the "
-                              "interval shown with 95% confidence (more than {n} tickets behind it; "
-                              "metrics.exact_quantile_max_rows in the settings).",
+                              "interval shown with 95% confidence (more than {n} tickets behind it, or an exact value would "
+                              "read more than {scan} tickets; metrics.exact_quantile_max_rows and "
+                              "metrics.exact_quantile_max_scan_rows in the settings).",
                         "ru": "≈ приблизительно: по равномерной выборке обращений; точное значение с вероятностью 95% "
-                              "лежит в указанном интервале (за числом больше {n} обращений; "
-                              "metrics.exact_quantile_max_rows в настройках)."},
+                              "лежит в указанном интервале (за числом больше {n} обращений или точное значение "
+                              "потребовало бы прочитать больше {scan} обращений; metrics.exact_quantile_max_rows и "
+                              "metrics.exact_quantile_max_scan_rows в настройках)."},
     # ---- drill-down
     "drill.title": {"en": "Rows behind the numbers", "ru": "Строки за показателями"},
     "drill.below": {"en": "The rows are shown at the bottom of the page.", "ru": "Строки показаны внизу страницы."},
