@@ -593,11 +593,13 @@ def raw_sums(con, fact: Fact, filters: Filters, settings: dict, by: str | None, 
 
 def backlog(con, fact: Fact, filters: Filters, plan: Plan, by: str | None = None) -> dict:
     """{group: backlog at the period's end}: entries minus exits up to date_to (all days when open)."""
-    if "day" not in plan.cuboid.grains:  # its days are raw rows: count the backlog from them
+    pieces = _ranges(None, filters.date_to, None)
+    if any(grain not in plan.cuboid.grains for grain, _, _ in pieces):
+        # a cuboid kept per month (agent, tag) answers a period ending with a month (or open);
+        # other ends need days, which it lacks: count the backlog from raw rows
         from metrics.service import backlog_raw
 
         return backlog_raw(con, filters, by)
-    pieces = _ranges(None, filters.date_to, None)
     cols = ["day"] + plan.cuboid.columns() + ["bl_in", "bl_out"]
     inner, params = _union(fact, plan, filters, cols, pieces)
     if by == "tag":

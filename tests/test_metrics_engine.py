@@ -481,6 +481,9 @@ def _assert_same(rolled, raw, context=""):
     Filters(date_from=dt.date(2024, 3, 5), date_to=dt.date(2024, 3, 20), agent=("Agent 1-2",)),  # no whole month
     Filters(team=("Team 1",), channel=("chat",)),  # two dimensions: the base cube answers them too
     Filters(agent=("Agent 1-2",), tag=("vip",)),  # an agent and a tag: raw rows answer
+    # agents over all time / up to a month's end: the agent cuboid's months answer the backlog too
+    Filters(agent=("Agent 1-2", "Agent 3-1"), priority=("high", "low")),
+    Filters(date_from=dt.date(2024, 1, 10), date_to=dt.date(2024, 2, 29), agent=("Agent 1-2",), channel=("chat",)),
 ])
 def test_rollup_answers_equal_raw_answers(synthetic_con, filters, histograms):
     c = synthetic_con
