@@ -18,8 +18,9 @@ each, a date range cutting months), warm and on the first query of a new process
   (``ticket_metrics``, ``survey_facts``, ``calls``, exact quantiles; bench/metrics.py's FLOOR_SQL
   with the filters' where-clauses), median of ``--runs`` runs, in the same run.
 
-Before timing, the engine's counts and rates are checked equal to the floor's and each approximate
-quantile's exact value is checked inside its 95 % interval (exact ones equal).
+Before timing, the engine's counts, rates and exact quantiles are checked equal to the floor's;
+for each approximate quantile the line says whether the exact value lies inside its 95 % interval
+(about one figure in 20 may not: that is what 95 % means).
 """
 from __future__ import annotations
 
@@ -124,9 +125,11 @@ def check(figures, reference: dict) -> str:
             continue
         if k in figures.approximate:
             low, high = figures.intervals.get(k, (None, None))
-            if low is None or not (low - 1e-9 <= ref <= high + 1e-9):
-                raise AssertionError(f"{k}: exact {ref} outside the engine's interval {low}..{high}")
-            notes.append(f"{k} ≈{got:.1f} [{low:.1f}, {high:.1f}] exact {ref:.1f}")
+            if low is None:
+                raise AssertionError(f"{k}: approximate without an interval")
+            # a 95 % interval misses the exact value about once in 20 figures: counted, not raised
+            inside = low - 1e-9 <= ref <= high + 1e-9
+            notes.append(f"{k} ≈{got:.1f} [{low:.1f}, {high:.1f}] exact {ref:.1f}{'' if inside else ' OUTSIDE'}")
         elif abs(got - ref) > 1e-6 * max(1.0, abs(ref)):
             raise AssertionError(f"{k}: engine {got} vs floor {ref}")
     return "; ".join(notes) or "all exact"

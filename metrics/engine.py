@@ -155,7 +155,7 @@ def _quantiles(ctx: _Context, fact: Fact, filters: Filters, wanted: dict, by: st
     big: dict = {}
     if aggs is not None and fact.name == "tickets" and ctx.rolls.sample_usable():
         share = ctx.rolls.sample_share()
-        min_sample = rollups.approx_min_sample_rows(ctx.settings)
+        min_sample = rollups.approx_min_sample_rows(ctx.settings, grouped=by is not None)
         scan: int | None = None  # raw rows an exact answer would read (computed when needed)
         for grp, values in aggs.items():
             per = {m: int(values.get(f"qn_{m}") or 0) for m in wanted}
@@ -172,10 +172,14 @@ def _quantiles(ctx: _Context, fact: Fact, filters: Filters, wanted: dict, by: st
     bounds: dict = {}
     small = None if aggs is None else [g for g in aggs if g not in big]
     if aggs is None or small:
-        narrowed = _narrow_to(filters, by, small) if big else filters
-        for grp, values in raw_quantiles(con, fact, narrowed, wanted, by).items():
-            if grp not in big:
-                out[grp].update(values)
+        # the small groups exactly: one query over their span, or, for a few periods of a series
+        # (the partial first and last weeks), one short query each rather than the whole range
+        parts = [[g] for g in small] if big and by in GRAINS and len(small) <= 4 else [small]
+        for part in parts:
+            narrowed = _narrow_to(filters, by, part) if big else filters
+            for grp, values in raw_quantiles(con, fact, narrowed, wanted, by).items():
+                if grp not in big:
+                    out[grp].update(values)
     if big:
         values, bounds = rollups.sample_quantiles(con, filters, wanted, big, by, ctx.rolls.sample_share())
         for grp, per in values.items():

@@ -93,3 +93,28 @@ def test_a_long_scan_reads_the_sample_a_short_one_the_rows(db, settings):
         assert engine.kpis(cur, Filters(), IDS).approximate == set()
     finally:
         cur.close()
+
+
+def test_a_weekly_series_reads_the_sample_for_full_weeks_and_the_rows_for_partial_ones(db, settings):
+    """Weeks (from Monday) of the 200 tickets: Feb 26 holds Mar 1-3 (12 tickets: 12 x 0.1 = 1.2
+    expected in the sample), the six full weeks 28 each (2.8), the last, Apr 15, Apr 15-19 (20: 2.0;
+    the last ticket is created Apr 19 18:00). approx_min_group_sample_rows = 3: every week is exact;
+    = 2: the full weeks read the sample and the first week (1.2 < 2) its own rows, in a short query."""
+    cur = Store(db).cursor()
+    try:
+        exact = dict(cur.execute("SELECT date_trunc('week', created_at)::DATE, quantile_cont(full_resolution_calendar_minutes, 0.5) "
+                                 "FROM ticket_metrics GROUP BY 1").fetchall())
+        sampled = dict(cur.execute(f"SELECT date_trunc('week', created_at)::DATE, quantile_cont(res, 0.5) "
+                                   f"FROM {rollups.SAMPLE_TABLE} GROUP BY 1").fetchall())
+        assert len(exact) == 8  # Feb 26 ... Apr 15
+        settings(exact_quantile_max_scan_rows=100, approx_min_group_sample_rows=3)
+        frame = engine.timeseries(cur, Filters(), grain="week", ids=["resolution_median_minutes"])
+        assert dict(frame.rows()) == pytest.approx(exact)
+        settings(exact_quantile_max_scan_rows=100, approx_min_group_sample_rows=2)
+        got = dict(engine.timeseries(cur, Filters(), grain="week", ids=["resolution_median_minutes"]).rows())
+        first = dt.date(2024, 2, 26)
+        assert got[first] == pytest.approx(exact[first])  # 12 * 0.1 < 2: exact
+        for week in sorted(exact)[1:-1]:  # 28 * 0.1 >= 2: the sample's median of that week (None: none sampled)
+            assert got[week] == pytest.approx(sampled.get(week)), week
+    finally:
+        cur.close()
