@@ -73,11 +73,43 @@ def print_reports(reports, as_json: bool = False) -> int:
     return 1 if bad else 0
 
 
+class _RowProgress:
+    """Rows read, rows/s and the time left of each large file a load types batch by batch, on
+    stderr (tqdm); nothing for small files, nothing when stderr is not a terminal unless asked."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.file = None
+
+    def __call__(self, file: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if self.bar is None or self.file != file:
+            self.close()
+            self.file = file
+            self.bar = tqdm(total=total, desc=file, unit=" rows", unit_scale=True, dynamic_ncols=True, smoothing=0.3,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} rows read "
+                                       "[{elapsed} elapsed, {remaining} left, {rate_fmt}]")
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.close()
+            print(f"{file}: {total:,} rows typed; writing them and the derived tables ...", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 def cmd_load(args) -> int:
     _check_tz(args.tz)
     store = _store(args)
+    progress = _RowProgress(enabled=not args.json and (sys.stderr.isatty() or getattr(args, "progress", False)))
     try:
-        reports = store.load_files([Path(p) for p in args.paths], _options(args), format=args.format)
+        reports = store.load_files([Path(p) for p in args.paths], _options(args), format=args.format, on_rows=progress)
     except ValueError as exc:  # bad [[sla.policies]] / [business_hours]: checked when the load is applied
         if not str(exc).startswith("settings"):
             raise
@@ -85,6 +117,8 @@ def cmd_load(args) -> int:
 
         raise UsageError(f"{exc}\nfix: correct these keys in {config.user_path()} (docs/settings.md explains each) "
                          f"and load again; nothing was loaded, the database is unchanged") from exc
+    finally:
+        progress.close()
     return print_reports(reports, args.json)
 
 
@@ -247,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("load", cmd_load, "Load export files (format detected; --format overrides) and print a load report.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", help="adapter name (see `formats`)")
+    p.add_argument("--progress", action="store_true",
+                   help="show rows read, rows/s and the time left of large files even when stderr is not a terminal")
     load_opts(p)
 
     p = add("demo", cmd_demo, "Generate the sample exports and load them through the real loaders.")

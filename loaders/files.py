@@ -39,9 +39,14 @@ class RawTable:
 
 
 def read_head(path: Path) -> tuple[str, str]:
-    """The decoded first bytes of a text file and the encoding they were read in."""
+    """The decoded first bytes of a text file (gzipped or not) and the encoding they were read in."""
     with open(path, "rb") as fh:
         data = fh.read(HEAD_BYTES)
+    if data[:2] == b"\x1f\x8b":  # a gzipped export (`x.csv.gz`): its text is what detection reads
+        import gzip
+
+        with gzip.open(path, "rb") as fh:
+            data = fh.read(HEAD_BYTES)
     # A multi-byte character may be cut at the end of the sample: drop the partial line.
     if len(data) == HEAD_BYTES and b"\n" in data:
         data = data[: data.rfind(b"\n") + 1]
@@ -228,6 +233,8 @@ def sample(path: Path) -> "Sample":
         children = sorted(p.name.lower() for p in path.iterdir())
         return Sample(path, path.name.lower(), "", True, "", [], {}, children)
     suffix = path.suffix.lower().lstrip(".")
+    if suffix == "gz" and len(path.suffixes) > 1:  # x.csv.gz: a compressed csv
+        suffix = path.suffixes[-2].lower().lstrip(".")
     text, headers, sheets = "", [], {}
     if suffix in EXCEL_SUFFIXES:
         try:

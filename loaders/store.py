@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -43,6 +44,7 @@ from loaders import schema
 from loaders.base import Adapter, Batch, LoadError, LoadOptions
 from loaders.files import ROW
 
+STREAM_STAGE = "_stage"  # loaders.stream.STAGE
 DEFAULT_DB = Path("data/deskscope.duckdb")
 BASE, DELTA = "b", "d"  # catalog aliases every connection uses (delta views name them)
 META = "_store_meta"
@@ -80,6 +82,10 @@ def _hook_name(hook) -> str:
     return f"{getattr(hook, '__module__', '')}.{getattr(hook, '__qualname__', '')}"
 
 
+# Names of the full builders for progress messages (the Data page's Recompute).
+_STEP_NAMES = {"metrics.derive.build": "ticket_metrics and SLA outcomes", "metrics.rollups.build_rollups": "rollup cubes"}
+
+
 def resolve_db_path(arg: str | os.PathLike | None = None) -> Path:
     """--db, then $DESKSCOPE_DB, then settings' [store] path, then data/deskscope.duckdb."""
     if arg:
@@ -106,6 +112,7 @@ def configure(con: duckdb.DuckDBPyConnection, role: str = "reader") -> None:
     limit = s.get("reader_memory_limit" if role == "reader" else "memory_limit")
     threads = s.get("threads")
     with contextlib.suppress(duckdb.Error):
+        con.execute("SET enable_progress_bar = false")  # never DuckDB's own bar on stdout (JSON output, pages)
         if limit:
             con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
         if threads:
@@ -413,10 +420,15 @@ class Store:
             with self._full_session(rebuild=rebuild) as session:
                 yield session.con
 
-    def recompute(self) -> None:
-        """Rebuild every derived table in full with the settings in force (a new base)."""
-        with self.writer():
-            pass
+    def recompute(self, on_phase: Callable[[str, int, int], None] | None = None) -> None:
+        """Rebuild every derived table in full with the settings in force (a new base);
+        ``on_phase(step, i, n)`` before each step (tables re-sorted, each derived-table builder)."""
+        self._on_phase = on_phase
+        try:
+            with self.writer():
+                pass
+        finally:
+            self._on_phase = None
 
     def compact(self) -> dict:
         """Fold the delta into a new, sorted base (rewritten, not copied): what loads leave behind
@@ -493,7 +505,11 @@ class Store:
                 session = _Session(self, con, "full", generation)
                 yield session
                 if rebuild:
-                    self._finish(con)
+                    self._sorted = session.sorted_tables  # (an override of _finish may take only con)
+                    try:
+                        self._finish(con)
+                    finally:
+                        self._sorted = set()
                 _set_meta(con, None, {"base_generation": generation, "generation": generation,
                                         "fingerprint": current_fingerprint()})
                 con.execute("CHECKPOINT")
@@ -575,16 +591,29 @@ class Store:
                 yield session
 
     def _finish(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Keep tables sorted (filtered queries skip blocks) and rebuild derived tables."""
-        for table, order in schema.SORT_KEYS.items():
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {order}")
-        for hook in POST_LOAD_HOOKS:
-            hook(con)
+        """Keep tables sorted (filtered queries skip blocks) and rebuild derived tables (tables this
+        write filled, in order, from empty are sorted already)."""
+        steps = [(f"sorting {table}", table) for table in schema.SORT_KEYS if table not in getattr(self, "_sorted", set())]
+        steps += [(_STEP_NAMES.get(_hook_name(hook), getattr(hook, "__qualname__", "derived tables")), hook)
+                  for hook in POST_LOAD_HOOKS]
+        on_phase = getattr(self, "_on_phase", None)
+        for i, (label, what) in enumerate(steps):
+            if on_phase:
+                on_phase(label, i, len(steps))
+            if isinstance(what, str):
+                con.execute(f"CREATE OR REPLACE TABLE {what} AS SELECT * FROM {what} ORDER BY {schema.SORT_KEYS[what]}")
+            else:
+                what(con)
+        if on_phase:
+            on_phase("done", len(steps), len(steps))
 
     # ---------------------------------------------------------------- loading
     def load_files(self, paths: list[Path], options: LoadOptions | None = None, format: str | None = None,
-                   on_progress: Callable[[int, int, str], None] | None = None) -> list[LoadReport]:
-        """Load several files in one write session; each file is all-or-nothing on its own."""
+                   on_progress: Callable[[int, int, str], None] | None = None,
+                   on_rows: Callable[[str, int, int], None] | None = None) -> list[LoadReport]:
+        """Load several files in one write session; each file is all-or-nothing on its own.
+        ``on_progress(i, n, file)`` before each file; ``on_rows(file, rows typed, rows in the file)``
+        as a large file is typed batch by batch (loaders/stream.py)."""
         from loaders import registry
 
         options = options or LoadOptions()
@@ -610,6 +639,7 @@ class Store:
             try:
                 with self._locked():
                     with self._write_session(force_full) as session:
+                        session.on_rows = on_rows
                         for i, (p, digest, adapter, confidence, why) in enumerate(prepared):
                             if on_progress:
                                 on_progress(i, len(prepared), p.name)
@@ -757,6 +787,17 @@ class _Session:
         self.generation = generation
         self.seconds: dict[str, float] = {}
         self._catalogs: dict[str, dict[str, str]] = {}
+        self.on_rows: Callable[[str, int, int], None] | None = None  # (file, rows done, rows in the file)
+        self.notes: dict[str, list[str]] = {}
+        self.sorted_tables: set[str] = set()  # tables this full session wrote once, in order, into an empty table
+        self._touched: set[str] = set()
+
+    def _had_rows(self, table: str) -> bool:
+        """Whether a table held rows before this session first wrote it."""
+        if table in self._touched:
+            return True
+        self._touched.add(table)
+        return bool(self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
 
     def tables(self, catalog: str) -> dict[str, str]:
         """The tables and views of an attached catalog (cached: call ``forget()`` after creating or
@@ -955,23 +996,34 @@ class _Session:
             return LoadReport(path.name, "skipped", loader=adapter.name, confidence=confidence, load_id=previous[0][0])
         started = _utcnow()
         t0 = time.perf_counter()
+        from loaders import stream
+
+        if stream.can_stream(path, adapter):
+            report = self._load_streamed(path, digest, adapter, confidence, why, options, started)
+            if report is not None:
+                report.seconds = time.perf_counter() - t0
+                return report
         try:
             batch = adapter.load(path, options)
         except LoadError as exc:
             return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence, error=str(exc))
         except Exception as exc:  # an adapter bug must not take the other files down
-            return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
-                              error=f"{path.name}: {adapter.title or adapter.name} could not read it: {type(exc).__name__}: {exc}. "
-                                    f"If the format was misrecognised, pass --format; `cli.py formats` lists them.")
+            return self._adapter_failed(path, adapter, confidence, exc)
         if options.pseudonymize:
             from loaders import pseudonymize
 
             batch = pseudonymize.apply(batch)
         if self.kind == "delta" and any(t in batch.tables and batch.tables[t] is not None for t in SCHEDULE_TABLES):
             raise NeedsFullRebuild
+        batch.notes += self.notes.pop(path.name, [])
+        if path.is_file() and path.stat().st_size >= stream.stream_min_bytes() and not hasattr(adapter, "load_stream"):
+            batch.notes.append(f"read whole into memory: {adapter.title or adapter.name} files are not read in batches "
+                               f"({path.stat().st_size / 1e6:,.0f} MB)")
         con.execute("BEGIN TRANSACTION")
         try:
-            report = self._write_batch(path, digest, adapter, confidence, why, batch, started)
+            load_id = self._next_load_id()
+            changes, written = self._stage_batch(batch, load_id)
+            report = self._finish_load(path, digest, adapter, confidence, why, batch, started, load_id, changes, written)
             con.execute("COMMIT")
             report.seconds = time.perf_counter() - t0
             return report
@@ -980,27 +1032,152 @@ class _Session:
             raise
         except Exception as exc:
             con.execute("ROLLBACK")
-            return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
-                              error=f"{path.name}: could not be written ({type(exc).__name__}: {exc}); the database is unchanged")
+            return self._write_failed(path, adapter, confidence, exc)
 
-    def _write_batch(self, path, digest, adapter, confidence, why, batch: Batch, started) -> LoadReport:
+    @staticmethod
+    def _adapter_failed(path: Path, adapter: Adapter, confidence: float, exc: Exception) -> LoadReport:
+        return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
+                          error=f"{path.name}: {adapter.title or adapter.name} could not read it: {type(exc).__name__}: {exc}. "
+                                f"If the format was misrecognised, pass --format; `cli.py formats` lists them.")
+
+    @staticmethod
+    def _write_failed(path: Path, adapter: Adapter, confidence: float, exc: Exception) -> LoadReport:
+        return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
+                          error=f"{path.name}: could not be written ({type(exc).__name__}: {exc}); the database is unchanged")
+
+    def _next_load_id(self) -> int:
+        return self.con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
+
+    def _stage_batch(self, batch: Batch, load_id: int, append: bool = False, keep_rows: bool = False
+                     ) -> tuple[Changes, dict[str, int]]:
+        """The batch's canonical frames into temporary tables ``_in_<table>`` (appended to them when
+        ``append``; ``keep_rows``: with the file's row number, for duplicates found across batches)."""
         con = self.con
-        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
-        source = batch.source
-        written: dict[str, int] = {}
-        changes = Changes()
+        changes, written = Changes(), {}
         for table, frame in batch.tables.items():
             if frame is None:
                 continue
-            frame = _conform(frame, table, source, batch.source_tz, load_id)
+            rows = frame.get_column(ROW) if keep_rows and ROW in frame.columns else None
+            frame = _conform(frame, table, batch.source, batch.source_tz, load_id)
+            if keep_rows:
+                frame = frame.with_columns((rows if rows is not None else pl.lit(None, pl.Int64)).alias(ROW))
             name = f"_in_{table}"
             con.register("_incoming_frame", frame.to_arrow())
             try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _incoming_frame")
+                exists = append and con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                                                [name]).fetchone()[0]
+                if exists:
+                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _incoming_frame")
+                else:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _incoming_frame")
             finally:
                 con.unregister("_incoming_frame")
             changes.incoming[table] = name
             written[table] = frame.height
+        return changes, written
+
+    def _load_streamed(self, path: Path, digest: str, adapter: Adapter, confidence: float, why: str,
+                       options: LoadOptions, started) -> LoadReport | None:
+        """A large text file in batches (loaders/stream.py); None when it must be read whole."""
+        from loaders import stream
+        from loaders.base import Rejects
+
+        con = self.con
+        on_rows = self.on_rows
+        con.execute("BEGIN TRANSACTION")
+        try:
+            try:
+                staged = stream.stage(con, path, on_rows=(lambda done, total: on_rows(path.name, done, total))
+                                      if on_rows else None)
+            except stream.CannotStream as exc:
+                con.execute("ROLLBACK")
+                self.notes.setdefault(path.name, []).append(f"read whole, not in batches ({exc})")
+                return None
+            load_id = self._next_load_id()
+            summary = Batch(tables={}, rows_in=0, rejects=Rejects())
+            changes, written = Changes(), {}
+            try:
+                for batch in adapter.load_stream(path, options, staged):
+                    if options.pseudonymize:
+                        from loaders import pseudonymize
+
+                        batch = pseudonymize.apply(batch)
+                    if self.kind == "delta" and any(batch.tables.get(t) is not None for t in SCHEDULE_TABLES):
+                        raise NeedsFullRebuild
+                    part, counts = self._stage_batch(batch, load_id, append=True, keep_rows=True)
+                    changes.incoming.update(part.incoming)
+                    for table, n in counts.items():
+                        written[table] = written.get(table, 0) + n
+                    summary.rows_in += batch.rows_in
+                    summary.rejects.rows.extend(batch.rejects.rows)
+                    summary.warnings += batch.warnings
+                    summary.notes += batch.notes
+                    summary.target_table, summary.source = batch.target_table, batch.source
+                    summary.source_tz, summary.mapping = batch.source_tz, batch.mapping
+            except LoadError as exc:
+                con.execute("ROLLBACK")
+                return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence, error=str(exc))
+            except NeedsFullRebuild:
+                raise
+            except Exception as exc:  # an adapter bug must not take the other files down
+                con.execute("ROLLBACK")
+                return self._adapter_failed(path, adapter, confidence, exc)
+            summary.warnings = stream.merge_warnings(summary.warnings)
+            summary.notes = [n for n in stream.merge_notes(summary.notes) if not n.startswith("read ")] + [
+                f"read {summary.rows_in:,} rows in batches of {stream.batch_rows():,} (utf-8, delimiter {staged.delimiter!r}; "
+                f"DuckDB read the file in {staged.seconds:.1f} s)"]
+            self._dedupe_streamed(changes, written, summary, staged)
+            for table, n in written.items():  # a note counting rows of a table: after duplicates went
+                summary.notes = [re.sub(r"^\d[\d,]* (satisfaction ratings .* survey responses)$", f"{n:,} \\1", note)
+                                 if table == "surveys" else note for note in summary.notes]
+            stream.drop(con)
+            report = self._finish_load(path, digest, adapter, confidence, why, summary, started, load_id, changes, written)
+            con.execute("COMMIT")
+            return report
+        except NeedsFullRebuild:
+            con.execute("ROLLBACK")
+            raise
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                con.execute("ROLLBACK")
+            return self._write_failed(path, adapter, confidence, exc)
+
+    def _dedupe_streamed(self, changes: Changes, written: dict, summary: Batch, staged) -> None:
+        """Rows whose id came again later in the file: the later row replaces them (as
+        mapping.dedupe_ids does for a file read whole), across every batch."""
+        con = self.con
+        for table, name in changes.incoming.items():
+            key = schema.KEYS.get(table)
+            if not key or table == "ticket_events":
+                con.execute(f"ALTER TABLE {name} DROP COLUMN {ROW}")
+                continue
+            cols = ", ".join(key)
+            if table == summary.target_table:
+                dupes = con.execute(f"""SELECT i.{ROW}, i.source_id, d.keep FROM {name} i
+                    JOIN (SELECT {cols}, max({ROW}) AS keep FROM {name} GROUP BY {cols} HAVING count(*) > 1) d
+                      USING ({cols})
+                    WHERE i.{ROW} <> d.keep ORDER BY i.{ROW}""").fetchall()
+                headers = [h for h in staged.headers]
+                for row_no, ident, keep in dupes:
+                    raw = con.execute(f"SELECT * FROM {STREAM_STAGE} WHERE rowid = ?",
+                                      [staged.first_rowid + row_no - 2]).fetchall()
+                    raw = raw[0] if raw else None
+                    rec = dict(zip(headers, raw)) if raw else None
+                    summary.rejects.add(row_no, f"duplicate id {ident!r}: row {keep} has the same id and replaces this row",
+                                        column=None, value=ident, raw=rec)
+                if dupes:
+                    con.execute(f"""DELETE FROM {name} i WHERE {ROW} <> (SELECT max({ROW}) FROM {name} j
+                                    WHERE {' AND '.join(f'j.{k} = i.{k}' for k in key)})""")
+            else:  # rows another table got from the target's rows: the last one per id
+                con.execute(f"""DELETE FROM {name} i WHERE i.rowid <> (SELECT max(j.rowid) FROM {name} j
+                                WHERE {' AND '.join(f'j.{k} IS NOT DISTINCT FROM i.{k}' for k in key)})""")
+            con.execute(f"ALTER TABLE {name} DROP COLUMN {ROW}")
+            written[table] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+
+    def _finish_load(self, path, digest, adapter, confidence, why, batch: Batch, started, load_id: int,
+                     changes: Changes, written: dict[str, int]) -> LoadReport:
+        con = self.con
+        source = batch.source
         updated = 0
         target_key = schema.KEYS.get(batch.target_table)
         if batch.target_table in changes.incoming and target_key:
@@ -1014,11 +1191,16 @@ class _Session:
                 key = schema.KEYS.get(table)
                 cols = ", ".join(f'"{c}"' for c in schema.column_names(table))
                 self._conform_table(table)
+                order = f" ORDER BY {schema.SORT_KEYS[table]}" if table in schema.SORT_KEYS else ""
+                if self.kind == "full" and not self._had_rows(table):
+                    self.sorted_tables.add(table)  # written once, in order: no re-sort at the end
+                else:
+                    self.sorted_tables.discard(table)
                 if key:
                     self.replace(table, tuple(key), f"(SELECT DISTINCT {', '.join(key)} FROM {name})",
-                                 f"SELECT {cols} FROM {name}")
+                                 f"SELECT {cols} FROM {name}{order}")
                 else:
-                    self.append(table, f"SELECT {cols} FROM {name}")
+                    self.append(table, f"SELECT {cols} FROM {name}{order}")
 
         inserted = written.get(batch.target_table, 0) - updated
         rows_loaded = batch.rows_in - len(batch.rejects)

@@ -610,9 +610,11 @@ def validate_mapping(mapping: dict, headers: list[str], file_name: str) -> list[
 
 
 def load_files(paths: list[Path], options, format: str | None,
-               on_progress: Callable[[int, int, str], None] | None = None) -> list:
-    """Load files in one write session; the cached results follow the new database version."""
-    reports = store().load_files(paths, options, format=format, on_progress=on_progress)
+               on_progress: Callable[[int, int, str], None] | None = None,
+               on_rows: Callable[[str, int, int], None] | None = None) -> list:
+    """Load files in one write session; the cached results follow the new database version.
+    ``on_rows(file, rows read, rows in the file)`` while a large file is read batch by batch."""
+    reports = store().load_files(paths, options, format=format, on_progress=on_progress, on_rows=on_rows)
     return reports
 
 
@@ -620,10 +622,10 @@ def remove_load(load_id: int) -> dict:
     return store().remove_load(int(load_id))
 
 
-def rebuild() -> None:
-    """Recompute derived tables (ticket_metrics, rollups) with the current settings."""
-    with store().writer():
-        pass
+def rebuild(on_phase: Callable[[str, int, int], None] | None = None) -> None:
+    """Recompute derived tables (ticket_metrics, rollups) with the current settings;
+    ``on_phase(step, i, n)`` before each step."""
+    store().recompute(on_phase=on_phase)
 
 
 def check_report_timezone(name: str) -> str:
