@@ -40,11 +40,35 @@ from typing import Callable, Iterator
 import duckdb
 import polars as pl
 
-from loaders import schema
+from loaders import journal, schema
 from loaders.base import Adapter, Batch, LoadError, LoadOptions
 from loaders.files import ROW
 
 STREAM_STAGE = "_stage"  # loaders.stream.STAGE
+DEFAULT_WAIT_SECONDS = 120.0
+
+
+class StoreBusy(Exception):
+    """Another process held the database (or its writer lock) for longer than the wait allowed."""
+
+
+def wait_seconds() -> float:
+    """How long a reader or a writer waits for another process's load (settings store.wait_seconds)."""
+    if os.environ.get("DESKSCOPE_WAIT_SECONDS"):
+        return float(os.environ["DESKSCOPE_WAIT_SECONDS"])
+    try:
+        import config
+
+        return float(config.get().get("store", {}).get("wait_seconds", DEFAULT_WAIT_SECONDS))
+    except Exception:
+        return DEFAULT_WAIT_SECONDS
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
 DEFAULT_DB = Path("data/deskscope.duckdb")
 BASE, DELTA = "b", "d"  # catalog aliases every connection uses (delta views name them)
 META = "_store_meta"
@@ -244,8 +268,11 @@ _READERS = _Readers()
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, wait: float | None = None,
+                 on_wait: Callable[[str], None] | None = None):
         self.path = resolve_db_path(path).absolute()
+        self.wait_seconds = wait_seconds() if wait is None else float(wait)
+        self.on_wait = on_wait or _say
 
     # ---------------------------------------------------------------- files
     @property
@@ -314,14 +341,24 @@ class Store:
     # ---------------------------------------------------------------- reading
     def _open_generation(self, con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
         """Attach the published base (and delta) read-only on ``con``; returns (generation, delta name)."""
+        deadline, told = time.monotonic() + self.wait_seconds, False
         for attempt in range(200):
             manifest = self.manifest()
             try:
                 con.execute(f"ATTACH ? AS {BASE} (READ_ONLY)", [str(self.path)])
-            except duckdb.IOException:
-                if attempt == 199:
-                    raise
-                time.sleep(0.05)
+            except duckdb.IOException as exc:
+                # Another process opened the published file read-write (an older Deskscope, a
+                # DuckDB shell): wait for it, saying so once.
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"{self.path}: another process holds the database for writing (a load or a DuckDB shell) "
+                        f"and did not finish within {self.wait_seconds:g} s; try again when it is done, or wait "
+                        f"longer with store.wait_seconds in the settings ({str(exc).splitlines()[0][:160]})") from exc
+                if not told:
+                    self.on_wait(f"{self.path}: another process is writing the database (a load is running); "
+                                 f"waiting up to {self.wait_seconds:g} s ...")
+                    told = True
+                time.sleep(0.2)
                 continue
             base_gen = int(_read_meta(con, BASE).get("base_generation", 0))
             if manifest is None or not manifest.delta or base_gen > manifest.base_generation:
@@ -353,7 +390,11 @@ class Store:
                 return cached[1], cached[2]
             con = duckdb.connect(":memory:")
             configure(con, "reader")
-            _, delta = self._open_generation(con)
+            try:
+                _, delta = self._open_generation(con)
+            except BaseException:
+                con.close()
+                raise
             catalog = DELTA if delta else BASE
             if cached:
                 # Another thread may still be reading the old generation; close it one generation later.
@@ -387,7 +428,7 @@ class Store:
     def _locked(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.lock_path, "a+") as lock_fh:
-            fcntl.flock(lock_fh, fcntl.LOCK_EX)
+            self._lock(lock_fh)
             try:
                 self._meta_cache = None
                 self._clean_stale_files()
@@ -395,6 +436,29 @@ class Store:
             finally:
                 self._meta_cache = None
                 fcntl.flock(lock_fh, fcntl.LOCK_UN)
+
+    def _lock(self, lock_fh) -> None:
+        """Take the writer lock, waiting up to ``wait_seconds`` for another writer (saying so once)."""
+        deadline, told = time.monotonic() + self.wait_seconds, False
+        while True:
+            try:
+                fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"{self.path}: another load ({_holder(lock_fh)}) has been writing the database for "
+                                    f"more than {self.wait_seconds:g} s; nothing was loaded: run the load again when it "
+                                    f"is done, or wait longer with store.wait_seconds in the settings") from None
+                if not told:
+                    self.on_wait(f"{self.path}: another load ({_holder(lock_fh)}) is writing the database; "
+                                 f"waiting up to {self.wait_seconds:g} s for it to finish ...")
+                    told = True
+                time.sleep(0.2)
+        with contextlib.suppress(OSError):  # who holds the lock, for the next writer's message
+            lock_fh.seek(0)
+            lock_fh.truncate()
+            lock_fh.write(json.dumps({"pid": os.getpid(), "since": _utcnow().isoformat(timespec="seconds")}))
+            lock_fh.flush()
 
     def _base_meta(self) -> dict[str, str]:
         """The published base's bookkeeping (read once per write: only writers replace the base)."""
@@ -615,20 +679,29 @@ class Store:
         ``on_progress(i, n, file)`` before each file; ``on_rows(file, rows typed, rows in the file)``
         as a large file is typed batch by batch (loaders/stream.py)."""
         from loaders import registry
+        from loaders.files import preflight
 
         options = options or LoadOptions()
         reports: list[LoadReport] = []
         prepared: list[tuple[Path, str, Adapter | None, float, str]] = []
         for p in paths:
             p = Path(p)
+            started = _utcnow()
             if not p.exists():
-                reports.append(LoadReport(p.name, "failed", error=f"{p}: no such file or folder; check the path"))
+                reports.append(self._failed(p, None, LoadReport(p.name, "failed", error=f"{p}: no such file or folder; check the path"),
+                                            started))
                 continue
-            digest = sha256_file(p) if p.is_file() else _dir_digest(p)
+            digest = None
             try:
+                digest = sha256_file(p) if p.is_file() else _dir_digest(p)  # on record even when refused
+                preflight(p)
                 adapter, confidence, why = registry.choose(p, format, mapping=options.mapping)
             except LoadError as exc:
-                reports.append(LoadReport(p.name, "failed", error=str(exc)))
+                reports.append(self._failed(p, digest, LoadReport(p.name, "failed", error=str(exc)), started))
+                continue
+            except OSError as exc:
+                reports.append(self._failed(p, digest, LoadReport(p.name, "failed", error=f"{p}: cannot be read: "
+                                                                   f"{exc.strerror or exc}; check the path and its permissions"), started))
                 continue
             prepared.append((p, digest, adapter, confidence, why))
         if not prepared:
@@ -636,22 +709,57 @@ class Store:
         early = list(reports)
         for force_full in (False, True):
             reports = list(early)
+            failed: list[tuple[Path, str, LoadReport, object]] = []
             try:
                 with self._locked():
-                    with self._write_session(force_full) as session:
-                        session.on_rows = on_rows
-                        for i, (p, digest, adapter, confidence, why) in enumerate(prepared):
-                            if on_progress:
-                                on_progress(i, len(prepared), p.name)
-                            reports.append(session.load_one(p, digest, adapter, confidence, why, options))
-                        if not any(r.status == "loaded" for r in reports):
-                            raise _NothingToPublish  # leave the published files byte-for-byte as they were
-                    self._maybe_compact()
+                    try:
+                        with self._write_session(force_full) as session:
+                            session.on_rows = on_rows
+                            for i, (p, digest, adapter, confidence, why) in enumerate(prepared):
+                                if on_progress:
+                                    on_progress(i, len(prepared), p.name)
+                                started = _utcnow()
+                                report = session.load_one(p, digest, adapter, confidence, why, options)
+                                if report.status != "loaded":
+                                    failed.append((p, digest, report, started))
+                                reports.append(report)
+                            if not any(r.status == "loaded" for r in reports):
+                                raise _NothingToPublish  # leave the published files byte-for-byte as they were
+                    except (_NothingToPublish, NeedsFullRebuild, StoreBusy):
+                        raise
+                    except Exception as exc:
+                        # Publishing failed after the files were read (derived tables, disk full):
+                        # the published files are untouched; what was reported as loaded was not.
+                        for r in reports[len(early):]:
+                            if r.status == "loaded":
+                                r.status, r.error = "failed", (f"{r.file}: read, but the database could not be updated "
+                                                               f"({type(exc).__name__}: {exc}); the database is unchanged")
+                                r.load_id = None
+                                failed.append((Path(r.file), None, r, _utcnow()))
+                        raise
+                    for item in failed:  # published: the attempts that wrote nothing go on record
+                        self._failed(*item)
+                    failed = []
+                    try:
+                        self._maybe_compact()
+                    except Exception as exc:  # the load is published; compaction can run later
+                        _say(f"{self.path}: the load is saved, but folding the delta into the base failed "
+                             f"({type(exc).__name__}: {exc}); run `cli.py compact` later")
                 break
             except _NothingToPublish:
+                for item in failed:
+                    self._failed(*item)
                 break
             except NeedsFullRebuild:
                 continue  # schedules changed: every derived row changes; do it as a full write
+            except StoreBusy as exc:
+                for p, digest, adapter, confidence, why in prepared:
+                    self._failed(p, digest, LoadReport(p.name, "failed", loader=adapter.name, error=str(exc)), _utcnow())
+                raise
+            except Exception:
+                for item in failed:
+                    self._failed(*item)
+                raise
         if on_progress:
             on_progress(len(prepared), len(prepared), "")
         return reports
@@ -667,8 +775,37 @@ class Store:
                 continue
         raise AssertionError("unreachable")
 
+    def _failed(self, path: Path, digest: str | None, report: "LoadReport", started) -> "LoadReport":
+        """Put an attempt that wrote nothing on record (loaders/journal.py) and return its report."""
+        size = None
+        with contextlib.suppress(OSError):
+            size = _size(path) if path.exists() else None
+        journal.record(self.path, status=report.status, file_name=path.name, file_path=str(path.absolute()), sha256=digest,
+                       file_bytes=size, loader=report.loader, reason=report.error, rows_in=report.rows_in or None,
+                       started_at=started.isoformat(timespec="microseconds"),
+                       skipped_as=report.load_id if report.status == "skipped" else None)
+        return report
+
     def loads(self) -> pl.DataFrame:
-        return self.query("SELECT * FROM loads ORDER BY load_id")
+        """Every load attempt: the ``loads`` table and the journal of attempts that wrote nothing
+        (failed or skipped, ``attempt_id`` F1, F2, ..., ``load_id`` empty), oldest first."""
+        written = self.query("SELECT * FROM loads ORDER BY load_id") if self.exists() else pl.DataFrame()
+        attempts = journal.read(self.path)
+        if not attempts:
+            return written.with_columns(pl.lit(None, pl.String).alias("attempt_id"), pl.lit(None, pl.String).alias("reason")) \
+                if written.width else written
+        extra = pl.DataFrame(attempts, schema={"attempt_id": pl.String, "status": pl.String, "file_name": pl.String,
+                                               "file_path": pl.String, "sha256": pl.String, "file_bytes": pl.Int64,
+                                               "loader": pl.String, "reason": pl.String, "started_at": pl.String,
+                                               "finished_at": pl.String, "rows_in": pl.Int64, "skipped_as": pl.Int64},
+                             orient="row")
+        extra = extra.with_columns(pl.col("started_at", "finished_at").str.to_datetime(strict=False, time_unit="us"),
+                                   pl.col("loader").replace("", None))
+        if written.width == 0:
+            written = pl.DataFrame(schema={"load_id": pl.Int64})
+        out = pl.concat([written.with_columns(pl.lit(None, pl.String).alias("attempt_id"),
+                                              pl.lit(None, pl.String).alias("reason")), extra], how="diagonal_relaxed")
+        return out.sort("finished_at", nulls_last=True, maintain_order=True)
 
     def rejects(self, load_id: int | None = None) -> pl.DataFrame:
         if load_id is None:
@@ -1003,12 +1140,20 @@ class _Session:
             if report is not None:
                 report.seconds = time.perf_counter() - t0
                 return report
+        from loaders.files import collecting_read_issues
+        from loaders.mapping import enforce_date_window
+
         try:
-            batch = adapter.load(path, options)
+            with collecting_read_issues() as issues:
+                batch = adapter.load(path, options)
+            _add_read_issues(batch, issues)
+            enforce_date_window(batch)  # whatever built the batch: no year-9999 date reaches the tables
         except LoadError as exc:
             return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence, error=str(exc))
         except Exception as exc:  # an adapter bug must not take the other files down
             return self._adapter_failed(path, adapter, confidence, exc)
+        if batch.rows_in == 0:
+            return _no_rows(path, adapter, confidence)
         if options.pseudonymize:
             from loaders import pseudonymize
 
@@ -1096,8 +1241,11 @@ class _Session:
             load_id = self._next_load_id()
             summary = Batch(tables={}, rows_in=0, rejects=Rejects())
             changes, written = Changes(), {}
+            from loaders.mapping import enforce_date_window
+
             try:
                 for batch in adapter.load_stream(path, options, staged):
+                    enforce_date_window(batch)
                     if options.pseudonymize:
                         from loaders import pseudonymize
 
@@ -1122,6 +1270,9 @@ class _Session:
             except Exception as exc:  # an adapter bug must not take the other files down
                 con.execute("ROLLBACK")
                 return self._adapter_failed(path, adapter, confidence, exc)
+            if summary.rows_in == 0:
+                con.execute("ROLLBACK")
+                return _no_rows(path, adapter, confidence)
             summary.warnings = stream.merge_warnings(summary.warnings)
             summary.notes = [n for n in stream.merge_notes(summary.notes) if not n.startswith("read ")] + [
                 f"read {summary.rows_in:,} rows in batches of {stream.batch_rows():,} (utf-8, delimiter {staged.delimiter!r}; "
@@ -1310,6 +1461,30 @@ def _dir_digest(path: Path) -> str:
             h.update(p.relative_to(path).as_posix().encode())
             h.update(sha256_file(p).encode())
     return h.hexdigest()
+
+
+def _no_rows(path: Path, adapter: Adapter, confidence: float) -> "LoadReport":
+    return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
+                      error=f"{path.name}: no data rows (a header and nothing under it); nothing was loaded: "
+                            f"export the data again, and check the export's date range or filter")
+
+
+def _holder(lock_fh) -> str:
+    try:
+        lock_fh.seek(0)
+        info = json.loads(lock_fh.read() or "{}")
+        return f"process {info['pid']}, since {info['since']} UTC"
+    except Exception:
+        return "another process"
+
+
+def _add_read_issues(batch: Batch, issues: dict) -> None:
+    """Rows the file readers left out (ragged, undecodable, bad JSON lines) join the batch's
+    rejects, so rows in = loaded + rejected holds for every adapter."""
+    for rejected, warnings in issues.values():
+        batch.rejects.rows.extend(rejected)
+        batch.rows_in += len(rejected)
+        batch.warnings.extend(w for w in warnings if w not in batch.warnings)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -196,10 +196,20 @@ def history_section() -> None:
     if history.height == 0:
         st.info(t("data.no_history"))
         return
-    shown = history.select([c for c in ("load_id", "finished_at", "status", "loader", "file_name", "target_table",
-                                        "source", "source_tz", "rows_in", "rows_loaded", "rows_rejected",
-                                        "rows_inserted", "rows_updated") if c in history.columns])
-    st.dataframe(shown.sort("load_id", descending=True), hide_index=True, key=K + "history")
+    shown = history.select([c for c in ("load_id", "attempt_id", "finished_at", "status", "file_name", "reason", "loader",
+                                        "target_table", "source", "source_tz", "rows_in", "rows_loaded", "rows_rejected",
+                                        "rows_inserted", "rows_updated", "sha256") if c in history.columns])
+    st.dataframe(shown.reverse(), hide_index=True, key=K + "history")  # newest first; failed attempts too
+    failed = history.filter(pl.col("status") == "failed") if "status" in history.columns else pl.DataFrame()
+    if failed.height:
+        with st.expander(t("data.failed_attempts", n=i18n.number(failed.height)), icon=":material/error:"):
+            for r in failed.reverse().head(20).iter_rows(named=True):
+                # The reason quotes file names and values: plain text, never Markdown.
+                st.code(f"{r['attempt_id']}  {str(r['finished_at'])[:19]}  {r['reason'] or ''}", language=None,
+                        wrap_lines=True)
+    if "rows_rejected" not in history.columns:
+        return
+    history = history.filter(pl.col("load_id").is_not_null())
     with_rejects = history.filter(pl.col("rows_rejected") > 0)
     if with_rejects.height:
         with st.expander(t("data.rejected")):
@@ -238,6 +248,9 @@ def quality_section() -> None:
             t("data.quality.why"): [c["detail"] for c in problems],
         })
         st.dataframe(table, hide_index=True, key=K + "checks")
+    if q.get("negative"):
+        with st.expander(t("data.quality.negative", n=i18n.number(len(q["negative"])))):
+            st.dataframe(pl.DataFrame(q["negative"]), hide_index=True, key=K + "negative")
     if q["warnings"]:
         with st.expander(t("data.quality.warnings") + f" ({len(q['warnings'])})"):
             st.dataframe(pl.DataFrame(q["warnings"]), hide_index=True, key=K + "warnings")

@@ -503,15 +503,27 @@ def what_if(params: Params, breach_from: float, breach_to: float, overrides: dic
 
 # ---------------------------------------------------------------- loads and data quality
 @st.cache_data(**CACHE)
-def _loads(db, db_version) -> pl.DataFrame:
-    if db_version is None:
+def _loads(db, db_version, _journal) -> pl.DataFrame:
+    if db_version is None and _journal is None:
         return pl.DataFrame()
     return _store(db).loads()
 
 
+def _journal_stamp(db: str) -> tuple | None:
+    """A failed load leaves the database as it was: its record (the journal) has its own stamp."""
+    from loaders import journal
+
+    try:
+        st_ = journal.journal_path(db).stat()
+        return (st_.st_mtime_ns, st_.st_size)
+    except OSError:
+        return None
+
+
 def loads() -> pl.DataFrame:
+    """Every load attempt: the database's loads and the journal's failed/skipped attempts."""
     db, v, _ = _key()
-    return _loads(db, v)
+    return _loads(db, v, _journal_stamp(db))
 
 
 @st.cache_data(**ROWS_CACHE)
@@ -542,8 +554,10 @@ def _quality(db, db_version, _settings) -> dict:
                 out["reconciliation"] = recon or None
             except Exception as exc:  # reconciliation is a bonus: never hide the checks
                 log.warning("vendor reconciliation failed: %s", exc)
+            if hasattr(quality_mod, "negative_durations"):
+                out["negative"] = quality_mod.negative_durations(cur)
     history = _store(db).loads() if db_version is not None else pl.DataFrame()
-    if history.height and "warnings" in history.columns:
+    if history.height and "warnings" in history.columns and "status" in history.columns:
         for r in history.filter((pl.col("status") == "loaded") & (pl.col("warnings").fill_null("") != "")).iter_rows(named=True):
             for w in r["warnings"].splitlines():
                 out["warnings"].append({"load_id": r["load_id"], "file_name": r["file_name"], "warning": w})
