@@ -42,6 +42,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--gzip", action="store_true", help="a gzipped export (what a 100M export needs on disk)")
     parser.add_argument("--file", type=Path, help="load this export instead of generating one")
+    parser.add_argument("--keep", type=Path, help="keep the last run's database here (for bench/incremental.py)")
     args = parser.parse_args(argv)
     print(machine(), flush=True)
     path = args.file or export_file(world(args.tickets, gzip=args.gzip))
@@ -72,7 +73,13 @@ def main(argv=None) -> int:
                       "rows_rejected": report["rows_rejected"], "db_bytes": sum(p.stat().st_size for p in work.glob("load.duckdb*")),
                       "peak_disk": r["peak_disk"], "notes": report["notes"][-1:]})
         print(f"load run {run + 1}: {fmt_s(r['seconds'])}, {fmt_gb(r['peak_rss'])} peak, "
-              f"{report['rows_loaded']:,} rows loaded, database {loads[-1]['db_bytes'] / 1e9:.2f} GB", flush=True)
+              f"{report['rows_loaded']:,} rows loaded, database {loads[-1]['db_bytes'] / 1e9:.2f} GB, "
+              f"peak disk {loads[-1]['peak_disk'] / 1e9:.2f} GB", flush=True)
+        if args.keep and run == args.runs - 1:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for p in work.glob("load.duckdb*"):
+                if p.name != "load.duckdb.lock":
+                    shutil.move(str(p), str(args.keep / p.name))
         for p in work.glob("load.duckdb*"):
             p.unlink()
     floor_s = median([f["seconds"] for f in floors])

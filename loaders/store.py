@@ -1161,9 +1161,11 @@ class _Session:
         if self.kind == "delta" and any(t in batch.tables and batch.tables[t] is not None for t in SCHEDULE_TABLES):
             raise NeedsFullRebuild
         batch.notes += self.notes.pop(path.name, [])
-        if path.is_file() and path.stat().st_size >= stream.stream_min_bytes() and not hasattr(adapter, "load_stream"):
-            batch.notes.append(f"read whole into memory: {adapter.title or adapter.name} files are not read in batches "
-                               f"({path.stat().st_size / 1e6:,.0f} MB)")
+        if path.is_file() and path.stat().st_size >= stream.stream_min_bytes() and not stream.can_stream(path, adapter):
+            kind = stream.text_suffix(path).upper() or "these"
+            batch.notes.append(f"read whole into memory ({path.stat().st_size / 1e6:,.1f} MB): {kind} files are not read "
+                               f"in batches, so the load's memory grows with the file; export CSV for a load in "
+                               f"bounded memory")
         con.execute("BEGIN TRANSACTION")
         try:
             load_id = self._next_load_id()

@@ -108,7 +108,7 @@ def test_a_file_duckdb_cannot_read_as_is_falls_back_and_names_the_row(tmp_path, 
     assert (report.rows_in, report.rows_loaded, report.rows_rejected) == (whole.rows_in, whole.rows_loaded,
                                                                          whole.rows_rejected)
     rejected = store.query("SELECT row_number, reason FROM rejects ORDER BY row_number")
-    # (after main's reading layer: row 11 rejected)
+    assert 11 in rejected["row_number"].to_list()  # the short row, named by the careful reader
     assert any("read whole" in n for n in report.notes)
 
 
@@ -126,3 +126,15 @@ def test_cli_load_shows_rows_read_rate_and_time_left(tmp_path, export):
     out = subprocess.run([PY, str(ROOT / "cli.py"), "--db", str(tmp_path / "j.duckdb"), "load", str(export),
                           "--tz", "America/New_York", "--json"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert json.loads(out.stdout)[0]["rows_loaded"] == 3000
+
+
+def test_a_large_xlsx_is_read_whole_and_the_summary_says_so(tmp_path, monkeypatch):
+    """XLSX cannot be read in batches: above loading.stream_min_mb the load summary says so."""
+    book = ROOT / "tests" / "badinput" / "files" / "xlsx_ok.xlsx"
+    monkeypatch.setattr(stream, "stream_min_bytes", lambda: 1000)  # the workbook is ~5.5 KB: "large"
+    [report] = Store(tmp_path / "x.duckdb").load_files([book], LoadOptions(table="tickets", source="hd"))
+    assert report.status == "loaded", report.text()
+    assert any(n.startswith("read whole into memory") and "XLSX files are not read in batches" in n for n in report.notes)
+    monkeypatch.setattr(stream, "stream_min_bytes", lambda: 1e9)
+    [small] = Store(tmp_path / "y.duckdb").load_files([book], LoadOptions(table="tickets", source="hd"))
+    assert not any("read whole" in n for n in small.notes)
