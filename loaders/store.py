@@ -138,13 +138,30 @@ def configure(con: duckdb.DuckDBPyConnection, role: str = "reader") -> None:
     with contextlib.suppress(duckdb.Error):
         con.execute("SET enable_progress_bar = false")  # never DuckDB's own bar on stdout (JSON output, pages)
         if limit:
-            con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
+            if role == "writer":  # the load's whole budget: DuckDB three quarters, the batch being typed the rest
+                con.execute(f"SET memory_limit = '{int(_size_bytes(limit) * WRITER_DUCKDB_SHARE) // 2**20}MiB'")
+            else:
+                con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         if role == "writer" and s.get("temp_directory"):
             con.execute("SET temp_directory = '" + str(s["temp_directory"]).replace("'", "''") + "'")
         if role == "writer":
             con.execute("SET preserve_insertion_order = false")
+
+
+WRITER_DUCKDB_SHARE = 0.75
+
+
+def _size_bytes(value) -> int:
+    """'2GB' -> 2 * 1000**3, '512MiB' -> 512 * 2**20 (DuckDB's reading of sizes)."""
+    import re as _re
+
+    m = _re.fullmatch(r"\s*([0-9.]+)\s*([KMGT]?)(I?)B?\s*", _size_setting(value).upper())
+    if not m:
+        raise ValueError(f"store memory setting {value!r} is not a size like '2GB' or '512MB'")
+    base = 1024 if m.group(3) else 1000
+    return int(float(m.group(1)) * base ** " KMGT".index(m.group(2) or " "))
 
 
 def _size_setting(value) -> str:

@@ -138,3 +138,20 @@ def test_a_large_xlsx_is_read_whole_and_the_summary_says_so(tmp_path, monkeypatc
     monkeypatch.setattr(stream, "stream_min_bytes", lambda: 1e9)
     [small] = Store(tmp_path / "y.duckdb").load_files([book], LoadOptions(table="tickets", source="hd"))
     assert not any("read whole" in n for n in small.notes)
+
+
+def test_a_load_keeps_to_its_memory_budget_duckdb_gets_three_quarters(monkeypatch):
+    """store.memory_limit is the load's whole budget: DuckDB gets 3/4 (it spills past it), the
+    batch being typed the rest; readers get reader_memory_limit as it is."""
+    import duckdb
+
+    from loaders import store as store_mod
+
+    monkeypatch.setattr(store_mod, "store_settings", lambda: {"memory_limit": "4GiB", "reader_memory_limit": "1GiB"})
+    writer, reader = duckdb.connect(), duckdb.connect()
+    store_mod.configure(writer, "writer")
+    store_mod.configure(reader, "reader")
+    limit = "SELECT current_setting('memory_limit')"
+    assert writer.execute(limit).fetchone()[0] == "3.0 GiB"  # 4 GiB * 3/4
+    assert reader.execute(limit).fetchone()[0] == "1.0 GiB"
+    assert store_mod._size_bytes("2GB") == 2_000_000_000 and store_mod._size_bytes("512MiB") == 512 * 2**20
