@@ -436,7 +436,7 @@ def _records(source: Iterator[str], lines: _Lines | None, delimiter: str, has_he
                     reject(row, f"{_where(row, bad)}: line {bad} {lines.problems[bad]}; the row was left out: "
                                 f"correct the line in the file (or save the file again as UTF-8) and load again", rec)
                     continue
-            if header_line is not None and rec[0].strip() == header_line[0] and [f.strip() for f in rec] == header_line:
+            if header_line and rec[0].strip() == header_line[0] and [f.strip() for f in rec] == header_line:
                 reject(row, f"{_where(row, start)} repeats the header line (several files joined into one?); "
                             f"it is not data and was left out", rec)
                 continue
