@@ -223,9 +223,6 @@ def drop(con: duckdb.DuckDBPyConnection) -> None:
 # ---------------------------------------------------------------------------------------------
 # One batch's warnings, merged over batches
 # ---------------------------------------------------------------------------------------------
-_COUNTED = re.compile(r"^(column '.*?' \(\w+\)): (\d[\d,]*) value\(s\) (are not .*?) and were left empty, e\.g\. (.*)$")
-
-
 _NOTE_COUNT = re.compile(r"^(\d[\d,]*) (.*)$")
 
 
@@ -248,13 +245,17 @@ def merge_notes(notes: list[str]) -> list[str]:
     return out
 
 
+_PER_COLUMN = re.compile(r"^(column '.*?' \(\w+\)): (\d[\d,]*) (.*?)(, e\.g\. .*)$")
+
+
 def merge_warnings(warnings: list[str]) -> list[str]:
-    """Warnings of all batches as one file's: a count per column summed (the first batch's
-    examples kept), the same warning once."""
+    """Warnings of all batches as one file's: a count per column ("column 'X' (x): N value(s) ...,
+    e.g. ..."; local times that do not exist or occur twice) summed, the first batch's examples
+    kept; the same warning once."""
     out: list[str] = []
     counted: dict[tuple, list] = {}
     for w in warnings:
-        m = _COUNTED.match(w)
+        m = _PER_COLUMN.match(w)
         if m:
             key = (m.group(1), m.group(3))
             if key in counted:
@@ -265,5 +266,5 @@ def merge_warnings(warnings: list[str]) -> list[str]:
         elif w not in out:
             out.append(w)
     for (prefix, what), (n, examples, i) in counted.items():
-        out[i] = f"{prefix}: {n} value(s) {what} and were left empty, e.g. {examples}"
+        out[i] = f"{prefix}: {n} {what}{examples}"
     return out

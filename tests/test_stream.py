@@ -155,3 +155,14 @@ def test_a_load_keeps_to_its_memory_budget_duckdb_gets_three_quarters(monkeypatc
     assert writer.execute(limit).fetchone()[0] == "3.0 GiB"  # 4 GiB * 3/4
     assert reader.execute(limit).fetchone()[0] == "1.0 GiB"
     assert store_mod._size_bytes("2GB") == 2_000_000_000 and store_mod._size_bytes("512MiB") == 512 * 2**20
+
+
+def test_warnings_of_all_batches_read_as_one_files():
+    """Per-column counts are summed over the batches (the first batch's examples kept): 10 + 5
+    ambiguous local times, 3 + 4 unreadable values; the same warning twice is said once."""
+    twice = ("column 'Created at' (created_at): {n} local time(s) occur twice in America/New_York (clocks go back "
+             "there); the earlier one (still daylight time) was used, e.g. rows {rows} values ['2026-11-01 01:04:49']")
+    bad = "column 'Priority' (priority): {n} value(s) are not one of low, high and were left empty, e.g. {e}"
+    merged = stream.merge_warnings([twice.format(n=10, rows=[5]), bad.format(n=3, e="'x'"), "a note", "a note",
+                                    twice.format(n=5, rows=[900]), bad.format(n=4, e="'y'")])
+    assert merged == [twice.format(n=15, rows=[5]), bad.format(n=7, e="'x'"), "a note"]
