@@ -38,7 +38,11 @@ def _options(args):
     from loaders.base import LoadOptions
     from loaders.mapping import read_mapping
 
-    mapping = read_mapping(args.mapping) if getattr(args, "mapping", None) else None
+    mapping_arg = getattr(args, "mapping", None)
+    if mapping_arg and not Path(mapping_arg).is_file():
+        raise UsageError(f"--mapping {mapping_arg}: no such file; check the path, or write one to start from with "
+                         f"`cli.py suggest FILE > {Path(mapping_arg).name}`")
+    mapping = read_mapping(mapping_arg) if mapping_arg else None
     return LoadOptions(source=getattr(args, "source", None), tz=getattr(args, "tz", None),
                        date_order=getattr(args, "date_order", None), mapping=mapping,
                        table=getattr(args, "table", None), sheet=getattr(args, "sheet", None),
@@ -73,11 +77,60 @@ def print_reports(reports, as_json: bool = False) -> int:
     return 1 if bad else 0
 
 
+class _RowProgress:
+    """Rows read, rows/s and the time left of each large file a load types batch by batch, on
+    stderr (tqdm); nothing for small files, nothing when stderr is not a terminal unless asked."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.file = None
+
+    def __call__(self, file: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if self.bar is None or self.file != file:
+            self.close()
+            self.file = file
+            self.bar = tqdm(total=total, desc=file, unit=" rows", unit_scale=True, dynamic_ncols=True, smoothing=0.3,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} rows read "
+                                       "[{elapsed} elapsed, {remaining} left, {rate_fmt}]")
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.close()
+            print(f"{file}: {total:,} rows typed; writing them and the derived tables ...", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _paths(args) -> list[Path]:
+    """The paths as given: a name that exists is that file, even with * or [ in it. Patterns are
+    the shell's job, or expanded here only with --glob (sorted; a pattern matching nothing is an error)."""
+    if not getattr(args, "glob", False):
+        return [Path(p) for p in args.paths]
+    import glob
+
+    out: list[Path] = []
+    for pattern in args.paths:
+        matches = sorted(glob.glob(pattern, recursive=True))
+        if not matches:
+            raise UsageError(f"--glob {pattern!r} matches no file; check the pattern (quote it so the shell leaves it alone)")
+        out += [Path(m) for m in matches]
+    return out
+
+
 def cmd_load(args) -> int:
     _check_tz(args.tz)
+    options = _options(args)
     store = _store(args)
+    progress = _RowProgress(enabled=not args.json and (sys.stderr.isatty() or getattr(args, "progress", False)))
     try:
-        reports = store.load_files([Path(p) for p in args.paths], _options(args), format=args.format)
+        reports = store.load_files(_paths(args), options, format=args.format, on_rows=progress)
     except ValueError as exc:  # bad [[sla.policies]] / [business_hours]: checked when the load is applied
         if not str(exc).startswith("settings"):
             raise
@@ -85,6 +138,8 @@ def cmd_load(args) -> int:
 
         raise UsageError(f"{exc}\nfix: correct these keys in {config.user_path()} (docs/settings.md explains each) "
                          f"and load again; nothing was loaded, the database is unchanged") from exc
+    finally:
+        progress.close()
     return print_reports(reports, args.json)
 
 
@@ -147,9 +202,13 @@ def cmd_detect(args) -> int:
 
 def cmd_suggest(args) -> int:
     from loaders import mapping as mp
-    from loaders.files import read_table
+    from loaders.files import preflight, read_table
 
-    raw = read_table(Path(args.path), sheet=args.sheet)
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file; check the path")
+    preflight(path)
+    raw = read_table(path, sheet=args.sheet)
     table, columns, coverage = mp.suggest(raw.headers, args.table)
     m = {"table": table, "source": Path(args.path).stem.lower(), "columns": columns}
     print(f"# suggested from the headers of {args.path} ({coverage:.0%} of required columns found)")
@@ -171,8 +230,18 @@ def cmd_loads(args) -> int:
         print("no loads yet: `python cli.py load FILE` or `python cli.py demo`")
         return 0
     for r in loads.iter_rows(named=True):
-        print(f"#{r['load_id']:<4} {str(r['finished_at'])[:19]}  {r['status'] or 'loaded':<8} {r['loader']:<18} "
-              f"{r['file_name']}: in {r['rows_in']:,} = loaded {r['rows_loaded']:,} + rejected {r['rows_rejected']:,} "
+        ident = f"#{r['load_id']}" if r.get("load_id") is not None else (r.get("attempt_id") or "-")
+        head = f"{ident:<5} {str(r['finished_at'])[:19]}  {r['status'] or 'loaded':<8} {r['loader'] or '-':<18} {r['file_name']}"
+        if r.get("attempt_id"):
+            sha = f" sha256 {r['sha256'][:12]}" if r.get("sha256") else ""
+            read = f", {r['rows_in']:,} rows read" if r.get("rows_in") else ""
+            if r["status"] == "skipped":
+                print(f"{head}:{sha} already loaded as #{r['skipped_as']}; nothing added")
+            else:
+                reason = " ".join((r.get("reason") or "").split())
+                print(f"{head}:{sha}{read}: {reason}")
+            continue
+        print(f"{head}: in {r['rows_in']:,} = loaded {r['rows_loaded']:,} + rejected {r['rows_rejected']:,} "
               f"-> {r['target_table']} ({r['source']})")
     return 0
 
@@ -247,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("load", cmd_load, "Load export files (format detected; --format overrides) and print a load report.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", help="adapter name (see `formats`)")
+    p.add_argument("--progress", action="store_true",
+                   help="show rows read, rows/s and the time left of large files even when stderr is not a terminal")
+    p.add_argument("--glob", action="store_true",
+                   help="expand each PATH as a pattern (export*.csv, **/*.csv); without it a name is that one file")
     load_opts(p)
 
     p = add("demo", cmd_demo, "Generate the sample exports and load them through the real loaders.")
@@ -311,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from loaders.base import LoadError
+    from loaders.store import StoreBusy
 
     try:
         return args.func(args)
@@ -320,7 +394,19 @@ def main(argv: list[str] | None = None) -> int:
     except LoadError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except StoreBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
+        return 1
+    except Exception as exc:  # never a traceback: one line saying what failed (DESKSCOPE_DEBUG=1 shows it)
+        import os
+
+        if os.environ.get("DESKSCOPE_DEBUG"):
+            raise
+        print(f"error: {args.command} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:500]}. Nothing was "
+              f"changed by the failure; if this looks like a bug, run again with DESKSCOPE_DEBUG=1 and report the "
+              f"traceback", file=sys.stderr)
         return 1
 
 

@@ -28,7 +28,8 @@ CREATE OR REPLACE TABLE ticket_metrics (
   sla_resolution_target_minutes DOUBLE, sla_resolution_business BOOLEAN, sla_resolution_elapsed_minutes DOUBLE,
   sla_resolution_status VARCHAR,
   sla_breached BOOLEAN, vendor_first_reply_minutes DOUBLE, vendor_first_reply_business_minutes DOUBLE,
-  vendor_full_resolution_minutes DOUBLE, vendor_full_resolution_business_minutes DOUBLE, vendor_made_sla BOOLEAN
+  vendor_full_resolution_minutes DOUBLE, vendor_full_resolution_business_minutes DOUBLE, vendor_made_sla BOOLEAN,
+  negative_duration VARCHAR
 )
 """
 

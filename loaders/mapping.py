@@ -20,6 +20,7 @@ warning with the rows it affects.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import tomllib
@@ -142,6 +143,14 @@ def validate(mapping: dict[str, Any], headers: list[str], file_name: str) -> lis
         if table == "ticket_events" and canonical == "event_type":
             continue  # defaults to a status change
         problems.append(f"required column {canonical!r} of {table} is not mapped")
+    if mapping.get("timezone"):
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(str(mapping["timezone"]))
+        except Exception:
+            problems.append(f"timezone {mapping['timezone']!r} is not a time zone name; use an IANA name such as "
+                            f"Europe/Moscow or America/New_York")
     if mapping.get("date_order") not in (None, "dmy", "mdy"):
         problems.append(f"date_order must be 'dmy' or 'mdy', not {mapping.get('date_order')!r}")
     return problems
@@ -212,6 +221,8 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
     bad_required: list[tuple[str, str, pl.Series]] = []  # (canonical, header, failed mask)
     ambiguous: list[str] = []
     unreadable_as: dict[str, str] = {}  # required column -> what its values should be, for reject reasons
+    earliest, latest = parsing.plausible_window()
+    implausible: list[tuple[str, str, pl.Series]] = []  # (canonical, header, mask): dates outside the window
 
     for canonical, header in columns.items():
         series = src.get_column(header)
@@ -242,6 +253,11 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
         except parsing.AmbiguousDateOrder as exc:
             ambiguous.append(f"column {header!r} ({canonical}): {exc}")
             continue
+        if kind in ("TIMESTAMP", "DATE"):
+            as_ts = values.cast(pl.Datetime("us")) if kind == "DATE" else values
+            outside = (as_ts.is_not_null() & ((as_ts < earliest) | (as_ts >= latest))).fill_null(False)
+            if outside.any():
+                implausible.append((canonical, header, outside))
         out[canonical] = values.alias(canonical)
         if failed is not None and failed.any():
             n = int(failed.sum())
@@ -284,8 +300,15 @@ def apply(raw: RawTable, mapping: dict[str, Any], tz: str, date_order: str | Non
                         "(missed when outbound/internal); map `outcome` to use the file's own")
     frame = frame.with_columns(src.get_column(ROW))
 
-    # Reject rows: required values missing or unreadable.
+    # Reject rows: dates outside the plausible window, required values missing or unreadable.
     reason_expr = []
+    window = (f"{earliest:%Y-%m-%d} to {latest - dt.timedelta(days=1):%Y-%m-%d}")
+    for canonical, header, mask in implausible:
+        frame = frame.with_columns(pl.Series(f"__bad_window_{canonical}", mask))
+        reason_expr.append(pl.when(pl.col(f"__bad_window_{canonical}")).then(pl.lit(
+            f"column {header!r} ({canonical}): {{value}} is outside the plausible dates {window} (settings "
+            f"loading.earliest_date and loading.latest_years_ahead); correct the date in the file, or widen the "
+            f"window if it is real")))
     for canonical in sorted(required & set(frame.columns)):
         header = columns.get(canonical, canonical)
         failed_mask = next((m for c, _, m in bad_required if c == canonical), None)
@@ -349,3 +372,52 @@ def finish(frame: pl.DataFrame, table: str) -> pl.DataFrame:
 
 def content_hash(frame: pl.DataFrame) -> str:
     return hashlib.sha256(frame.write_ipc(None).getvalue()).hexdigest()
+
+
+def enforce_date_window(batch) -> None:
+    """The plausible-date rule (docs/plausibility.md) on everything a batch would write, whatever
+    built it: ``apply`` already rejects such rows, but an adapter that parses times itself (event
+    streams, aggregated exports) must not slip a year-9999 date in. Rows of the batch's main table
+    are rejected with their row number; rows of other tables (events) are left out with a warning."""
+    earliest, latest = parsing.plausible_window()
+    window = f"{earliest:%Y-%m-%d} to {latest - dt.timedelta(days=1):%Y-%m-%d}"
+    for table, frame in list(batch.tables.items()):
+        if frame is None or frame.height == 0 or table not in schema.TABLES:
+            continue
+        types = {c.name: c.type for c in schema.columns(table)}
+        dates = [c for c in frame.columns if types.get(c) in ("TIMESTAMP", "DATE") and c not in ("loaded_at",)]
+        if not dates:
+            continue
+        outside = {}
+        for c in dates:
+            values = frame.get_column(c)
+            as_ts = values.cast(pl.Datetime("us"), strict=False)
+            mask = (as_ts.is_not_null() & ((as_ts < earliest) | (as_ts >= latest))).fill_null(False)
+            if mask.any():
+                outside[c] = mask
+        if not outside:
+            continue
+        any_bad = pl.Series([False] * frame.height)
+        for mask in outside.values():
+            any_bad = any_bad | mask
+        bad = frame.filter(any_bad)
+        if table == batch.target_table:
+            for rec in bad.iter_rows(named=True):
+                col = next(c for c in outside if rec.get(c) is not None
+                           and not (earliest <= _as_datetime(rec[c]) < latest))
+                batch.rejects.add(rec.get(ROW), f"column {col}: {str(rec[col])!r} is outside the plausible dates {window} "
+                                                f"(settings loading.earliest_date and loading.latest_years_ahead); correct "
+                                                f"the date in the file, or widen the window if it is real",
+                                  column=col, value=rec[col], raw={k: v for k, v in rec.items() if k != ROW})
+        else:
+            examples = [str(v) for c in outside for v in frame.get_column(c).filter(outside[c]).head(2).to_list()][:3]
+            batch.warnings.append(f"{bad.height:,} {table} row(s) have dates outside the plausible dates {window} "
+                                  f"(e.g. {', '.join(examples)}) and were left out (settings loading.earliest_date, "
+                                  f"loading.latest_years_ahead)")
+        batch.tables[table] = frame.filter(~any_bad)
+
+
+def _as_datetime(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time())

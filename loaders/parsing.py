@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
 
@@ -21,6 +22,32 @@ MISSING_TOKENS = ("", "?", "n/a", "na", "#n/a", "-", "--", "null", "none", "nan"
 _EXCEL_MIN, _EXCEL_MAX = 20_000, 80_000  # 1954 .. 2119
 _EPOCH_S_MIN, _EPOCH_S_MAX = 5e8, 5e9  # 1985 .. 2128
 _EPOCH_MS_MIN, _EPOCH_MS_MAX = 5e11, 5e12
+
+
+DEFAULT_EARLIEST_DATE = "1990-01-01"
+DEFAULT_LATEST_YEARS_AHEAD = 2
+
+
+def plausible_window(settings: dict | None = None, today: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """[earliest, latest) for any date in the data: settings ``loading.earliest_date`` (default
+    1990-01-01) to today + ``loading.latest_years_ahead`` years (default 2). A date outside is
+    a typo, a placeholder (1899-12-30, 9999-12-31) or a unit mix-up, never a ticket's time."""
+    if settings is None:
+        try:
+            import config
+
+            settings = config.get()
+        except Exception:
+            settings = {}
+    loading = (settings or {}).get("loading", {})
+    earliest = dt.date.fromisoformat(str(loading.get("earliest_date", DEFAULT_EARLIEST_DATE)))
+    ahead = int(loading.get("latest_years_ahead", DEFAULT_LATEST_YEARS_AHEAD))
+    today = today or dt.date.today()
+    try:
+        latest = today.replace(year=today.year + ahead)
+    except ValueError:  # 29 February
+        latest = today.replace(year=today.year + ahead, day=28)
+    return dt.datetime.combine(earliest, dt.time()), dt.datetime.combine(latest + dt.timedelta(days=1), dt.time())
 
 
 class AmbiguousDateOrder(Exception):

@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -39,9 +40,34 @@ from typing import Callable, Iterator
 import duckdb
 import polars as pl
 
-from loaders import schema
+from loaders import journal, schema
 from loaders.base import Adapter, Batch, LoadError, LoadOptions
 from loaders.files import ROW
+
+STREAM_STAGE = "_stage"  # loaders.stream.STAGE
+DEFAULT_WAIT_SECONDS = 120.0
+
+
+class StoreBusy(Exception):
+    """Another process held the database (or its writer lock) for longer than the wait allowed."""
+
+
+def wait_seconds() -> float:
+    """How long a reader or a writer waits for another process's load (settings store.wait_seconds)."""
+    if os.environ.get("DESKSCOPE_WAIT_SECONDS"):
+        return float(os.environ["DESKSCOPE_WAIT_SECONDS"])
+    try:
+        import config
+
+        return float(config.get().get("store", {}).get("wait_seconds", DEFAULT_WAIT_SECONDS))
+    except Exception:
+        return DEFAULT_WAIT_SECONDS
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
 
 DEFAULT_DB = Path("data/deskscope.duckdb")
 BASE, DELTA = "b", "d"  # catalog aliases every connection uses (delta views name them)
@@ -80,6 +106,10 @@ def _hook_name(hook) -> str:
     return f"{getattr(hook, '__module__', '')}.{getattr(hook, '__qualname__', '')}"
 
 
+# Names of the full builders for progress messages (the Data page's Recompute).
+_STEP_NAMES = {"metrics.derive.build": "ticket_metrics and SLA outcomes", "metrics.rollups.build_rollups": "rollup cubes"}
+
+
 def resolve_db_path(arg: str | os.PathLike | None = None) -> Path:
     """--db, then $DESKSCOPE_DB, then settings' [store] path, then data/deskscope.duckdb."""
     if arg:
@@ -106,14 +136,32 @@ def configure(con: duckdb.DuckDBPyConnection, role: str = "reader") -> None:
     limit = s.get("reader_memory_limit" if role == "reader" else "memory_limit")
     threads = s.get("threads")
     with contextlib.suppress(duckdb.Error):
+        con.execute("SET enable_progress_bar = false")  # never DuckDB's own bar on stdout (JSON output, pages)
         if limit:
-            con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
+            if role == "writer":  # the load's whole budget: DuckDB three quarters, the batch being typed the rest
+                con.execute(f"SET memory_limit = '{int(_size_bytes(limit) * WRITER_DUCKDB_SHARE) // 2**20}MiB'")
+            else:
+                con.execute(f"SET memory_limit = '{_size_setting(limit)}'")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         if role == "writer" and s.get("temp_directory"):
             con.execute("SET temp_directory = '" + str(s["temp_directory"]).replace("'", "''") + "'")
         if role == "writer":
             con.execute("SET preserve_insertion_order = false")
+
+
+WRITER_DUCKDB_SHARE = 0.75
+
+
+def _size_bytes(value) -> int:
+    """'2GB' -> 2 * 1000**3, '512MiB' -> 512 * 2**20 (DuckDB's reading of sizes)."""
+    import re as _re
+
+    m = _re.fullmatch(r"\s*([0-9.]+)\s*([KMGT]?)(I?)B?\s*", _size_setting(value).upper())
+    if not m:
+        raise ValueError(f"store memory setting {value!r} is not a size like '2GB' or '512MB'")
+    base = 1024 if m.group(3) else 1000
+    return int(float(m.group(1)) * base ** " KMGT".index(m.group(2) or " "))
 
 
 def _size_setting(value) -> str:
@@ -237,8 +285,11 @@ _READERS = _Readers()
 
 
 class Store:
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, wait: float | None = None,
+                 on_wait: Callable[[str], None] | None = None):
         self.path = resolve_db_path(path).absolute()
+        self.wait_seconds = wait_seconds() if wait is None else float(wait)
+        self.on_wait = on_wait or _say
 
     # ---------------------------------------------------------------- files
     @property
@@ -307,14 +358,24 @@ class Store:
     # ---------------------------------------------------------------- reading
     def _open_generation(self, con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
         """Attach the published base (and delta) read-only on ``con``; returns (generation, delta name)."""
+        deadline, told = time.monotonic() + self.wait_seconds, False
         for attempt in range(200):
             manifest = self.manifest()
             try:
                 con.execute(f"ATTACH ? AS {BASE} (READ_ONLY)", [str(self.path)])
-            except duckdb.IOException:
-                if attempt == 199:
-                    raise
-                time.sleep(0.05)
+            except duckdb.IOException as exc:
+                # Another process opened the published file read-write (an older Deskscope, a
+                # DuckDB shell): wait for it, saying so once.
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(
+                        f"{self.path}: another process holds the database for writing (a load or a DuckDB shell) "
+                        f"and did not finish within {self.wait_seconds:g} s; try again when it is done, or wait "
+                        f"longer with store.wait_seconds in the settings ({str(exc).splitlines()[0][:160]})") from exc
+                if not told:
+                    self.on_wait(f"{self.path}: another process is writing the database (a load is running); "
+                                 f"waiting up to {self.wait_seconds:g} s ...")
+                    told = True
+                time.sleep(0.2)
                 continue
             base_gen = int(_read_meta(con, BASE).get("base_generation", 0))
             if manifest is None or not manifest.delta or base_gen > manifest.base_generation:
@@ -346,7 +407,11 @@ class Store:
                 return cached[1], cached[2]
             con = duckdb.connect(":memory:")
             configure(con, "reader")
-            _, delta = self._open_generation(con)
+            try:
+                _, delta = self._open_generation(con)
+            except BaseException:
+                con.close()
+                raise
             catalog = DELTA if delta else BASE
             if cached:
                 # Another thread may still be reading the old generation; close it one generation later.
@@ -380,7 +445,7 @@ class Store:
     def _locked(self) -> Iterator[None]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.lock_path, "a+") as lock_fh:
-            fcntl.flock(lock_fh, fcntl.LOCK_EX)
+            self._lock(lock_fh)
             try:
                 self._meta_cache = None
                 self._clean_stale_files()
@@ -388,6 +453,29 @@ class Store:
             finally:
                 self._meta_cache = None
                 fcntl.flock(lock_fh, fcntl.LOCK_UN)
+
+    def _lock(self, lock_fh) -> None:
+        """Take the writer lock, waiting up to ``wait_seconds`` for another writer (saying so once)."""
+        deadline, told = time.monotonic() + self.wait_seconds, False
+        while True:
+            try:
+                fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"{self.path}: another load ({_holder(lock_fh)}) has been writing the database for "
+                                    f"more than {self.wait_seconds:g} s; nothing was loaded: run the load again when it "
+                                    f"is done, or wait longer with store.wait_seconds in the settings") from None
+                if not told:
+                    self.on_wait(f"{self.path}: another load ({_holder(lock_fh)}) is writing the database; "
+                                 f"waiting up to {self.wait_seconds:g} s for it to finish ...")
+                    told = True
+                time.sleep(0.2)
+        with contextlib.suppress(OSError):  # who holds the lock, for the next writer's message
+            lock_fh.seek(0)
+            lock_fh.truncate()
+            lock_fh.write(json.dumps({"pid": os.getpid(), "since": _utcnow().isoformat(timespec="seconds")}))
+            lock_fh.flush()
 
     def _base_meta(self) -> dict[str, str]:
         """The published base's bookkeeping (read once per write: only writers replace the base)."""
@@ -413,10 +501,15 @@ class Store:
             with self._full_session(rebuild=rebuild) as session:
                 yield session.con
 
-    def recompute(self) -> None:
-        """Rebuild every derived table in full with the settings in force (a new base)."""
-        with self.writer():
-            pass
+    def recompute(self, on_phase: Callable[[str, int, int], None] | None = None) -> None:
+        """Rebuild every derived table in full with the settings in force (a new base);
+        ``on_phase(step, i, n)`` before each step (tables re-sorted, each derived-table builder)."""
+        self._on_phase = on_phase
+        try:
+            with self.writer():
+                pass
+        finally:
+            self._on_phase = None
 
     def compact(self) -> dict:
         """Fold the delta into a new, sorted base (rewritten, not copied): what loads leave behind
@@ -493,7 +586,11 @@ class Store:
                 session = _Session(self, con, "full", generation)
                 yield session
                 if rebuild:
-                    self._finish(con)
+                    self._sorted = session.sorted_tables  # (an override of _finish may take only con)
+                    try:
+                        self._finish(con)
+                    finally:
+                        self._sorted = set()
                 _set_meta(con, None, {"base_generation": generation, "generation": generation,
                                         "fingerprint": current_fingerprint()})
                 con.execute("CHECKPOINT")
@@ -575,31 +672,53 @@ class Store:
                 yield session
 
     def _finish(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Keep tables sorted (filtered queries skip blocks) and rebuild derived tables."""
-        for table, order in schema.SORT_KEYS.items():
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {order}")
-        for hook in POST_LOAD_HOOKS:
-            hook(con)
+        """Keep tables sorted (filtered queries skip blocks) and rebuild derived tables (tables this
+        write filled, in order, from empty are sorted already)."""
+        steps = [(f"sorting {table}", table) for table in schema.SORT_KEYS if table not in getattr(self, "_sorted", set())]
+        steps += [(_STEP_NAMES.get(_hook_name(hook), getattr(hook, "__qualname__", "derived tables")), hook)
+                  for hook in POST_LOAD_HOOKS]
+        on_phase = getattr(self, "_on_phase", None)
+        for i, (label, what) in enumerate(steps):
+            if on_phase:
+                on_phase(label, i, len(steps))
+            if isinstance(what, str):
+                con.execute(f"CREATE OR REPLACE TABLE {what} AS SELECT * FROM {what} ORDER BY {schema.SORT_KEYS[what]}")
+            else:
+                what(con)
+        if on_phase:
+            on_phase("done", len(steps), len(steps))
 
     # ---------------------------------------------------------------- loading
     def load_files(self, paths: list[Path], options: LoadOptions | None = None, format: str | None = None,
-                   on_progress: Callable[[int, int, str], None] | None = None) -> list[LoadReport]:
-        """Load several files in one write session; each file is all-or-nothing on its own."""
+                   on_progress: Callable[[int, int, str], None] | None = None,
+                   on_rows: Callable[[str, int, int], None] | None = None) -> list[LoadReport]:
+        """Load several files in one write session; each file is all-or-nothing on its own.
+        ``on_progress(i, n, file)`` before each file; ``on_rows(file, rows typed, rows in the file)``
+        as a large file is typed batch by batch (loaders/stream.py)."""
         from loaders import registry
+        from loaders.files import preflight
 
         options = options or LoadOptions()
         reports: list[LoadReport] = []
         prepared: list[tuple[Path, str, Adapter | None, float, str]] = []
         for p in paths:
             p = Path(p)
+            started = _utcnow()
             if not p.exists():
-                reports.append(LoadReport(p.name, "failed", error=f"{p}: no such file or folder; check the path"))
+                reports.append(self._failed(p, None, LoadReport(p.name, "failed", error=f"{p}: no such file or folder; check the path"),
+                                            started))
                 continue
-            digest = sha256_file(p) if p.is_file() else _dir_digest(p)
+            digest = None
             try:
+                digest = sha256_file(p) if p.is_file() else _dir_digest(p)  # on record even when refused
+                preflight(p)
                 adapter, confidence, why = registry.choose(p, format, mapping=options.mapping)
             except LoadError as exc:
-                reports.append(LoadReport(p.name, "failed", error=str(exc)))
+                reports.append(self._failed(p, digest, LoadReport(p.name, "failed", error=str(exc)), started))
+                continue
+            except OSError as exc:
+                reports.append(self._failed(p, digest, LoadReport(p.name, "failed", error=f"{p}: cannot be read: "
+                                                                   f"{exc.strerror or exc}; check the path and its permissions"), started))
                 continue
             prepared.append((p, digest, adapter, confidence, why))
         if not prepared:
@@ -607,21 +726,57 @@ class Store:
         early = list(reports)
         for force_full in (False, True):
             reports = list(early)
+            failed: list[tuple[Path, str, LoadReport, object]] = []
             try:
                 with self._locked():
-                    with self._write_session(force_full) as session:
-                        for i, (p, digest, adapter, confidence, why) in enumerate(prepared):
-                            if on_progress:
-                                on_progress(i, len(prepared), p.name)
-                            reports.append(session.load_one(p, digest, adapter, confidence, why, options))
-                        if not any(r.status == "loaded" for r in reports):
-                            raise _NothingToPublish  # leave the published files byte-for-byte as they were
-                    self._maybe_compact()
+                    try:
+                        with self._write_session(force_full) as session:
+                            session.on_rows = on_rows
+                            for i, (p, digest, adapter, confidence, why) in enumerate(prepared):
+                                if on_progress:
+                                    on_progress(i, len(prepared), p.name)
+                                started = _utcnow()
+                                report = session.load_one(p, digest, adapter, confidence, why, options)
+                                if report.status != "loaded":
+                                    failed.append((p, digest, report, started))
+                                reports.append(report)
+                            if not any(r.status == "loaded" for r in reports):
+                                raise _NothingToPublish  # leave the published files byte-for-byte as they were
+                    except (_NothingToPublish, NeedsFullRebuild, StoreBusy):
+                        raise
+                    except Exception as exc:
+                        # Publishing failed after the files were read (derived tables, disk full):
+                        # the published files are untouched; what was reported as loaded was not.
+                        for r in reports[len(early):]:
+                            if r.status == "loaded":
+                                r.status, r.error = "failed", (f"{r.file}: read, but the database could not be updated "
+                                                               f"({type(exc).__name__}: {exc}); the database is unchanged")
+                                r.load_id = None
+                                failed.append((Path(r.file), None, r, _utcnow()))
+                        raise
+                    for item in failed:  # published: the attempts that wrote nothing go on record
+                        self._failed(*item)
+                    failed = []
+                    try:
+                        self._maybe_compact()
+                    except Exception as exc:  # the load is published; compaction can run later
+                        _say(f"{self.path}: the load is saved, but folding the delta into the base failed "
+                             f"({type(exc).__name__}: {exc}); run `cli.py compact` later")
                 break
             except _NothingToPublish:
+                for item in failed:
+                    self._failed(*item)
                 break
             except NeedsFullRebuild:
                 continue  # schedules changed: every derived row changes; do it as a full write
+            except StoreBusy as exc:
+                for p, digest, adapter, confidence, why in prepared:
+                    self._failed(p, digest, LoadReport(p.name, "failed", loader=adapter.name, error=str(exc)), _utcnow())
+                raise
+            except Exception:
+                for item in failed:
+                    self._failed(*item)
+                raise
         if on_progress:
             on_progress(len(prepared), len(prepared), "")
         return reports
@@ -637,8 +792,37 @@ class Store:
                 continue
         raise AssertionError("unreachable")
 
+    def _failed(self, path: Path, digest: str | None, report: "LoadReport", started) -> "LoadReport":
+        """Put an attempt that wrote nothing on record (loaders/journal.py) and return its report."""
+        size = None
+        with contextlib.suppress(OSError):
+            size = _size(path) if path.exists() else None
+        journal.record(self.path, status=report.status, file_name=path.name, file_path=str(path.absolute()), sha256=digest,
+                       file_bytes=size, loader=report.loader, reason=report.error, rows_in=report.rows_in or None,
+                       started_at=started.isoformat(timespec="microseconds"),
+                       skipped_as=report.load_id if report.status == "skipped" else None)
+        return report
+
     def loads(self) -> pl.DataFrame:
-        return self.query("SELECT * FROM loads ORDER BY load_id")
+        """Every load attempt: the ``loads`` table and the journal of attempts that wrote nothing
+        (failed or skipped, ``attempt_id`` F1, F2, ..., ``load_id`` empty), oldest first."""
+        written = self.query("SELECT * FROM loads ORDER BY load_id") if self.exists() else pl.DataFrame()
+        attempts = journal.read(self.path)
+        if not attempts:
+            return written.with_columns(pl.lit(None, pl.String).alias("attempt_id"), pl.lit(None, pl.String).alias("reason")) \
+                if written.width else written
+        extra = pl.DataFrame(attempts, schema={"attempt_id": pl.String, "status": pl.String, "file_name": pl.String,
+                                               "file_path": pl.String, "sha256": pl.String, "file_bytes": pl.Int64,
+                                               "loader": pl.String, "reason": pl.String, "started_at": pl.String,
+                                               "finished_at": pl.String, "rows_in": pl.Int64, "skipped_as": pl.Int64},
+                             orient="row")
+        extra = extra.with_columns(pl.col("started_at", "finished_at").str.to_datetime(strict=False, time_unit="us"),
+                                   pl.col("loader").replace("", None))
+        if written.width == 0:
+            written = pl.DataFrame(schema={"load_id": pl.Int64})
+        out = pl.concat([written.with_columns(pl.lit(None, pl.String).alias("attempt_id"),
+                                              pl.lit(None, pl.String).alias("reason")), extra], how="diagonal_relaxed")
+        return out.sort("finished_at", nulls_last=True, maintain_order=True)
 
     def rejects(self, load_id: int | None = None) -> pl.DataFrame:
         if load_id is None:
@@ -757,6 +941,17 @@ class _Session:
         self.generation = generation
         self.seconds: dict[str, float] = {}
         self._catalogs: dict[str, dict[str, str]] = {}
+        self.on_rows: Callable[[str, int, int], None] | None = None  # (file, rows done, rows in the file)
+        self.notes: dict[str, list[str]] = {}
+        self.sorted_tables: set[str] = set()  # tables this full session wrote once, in order, into an empty table
+        self._touched: set[str] = set()
+
+    def _had_rows(self, table: str) -> bool:
+        """Whether a table held rows before this session first wrote it."""
+        if table in self._touched:
+            return True
+        self._touched.add(table)
+        return bool(self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0])
 
     def tables(self, catalog: str) -> dict[str, str]:
         """The tables and views of an attached catalog (cached: call ``forget()`` after creating or
@@ -955,23 +1150,44 @@ class _Session:
             return LoadReport(path.name, "skipped", loader=adapter.name, confidence=confidence, load_id=previous[0][0])
         started = _utcnow()
         t0 = time.perf_counter()
+        from loaders import stream
+
+        if stream.can_stream(path, adapter):
+            report = self._load_streamed(path, digest, adapter, confidence, why, options, started)
+            if report is not None:
+                report.seconds = time.perf_counter() - t0
+                return report
+        from loaders.files import collecting_read_issues
+        from loaders.mapping import enforce_date_window
+
         try:
-            batch = adapter.load(path, options)
+            with collecting_read_issues() as issues:
+                batch = adapter.load(path, options)
+            _add_read_issues(batch, issues)
+            enforce_date_window(batch)  # whatever built the batch: no year-9999 date reaches the tables
         except LoadError as exc:
             return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence, error=str(exc))
         except Exception as exc:  # an adapter bug must not take the other files down
-            return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
-                              error=f"{path.name}: {adapter.title or adapter.name} could not read it: {type(exc).__name__}: {exc}. "
-                                    f"If the format was misrecognised, pass --format; `cli.py formats` lists them.")
+            return self._adapter_failed(path, adapter, confidence, exc)
+        if batch.rows_in == 0:
+            return _no_rows(path, adapter, confidence)
         if options.pseudonymize:
             from loaders import pseudonymize
 
             batch = pseudonymize.apply(batch)
         if self.kind == "delta" and any(t in batch.tables and batch.tables[t] is not None for t in SCHEDULE_TABLES):
             raise NeedsFullRebuild
+        batch.notes += self.notes.pop(path.name, [])
+        if path.is_file() and path.stat().st_size >= stream.stream_min_bytes() and not stream.can_stream(path, adapter):
+            kind = stream.text_suffix(path).upper() or "these"
+            batch.notes.append(f"read whole into memory ({path.stat().st_size / 1e6:,.1f} MB): {kind} files are not read "
+                               f"in batches, so the load's memory grows with the file; export CSV for a load in "
+                               f"bounded memory")
         con.execute("BEGIN TRANSACTION")
         try:
-            report = self._write_batch(path, digest, adapter, confidence, why, batch, started)
+            load_id = self._next_load_id()
+            changes, written = self._stage_batch(batch, load_id)
+            report = self._finish_load(path, digest, adapter, confidence, why, batch, started, load_id, changes, written)
             con.execute("COMMIT")
             report.seconds = time.perf_counter() - t0
             return report
@@ -980,27 +1196,158 @@ class _Session:
             raise
         except Exception as exc:
             con.execute("ROLLBACK")
-            return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
-                              error=f"{path.name}: could not be written ({type(exc).__name__}: {exc}); the database is unchanged")
+            return self._write_failed(path, adapter, confidence, exc)
 
-    def _write_batch(self, path, digest, adapter, confidence, why, batch: Batch, started) -> LoadReport:
+    @staticmethod
+    def _adapter_failed(path: Path, adapter: Adapter, confidence: float, exc: Exception) -> LoadReport:
+        return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
+                          error=f"{path.name}: {adapter.title or adapter.name} could not read it: {type(exc).__name__}: {exc}. "
+                                f"If the format was misrecognised, pass --format; `cli.py formats` lists them.")
+
+    @staticmethod
+    def _write_failed(path: Path, adapter: Adapter, confidence: float, exc: Exception) -> LoadReport:
+        return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
+                          error=f"{path.name}: could not be written ({type(exc).__name__}: {exc}); the database is unchanged")
+
+    def _next_load_id(self) -> int:
+        return self.con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
+
+    def _stage_batch(self, batch: Batch, load_id: int, append: bool = False, keep_rows: bool = False
+                     ) -> tuple[Changes, dict[str, int]]:
+        """The batch's canonical frames into temporary tables ``_in_<table>`` (appended to them when
+        ``append``; ``keep_rows``: with the file's row number, for duplicates found across batches)."""
         con = self.con
-        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
-        source = batch.source
-        written: dict[str, int] = {}
-        changes = Changes()
+        changes, written = Changes(), {}
         for table, frame in batch.tables.items():
             if frame is None:
                 continue
-            frame = _conform(frame, table, source, batch.source_tz, load_id)
+            rows = frame.get_column(ROW) if keep_rows and ROW in frame.columns else None
+            frame = _conform(frame, table, batch.source, batch.source_tz, load_id)
+            if keep_rows:
+                frame = frame.with_columns((rows if rows is not None else pl.lit(None, pl.Int64)).alias(ROW))
             name = f"_in_{table}"
             con.register("_incoming_frame", frame.to_arrow())
             try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _incoming_frame")
+                exists = append and con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                                                [name]).fetchone()[0]
+                if exists:
+                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _incoming_frame")
+                else:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _incoming_frame")
             finally:
                 con.unregister("_incoming_frame")
             changes.incoming[table] = name
             written[table] = frame.height
+        return changes, written
+
+    def _load_streamed(self, path: Path, digest: str, adapter: Adapter, confidence: float, why: str,
+                       options: LoadOptions, started) -> LoadReport | None:
+        """A large text file in batches (loaders/stream.py); None when it must be read whole."""
+        from loaders import stream
+        from loaders.base import Rejects
+
+        con = self.con
+        on_rows = self.on_rows
+        con.execute("BEGIN TRANSACTION")
+        try:
+            try:
+                staged = stream.stage(con, path, on_rows=(lambda done, total: on_rows(path.name, done, total))
+                                      if on_rows else None)
+            except stream.CannotStream as exc:
+                con.execute("ROLLBACK")
+                self.notes.setdefault(path.name, []).append(f"read whole, not in batches ({exc})")
+                return None
+            load_id = self._next_load_id()
+            summary = Batch(tables={}, rows_in=0, rejects=Rejects())
+            changes, written = Changes(), {}
+            from loaders.mapping import enforce_date_window
+
+            try:
+                for batch in adapter.load_stream(path, options, staged):
+                    enforce_date_window(batch)
+                    if options.pseudonymize:
+                        from loaders import pseudonymize
+
+                        batch = pseudonymize.apply(batch)
+                    if self.kind == "delta" and any(batch.tables.get(t) is not None for t in SCHEDULE_TABLES):
+                        raise NeedsFullRebuild
+                    part, counts = self._stage_batch(batch, load_id, append=True, keep_rows=True)
+                    changes.incoming.update(part.incoming)
+                    for table, n in counts.items():
+                        written[table] = written.get(table, 0) + n
+                    summary.rows_in += batch.rows_in
+                    summary.rejects.rows.extend(batch.rejects.rows)
+                    summary.warnings += batch.warnings
+                    summary.notes += batch.notes
+                    summary.target_table, summary.source = batch.target_table, batch.source
+                    summary.source_tz, summary.mapping = batch.source_tz, batch.mapping
+            except LoadError as exc:
+                con.execute("ROLLBACK")
+                return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence, error=str(exc))
+            except NeedsFullRebuild:
+                raise
+            except Exception as exc:  # an adapter bug must not take the other files down
+                con.execute("ROLLBACK")
+                return self._adapter_failed(path, adapter, confidence, exc)
+            if summary.rows_in == 0:
+                con.execute("ROLLBACK")
+                return _no_rows(path, adapter, confidence)
+            summary.warnings = stream.merge_warnings(summary.warnings)
+            summary.notes = [n for n in stream.merge_notes(summary.notes) if not n.startswith("read ")] + [
+                f"read {summary.rows_in:,} rows in batches of {stream.batch_rows():,} (utf-8, delimiter {staged.delimiter!r}; "
+                f"DuckDB read the file in {staged.seconds:.1f} s)"]
+            self._dedupe_streamed(changes, written, summary, staged)
+            for table, n in written.items():  # a note counting rows of a table: after duplicates went
+                summary.notes = [re.sub(r"^\d[\d,]* (satisfaction ratings .* survey responses)$", f"{n:,} \\1", note)
+                                 if table == "surveys" else note for note in summary.notes]
+            stream.drop(con)
+            report = self._finish_load(path, digest, adapter, confidence, why, summary, started, load_id, changes, written)
+            con.execute("COMMIT")
+            return report
+        except NeedsFullRebuild:
+            con.execute("ROLLBACK")
+            raise
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                con.execute("ROLLBACK")
+            return self._write_failed(path, adapter, confidence, exc)
+
+    def _dedupe_streamed(self, changes: Changes, written: dict, summary: Batch, staged) -> None:
+        """Rows whose id came again later in the file: the later row replaces them (as
+        mapping.dedupe_ids does for a file read whole), across every batch."""
+        con = self.con
+        for table, name in changes.incoming.items():
+            key = schema.KEYS.get(table)
+            if not key or table == "ticket_events":
+                con.execute(f"ALTER TABLE {name} DROP COLUMN {ROW}")
+                continue
+            cols = ", ".join(key)
+            if table == summary.target_table:
+                dupes = con.execute(f"""SELECT i.{ROW}, i.source_id, d.keep FROM {name} i
+                    JOIN (SELECT {cols}, max({ROW}) AS keep FROM {name} GROUP BY {cols} HAVING count(*) > 1) d
+                      USING ({cols})
+                    WHERE i.{ROW} <> d.keep ORDER BY i.{ROW}""").fetchall()
+                headers = [h for h in staged.headers]
+                for row_no, ident, keep in dupes:
+                    raw = con.execute(f"SELECT * FROM {STREAM_STAGE} WHERE rowid = ?",
+                                      [staged.first_rowid + row_no - 2]).fetchall()
+                    raw = raw[0] if raw else None
+                    rec = dict(zip(headers, raw)) if raw else None
+                    summary.rejects.add(row_no, f"duplicate id {ident!r}: row {keep} has the same id and replaces this row",
+                                        column=None, value=ident, raw=rec)
+                if dupes:
+                    con.execute(f"""DELETE FROM {name} i WHERE {ROW} <> (SELECT max({ROW}) FROM {name} j
+                                    WHERE {' AND '.join(f'j.{k} = i.{k}' for k in key)})""")
+            else:  # rows another table got from the target's rows: the last one per id
+                con.execute(f"""DELETE FROM {name} i WHERE i.rowid <> (SELECT max(j.rowid) FROM {name} j
+                                WHERE {' AND '.join(f'j.{k} IS NOT DISTINCT FROM i.{k}' for k in key)})""")
+            con.execute(f"ALTER TABLE {name} DROP COLUMN {ROW}")
+            written[table] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+
+    def _finish_load(self, path, digest, adapter, confidence, why, batch: Batch, started, load_id: int,
+                     changes: Changes, written: dict[str, int]) -> LoadReport:
+        con = self.con
+        source = batch.source
         updated = 0
         target_key = schema.KEYS.get(batch.target_table)
         if batch.target_table in changes.incoming and target_key:
@@ -1014,11 +1361,16 @@ class _Session:
                 key = schema.KEYS.get(table)
                 cols = ", ".join(f'"{c}"' for c in schema.column_names(table))
                 self._conform_table(table)
+                order = f" ORDER BY {schema.SORT_KEYS[table]}" if table in schema.SORT_KEYS else ""
+                if self.kind == "full" and not self._had_rows(table):
+                    self.sorted_tables.add(table)  # written once, in order: no re-sort at the end
+                else:
+                    self.sorted_tables.discard(table)
                 if key:
                     self.replace(table, tuple(key), f"(SELECT DISTINCT {', '.join(key)} FROM {name})",
-                                 f"SELECT {cols} FROM {name}")
+                                 f"SELECT {cols} FROM {name}{order}")
                 else:
-                    self.append(table, f"SELECT {cols} FROM {name}")
+                    self.append(table, f"SELECT {cols} FROM {name}{order}")
 
         inserted = written.get(batch.target_table, 0) - updated
         rows_loaded = batch.rows_in - len(batch.rejects)
@@ -1128,6 +1480,30 @@ def _dir_digest(path: Path) -> str:
             h.update(p.relative_to(path).as_posix().encode())
             h.update(sha256_file(p).encode())
     return h.hexdigest()
+
+
+def _no_rows(path: Path, adapter: Adapter, confidence: float) -> "LoadReport":
+    return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence,
+                      error=f"{path.name}: no data rows (a header and nothing under it); nothing was loaded: "
+                            f"export the data again, and check the export's date range or filter")
+
+
+def _holder(lock_fh) -> str:
+    try:
+        lock_fh.seek(0)
+        info = json.loads(lock_fh.read() or "{}")
+        return f"process {info['pid']}, since {info['since']} UTC"
+    except Exception:
+        return "another process"
+
+
+def _add_read_issues(batch: Batch, issues: dict) -> None:
+    """Rows the file readers left out (ragged, undecodable, bad JSON lines) join the batch's
+    rejects, so rows in = loaded + rejected holds for every adapter."""
+    for rejected, warnings in issues.values():
+        batch.rejects.rows.extend(rejected)
+        batch.rows_in += len(rejected)
+        batch.warnings.extend(w for w in warnings if w not in batch.warnings)
 
 
 def _pid_alive(pid: int) -> bool:

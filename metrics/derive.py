@@ -22,7 +22,7 @@ import time
 
 import duckdb
 
-from loaders import vocab
+from loaders import parsing, vocab
 from metrics import business_time, sla
 
 TABLE = "ticket_metrics"
@@ -44,6 +44,7 @@ COLUMNS = (
     "sla_breached",
     "vendor_first_reply_minutes", "vendor_first_reply_business_minutes",
     "vendor_full_resolution_minutes", "vendor_full_resolution_business_minutes", "vendor_made_sla",
+    "negative_duration",
 )
 
 SOLVED_STATES = ("solved", "closed")
@@ -59,9 +60,11 @@ _NORM = "trim(regexp_replace(replace(lower({}), 'ё', 'е'), '[^0-9a-zа-я#№]
 
 
 def _minutes(start: str, end: str) -> str:
-    """Calendar minutes from ``start`` to ``end`` (NULL when either is NULL; never negative)."""
-    return (f"CASE WHEN {start} IS NULL OR {end} IS NULL THEN NULL "
-            f"ELSE greatest(0.0, (epoch_us({end}) - epoch_us({start})) / 60e6) END")
+    """Calendar minutes from ``start`` to ``end``: NULL when either is NULL, and NULL when ``end``
+    comes before ``start`` (a negative duration is bad data: left out, flagged by metrics/quality.py,
+    never counted as 0)."""
+    return (f"CASE WHEN {start} IS NULL OR {end} IS NULL OR {end} < {start} THEN NULL "
+            f"ELSE (epoch_us({end}) - epoch_us({start})) / 60e6 END")
 
 
 _AS_OF_SQL = """
@@ -112,6 +115,11 @@ def build(con: duckdb.DuckDBPyConnection, settings: dict | None = None, scope: s
         now = as_of(con)
         if first_created is None or now is None:  # no tickets: an empty, typed table
             first_created = now = dt.datetime(2000, 1, 1)
+        # The business calendar spans only the data's plausible range: a year-9999 date left in an
+        # older database must not make it cover millennia (loaders reject such rows; docs/plausibility.md).
+        earliest, latest = parsing.plausible_window(settings)
+        first_created = min(max(first_created, earliest), latest)
+        now = min(max(now, first_created), latest)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _tm_asof AS {_AS_OF_SQL}")
         step("schedule", business_time.ensure_default_schedule, con, settings.get("business_hours", {}),
              range(first_created.year, now.year + 1))
@@ -460,8 +468,11 @@ WITH m AS (
     SELECT b.*, t.priority, t.channel, t.team, t.agent, t.customer_id, t.tags, t.subject,
            t.vendor_first_reply_minutes, t.vendor_first_reply_business_minutes, t.vendor_full_resolution_minutes,
            t.vendor_full_resolution_business_minutes, t.vendor_made_sla,
-           bt.first_reply_bus, bt.first_resolution_bus, bh.in_hours, bt.so_far_bus,
-           CASE WHEN b.full_resolution_end = b.first_resolution_end THEN bt.first_resolution_bus
+           CASE WHEN b.first_reply < b.created_at THEN NULL ELSE bt.first_reply_bus END AS first_reply_bus,
+           CASE WHEN b.first_resolution_end < b.created_at THEN NULL ELSE bt.first_resolution_bus END AS first_resolution_bus,
+           bh.in_hours, bt.so_far_bus,
+           CASE WHEN b.full_resolution_end < b.created_at THEN NULL
+                WHEN b.full_resolution_end = b.first_resolution_end THEN bt.first_resolution_bus
                 ELSE bt.full_resolution_bus END AS full_resolution_bus,
            rc.is_repeat, wt.waits, wt.done_cal, wt.done_bus, wt.open_cal, wt.open_bus,
            p.name AS policy_name,
@@ -521,7 +532,9 @@ SELECT
     {', '.join(sla_cols)},
     CASE WHEN {' AND '.join(f'{c} IS NULL' for c in statuses)} THEN NULL ELSE {breached} END AS sla_breached,
     vendor_first_reply_minutes, vendor_first_reply_business_minutes,
-    vendor_full_resolution_minutes, vendor_full_resolution_business_minutes, vendor_made_sla
+    vendor_full_resolution_minutes, vendor_full_resolution_business_minutes, vendor_made_sla,
+    nullif(concat_ws(', ', CASE WHEN first_reply < created_at THEN 'first_reply' END,
+                     CASE WHEN NOT open_now AND full_resolution_end < created_at THEN 'resolution' END), '') AS negative_duration
 FROM s
 ORDER BY created_at, source, source_id
 """)

@@ -269,6 +269,11 @@ class Incremental:
                              "(SELECT 1 FROM _inc_a a WHERE a.source = t.source AND a.source_id = t.source_id)").fetchone()
         if lo is None or hi is None:
             return
+        from loaders import parsing
+
+        earliest, latest = parsing.plausible_window(settings)  # never past the plausible window (docs/plausibility.md)
+        lo = min(max(lo, earliest), latest)
+        hi = min(max(hi, lo), latest)
         covered = business_time.calendar_range(con)
         if covered is not None and covered[0].date() <= lo.date() and covered[1].date() > hi.date():
             return

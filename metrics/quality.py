@@ -128,6 +128,23 @@ def run(con) -> list[Check]:
     return out
 
 
+def negative_durations(con, limit: int = 1000) -> list[dict]:
+    """Every ticket whose reply or solve is stamped before its creation, one row each (first
+    ``limit``): these durations are left out of the metrics (metrics/derive.py), never counted as 0."""
+    if "tickets" not in _tables(con):
+        return []
+    rows = con.execute("""
+        SELECT source, source_id, created_at, first_response_at, coalesce(solved_at, closed_at) AS solved_at,
+               CASE WHEN first_response_at < created_at AND coalesce(solved_at, closed_at) < created_at THEN 'reply, solve'
+                    WHEN first_response_at < created_at THEN 'reply' ELSE 'solve' END AS before_creation,
+               load_id
+        FROM tickets
+        WHERE first_response_at < created_at OR coalesce(solved_at, closed_at) < created_at
+        ORDER BY created_at, source, source_id LIMIT ?""", [int(limit)]).fetchall()
+    names = ("source", "source_id", "created_at", "first_response_at", "solved_at", "before_creation", "load_id")
+    return [dict(zip(names, r)) for r in rows]
+
+
 def reconciliation(con) -> list[dict]:
     """Our per-ticket metrics against the vendor's precomputed values (empty when none)."""
     try:

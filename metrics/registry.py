@@ -73,6 +73,14 @@ _LIST = [
        "Median calendar minutes from creation to the last solve (full resolution), tickets created in the "
        "period and solved now.", TM, "lower",
        desc_ru="Медиана календарных минут от создания до последнего решения (решённые обращения)."),
+    _m("frt_left_out", "Left out of first reply time", "Не вошли во время первого ответа", "count",
+       "Tickets created in the period whose first reply is stamped before their creation (a negative duration): "
+       "left out of every first reply figure, shown beside them and listed in the data-quality report.", TM, "lower",
+       desc_ru="Обращения, первый ответ на которые отмечен раньше создания: не входят во время первого ответа."),
+    _m("resolution_left_out", "Left out of resolution time", "Не вошли во время решения", "count",
+       "Solved tickets created in the period whose solve time is before their creation (a negative duration): "
+       "left out of every resolution figure, shown beside them and listed in the data-quality report.", TM, "lower",
+       desc_ru="Решённые обращения со временем решения раньше создания: не входят во время решения."),
     _m("resolution_p90_minutes", "Resolution time (90th percentile)", "Время решения (90-й процентиль)", "minutes",
        "90th percentile of full resolution calendar minutes.", TM, "lower",
        desc_ru="90-й процентиль времени полного решения."),

@@ -69,6 +69,9 @@ AGGS = (
     Agg("repeat_num", "count(*) FILTER (WHERE f.repeat_contact)"),
     Agg("replies_n", f"count(f.agent_replies) FILTER (WHERE {NOT_OPEN})"),
     Agg("replies_sum", f"sum(f.agent_replies) FILTER (WHERE {NOT_OPEN})"),
+    # Negative durations (reply or solve stamped before creation): left out of the figures above.
+    Agg("frt_left_out", "count(*) FILTER (WHERE f.negative_duration LIKE '%first_reply%')"),
+    Agg("res_left_out", f"count(*) FILTER (WHERE {NOT_OPEN} AND f.negative_duration LIKE '%resolution%')"),
 )
 
 MEASURES = (
@@ -110,6 +113,8 @@ FORMULAS: dict[str, Formula] = {
     "one_touch_rate": Formula(F, "ratio", ("one_touch_num", "one_touch_den")),
     "repeat_contact_rate": Formula(F, "ratio", ("repeat_num", "repeat_den")),
     "replies_per_ticket": Formula(F, "mean", ("replies_sum", "replies_n")),
+    "frt_left_out": Formula(F, "count", ("frt_left_out",)),
+    "resolution_left_out": Formula(F, "count", ("res_left_out",)),
 }
 # Figures that need their own query (measured at the period's end, not over created tickets).
 BACKLOG_IDS = ("backlog", "backlog_age_median_hours")

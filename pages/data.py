@@ -132,7 +132,24 @@ def load(plans: list[dict]) -> list[dict]:
             if name:
                 bar.progress(min(1.0, (offset + i) / total), text=t("data.loading", name=name, i=offset + i + 1, n=total))
 
-        for r in data.load_files([p["path"] for p in group], options, first["format"], on_progress=progress):
+        def rows(name, got, of, offset=done, started={}):
+            """A large file read batch by batch: rows read, rows/s and the time left."""
+            import time
+
+            t0 = started.setdefault(name, (time.monotonic(), got))
+            elapsed = max(time.monotonic() - t0[0], 1e-6)
+            rate = (got - t0[1]) / elapsed
+            share = got / of if of else 1.0
+            if got >= of:
+                text = t("data.rows_writing", name=name, total=i18n.number(of))
+            else:
+                left = (of - got) / rate if rate > 0 else None
+                text = t("data.rows_progress", name=name, done=i18n.number(got), total=i18n.number(of),
+                         rate=i18n.number(round(rate)), left=i18n.duration_seconds(left) if left is not None else "…")
+            bar.progress(min(1.0, (offset + share) / total), text=text)
+
+        for r in data.load_files([p["path"] for p in group], options, first["format"], on_progress=progress,
+                                 on_rows=rows):
             reports.append(r.as_dict() | {"text": r.text()})
         done += len(group)
     bar.progress(1.0, text="")
@@ -179,10 +196,20 @@ def history_section() -> None:
     if history.height == 0:
         st.info(t("data.no_history"))
         return
-    shown = history.select([c for c in ("load_id", "finished_at", "status", "loader", "file_name", "target_table",
-                                        "source", "source_tz", "rows_in", "rows_loaded", "rows_rejected",
-                                        "rows_inserted", "rows_updated") if c in history.columns])
-    st.dataframe(shown.sort("load_id", descending=True), hide_index=True, key=K + "history")
+    shown = history.select([c for c in ("load_id", "attempt_id", "finished_at", "status", "file_name", "reason", "loader",
+                                        "target_table", "source", "source_tz", "rows_in", "rows_loaded", "rows_rejected",
+                                        "rows_inserted", "rows_updated", "sha256") if c in history.columns])
+    st.dataframe(shown.reverse(), hide_index=True, key=K + "history")  # newest first; failed attempts too
+    failed = history.filter(pl.col("status") == "failed") if "status" in history.columns else pl.DataFrame()
+    if failed.height:
+        with st.expander(t("data.failed_attempts", n=i18n.number(failed.height)), icon=":material/error:"):
+            for r in failed.reverse().head(20).iter_rows(named=True):
+                # The reason quotes file names and values: plain text, never Markdown.
+                st.code(f"{r['attempt_id']}  {str(r['finished_at'])[:19]}  {r['reason'] or ''}", language=None,
+                        wrap_lines=True)
+    if "rows_rejected" not in history.columns:
+        return
+    history = history.filter(pl.col("load_id").is_not_null())
     with_rejects = history.filter(pl.col("rows_rejected") > 0)
     if with_rejects.height:
         with st.expander(t("data.rejected")):
@@ -221,6 +248,9 @@ def quality_section() -> None:
             t("data.quality.why"): [c["detail"] for c in problems],
         })
         st.dataframe(table, hide_index=True, key=K + "checks")
+    if q.get("negative"):
+        with st.expander(t("data.quality.negative", n=i18n.number(len(q["negative"])))):
+            st.dataframe(pl.DataFrame(q["negative"]), hide_index=True, key=K + "negative")
     if q["warnings"]:
         with st.expander(t("data.quality.warnings") + f" ({len(q['warnings'])})"):
             st.dataframe(pl.DataFrame(q["warnings"]), hide_index=True, key=K + "warnings")
@@ -231,8 +261,13 @@ def quality_section() -> None:
         st.dataframe(components.as_percent(recon, shares), hide_index=True, key=K + "recon", column_config={
             c: st.column_config.NumberColumn(c, format=components.PERCENT) for c in shares})
     if st.button(t("data.quality.rebuild"), key=K + "rebuild", icon=":material/refresh:"):
-        with st.spinner():
-            data.rebuild()
+        bar = st.progress(0.0, text="")
+
+        def phase(step: str, i: int, n: int) -> None:
+            bar.progress(min(1.0, i / n) if n else 1.0, text=t("data.rebuilding", step=step, i=i + 1, n=n))
+
+        data.rebuild(on_phase=phase)
+        bar.progress(1.0, text="")
         st.session_state[K + "removed"] = t("data.quality.rebuilt")
         st.rerun()
 

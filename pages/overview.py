@@ -33,6 +33,12 @@ def tiles(section_key: str, entries, comparison: dict, series, note: str | None)
         items.append(dict(metric_id=metric_id, comparison=comparison.get(metric_id), spark=spark, note=note,
                           drill=None if note else drill))
     components.tile_grid(items, columns=4, key=K)
+    # Negative durations are left out of the duration tiles: say how many, beside them.
+    notes = [t("kpi.left_out", n=i18n.number(n)) + f" ({i18n.metric_name(shown)})"
+             for m, shown in (("frt_left_out", "frt_median_minutes"), ("resolution_left_out", "resolution_median_minutes"))
+             if any(e[0] == shown for e in entries) and (n := (comparison.get(m) or {}).get("current"))]
+    for note_text in notes:
+        st.caption(f":material/info: {note_text}")
 
 
 def money_headline(params: dict[str, str]) -> None:

@@ -32,6 +32,10 @@ def cmd_snapshot(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out or settings.get("snapshots", {}).get("dir", "snapshots"))
+    if out.exists() and not out.is_dir():
+        print(f"error: --out {out} is {'a device or special file' if not out.is_file() else 'an existing file'}, not a folder; "
+              f"a snapshot is a folder of files: name a folder (it is created if missing)", file=sys.stderr)
+        return 2
     store = Store(args.db if hasattr(args, "db") else None)
     code = 0
     if args.tz and not _valid_tz(args.tz):
@@ -68,6 +72,14 @@ def cmd_audit(args) -> int:
 
     if not args.out:
         print("error: --out FILE.html is required", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.exists() and not out.is_file():
+        print(f"error: --out {out} is {'a folder' if out.is_dir() else 'a device or special file'}, not a report file; "
+              f"name a new file such as audit.html", file=sys.stderr)
+        return 2
+    if out.exists() and not args.force:
+        print(f"error: --out {out} already exists; pass --force to replace it, or name a new file", file=sys.stderr)
         return 2
     if args.currency and not (len(args.currency) == 3 and args.currency.isascii() and args.currency.isalpha()):
         print(f"error: --currency {args.currency!r} is not an ISO 4217 code such as USD, EUR or RUB", file=sys.stderr)
@@ -120,3 +132,4 @@ def add_commands(add) -> None:
     p.add_argument("--tz", help="time zone of timestamps without an offset (IANA name)")
     p.add_argument("--date-order", dest="date_order", choices=["dmy", "mdy"])
     p.add_argument("--pdf", action="store_true", help="also print a PDF with headless Chromium")
+    p.add_argument("--force", action="store_true", help="replace --out when it already exists")

@@ -64,7 +64,11 @@ def test_same_file_twice_adds_nothing(tmp_path):
     [r] = load(store, f)
     assert r.status == "skipped" and r.load_id == 1
     assert store.query("SELECT * FROM tickets ORDER BY source_id").equals(before)
-    assert store.loads().height == 1
+    # One load in the database; the second attempt is on record (the journal) and points at it.
+    assert store.query("SELECT count(*) FROM loads").item() == 1
+    history = store.loads()
+    assert history.select("load_id", "attempt_id", "status", "skipped_as").rows() == [(1, None, "loaded", None),
+                                                                                      (None, "F1", "skipped", 1)]
 
 
 def test_newer_export_updates_by_source_id(tmp_path):

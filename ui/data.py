@@ -517,15 +517,27 @@ def what_if(params: Params, breach_from: float, breach_to: float, overrides: dic
 
 # ---------------------------------------------------------------- loads and data quality
 @st.cache_data(**CACHE)
-def _loads(db, db_version) -> pl.DataFrame:
-    if db_version is None:
+def _loads(db, db_version, _journal) -> pl.DataFrame:
+    if db_version is None and _journal is None:
         return pl.DataFrame()
     return _store(db).loads()
 
 
+def _journal_stamp(db: str) -> tuple | None:
+    """A failed load leaves the database as it was: its record (the journal) has its own stamp."""
+    from loaders import journal
+
+    try:
+        st_ = journal.journal_path(db).stat()
+        return (st_.st_mtime_ns, st_.st_size)
+    except OSError:
+        return None
+
+
 def loads() -> pl.DataFrame:
+    """Every load attempt: the database's loads and the journal's failed/skipped attempts."""
     db, v, _ = _key()
-    return _loads(db, v)
+    return _loads(db, v, _journal_stamp(db))
 
 
 @st.cache_data(**ROWS_CACHE)
@@ -556,8 +568,10 @@ def _quality(db, db_version, settings_fp) -> dict:
                 out["reconciliation"] = recon or None
             except Exception as exc:  # reconciliation is a bonus: never hide the checks
                 log.warning("vendor reconciliation failed: %s", exc)
+            if hasattr(quality_mod, "negative_durations"):
+                out["negative"] = quality_mod.negative_durations(cur)
     history = _store(db).loads() if db_version is not None else pl.DataFrame()
-    if history.height and "warnings" in history.columns:
+    if history.height and "warnings" in history.columns and "status" in history.columns:
         for r in history.filter((pl.col("status") == "loaded") & (pl.col("warnings").fill_null("") != "")).iter_rows(named=True):
             for w in r["warnings"].splitlines():
                 out["warnings"].append({"load_id": r["load_id"], "file_name": r["file_name"], "warning": w})
@@ -624,9 +638,11 @@ def validate_mapping(mapping: dict, headers: list[str], file_name: str) -> list[
 
 
 def load_files(paths: list[Path], options, format: str | None,
-               on_progress: Callable[[int, int, str], None] | None = None) -> list:
-    """Load files in one write session; the cached results follow the new database version."""
-    reports = store().load_files(paths, options, format=format, on_progress=on_progress)
+               on_progress: Callable[[int, int, str], None] | None = None,
+               on_rows: Callable[[str, int, int], None] | None = None) -> list:
+    """Load files in one write session; the cached results follow the new database version.
+    ``on_rows(file, rows read, rows in the file)`` while a large file is read batch by batch."""
+    reports = store().load_files(paths, options, format=format, on_progress=on_progress, on_rows=on_rows)
     return reports
 
 
@@ -634,10 +650,10 @@ def remove_load(load_id: int) -> dict:
     return store().remove_load(int(load_id))
 
 
-def rebuild() -> None:
-    """Recompute derived tables (ticket_metrics, rollups) with the current settings."""
-    with store().writer():
-        pass
+def rebuild(on_phase: Callable[[str, int, int], None] | None = None) -> None:
+    """Recompute derived tables (ticket_metrics, rollups) with the current settings;
+    ``on_phase(step, i, n)`` before each step."""
+    store().recompute(on_phase=on_phase)
 
 
 def check_report_timezone(name: str) -> str:
