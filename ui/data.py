@@ -517,8 +517,10 @@ def what_if(params: Params, breach_from: float, breach_to: float, overrides: dic
 
 # ---------------------------------------------------------------- loads and data quality
 @st.cache_data(**CACHE)
-def _loads(db, db_version, _journal) -> pl.DataFrame:
-    if db_version is None and _journal is None:
+def _loads(db, db_version, journal_stamp) -> pl.DataFrame:
+    # journal_stamp: no leading underscore, or st.cache_data would not hash it and a failed load
+    # (database unchanged, journal changed) would keep showing the old list
+    if db_version is None and journal_stamp is None:
         return pl.DataFrame()
     return _store(db).loads()
 
