@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test install browser sample bench clean lint
+.PHONY: run test install browser java sample bench bench-spark clean lint
 
 install: $(VENV)/.installed
 
@@ -24,17 +24,31 @@ browser:
 	  fi; \
 	fi
 
+# Debian's Java 17 for the Spark parity suite (pyspark comes from requirements.txt).
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing Debian's openjdk-17-jre-headless for the Spark parity suite ..."; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else \
+	    echo "java is missing: run 'sudo apt-get install -y openjdk-17-jre-headless' for the Spark parity suite"; \
+	  fi; \
+	fi
+
 sample: install
 	$(BIN)/python cli.py demo --all-formats || test $$? -eq 1  # 1 = some rows rejected: still open the dashboard
 
 run: sample
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/python cli.py serve --port $(PORT)  # streamlit run app.py, after logging who can reach it
 
-test: install browser
+test: install browser java
 	$(BIN)/python -m pytest -q
 
 bench: install
 	$(BIN)/python bench/metrics.py
+
+bench-spark: install java
+	$(BIN)/python bench/spark.py
 
 clean:
 	rm -rf data/sample data/deskscope.duckdb* .pytest_cache

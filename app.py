@@ -1,5 +1,10 @@
-"""Deskscope dashboard: the st.navigation router and the frame every page shares (language,
-global filters synced with the URL, data status line). Run with ``streamlit run app.py``."""
+"""Deskscope dashboard: the st.navigation router and the frame every page shares (who is reading
+and what they may see, language, global filters synced with the URL, data status line). Run with
+``streamlit run app.py``.
+
+Every run starts here: ui/access.py works out the reader (sign-in, role, team scope) before any
+page is chosen. A reader who is not allowed in gets the sign-in page and nothing else; pages only
+ever see the scope and the actions the reader may perform (docs/security.md)."""
 from __future__ import annotations
 
 import logging
@@ -13,14 +18,16 @@ if str(HERE) not in sys.path:
 import streamlit as st  # noqa: E402
 
 import config  # noqa: E402
-from ui import components, data, filters, i18n  # noqa: E402
+from ui import access, components, data, filters, i18n  # noqa: E402
 from ui.i18n import t  # noqa: E402
+from ui.safe import plain  # noqa: E402
 
 import time  # noqa: E402
 
 RUN_STARTED = time.perf_counter()
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-st.set_page_config(page_title="Deskscope", page_icon=":material/support_agent:", layout="wide")
+# The icon ships with the app: a ":material/...:" page icon makes the browser fetch it from a font server.
+st.set_page_config(page_title="Deskscope", page_icon=str(HERE / "ui" / "assets" / "icon.svg"), layout="wide")
 
 # ---- shared state (created here only): language and filter params
 if "lang" not in st.session_state:
@@ -30,6 +37,35 @@ if "lang" not in st.session_state:
     except Exception:  # unreadable settings must not stop the app
         default = "en"
     st.session_state["lang"] = wanted if wanted in i18n.LANGUAGES else (default if default in i18n.LANGUAGES else "en")
+
+# ---- who is reading: sign-in, role and team scope (ui/access.py), before any page is chosen
+try:
+    SETTINGS = config.get()
+except Exception:  # unreadable settings: access rules fall back to none (nobody signed in is let in)
+    SETTINGS = {}
+reader = access.establish(SETTINGS)
+access.log_startup(SETTINGS)
+
+
+def gate() -> None:
+    """The only page of a reader who is not allowed in: sign in, or why they are refused."""
+    if reader.sign_in == "broken":
+        st.title(t("auth.refused_title"))
+        st.error(t("auth.broken", problems=plain("; ".join(reader.problems))), icon=":material/lock:")
+        return
+    if not reader.signed_in:
+        st.title(t("auth.title"))
+        st.write(t("auth.intro"))
+        for provider in access.providers():
+            label = t("auth.sign_in") if provider == "default" else t("auth.sign_in_with", provider=plain(provider.title()))
+            if st.button(label, key=f"auth_login_{provider}", type="primary", icon=":material/login:"):
+                st.login(provider if provider != "default" else None)
+        return
+    st.title(t("auth.refused_title"))
+    st.error(t("auth.refused", why=plain("; ".join(reader.problems))), icon=":material/lock:")
+    if st.button(t("auth.sign_out"), key="auth_logout_refused", icon=":material/logout:"):
+        st.logout()
+
 
 ANALYSE = [
     ("pages/overview.py", "nav.overview", ":material/dashboard:", "overview"),
@@ -46,6 +82,19 @@ MANAGE = [
     ("pages/settings.py", "nav.settings", ":material/settings:", "settings"),
     ("pages/snapshots.py", "nav.snapshots", ":material/history:", "snapshots"),
 ]
+if reader.role is None:
+    # Every address of the app leads to the sign-in page (a shared link to /tickets included).
+    with st.sidebar:
+        st.segmented_control(t("lang.label"), list(i18n.LANGUAGES), key="lang", format_func=i18n.LANGUAGES.get,
+                             required=True, label_visibility="collapsed")
+    gates = [st.Page(gate, title=t("auth.title"), url_path="signin", default=True)]
+    gates += [st.Page(gate, title=t("auth.title"), url_path=url) for *_, url in ANALYSE + MANAGE]
+    st.navigation(gates, position="hidden").run()
+    st.stop()
+
+# Snapshots are reports over every team: only for a reader who may open them and sees every team.
+if not reader.allows("snapshots") or reader.scope is not None:
+    MANAGE = [entry for entry in MANAGE if entry[3] != "snapshots"]
 
 
 def _pages(entries, first_default=False):
@@ -75,7 +124,7 @@ try:
         params = st.session_state.get("flt_params", {})
 except Exception as exc:  # a broken filter must not take the page down
     logging.getLogger("deskscope.ui").exception("filters failed")
-    st.sidebar.error(t("error.section", error=str(exc)[:200]))
+    st.sidebar.error(t("error.section", error=plain(str(exc)[:200])))
 st.session_state["flt_params"] = params
 
 # ---- data status line (and, once per database version, a warm-up of what the first queries read)
@@ -91,10 +140,24 @@ try:
             lines.append(t("status.range", first=i18n.date(status["first"]), last=i18n.date(status["last"])))
         if status.get("last_load"):
             lines.append(t("status.loaded", when=i18n.datetime(status["last_load"])))
-        st.sidebar.caption("  \n".join(lines))
+        st.sidebar.caption("  \n".join(plain(line) for line in lines))
 except Exception as exc:
     logging.getLogger("deskscope.ui").exception("data status failed")
-    st.sidebar.caption(t("error.section", error=str(exc)[:200]))
+    st.sidebar.caption(t("error.section", error=plain(str(exc)[:200])))
+
+# ---- the reader, their role and teams, and sign-out (when sign-in is on)
+if reader.signed_in:
+    with st.sidebar.container(border=True):
+        st.caption(t("auth.signed_in", name=plain(reader.name or reader.email)) + "  \n"
+                   + plain(reader.email) + "  \n" + t("auth.role", role=t(f"auth.role.{reader.role}")) + "  \n"
+                   + (t("auth.teams", teams=plain(", ".join(reader.scope))) if reader.scope is not None
+                      else t("auth.all_teams")))
+        if st.button(t("auth.sign_out"), key="auth_logout", icon=":material/logout:", type="tertiary"):
+            st.logout()
+
+# Served beyond this machine without sign-in: say so on every page.
+if access.exposed_without_sign_in():
+    st.warning(t("auth.exposed", address=plain(access.address() or "0.0.0.0")), icon=":material/warning:")
 
 st.session_state[components.FRAME_MARK] = True
 components.guard(page.run)

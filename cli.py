@@ -46,7 +46,18 @@ def _options(args):
     return LoadOptions(source=getattr(args, "source", None), tz=getattr(args, "tz", None),
                        date_order=getattr(args, "date_order", None), mapping=mapping,
                        table=getattr(args, "table", None), sheet=getattr(args, "sheet", None),
-                       pseudonymize=getattr(args, "pseudonymize", False))
+                       pseudonymize=getattr(args, "pseudonymize", False), as_of=getattr(args, "as_of", None),
+                       tenure_unit=getattr(args, "tenure_unit", None))
+
+
+def _as_of_date(text: str):
+    """--as-of: a calendar date (argparse type)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2024-06-30") from None
 
 
 def _check_tz(tz: str | None) -> None:
@@ -128,6 +139,16 @@ def cmd_load(args) -> int:
     _check_tz(args.tz)
     options = _options(args)
     store = _store(args)
+    results = [p for p in _paths(args) if _is_results(p)]
+    if results:  # a folder `cli.py build` wrote: installed as it is, nothing recomputed
+        if len(results) != len(args.paths):
+            raise UsageError("a result folder from `cli.py build` is loaded on its own: give it as the only PATH")
+        from metrics.build import install
+
+        report = install(store, results[0])
+        print(json.dumps({"folder": report.folder, "tables": report.tables, "notes": report.notes}, indent=2)
+              if args.json else report.text())
+        return 0
     progress = _RowProgress(enabled=not args.json and (sys.stderr.isatty() or getattr(args, "progress", False)))
     try:
         reports = store.load_files(_paths(args), options, format=args.format, on_rows=progress)
@@ -141,6 +162,14 @@ def cmd_load(args) -> int:
     finally:
         progress.close()
     return print_reports(reports, args.json)
+
+
+def _is_results(path: Path) -> bool:
+    try:
+        from metrics.build import is_results
+    except ModuleNotFoundError:
+        return False
+    return is_results(path)
 
 
 def cmd_demo(args) -> int:
@@ -201,22 +230,29 @@ def cmd_detect(args) -> int:
 
 
 def cmd_suggest(args) -> int:
-    from loaders import mapping as mp
     from loaders.files import preflight, read_table
+    from loaders.suggest import suggestion
 
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"{path}: no such file; check the path")
     preflight(path)
-    raw = read_table(path, sheet=args.sheet)
-    table, columns, coverage = mp.suggest(raw.headers, args.table)
-    m = {"table": table, "source": Path(args.path).stem.lower(), "columns": columns}
-    print(f"# suggested from the headers of {args.path} ({coverage:.0%} of required columns found)")
+    table, sheet = args.table, args.sheet
+    if table is None:  # a churn list is never offered a tickets mapping
+        from loaders.adapters.customers import customer_sheet
+
+        found = customer_sheet(path, sheet)
+        if found:
+            sheet, why = found
+            table = "customers"
+            print(f"# a customer / churn list ({why}): `cli.py load {args.path}` reads it without a mapping; "
+                  "the mapping below is for the generic reader (--mapping)")
+    raw = read_table(path, sheet=sheet)
+    s = suggestion(raw.headers, table, path.name)
+    print(f"# suggested from the headers of {args.path} ({s.coverage:.0%} of required columns found; "
+          f"{len(s.columns)} of {len(raw.headers)} columns mapped)")
     print(f"# columns in the file: {', '.join(raw.headers)}")
-    problems = mp.validate(m, raw.headers, args.path)
-    for p in problems:
-        print(f"# TODO: {p}")
-    print(mp.mapping_to_toml(m))
+    print(s.toml(Path(args.path).stem.lower()), end="")
     return 0
 
 
@@ -290,6 +326,49 @@ def cmd_compact(args) -> int:
     print(f"{store.path}: compacted in {time.perf_counter() - started:.1f} s; base {mb(sizes['before']['base'])} + delta "
           f"{mb(sizes['before']['delta'])} -> base {mb(sizes['after']['base'])}")
     return 0
+def cmd_serve(args) -> int:
+    """Start the dashboard (``streamlit run app.py``), saying first what access it will have: without
+    sign-in on an address other than 127.0.0.1 the log warns before anyone opens a page."""
+    import logging
+    import os
+
+    from streamlit import config as st_config
+
+    from loaders.store import resolve_db_path
+
+    # Paths as every other command reads them (from the working folder), fixed before moving to HERE.
+    if os.environ.get("DESKSCOPE_SETTINGS"):
+        os.environ["DESKSCOPE_SETTINGS"] = str(Path(os.environ["DESKSCOPE_SETTINGS"]).resolve())
+    os.environ["DESKSCOPE_DB"] = str(Path(resolve_db_path(getattr(args, "db", None))).resolve())
+    if args.secrets:
+        if not Path(args.secrets).is_file():
+            raise UsageError(f"--secrets {args.secrets}: no such file (the [auth] section, see docs/security.md)")
+        args.secrets = str(Path(args.secrets).resolve())
+    os.chdir(HERE)  # Streamlit reads .streamlit/config.toml and secrets.toml from the working folder
+    passed = list(args.streamlit_args or [])
+    if passed[:1] == ["--"]:
+        passed = passed[1:]
+    for option, value in (("--server.address", args.address), ("--server.port", args.port),
+                          ("--secrets.files", args.secrets)):
+        if value:
+            passed = [option, str(value), *passed]
+    for name, value in zip(passed, passed[1:]):  # the options the access check reads
+        if name in ("--server.address", "--secrets.files"):
+            st_config.set_option(name[2:], value if name == "--server.address" else [value])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    import config
+    from ui import access
+
+    try:
+        settings = config.get()
+    except Exception:  # the app reports unreadable settings itself
+        settings = {}
+    os.environ[access.LOGGED_ENV] = access.log_startup(settings)
+    command = [sys.executable, "-m", "streamlit", "run", str(HERE / "app.py"), *passed]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -311,6 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--table", choices=["tickets", "ticket_events", "calls", "surveys", "customers"],
                        help="target table for the generic loader")
         p.add_argument("--sheet", help="XLSX sheet name")
+        p.add_argument("--as-of", dest="as_of", type=_as_of_date, metavar="YYYY-MM-DD",
+                       help="date a customer/churn list without dates describes (default: the file's modification date)")
+        p.add_argument("--tenure-unit", dest="tenure_unit", choices=["days", "months", "years"],
+                       help="unit of a customer list's tenure column (default: read from the header and the values)")
         p.add_argument("--json", action="store_true", help="print the load report as JSON")
 
     p = add("load", cmd_load, "Load export files (format detected; --format overrides) and print a load report.")
@@ -353,6 +436,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("remove-load", cmd_remove_load, "Delete every row one load wrote.")
     p.add_argument("load_id", type=int)
 
+    p = add("serve", cmd_serve, "Start the dashboard (streamlit run app.py); the log says at once whether it is "
+            "reachable without sign-in (docs/security.md).")
+    p.add_argument("--address", help="listen on this address (default 127.0.0.1 from .streamlit/config.toml; "
+                   "0.0.0.0 = every interface: configure sign-in first)")
+    p.add_argument("--port", type=int, help="port (default 8501)")
+    p.add_argument("--secrets", help="the secrets file with the [auth] sign-in section (default .streamlit/secrets.toml)")
+    p.add_argument("streamlit_args", nargs=argparse.REMAINDER, metavar="-- STREAMLIT_OPTION",
+                   help="more Streamlit options after --, e.g. -- --browser.serverAddress dash.example.com")
+
     add("recompute", cmd_recompute, "Recompute the derived tables (ticket_metrics, SLA outcomes, rollups) after a "
         "settings change (SLA policies, business hours, report time zone); every load does it too.")
 
@@ -371,7 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add their own sub-commands through add_commands(add) (metrics, churn, reports).
-EXTRA_COMMANDS = ["metrics.commands", "metrics.churn_commands", "reports.commands", "metrics.operations.commands"]
+EXTRA_COMMANDS = ["metrics.commands", "metrics.build_commands", "metrics.churn_commands", "reports.commands", "metrics.operations.commands"]
 
 
 def main(argv: list[str] | None = None) -> int:

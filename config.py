@@ -62,6 +62,15 @@ def save(changes: dict) -> Path:
     return path
 
 
+def _key(k) -> str:
+    """A TOML key: bare when it can be, else quoted (e-mail addresses in [access.teams])."""
+    import json
+    import re
+
+    k = str(k)
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
+
+
 def _value(v) -> str:
     import json
 
@@ -74,7 +83,7 @@ def _value(v) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + " }"
+        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
 
 
@@ -86,14 +95,14 @@ def to_toml(data: dict, prefix: str = "") -> str:
         elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
             arrays.append((k, v))
         else:
-            lines.append(f"{k} = {_value(v)}")
+            lines.append(f"{_key(k)} = {_value(v)}")
     out = "\n".join(lines)
     for k, v in tables:
-        name = f"{prefix}{k}"
+        name = f"{prefix}{_key(k)}"
         body = to_toml(v, name + ".")
         out += f"\n\n[{name}]\n" + body
     for k, items in arrays:
-        name = f"{prefix}{k}"
+        name = f"{prefix}{_key(k)}"
         for item in items:
-            out += f"\n\n[[{name}]]\n" + "\n".join(f"{ik} = {_value(iv)}" for ik, iv in item.items())
+            out += f"\n\n[[{name}]]\n" + "\n".join(f"{_key(ik)} = {_value(iv)}" for ik, iv in item.items())
     return out.strip() + "\n"

@@ -7,6 +7,7 @@ third-party one would.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +19,13 @@ import polars as pl
 class LoadError(Exception):
     """A file that cannot be loaded at all. The message lists every problem and the fix."""
 
-    def __init__(self, file_name: str, problems: list[str], fix: str = "", found: list[str] | None = None):
+    def __init__(self, file_name: str, problems: list[str], fix: str = "", found: list[str] | None = None,
+                 headline: str | None = None):
         self.file_name = file_name
         self.problems = problems
         self.fix = fix
         self.found = found
-        lines = [f"{file_name}: cannot load ({len(problems)} problem{'s' if len(problems) != 1 else ''})"]
+        lines = [f"{file_name}: cannot load " + (headline or f"({len(problems)} problem{'s' if len(problems) != 1 else ''})")]
         lines += [f"  - {p}" for p in problems]
         if found is not None:
             lines.append(f"  columns found: {', '.join(found) if found else '(none)'}")
@@ -43,6 +45,8 @@ class LoadOptions:
     table: str | None = None  # target table for the generic adapter
     sheet: str | None = None  # XLSX sheet (default: every sheet with data / the first)
     pseudonymize: bool = False
+    as_of: dt.date | None = None  # the date a customer list without dates describes (default: the file's date)
+    tenure_unit: str | None = None  # 'days', 'months' or 'years' when a customer list's tenure unit is known
 
 
 @dataclass

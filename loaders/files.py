@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 import io
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -25,6 +26,9 @@ ROW = "__row__"
 TEXT_SUFFIXES = {"csv", "tsv", "txt", "tab", "dat"}
 EXCEL_SUFFIXES = {"xlsx", "xlsm", "xls", "xlsb", "ods"}
 HEAD_BYTES = 64 * 1024
+# fastexcel logs "Could not determine dtype for column N, falling back to string" for every empty
+# column (a comment column nobody filled): Python's last-resort handler printed it on the CLI.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 
 @dataclass

@@ -40,27 +40,6 @@ def load_with_mapping(path: Path, options: LoadOptions, mapping: dict, default_s
                  target_table=table, source=source, source_tz=tz, mapping=mapping, notes=(notes or []) + info)
 
 
-def _missing_columns(m: dict, headers: list[str], file_name: str) -> list[str]:
-    """The guessed table's missing required columns, each with what it is and the headers looked for."""
-    from loaders import schema, vocab
-
-    problems = mapping_mod.validate(m, headers, file_name)
-    table = m["table"]
-    described = {c.name: c.description for c in schema.columns(table)}
-    out = []
-    for p in problems:
-        name = p.split("'")[1] if p.startswith("required column '") else None
-        if name is None:
-            out.append(p)
-            continue
-        looked_for = vocab.SYNONYMS.get(table, {}).get(name, [])[:4]
-        what = described.get(name, "").rstrip(".")
-        what = what[:1].lower() + what[1:]
-        out.append(f"the file looks like {table} but no column holds {name}" + (f" ({what})" if what else "")
-                   + (f"; headers recognised for it: {', '.join(repr(h) for h in looked_for)}" if looked_for else ""))
-    return out
-
-
 @register
 class GenericAdapter(Adapter):
     name = "generic"
@@ -83,7 +62,9 @@ class GenericAdapter(Adapter):
 
     def load_stream(self, path: Path, options: LoadOptions, staged):
         """The file's batches (loaders/stream.py): the mapping decided on the header, the date
-        order on the whole file, each batch typed as a whole-file load types the file."""
+        order on the whole file, each batch typed as a whole-file load types the file. Survey
+        answers are typed in one batch: their scale is chosen from all the answers (the load
+        summary says so)."""
         from dataclasses import replace
 
         first = True
@@ -94,27 +75,52 @@ class GenericAdapter(Adapter):
                          if c in _timestamp_columns(mapping["table"]) and h in raw.headers]
                 options = replace(options, date_order=staged.date_order(dates, options.date_order or mapping.get("date_order")))
                 first = False
-            yield load_with_mapping(path, options, mapping, default_source=Path(path).stem.lower().removesuffix(".csv"),
-                                    raw=raw, notes=[f"mapping: {mapping.get('columns')}"], dedupe=False)
+                if mapping.get("table") == "surveys":
+                    whole = next(iter(staged.batches(size=max(staged.rows, 1))))
+                    batch = self._typed(path, options, mapping, whole, dedupe=False)
+                    batch.notes.append("survey answers typed in one batch, not streamed: their scale is chosen "
+                                       "from all the answers (memory grows with the file)")
+                    yield batch
+                    return
+            yield self._typed(path, options, mapping, raw, dedupe=False)
 
     def _load_raw(self, path: Path, options: LoadOptions, raw) -> Batch:
-        m = self._mapping(path, options, raw.headers)
-        return load_with_mapping(path, options, m, default_source=Path(path).stem.lower(),
-                                 raw=raw, notes=[f"mapping: {m.get('columns')}"])
+        return self._typed(path, options, self._mapping(path, options, raw.headers), raw)
+
+    def _typed(self, path: Path, options: LoadOptions, m: dict, raw, dedupe: bool = True) -> Batch:
+        """One table's rows typed through the mapping; survey answers by the survey reader (scales,
+        question headers), a ticket export's rating column also as survey responses."""
+        notes = [f"mapping: {m.get('columns')}" + (f", constants {m['constants']}" if m.get("constants") else "")]
+        default_source = Path(path).stem.lower().removesuffix(".csv")
+        if m.get("table") == "surveys":
+            from loaders.adapters._survey_common import load_mapped
+
+            return load_mapped(path, options, m, raw, default_source, notes)
+        batch = load_with_mapping(path, options, m, default_source=default_source, raw=raw, notes=notes, dedupe=dedupe)
+        tickets = batch.tables.get("tickets")
+        if tickets is not None and "satisfaction" in (m.get("columns") or {}) and "surveys" not in batch.tables:
+            from loaders.adapters._survey_common import ticket_ratings
+
+            surveys, rating_notes, rating_warnings = ticket_ratings(tickets, m["columns"]["satisfaction"])
+            if surveys.height:
+                batch.tables["surveys"] = surveys
+            batch.notes += rating_notes
+            batch.warnings += rating_warnings
+        return batch
 
     def _mapping(self, path: Path, options: LoadOptions, headers: list[str]) -> dict:
         if options.mapping:
             m = dict(options.mapping)
             m.setdefault("table", options.table)
         else:
-            table, cols, coverage = mapping_mod.suggest(headers, options.table)
-            m = {"table": table, "columns": cols}
-            if coverage < 1.0:
-                problems = _missing_columns(m, headers, path.name)
-                raise LoadError(path.name, problems or ["could not tell which columns hold what"], found=headers,
-                                fix=f"rename the file's column to one of the names shown, or write a column mapping: "
-                                    f"`cli.py suggest {path.name} > map.toml`, edit it, then `cli.py load {path.name} --mapping map.toml`"
-                                    + ("" if options.table else f" (if the file is not {table}, add --table NAME)"))
+            from loaders.suggest import suggestion, unrecognised
+
+            s = suggestion(headers, options.table, path.name)
+            if s.coverage < 1.0:
+                from loaders import registry
+
+                raise unrecognised(path, headers, options.table, registry.detect(path))
+            m = s.mapping()
         return m
 
 

@@ -74,20 +74,23 @@ def suggest(headers: list[str], table: str | None = None) -> tuple[str, dict[str
     for tbl in tables:
         used: set[str] = set()
         columns: dict[str, str] = {}
-        for canonical, names in vocab.SYNONYMS.get(tbl, {}).items():
-            wanted = [vocab.normalise_header(n) for n in names]
-            # Exact matches in synonym order first (earlier synonyms are more specific).
-            for w in wanted:
-                hit = next((h for h, n in normalised.items() if n == w and h not in used), None)
-                if hit:
-                    columns[canonical] = hit
-                    used.add(hit)
-                    break
+        # Exact matches in synonym order first (earlier synonyms are more specific), then headers
+        # that carry the table's entity ("Ticket Priority", "Приоритет обращения") by what they name.
+        for forms in (normalised, {h: vocab.strip_entity(n, tbl) for h, n in normalised.items()}):
+            for canonical, names in vocab.SYNONYMS.get(tbl, {}).items():
+                if canonical in columns:
+                    continue
+                for w in (vocab.normalise_header(n) for n in names):
+                    hit = next((h for h, n in forms.items() if n == w and h not in used), None)
+                    if hit:
+                        columns[canonical] = hit
+                        used.add(hit)
+                        break
         required = [c for c in schema.required_columns(tbl) if c not in ("source",)]
         if tbl == "ticket_events":
             required = [c for c in required if c != "event_type"]
-        if tbl == "surveys":
-            required = [c for c in required if c not in ("kind", "source_id")]
+        if tbl == "surveys":  # kind comes from the question or the answers, the date is optional
+            required = [c for c in required if c not in ("kind", "source_id")] + ["score"]
         if tbl in ("surveys", "calls"):
             required = [c for c in required if c != "source_id"]
         if tbl == "calls":

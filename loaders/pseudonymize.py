@@ -6,7 +6,7 @@ personal value ever reaches the database, the rejects table or a report:
   event actors) become ``Person-1a2b3c4d`` / ``Customer-...`` / ``Phone-...``;
 - ids that are themselves e-mails or phone numbers (a Zendesk requester id, a CDR caller) are
   replaced the same way everywhere, so tickets, calls, surveys and customers still join;
-- free text (subjects, comments, churn reasons, event values) has e-mail addresses, phone
+- free text (subjects, descriptions, comments, churn reasons, event values) has e-mail addresses, phone
   numbers and the names seen in the name columns of the same file replaced;
 - rejected rows keep their row number and reason; their raw content is dropped.
 
@@ -46,7 +46,7 @@ ID_COLUMNS = {
     "customers": ["source_id"],
 }
 TEXT_COLUMNS = {
-    "tickets": ["subject", "tags"],
+    "tickets": ["subject", "description", "tags"],
     "ticket_events": ["value", "previous_value"],
     "surveys": ["comment"],
     "customers": ["churn_reason"],

@@ -76,8 +76,14 @@ def choose(path: Path, format: str | None = None, mapping: dict | None = None) -
         return get("generic"), 1.0, "read with the column mapping given (--mapping), not detected"
     scored = detect(path)
     if not scored:
-        raise LoadError(Path(path).name, ["no reader recognised this file"],
-                        fix="pass --format NAME (see `cli.py formats`) or a column mapping with --mapping")
+        headers = take_sample(Path(path)).headers
+        if headers:
+            from loaders.suggest import unrecognised
+
+            raise unrecognised(Path(path), headers)
+        raise LoadError(Path(path).name, ["no reader recognised this file: no header row or table was found in it"],
+                        fix="pass --format NAME (see `cli.py formats`) or a column mapping with --mapping; "
+                            "`cli.py detect FILE` shows what each format sees")
     best, score, why = scored[0]
     runner_up = f"; next best {scored[1][0].name} ({scored[1][1]:.0%})" if len(scored) > 1 else ""
     return best, score, f"recognised as {best.title or best.name} ({score:.0%} sure: {why}{runner_up})"

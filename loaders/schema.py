@@ -53,6 +53,8 @@ TICKETS = _IDENTITY + [
     _c("category", "VARCHAR", "Category, type or topic."),
     _c("tags", "VARCHAR", "Tags, separated by single spaces."),
     _c("subject", "VARCHAR", "Subject line (free text; escaped in every HTML output)."),
+    _c("description", "VARCHAR", "Description or first message of the ticket, when the export has it (free text; escaped "
+                                 "in every HTML output)."),
     _c("created_by_agent", "BOOLEAN", "The ticket was opened by an agent (first reply counts from the next public agent reply)."),
     _c("reopens", "INTEGER", "Number of solved→open transitions, from the export or the events."),
     _c("replies", "INTEGER", "Public agent replies, from the export or the events."),
@@ -105,7 +107,8 @@ CALLS = _IDENTITY + [
 ] + _BOOKKEEPING
 
 SURVEYS = _IDENTITY + [
-    _c("responded_at", "TIMESTAMP", "When the response was given (UTC).", True),
+    _c("responded_at", "TIMESTAMP", "When the response was given (UTC); NULL when the export has no date (an undated "
+                                    "response counts in all-time and per-segment figures, never in trends or date filters)."),
     _c("kind", "VARCHAR", "csat, nps or ces.", True),
     _c("score", "DOUBLE", "Numeric score on the scale (good=1/bad=0 for good/bad CSAT)."),
     _c("scale_min", "DOUBLE", "Lowest possible score (1 for CSAT 1-5, 0 for NPS)."),
@@ -116,6 +119,10 @@ SURVEYS = _IDENTITY + [
     _c("team", "VARCHAR", "Team rated."),
     _c("channel", "VARCHAR", "Channel of the rated contact."),
     _c("comment", "VARCHAR", "Verbatim comment (free text; escaped in every HTML output)."),
+    _c("segment", "VARCHAR", "What the response belongs to as the file states it: brand, product, airline, region, wave, "
+                             "or the name of the workbook sheet it came from (NULL: the customer's segment applies)."),
+    _c("origin", "VARCHAR", "Where the response was read: `survey` (a survey export) or `ticket` (the rating column of a "
+                            "ticket export; `ticket_id` names the rated ticket)."),
 ] + _BOOKKEEPING
 
 CUSTOMERS = _IDENTITY + [
@@ -130,6 +137,19 @@ CUSTOMERS = _IDENTITY + [
     _c("monthly_revenue", "DOUBLE", "Monthly recurring revenue."),
     _c("total_revenue", "DOUBLE", "Total revenue to date."),
     _c("currency", "VARCHAR", "ISO currency code of the revenue columns."),
+    # A list without dates is a snapshot at an as-of date (docs/churn.md, "Snapshot lists").
+    _c("as_of", "DATE", "Date the list describes (the snapshot date): --as-of, else the file's modification date."),
+    _c("tenure_months", "DOUBLE", "Tenure as exported, converted to months (days / 30.4375, years x 12)."),
+    _c("started_estimated", "BOOLEAN", "started_at was estimated as as_of minus the tenure (the list has no start date)."),
+    _c("joined", "BOOLEAN", "Joined during the period (a 'Joined'/'New' status, or tenure 0) and did not churn: counted apart."),
+    _c("id_from_row", "BOOLEAN", "The list has no customer id: source_id is the file name and spreadsheet row number."),
+    # Support history held as columns of the list itself (docs/churn.md, "Support columns inside the list").
+    _c("support_contacts", "INTEGER", "Contacts with customer service / support as counted in the list (e.g. Customer service calls)."),
+    _c("complained", "BOOLEAN", "The list's complaint flag (Complain, Complaint, Жалоба)."),
+    _c("satisfaction_score", "DOUBLE", "The list's satisfaction score or last-survey answer, on its own scale."),
+    _c("satisfaction_scale_min", "DOUBLE", "Lowest possible satisfaction_score (1 for 1-5, 0 for 0-10)."),
+    _c("satisfaction_scale_max", "DOUBLE", "Highest possible satisfaction_score (5, 10, ...)."),
+    _c("satisfaction_kind", "VARCHAR", "csat (a satisfaction score) or nps (a likelihood-to-recommend answer)."),
 ] + _BOOKKEEPING
 
 # Business-hours calendars (from Zendesk/Fivetran schedules or settings).
@@ -208,6 +228,13 @@ TABLES: dict[str, list[Column]] = {
     "default_schedules": DEFAULT_SCHEDULES,
     "loads": LOADS,
     "rejects": REJECTS,
+}
+# Filling a column that an older database gains (``loaders/store.init_schema``): SQL run once, when the
+# column is added, so rows loaded before it existed read as if loaded now.
+BACKFILL: dict[tuple[str, str], str] = {
+    # Survey rows an older Deskscope wrote while loading a ticket export came from its rating column.
+    ("surveys", "origin"): "UPDATE surveys SET origin = CASE WHEN load_id IN (SELECT load_id FROM loads WHERE "
+                           "target_table = 'tickets') THEN 'ticket' ELSE 'survey' END",
 }
 # Tables a user loads files into (the others are bookkeeping or calendars).
 DATA_TABLES = ("tickets", "ticket_events", "calls", "surveys", "customers")

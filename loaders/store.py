@@ -194,6 +194,8 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
         for c in cols:  # settle older databases onto the current column list
             if c.name not in existing:
                 con.execute(f'ALTER TABLE {table} ADD COLUMN "{c.name}" {c.type}')
+                if existing and (table, c.name) in schema.BACKFILL:
+                    con.execute(schema.BACKFILL[(table, c.name)])
 
 
 @dataclass
@@ -896,12 +898,17 @@ def _rewrite(base: Path, delta: Path, target: Path) -> None:
         con.close()
 
 
+FLOAT_ZERO = 1e-9  # a sum of doubles that nets to zero keeps rounding residue (e.g. -2.2e-16)
+
+
 def _reaggregate_sql(con, relation: str, group_cols: tuple[str, ...]) -> str:
-    cols = [r[0] for r in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
-    measures = [c for c in cols if c not in group_cols]
+    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {relation})").fetchall())
+    measures = [c for c in types if c not in group_cols]
     keys = ", ".join(f'"{c}"' for c in group_cols)
     sums = ", ".join(f'sum("{c}") AS "{c}"' for c in measures)
-    nonzero = " OR ".join(f'sum("{c}") <> 0' for c in measures) or "TRUE"
+    # a cell whose contributions cancel is dropped, floating-point residue included
+    nonzero = " OR ".join(f'abs(sum("{c}")) > {FLOAT_ZERO}' if types[c] in ("DOUBLE", "FLOAT") else f'sum("{c}") <> 0'
+                          for c in measures) or "TRUE"
     return f"SELECT {keys}, {sums} FROM {relation} GROUP BY ALL HAVING {nonzero}"
 
 

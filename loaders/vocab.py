@@ -34,17 +34,23 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "agent": ["assignee", "agent", "assigned to", "owner", "responsible", "исполнитель", "ответственный", "агент",
                   "оператор", "сотрудник", "специалист"],
         "requester": ["requester", "requester email", "caller", "caller id", "reporter", "contact", "customer email",
-                      "заявитель", "автор", "инициатор", "контакт"],
+                      "customer name", "requester name", "contact name", "заявитель", "автор", "инициатор", "контакт",
+                      "email клиента", "имя клиента", "фио клиента"],
         "customer_id": ["customer id", "account id", "organization", "organisation", "company", "account", "customer",
                         "client", "клиент", "id клиента", "организация", "компания", "контрагент"],
         "category": ["category", "type", "ticket type", "issue type", "topic", "complaint type", "subcategory",
                      "категория", "тип", "тематика", "тип обращения", "вид"],
         "tags": ["tags", "labels", "теги", "метки"],
         "subject": ["subject", "summary", "title", "short description", "descriptor", "тема", "тема письма", "заголовок",
-                    "краткое описание", "описание"],
+                    "краткое описание"],
+        "description": ["description", "details", "body", "first message", "message", "problem description",
+                        "описание", "текст", "текст обращения", "суть обращения", "описание проблемы", "сообщение"],
         "reopens": ["reopens", "reopen count", "reopened", "переоткрытия", "количество переоткрытий"],
         "replies": ["replies", "agent replies", "agent interactions", "ответов", "количество ответов"],
-        "satisfaction": ["satisfaction", "satisfaction score", "csat", "survey results", "оценка", "удовлетворенность"],
+        "satisfaction": ["satisfaction", "satisfaction score", "satisfaction rating", "customer satisfaction",
+                         "customer satisfaction rating", "customer satisfaction score", "csat", "csat score",
+                         "csat rating", "survey results", "survey result", "rating", "оценка", "оценка клиента",
+                         "оценка качества", "оценка обслуживания", "удовлетворенность"],
         "sla_policy": ["sla", "sla policy", "sla policy name", "политика sla"],
     },
     "calls": {
@@ -70,7 +76,7 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "satisfaction": ["satisfaction", "satisfaction rating", "csat", "оценка"],
     },
     "surveys": {
-        "source_id": ["id", "response id", "respondent id", "#", "survey id", "id ответа"],
+        "source_id": ["id", "response id", "respondent id", "#", "survey id", "respondent", "id ответа", "респондент"],
         "responded_at": ["date", "submitted at", "submit date utc", "submit date", "responded at", "response date",
                          "created at", "end date", "date submitted", "time", "дата", "дата ответа", "дата оценки"],
         "score": ["score", "rating", "csat", "nps", "ces", "satisfaction", "answer", "оценка", "балл", "рейтинг"],
@@ -79,8 +85,11 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
         "agent": ["agent", "assignee", "агент", "оператор", "исполнитель"],
         "team": ["team", "group", "команда", "группа"],
         "channel": ["channel", "канал"],
-        "comment": ["comment", "comments", "feedback", "verbatim", "reason", "комментарий", "отзыв"],
+        "comment": ["comment", "comments", "feedback", "verbatim", "reason", "why", "комментарий", "отзыв", "почему"],
         "kind": ["survey type", "kind", "metric", "тип опроса"],
+        "segment": ["segment", "brand", "airline", "region", "wave", "country", "market", "branch", "store",
+                    "customer segment", "client segment", "сегмент", "бренд", "регион", "волна", "страна", "филиал",
+                    "магазин", "сегмент клиента"],
     },
     "customers": {
         "source_id": ["id", "customer id", "account id", "client id", "customerid", "id клиента", "клиент id", "номер клиента"],
@@ -98,6 +107,14 @@ SYNONYMS: dict[str, dict[str, list[str]]] = {
                             "ежемесячный доход", "выручка в месяц", "абонентская плата", "mrr руб"],
         "total_revenue": ["total revenue", "total charges", "ltv", "lifetime revenue", "общая выручка", "выручка всего"],
         "currency": ["currency", "валюта"],
+        # A churn list's tenure (months; the crm_customers reader also takes days and years) and the
+        # support history it carries (docs/churn.md, "Support columns inside the list").
+        "tenure_months": ["tenure", "tenure in months", "tenure months", "months on book", "стаж", "стаж, мес",
+                          "срок обслуживания"],
+        "support_contacts": ["customer service calls", "support calls", "support contacts", "number of support tickets",
+                             "support tickets", "contacts count 12 mon", "обращений в поддержку", "число обращений"],
+        "complained": ["complain", "complaint", "complained", "жалоба"],
+        "satisfaction_score": ["satisfaction score", "satisfaction", "csat", "оценка клиента", "удовлетворенность"],
     },
     "ticket_events": {
         "ticket_id": ["ticket id", "ticket", "case id", "case", "incident", "number", "sr number", "id", "номер заявки", "заявка"],
@@ -153,6 +170,25 @@ VALUES: dict[str, dict[str, str]] = {
     "kind": {"csat": "csat", "nps": "nps", "ces": "ces"},
 }
 
+# The entity a table's rows are: exports prefix (English) or suffix (Russian genitive) column names
+# with it, "Ticket Priority", "Customer Email", "Call Duration", "Приоритет обращения", "Номер
+# заявки". Such a header is read as the column it names ("Ticket Priority" -> priority) when its
+# full name matches no synonym.
+ENTITY_PREFIXES: dict[str, list[str]] = {
+    "tickets": ["support ticket", "service request", "ticket", "case", "issue", "incident", "request"],
+    "calls": ["call", "phone call"],
+    "surveys": ["survey", "response", "respondent"],
+    "customers": ["customer", "client", "account"],
+    "ticket_events": ["event", "activity"],
+}
+ENTITY_SUFFIXES: dict[str, list[str]] = {
+    "tickets": ["заявки", "обращения", "тикета", "инцидента", "запроса"],
+    "calls": ["звонка", "вызова"],
+    "surveys": ["опроса", "ответа", "респондента", "анкеты"],
+    "customers": ["клиента", "абонента"],
+    "ticket_events": ["события"],
+}
+
 _NON_WORD = re.compile(r"[^0-9a-zа-я#№]+")
 
 
@@ -162,3 +198,15 @@ def normalise_header(name: str) -> str:
 
 def normalise_value(value: str) -> str:
     return _NON_WORD.sub(" ", value.lower().replace("ё", "е")).strip()
+
+
+def strip_entity(normalised: str, table: str) -> str | None:
+    """A normalised header without its table's entity word ("ticket priority" -> "priority",
+    "приоритет обращения" -> "приоритет"); None when it carries none (or nothing else)."""
+    for word in ENTITY_PREFIXES.get(table, []):
+        if normalised.startswith(word + " ") and len(normalised) > len(word) + 1:
+            return normalised[len(word) + 1:]
+    for word in ENTITY_SUFFIXES.get(table, []):
+        if normalised.endswith(" " + word) and len(normalised) > len(word) + 1:
+            return normalised[: -len(word) - 1]
+    return None

@@ -102,6 +102,13 @@ def lost_customer_revenue(inputs: Inputs) -> float:
     return inputs.arpu_monthly
 
 
+def _excess_text(after: float, baseline: float) -> str:
+    """'(58.0% - 10.0%)', or 'max(0, 13.2% - 30.0%)' where a group churns less than the baseline
+    (counted as no excess, as compute() does)."""
+    return (f"({after:.1%} - {baseline:.1%})" if after >= baseline
+            else f"max(0, {after:.1%} - {baseline:.1%})")
+
+
 def compute(inputs: Inputs) -> dict:
     """Customers lost to support per year and what they cost."""
     i = inputs
@@ -139,8 +146,8 @@ def compute(inputs: Inputs) -> dict:
         "currency": i.currency,
         "steps": [
             f"exposed = {i.customers:,.0f} customers x {i.negative_share:.1%} = {exposed:,.1f}",
-            f"lost = {one:,.1f} x ({i.churn_after_one:.1%} - {i.baseline_churn:.1%}) + {two_plus:,.1f} x "
-            f"({i.churn_after_two:.1%} - {i.baseline_churn:.1%}) = {lost_in_period:,.1f}"
+            f"lost = {one:,.1f} x {_excess_text(i.churn_after_one, i.baseline_churn)} + {two_plus:,.1f} x "
+            f"{_excess_text(i.churn_after_two, i.baseline_churn)} = {lost_in_period:,.1f}"
             + (f" over {i.period_months:g} months = {lost:,.1f} a year" if i.period_months != 12 else " a year"),
             f"revenue lost = {lost:,.1f} x {lost_revenue_each:,.2f} x {i.horizon_months:g} months = {revenue_lost:,.0f} {i.currency}",
             f"replacement cost = {lost:,.1f} x {i.acquisition_cost_multiple:g} x {cost_to_retain:,.2f} = {replacement_cost:,.0f} {i.currency}",
@@ -180,6 +187,10 @@ def dose_excess(analysis) -> dict[int, float]:
     return out
 
 
+# metrics/churn.py message codes meaning no support record joins the customer list.
+NO_SUPPORT_CODES = {"no_support_data", "no_support_data_in_list", "ids_from_rows", "no_customer_ids", "nothing_joins"}
+
+
 def inputs_from_data(analysis, kpis: dict | None = None, base: Inputs | None = None) -> Inputs:
     """The defaults with every input the data can give replaced and marked as measured."""
     inputs = base or defaults()
@@ -196,18 +207,22 @@ def inputs_from_data(analysis, kpis: dict | None = None, base: Inputs | None = N
         c2 = dose.get("2", (0, 0))[1] + dose.get("3+", (0, 0))[1]
         exposed = n1 + n2
         if analysis.customers:
-            # Counts stand even when nobody can be compared (all exposed, or none churned).
+            # Counts stand even when nobody can be compared (all exposed, or none churned), but not when
+            # no support record reaches the list: then the share exposed is unknown, not 0.
             measured["customers"] = analysis.customers
-            measured["negative_share"] = exposed / analysis.customers
-            measured["repeat_negative_share"] = n2 / exposed if exposed else None
+            if getattr(analysis, "message_code", "") not in NO_SUPPORT_CODES:
+                measured["negative_share"] = exposed / analysis.customers
+                measured["repeat_negative_share"] = n2 / exposed if exposed else None
         if analysis.crude is not None and dose.get("0", (0, 0))[0]:
             n0, c0 = dose["0"]
             r0 = c0 / n0
             k = confounding_factor(analysis)
             measured["baseline_churn"] = r0
             # Scaled so that the calculator's loss equals the headline (stratified) estimate.
-            measured["churn_after_one"] = r0 + k * (c1 / n1 - r0) if n1 else None
-            measured["churn_after_two"] = r0 + k * (c2 / n2 - r0) if n2 else None
+            # A rate stays within 0-100%: scaling a group that all churned by a ratio above 1 must not
+            # give 100.2%.
+            measured["churn_after_one"] = min(1.0, max(0.0, r0 + k * (c1 / n1 - r0))) if n1 else None
+            measured["churn_after_two"] = min(1.0, max(0.0, r0 + k * (c2 / n2 - r0))) if n2 else None
             measured["period_months"] = analysis.period_months or None
     if kpis.get("sla_breach_rate") is not None:
         measured["sla_breach_rate"] = kpis["sla_breach_rate"]

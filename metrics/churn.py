@@ -15,12 +15,12 @@ import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from statistics import NormalDist
 
 import duckdb
 import polars as pl
 
-Z95 = NormalDist().inv_cdf(0.975)
+from metrics.churn_stats import Z95, Interval, Rate, mantel_haenszel_rd, newcombe, wilson  # noqa: F401  (re-exported)
+
 DAYS_PER_MONTH = 365.25 / 12
 RECENT_DAYS = 30  # "revenue at risk now": a negative experience in the last 30 days
 DOSE_LABELS = ("0", "1", "2", "3+")
@@ -35,27 +35,6 @@ LOAD_CUSTOMERS_HINT = ("load a customer list (CRM or billing export with a custo
 
 
 # ----------------------------------------------------------------------------- result types
-@dataclass
-class Interval:
-    estimate: float | None
-    low: float | None = None
-    high: float | None = None
-
-    def scaled(self, factor: float | None) -> "Interval":
-        if factor is None:
-            return Interval(None)
-        return Interval(*(None if v is None else v * factor for v in (self.estimate, self.low, self.high)))
-
-
-@dataclass
-class Rate:
-    """Churned out of customers, with a Wilson 95% interval."""
-    label: str
-    customers: int
-    churned: int
-    rate: Interval
-
-
 @dataclass
 class Comparison:
     method: str
@@ -91,6 +70,12 @@ class ChurnAnalysis:
     money: dict = field(default_factory=dict)
     what_if_data: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    mode: str = "dated"                      # 'dated' (churn dates) | 'snapshot' (flags only: a list as of a date)
+    message_code: str = ""                   # why the comparison cannot be made (pages translate it)
+    message_params: dict = field(default_factory=dict)
+    snapshot: dict = field(default_factory=dict)   # metrics/churn_snapshot.py: rate, revenue, hazard, LTV
+    in_list: dict = field(default_factory=dict)    # metrics/churn_inlist.py: the list's own support columns
+    joins: dict = field(default_factory=dict)      # which support records join the list on the customer id
 
     @property
     def estimate(self) -> Comparison | None:
@@ -115,47 +100,6 @@ def _json_safe(value):
     return value
 
 
-# ----------------------------------------------------------------------------- statistics
-def wilson(churned: int, customers: int, z: float = Z95) -> Interval:
-    """Wilson score interval for a proportion (good at small counts and rates near 0 or 1)."""
-    if customers <= 0:
-        return Interval(None)
-    p = churned / customers
-    denom = 1 + z * z / customers
-    centre = (p + z * z / (2 * customers)) / denom
-    half = z * math.sqrt(p * (1 - p) / customers + z * z / (4 * customers * customers)) / denom
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
-
-
-def newcombe(a: int, n1: int, c: int, n0: int, z: float = Z95) -> Interval:
-    """Risk difference a/n1 - c/n0 with Newcombe's hybrid score interval (method 10, 1998)."""
-    if n1 <= 0 or n0 <= 0:
-        return Interval(None)
-    r1, r0 = wilson(a, n1, z), wilson(c, n0, z)
-    d = r1.estimate - r0.estimate
-    low = d - math.sqrt((r1.estimate - r1.low) ** 2 + (r0.high - r0.estimate) ** 2)
-    high = d + math.sqrt((r1.high - r1.estimate) ** 2 + (r0.estimate - r0.low) ** 2)
-    return Interval(d, low, high)
-
-
-def mantel_haenszel_rd(tables: list[tuple[int, int, int, int]], z: float = Z95) -> Interval:
-    """Mantel-Haenszel common risk difference over strata (a, n1, c, n0) with Sato's (1989)
-    variance, which stays valid with many small strata. The interval solves
-    (d - theta)^2 = z^2 (theta P + Q) / W^2 for theta (the 'Sato0' form in epiR), so the
-    variance is taken at the boundary rather than at the estimate."""
-    used = [(a, n1, c, n0) for a, n1, c, n0 in tables if n1 > 0 and n0 > 0]
-    if not used:
-        return Interval(None)
-    w = sum(n1 * n0 / (n1 + n0) for a, n1, c, n0 in used)
-    d = sum((a * n0 - c * n1) / (n1 + n0) for a, n1, c, n0 in used) / w
-    p = sum((n1 * n1 * c - n0 * n0 * a + 0.5 * n1 * n0 * (n0 - n1)) / (n1 + n0) ** 2 for a, n1, c, n0 in used)
-    q = sum((a * (n0 - c) + c * (n1 - a)) / (2 * (n1 + n0)) for a, n1, c, n0 in used)
-    mid = d + 0.5 * z * z * p / (w * w)
-    spread = mid * mid - d * d + z * z * q / (w * w)
-    half = math.sqrt(max(spread, 0.0))
-    return Interval(d, max(-1.0, mid - half), min(1.0, mid + half))
-
-
 # ----------------------------------------------------------------------------- settings
 def _settings(settings: dict | None) -> dict:
     if settings is None:
@@ -172,7 +116,7 @@ def _churn_settings(settings: dict) -> tuple[dict, dict]:
     churn.setdefault("horizon_months", 12)
     churn.setdefault("gross_margin", 0.7)
     churn.setdefault("acquisition_cost_multiple", 5)
-    churn.setdefault("support_reason_keywords", [])
+    churn.setdefault("leakage_accuracy", 0.95)
     for kind in NEGATIVE_KINDS:
         negative.setdefault(kind, kind != "repeat_contact")
     negative.setdefault("bad_csat_max", 2)
@@ -233,9 +177,9 @@ def _observation_bounds(con, ticket_table: str | None, has_calls: bool, has_surv
     if ticket_table:
         support.append(f"SELECT min(created_at) lo, max(created_at) hi FROM {ticket_table}")
     if has_calls:
-        support.append("SELECT min(queued_at), max(queued_at) FROM calls")
+        support.append("SELECT min(queued_at) lo, max(queued_at) hi FROM calls")
     if has_surveys:
-        support.append("SELECT min(responded_at), max(responded_at) FROM surveys")
+        support.append("SELECT min(responded_at) lo, max(responded_at) hi FROM surveys")
     support_lo = support_hi = None
     if support:
         support_lo, support_hi = _one(con, f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(support)})")
@@ -246,28 +190,54 @@ def _observation_bounds(con, ticket_table: str | None, has_calls: bool, has_surv
     return support_lo, latest, cust_lo
 
 
-def _customer_frame(con, churn: dict, negative: dict, short_abandon_seconds: float, as_of: dt.datetime,
-                    ticket_table: str | None, has_calls: bool, has_surveys: bool) -> pl.DataFrame:
-    """One row per customer (latest load wins per id): churn outcome, window counts of negative
-    contacts (total, with an SLA breach, with a slow first reply), and a negative contact in the
-    last 30 days."""
+CUSTOMER_VIEW = "churn_customers_latest"
+
+
+def read_customers(con) -> pl.DataFrame:
+    """The latest row per customer id (latest load wins), every canonical column; columns an older
+    database lacks come back empty (a writer adds them: loaders.store.init_schema)."""
+    from loaders import schema
+
+    present = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' "
+        "AND table_schema = current_schema()").fetchall()}
+    cols = [f'"{c.name}"' if c.name in present else f'NULL::{c.type} AS "{c.name}"' for c in schema.columns("customers")]
+    return con.sql(f"SELECT {', '.join(cols)} FROM customers WHERE source_id IS NOT NULL "
+                   "QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY load_id DESC NULLS LAST, source) = 1 "
+                   "ORDER BY source_id").pl()
+
+
+def _customer_frame(con, customers: pl.DataFrame, churn: dict, negative: dict, short_abandon_seconds: float,
+                    as_of: dt.datetime, ticket_table: str | None, has_calls: bool, has_surveys: bool,
+                    snapshot: bool) -> pl.DataFrame:
+    """One row per customer: churn outcome, window counts of negative contacts (total, with an SLA
+    breach, with a slow first reply), and a negative contact in the last 30 days.
+
+    Dated lists: the window is ``window_days`` before the churn date (or the end). Snapshot lists
+    (churn flags, no dates): the window is the whole tenure up to the as-of date, and undated
+    survey responses count (they need no timing)."""
     slow_minutes = float(negative["slow_first_reply_hours"]) * 60
     bad_max = float(negative["bad_csat_max"])
     parts = [f"SELECT contact, customer_id, contact_at, breach, reopened, slow, repeat_flag, false AS bad_csat, "
              f"false AS detractor, false AS abandoned FROM tickets_c"]
     params: list = [slow_minutes]
     if has_surveys:
-        # A survey on a ticket is the same contact as the ticket (one contact counts once).
+        # A survey on a ticket is the same contact as the ticket (one contact counts once). The answers
+        # of one form (a wide sheet's row: NPS and CSAT questions, ids 'R1:1', 'R1:2') are one contact too:
+        # same base id, customer and time.
         parts.append(
-            "SELECT coalesce(tk.contact, 'survey:' || coalesce(s.source, '') || ':' || s.source_id) AS contact, "
+            "SELECT coalesce(tk.contact, 'survey:' || coalesce(s.source, '') || ':' || "
+            "  regexp_replace(s.source_id, ':[0-9]+$', '') || ':' || coalesce(s.customer_id, '') || ':' || "
+            "  coalesce(CAST(s.responded_at AS VARCHAR), '')) AS contact, "
             "coalesce(s.customer_id, tk.customer_id) AS customer_id, coalesce(tk.contact_at, s.responded_at) AS contact_at, "
             "false, false, false, false, "
             "s.kind = 'csat' AND s.score IS NOT NULL AND "
             "  1 + 4 * (s.score - coalesce(s.scale_min, 1)) / nullif(coalesce(s.scale_max, 5) - coalesce(s.scale_min, 1), 0) <= ?, "
             "s.kind = 'nps' AND s.score IS NOT NULL AND "
             "  10 * (s.score - coalesce(s.scale_min, 0)) / nullif(coalesce(s.scale_max, 10) - coalesce(s.scale_min, 0), 0) <= 6, "
-            "false FROM surveys s LEFT JOIN ticket_keys tk ON tk.ticket_key = s.ticket_id WHERE s.responded_at IS NOT NULL")
-        params.append(bad_max)
+            "false FROM surveys s LEFT JOIN ticket_keys tk ON tk.ticket_key = s.ticket_id "
+            "WHERE s.responded_at IS NOT NULL OR ?")
+        params += [bad_max, snapshot]
     if has_calls:
         parts.append(
             "SELECT 'call:' || coalesce(source, '') || ':' || source_id, customer_id, queued_at, false, false, false, false, "
@@ -277,6 +247,8 @@ def _customer_frame(con, churn: dict, negative: dict, short_abandon_seconds: flo
     flags = [bool(negative[k]) for k in ("sla_breach", "reopened", "slow_first_reply", "repeat_contact", "bad_csat",
                                           "nps_detractor", "abandoned_call")]
     window = int(churn["window_days"])
+    in_window = ("n.customer_id IS NOT NULL AND ((n.contact_at IS NULL AND ?) OR (n.contact_at < o.outcome_end "
+                 "AND (? OR n.contact_at >= o.outcome_end - to_days(?))))")
     sql = f"""
     WITH tickets_c AS ({_ticket_select(ticket_table)}),
     ticket_keys AS (SELECT ticket_key, min(contact) AS contact, min(customer_id) AS customer_id, min(contact_at) AS contact_at
@@ -295,24 +267,65 @@ def _customer_frame(con, churn: dict, negative: dict, short_abandon_seconds: flo
            OR (? AND detractor) OR (? AND abandoned)),
     cust AS (
         SELECT source_id, segment, plan, started_at, churned_at, churn_category, churn_reason, monthly_revenue,
-               coalesce(churned, churned_at IS NOT NULL) AND (churned_at IS NULL OR churned_at <= ?::DATE) AS is_churned
-        FROM customers WHERE source_id IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY load_id DESC NULLS LAST, source) = 1),
+               joined, tenure_months,
+               CASE WHEN churned IS NULL AND churned_at IS NULL THEN NULL
+                    ELSE coalesce(churned, churned_at IS NOT NULL) AND (churned_at IS NULL OR churned_at <= ?::DATE) END
+                 AS is_churned
+        FROM {CUSTOMER_VIEW}),
     outcome AS (
-        SELECT *, CASE WHEN is_churned THEN churned_at::TIMESTAMP + INTERVAL 1 DAY
+        SELECT *, CASE WHEN is_churned AND NOT ? THEN churned_at::TIMESTAMP + INTERVAL 1 DAY
                        ELSE ?::TIMESTAMP + INTERVAL 1 MICROSECOND END AS outcome_end
         FROM cust)
     SELECT o.source_id, o.segment, o.plan, o.started_at, o.churned_at, o.is_churned AS churned, o.churn_category,
-           o.churn_reason, o.monthly_revenue, o.outcome_end,
-           count(n.contact_at) FILTER (WHERE n.contact_at >= o.outcome_end - to_days(?) AND n.contact_at < o.outcome_end) AS negatives,
-           count(n.contact_at) FILTER (WHERE n.breach AND n.contact_at >= o.outcome_end - to_days(?) AND n.contact_at < o.outcome_end) AS breach_negatives,
-           count(n.contact_at) FILTER (WHERE n.slow AND n.contact_at >= o.outcome_end - to_days(?) AND n.contact_at < o.outcome_end) AS slow_negatives,
+           o.churn_reason, o.monthly_revenue, o.joined, o.tenure_months, o.outcome_end,
+           count(*) FILTER (WHERE {in_window}) AS negatives,
+           count(*) FILTER (WHERE n.breach AND {in_window}) AS breach_negatives,
+           count(*) FILTER (WHERE n.slow AND {in_window}) AS slow_negatives,
            count(n.contact_at) FILTER (WHERE n.contact_at >= ?::TIMESTAMP - to_days(?) AND n.contact_at <= ?::TIMESTAMP) > 0 AS recent_negative
     FROM outcome o LEFT JOIN negatives n ON n.customer_id = o.source_id
     GROUP BY ALL
     """
-    params = params + [flags[0], flags[2]] + flags + [as_of.date(), as_of, window, window, window, as_of, RECENT_DAYS, as_of]
-    return con.sql(sql, params=params).pl()
+    win = [snapshot, snapshot, window]
+    params = (params + [flags[0], flags[2]] + flags + [as_of.date(), snapshot, as_of] + win * 3
+              + [as_of, RECENT_DAYS, as_of])
+    con.register(CUSTOMER_VIEW, customers.to_arrow())
+    try:
+        return con.sql(sql, params=params).pl()
+    finally:
+        con.unregister(CUSTOMER_VIEW)
+
+
+def _joins(con, customers: pl.DataFrame, ticket_table: str | None, has_calls: bool, has_surveys: bool) -> dict:
+    """Which loaded support records join the customer list on the customer id, per table."""
+    out: dict = {"tables": {}, "customers_joined": 0, "ids_from_rows": bool(
+        customers.height and customers.get_column("id_from_row").fill_null(False).all())}
+    parts = []
+    for name, table, enabled in (("tickets", ticket_table, ticket_table is not None), ("calls", "calls", has_calls),
+                                 ("surveys", "surveys", has_surveys)):
+        if enabled:
+            parts.append((name, table))
+    if not parts:
+        return out
+    con.register(CUSTOMER_VIEW, customers.select("source_id").to_arrow())
+    try:
+        for name, table in parts:
+            records, with_id, ids, matching = _one(con, f"""
+                SELECT count(*), count(customer_id), count(DISTINCT customer_id),
+                       count(DISTINCT customer_id) FILTER (WHERE customer_id IN (SELECT source_id FROM {CUSTOMER_VIEW}))
+                FROM {table}""")
+            example = _one(con, f"SELECT min(customer_id) FROM {table} WHERE customer_id IS NOT NULL "
+                                f"AND customer_id NOT IN (SELECT source_id FROM {CUSTOMER_VIEW})")
+            out["tables"][name] = {"records": records, "with_customer_id": with_id, "customer_ids": ids,
+                                   "matching_customers": matching, "unmatched_example": example[0] if example else None}
+        union = " UNION ".join(f"SELECT customer_id FROM {table}" for _, table in parts)
+        joined = [r[0] for r in con.execute(
+            f"SELECT source_id FROM {CUSTOMER_VIEW} WHERE source_id IN ({union})").fetchall()]
+    finally:
+        con.unregister(CUSTOMER_VIEW)
+    out["customers_joined"] = len(joined)
+    out["joined_ids"] = joined
+    out["list_example"] = customers.get_column("source_id").head(1).to_list()[0] if customers.height else None
+    return out
 
 
 def _frt_profile(con, ticket_table: str | None, negative: dict) -> dict:
@@ -350,49 +363,20 @@ def _compare(a: int, n1: int, c: int, n0: int, excess: Interval, churned_total: 
                       attributable, fraction, frac_exposed, strata or [])
 
 
-def _matches_keywords(text: str | None, keywords: list[str]) -> bool:
-    if not text:
-        return False
-    low = text.lower().replace("ё", "е")
-    return any(k.lower().replace("ё", "е") in low for k in keywords if k)
-
-
-def _stated_reasons(con, keywords: list[str], as_of: dt.datetime | None) -> dict:
-    """Churned customers (dated or not) whose stated category or reason names support."""
-    rows = con.execute(
-        "SELECT source_id, churn_category, churn_reason, monthly_revenue FROM customers "
-        "WHERE source_id IS NOT NULL AND coalesce(churned, churned_at IS NOT NULL) "
-        "AND (churned_at IS NULL OR ?::DATE IS NULL OR churned_at <= ?::DATE) "
-        "QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY load_id DESC NULLS LAST, source) = 1",
-        [as_of.date() if as_of else None] * 2).fetchall()
-    with_reason = [r for r in rows if (r[1] or "").strip() or (r[2] or "").strip()]
-    support = [r for r in with_reason if _matches_keywords(r[1], keywords) or _matches_keywords(r[2], keywords)]
-    categories: dict[str, int] = {}
-    for r in support:
-        key = (r[1] or r[2] or "").strip()
-        categories[key] = categories.get(key, 0) + 1
-    return {
-        "churned": len(rows),
-        "churned_with_reason": len(with_reason),
-        "support_reason_churned": len(support),
-        "support_reason_monthly_revenue": float(sum(r[3] or 0.0 for r in support)),
-        "support_reason_share": len(support) / len(with_reason) if with_reason else None,
-        "support_reason_categories": dict(sorted(categories.items(), key=lambda kv: -kv[1])),
-        "keywords": list(keywords),
-        "measured_attributable_churned": None,  # filled in beside it once the comparison ran
-    }
-
-
-def _cohort(frame: pl.DataFrame, end: dt.datetime, support_start: dt.datetime | None) -> tuple[pl.DataFrame, dict]:
-    """Customers with a dated outcome inside the period the support data covers, and how many
-    were left out for which reason."""
+def _cohort(frame: pl.DataFrame, end: dt.datetime, support_start: dt.datetime | None,
+            snapshot: bool) -> tuple[pl.DataFrame, dict]:
+    """Customers whose outcome can be compared, and how many were left out for which reason.
+    Dated lists: a dated outcome inside the period the support data covers. Snapshot lists: a known
+    churn flag; customers who joined during the period are counted apart."""
     churned_at, started_at = pl.col("churned_at"), pl.col("started_at")
-    rules = {
-        "churned_without_date": pl.col("churned") & churned_at.is_null(),
-        "started_after_end": started_at.is_not_null() & (started_at > pl.lit(end.date())),
-        "churned_before_start": churned_at.is_not_null() & started_at.is_not_null() & (churned_at < started_at),
-    }
-    if support_start is not None:
+    rules = {"outcome_unknown": pl.col("churned").is_null()}
+    if snapshot:
+        rules["joined_during_period"] = ~pl.col("churned") & pl.col("joined").fill_null(False)
+    else:
+        rules["churned_without_date"] = pl.col("churned") & churned_at.is_null()
+    rules["started_after_end"] = started_at.is_not_null() & (started_at > pl.lit(end.date()))
+    rules["churned_before_start"] = churned_at.is_not_null() & started_at.is_not_null() & (churned_at < started_at)
+    if support_start is not None and not snapshot:
         rules["churned_before_support_data"] = pl.col("churned") & (churned_at < pl.lit(support_start.date()))
     excluded = {}
     for reason, rule in rules.items():  # in order: a customer is counted under the first reason only
@@ -403,9 +387,12 @@ def _cohort(frame: pl.DataFrame, end: dt.datetime, support_start: dt.datetime | 
     return frame, excluded
 
 
-def _with_strata_columns(frame: pl.DataFrame, reference: dt.date) -> pl.DataFrame:
-    """Tenure band at the start of the period (see _tenure_band_expr), and '(none)' for a missing plan or segment."""
-    months = (pl.lit(reference) - pl.col("started_at")).dt.total_days() / DAYS_PER_MONTH
+def _with_strata_columns(frame: pl.DataFrame, reference: dt.date, snapshot: bool) -> pl.DataFrame:
+    """Tenure band at the start of the period (see _tenure_band_expr), and '(none)' for a missing
+    plan or segment. A snapshot has no period start: its tenure is the list's, which for churners
+    ends when they left, so it is kept for information and never used as a stratum."""
+    months = (pl.col("tenure_months") if snapshot
+              else (pl.lit(reference) - pl.col("started_at")).dt.total_days() / DAYS_PER_MONTH)
     return frame.with_columns(months.alias("tenure_months")).with_columns(
         _tenure_band_expr(pl.col("tenure_months")).alias("tenure_band"),
         pl.col("plan").fill_null("(none)"), pl.col("segment").fill_null("(none)"))
@@ -435,6 +422,55 @@ def _stratified(frame: pl.DataFrame, dims: list[str], a: int, n1: int, c: int, n
     return _compare(a, n1, c, n0, mh, churned, method, rows), note
 
 
+def _say(base: ChurnAnalysis, code: str, text: str, **params) -> None:
+    """Why the comparison cannot be made: English text, and a code + figures the pages translate."""
+    base.message, base.message_code, base.message_params = text, code, params
+
+
+def _say_no_support(base: ChurnAnalysis) -> None:
+    if base.in_list.get("available"):
+        _say(base, "no_support_data_in_list", "No tickets, calls or surveys are loaded, so churn attributable to support "
+             "is measured only from the list's own support columns (above).")
+    else:
+        _say(base, "no_support_data", "No tickets, calls or surveys are loaded and the list has no support columns "
+             "(service calls, complaint, satisfaction), so churn attributable to support cannot be measured; load "
+             "support exports whose customer id matches the list.")
+
+
+def _end_of(as_of, settings: dict, latest: dt.datetime | None) -> dt.datetime | None:
+    if as_of is None:
+        return latest
+    if isinstance(as_of, dt.datetime):
+        return as_of
+    from metrics import clock  # a date: the whole (local, metrics.report_timezone) day counts
+
+    return clock.utc_end(as_of, clock.report_tz(settings.get("metrics") or {})) - dt.timedelta(microseconds=1)
+
+
+def _why_nothing_joins(base: ChurnAnalysis) -> bool:
+    """Say so when support records are loaded but none joins the list; True when that is the case."""
+    joins = base.joins
+    if not joins.get("tables") or joins.get("customers_joined"):
+        return False
+    if joins.get("ids_from_rows"):
+        _say(base, "ids_from_rows", "Nothing joins: the customer list has no customer id (its rows are numbered), so "
+             "tickets, calls and surveys cannot be matched to its customers. Add the customer id column to the list "
+             "to measure churn attributable to support.")
+        return True
+    tables = joins["tables"]
+    records = sum(t["records"] for t in tables.values())
+    with_id = sum(t["with_customer_id"] for t in tables.values())
+    example = next((t["unmatched_example"] for t in tables.values() if t["unmatched_example"]), None)
+    if not with_id:
+        _say(base, "no_customer_ids", f"Nothing joins: none of the {records:,} loaded tickets, calls or survey responses "
+             "carries a customer id, so none can be matched to the customer list.", records=records)
+    else:
+        _say(base, "nothing_joins", f"Nothing joins: none of the customer ids on {with_id:,} loaded tickets, calls or survey "
+             f"responses is in the customer list (for example {example!r} against the list's {joins.get('list_example')!r}); "
+             "check that both hold the same id.", records=with_id, example=example, list_example=joins.get("list_example"))
+    return True
+
+
 def analyse(con, settings: dict | None = None, as_of: dt.date | dt.datetime | None = None) -> ChurnAnalysis:
     settings = _settings(settings)
     churn, negative = _churn_settings(settings)
@@ -444,7 +480,7 @@ def analyse(con, settings: dict | None = None, as_of: dt.date | dt.datetime | No
     base = ChurnAnalysis(available=False, currency=(settings.get("ui") or {}).get("currency", "USD"),
                          window_days=window, negative_kinds=kinds)
     if not _has_table(con, "customers") or not _scalar(con, "SELECT count(*) FROM customers"):
-        base.message = f"No customer data yet: {LOAD_CUSTOMERS_HINT}."
+        _say(base, "no_customers", f"No customer data yet: {LOAD_CUSTOMERS_HINT}.")
         return base
     currencies = [r[0] for r in con.execute("SELECT DISTINCT currency FROM customers WHERE currency IS NOT NULL").fetchall()]
     if len(currencies) == 1:
@@ -453,73 +489,117 @@ def analyse(con, settings: dict | None = None, as_of: dt.date | dt.datetime | No
         base.notes.append(f"customers.currency holds {len(currencies)} currencies ({', '.join(sorted(currencies))}); "
                           f"revenue is summed as is (no conversion) and shown in {base.currency} from settings ui.currency")
 
+    from metrics import calculator, churn_inlist, churn_reasons, churn_snapshot
+
+    customers = read_customers(con)
     ticket_table, ticket_note = _ticket_source(con)
     if ticket_note:
         base.notes.append(ticket_note)
     has_calls, has_surveys = _has_rows(con, "calls"), _has_rows(con, "surveys")
     support_start, latest, customer_start = _observation_bounds(con, ticket_table, has_calls, has_surveys)
-    if as_of is None:
-        end = latest
-    elif isinstance(as_of, dt.datetime):
-        end = as_of
-    else:  # a date: the whole (local, metrics.report_timezone) day counts
-        from metrics import clock
-
-        end = clock.utc_end(as_of, clock.report_tz(settings.get("metrics") or {})) - dt.timedelta(microseconds=1)
-    base.stated_reasons = _stated_reasons(con, list(churn["support_reason_keywords"]), end)
-    if not base.stated_reasons["churned"]:
-        base.message = ("No churned customers in the customer list: load one with churn dates or a churn status "
-                        "(e.g. a `churned_at` or `churned` column) so churn can be compared.")
+    # A list whose churners carry no churn date is a snapshot: outcomes as of the list's date.
+    churners = customers.filter(pl.col("churned").fill_null(False) | pl.col("churned_at").is_not_null())
+    snapshot = churners.height > 0 and churners.get_column("churned_at").is_null().all()
+    base.mode = "snapshot" if snapshot else "dated"
+    list_as_of = customers.get_column("as_of").max()
+    if snapshot and list_as_of is not None:
+        end = dt.datetime.combine(list_as_of, dt.time(23, 59, 59))
+        if as_of is not None and _end_of(as_of, settings, latest).date() != list_as_of:
+            base.notes.append(f"the customer list describes {list_as_of.isoformat()} (its as-of date); churn figures are "
+                              f"as of that date, not {as_of}")
+    else:
+        end = _end_of(as_of, settings, latest)
+    fallback_arpu = calculator.defaults(settings).arpu_monthly
+    as_seen = customers
+    if not snapshot and end is not None:
+        # A dated list seen at the end of observation: a later churn date means still a customer then.
+        later = pl.col("churned_at") > pl.lit(end.date())
+        as_seen = customers.with_columns(pl.when(later).then(False).otherwise(pl.col("churned")).alias("churned"),
+                                         pl.when(later).then(None).otherwise(pl.col("churned_at")).alias("churned_at"),
+                                         pl.lit(end.date()).alias("as_of"))
+    base.snapshot = churn_snapshot.figures(as_seen, settings, end.date() if end else None, fallback_arpu)
+    if not snapshot and end is not None:
+        base.snapshot["as_of_basis"] = "data"
+    base.in_list = churn_inlist.analyse(customers, settings, fallback_arpu)
+    base.joins = _joins(con, customers, ticket_table, has_calls, has_surveys)
+    in_time = (customers.filter(pl.col("churned_at").is_null() | (pl.col("churned_at") <= pl.lit(end.date())))
+               if end else customers)
+    base.stated_reasons = churn_reasons.stated_reasons(in_time, settings)
+    if base.in_list.get("available") and base.joins.get("customers_joined"):
+        overlap = base.in_list["overlap_with_loaded"] = int(customers.filter(
+            pl.col("source_id").is_in(base.joins["joined_ids"])
+            & pl.any_horizontal(pl.col(c).is_not_null() for c in ("support_contacts", "complained", "satisfaction_score"))
+        ).height)
+        if overlap:
+            base.notes.append(f"{overlap:,} customers have support columns in the list and loaded tickets, calls or surveys "
+                              "too: the in-list figures use only the list's columns, the measured comparison only the "
+                              "loaded records; they are never added together")
+    base.joins.pop("joined_ids", None)
+    if not churners.height:
+        _say(base, "no_churned", "No churned customers in the customer list: load one with churn dates or a churn flag "
+             "or status (Churn Yes/No, Exited 1/0, Customer Status Churned/Stayed) so churn can be compared.")
         return base
-    if end is None:
-        base.available = True
-        base.message = ("The customer list has no start or churn dates and no support data is loaded, so churn cannot "
-                        "be compared; only stated churn reasons are shown. Load support exports (tickets, calls, "
-                        "surveys) whose customer id matches the customer list, and churn dates.")
+    base.available = True
+    if end is None:  # no dates anywhere: no support data and a list without dates or an as-of date
+        _say_no_support(base)
         return base
     base.as_of = end.isoformat(sep=" ", timespec="seconds")
     start = support_start or customer_start
     base.period_start = support_start.isoformat(sep=" ", timespec="seconds") if support_start else None
+    if has_surveys and not snapshot:
+        undated = _scalar(con, "SELECT count(*) FROM surveys WHERE responded_at IS NULL")
+        if undated:
+            base.notes.append(f"{undated:,} survey responses have no date: they cannot be placed in the window before a "
+                              "churn date and are left out of the comparison (a snapshot list counts them)")
 
-    frame = _customer_frame(con, churn, negative, settings.get("metrics", {}).get("short_abandon_seconds", 5), end,
-                            ticket_table, has_calls, has_surveys)
-
-    frame, base.excluded = _cohort(frame, end, support_start)
-    frame = _with_strata_columns(frame, (start or end).date())
-    base.available = True
+    frame = _customer_frame(con, customers, churn, negative, settings.get("metrics", {}).get("short_abandon_seconds", 5),
+                            end, ticket_table, has_calls, has_surveys, snapshot)
+    frame, base.excluded = _cohort(frame, end, support_start, snapshot)
+    frame = _with_strata_columns(frame, (start or end).date(), snapshot)
     base.customers = frame.height
     base.churned = int(frame["churned"].sum())
-    # Churn is counted from the first churn date among the compared customers (or the first support
-    # record, if later): an export that lists only last year's churners covers one year, however old
-    # the tickets are. Rates per year and per month use this period.
-    first_churn = frame.filter(pl.col("churned"))["churned_at"].min()
-    churn_start = max([d for d in (start, first_churn and dt.datetime.combine(first_churn, dt.time())) if d is not None],
-                      default=None)
-    base.churn_period_start = churn_start.isoformat(sep=" ", timespec="seconds") if churn_start else None
-    if churn_start is not None:
-        base.period_months = max((end - churn_start).total_seconds() / 86400 / DAYS_PER_MONTH, 0.0)
+    churn_start = None
+    if not snapshot:
+        # Churn is counted from the first churn date among the compared customers (or the first support
+        # record, if later): an export that lists only last year's churners covers one year, however old
+        # the tickets are. Rates per year and per month use this period.
+        first_churn = frame.filter(pl.col("churned"))["churned_at"].min()
+        churn_start = max([d for d in (start, first_churn and dt.datetime.combine(first_churn, dt.time())) if d is not None],
+                          default=None)
+        base.churn_period_start = churn_start.isoformat(sep=" ", timespec="seconds") if churn_start else None
+        if churn_start is not None:
+            base.period_months = max((end - churn_start).total_seconds() / 86400 / DAYS_PER_MONTH, 0.0)
+    else:
+        base.notes.append("snapshot list: churn flags without dates, so every support record up to the as-of date counts "
+                          "(the exposure window is the whole tenure) and contacts after a customer left cannot be told "
+                          "apart; rates have no period (docs/churn.md, 'Snapshot lists')")
     exposed = frame.filter(pl.col("negatives") > 0)
     unexposed = frame.filter(pl.col("negatives") == 0)
     a, n1 = int(exposed["churned"].sum()), exposed.height
     c, n0 = int(unexposed["churned"].sum()), unexposed.height
 
-    if ticket_table is None and not has_calls and not has_surveys:
-        base.message = ("No support data (tickets, calls or surveys) is loaded, so nobody can be compared; only stated "
-                        "churn reasons are shown. Load support exports whose customer id matches the customer list.")
+    no_support = ticket_table is None and not has_calls and not has_surveys
+    if no_support:
+        _say_no_support(base)
+    elif _why_nothing_joins(base):
+        pass
     elif base.churned == 0:
-        base.message = ("No churned customer can be placed in the period the support data covers ("
-                        + (", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in base.excluded.items()) or "none churned")
-                        + "). Load churn dates (a churn date column in the customer list) for churned customers.")
+        _say(base, "no_churn_in_period", "No churned customer can be placed in the period the support data covers ("
+             + (", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in base.excluded.items()) or "none churned")
+             + "). Load churn dates (a churn date column in the customer list) for churned customers.",
+             excluded=dict(base.excluded))
     elif n1 == 0:
-        base.message = ("No customer in the list had a negative support experience in the window before their outcome. "
-                        "If that is unexpected, check that tickets.customer_id / calls.customer_id / surveys.customer_id "
-                        "hold the same ids as customers.source_id.")
+        _say(base, "none_exposed", "No customer in the list had a negative support experience "
+             + ("while a customer (up to the as-of date)" if snapshot else "in the window before their outcome")
+             + f"; {base.joins.get('customers_joined', 0):,} customers have support records at all.",
+             joined=base.joins.get("customers_joined", 0))
     elif n0 == 0:
-        base.message = "Every customer had a negative support experience: there is nobody to compare them with."
+        _say(base, "all_exposed", "Every customer had a negative support experience: there is nobody to compare them with.")
     if n1 and n0 and base.churned:
         base.crude = _compare(a, n1, c, n0, newcombe(a, n1, c, n0), base.churned,
                               "crude: risk difference with Newcombe's hybrid score interval (Wilson)")
-        dims = [d for d in ("plan", "segment", "tenure_band") if frame[d].n_unique() > 1]
+        dims = [d for d in (("plan", "segment") if snapshot else ("plan", "segment", "tenure_band"))
+                if frame[d].n_unique() > 1]
         if dims:
             base.stratified, note = _stratified(frame, dims, a, n1, c, n0, base.churned)
             base.stratified_by = dims if base.stratified else []
@@ -534,9 +614,18 @@ def analyse(con, settings: dict | None = None, as_of: dt.date | dt.datetime | No
         base.dose_response.append(Rate(label, n, k, wilson(k, n)))
 
     headline = base.estimate
+    hazard = (base.snapshot.get("monthly_churn") or {}).get("estimate") if snapshot else None
+    base.money = _money(frame, headline, churn, settings, end, churn_start,
+                        (hazard, base.snapshot.get("customer_months")) if snapshot else None,
+                        base.snapshot.get("arpu") if base.snapshot.get("arpu_basis") == "list" else None)
+    if not snapshot and base.money.get("monthly_churn_rate") and base.snapshot.get("available"):
+        # A dated list: one monthly churn on the page, the churn period's (customer-months at risk),
+        # not the tenure-based one, which counts years before the churners the export lists.
+        churn_snapshot.with_monthly_churn(base.snapshot, base.churned, base.money["customer_months"], "period")
+    base.stated_reasons["measured"] = _measured_beside_reasons(base, headline)
+    base.stated_reasons["difference"] = churn_reasons.difference(base.stated_reasons, base.stated_reasons["measured"])
     base.stated_reasons["measured_attributable_churned"] = (
         dataclasses.asdict(headline.attributable_churned) if headline else None)
-    base.money = _money(frame, headline, churn, settings, end, churn_start)
     base.what_if_data = {
         "negatives_histogram": [
             {"negatives": int(r["negatives"]), "breach": int(r["breach_negatives"]), "slow": int(r["slow_negatives"]),
@@ -548,18 +637,44 @@ def analyse(con, settings: dict | None = None, as_of: dt.date | dt.datetime | No
     return base
 
 
+def _measured_beside_reasons(base: ChurnAnalysis, headline: Comparison | None) -> dict | None:
+    """The statistical estimate shown next to the stated reasons: the measured comparison on loaded
+    support data, else the list's own headline support column; None when neither exists."""
+    if headline is not None:
+        each = (base.money or {}).get("exposed_churned_mean_monthly_revenue")
+        lost = headline.attributable_churned.scaled(each).estimate if each is not None else None
+        return {"source": "loaded", "label": "negative support experience (tickets, calls, surveys)",
+                **dataclasses.asdict(headline.attributable_churned), "monthly_revenue": lost, "revenue_basis": "list"}
+    in_list = base.in_list or {}
+    signal = in_list.get("headline")
+    if not signal:
+        return None
+    comp = in_list[signal]["comparison"]
+    cost = comp.get("cost_monthly") or {}
+    return {"source": "in_list", "signal": signal, "label": comp["exposed_label"], **comp["attributable_churned"],
+            "monthly_revenue": cost.get("estimate"), "revenue_basis": comp.get("revenue_basis")}
+
+
 def _money(frame: pl.DataFrame, headline: Comparison | None, churn: dict, settings: dict, end: dt.datetime,
-           start: dt.datetime | None) -> dict:
+           start: dt.datetime | None, from_tenure: tuple[float | None, float | None] | None = None,
+           list_arpu: float | None = None) -> dict:
+    """Money of the comparison. ``from_tenure`` (snapshot lists): the monthly churn and customer-months
+    from tenure (metrics/churn_snapshot.py), as there is no churn period to count them in.
+    ``list_arpu``: the mean monthly charge of every customer in the list (the snapshot's ARPU), so
+    the page shows one ARPU; else the mean over the compared customers."""
     horizon = float(churn["horizon_months"])
     margin = float(churn["gross_margin"])
     multiple = float(churn["acquisition_cost_multiple"])
-    revenue = frame.filter(pl.col("monthly_revenue").is_not_null())
-    arpu = float(revenue["monthly_revenue"].mean()) if revenue.height else None
+    revenue = frame.filter(pl.col("monthly_revenue") >= 0)  # credits and refunds stay out of revenue
+    arpu = list_arpu if list_arpu is not None else (float(revenue["monthly_revenue"].mean()) if revenue.height else None)
     exposed_churned = revenue.filter(pl.col("churned") & (pl.col("negatives") > 0))
     exposed_churned_revenue = float(exposed_churned["monthly_revenue"].mean()) if exposed_churned.height else arpu
 
     monthly_churn = customer_months = None
-    if start is not None:
+    if from_tenure is not None:
+        monthly_churn, customer_months = from_tenure
+        monthly_churn = monthly_churn or None
+    elif start is not None:
         period_start = start.date()
         begin = pl.max_horizontal(pl.col("started_at").fill_null(pl.lit(period_start)), pl.lit(period_start))
         stop = pl.when(pl.col("churned")).then(pl.col("churned_at")).otherwise(pl.lit(end.date()))
@@ -576,7 +691,7 @@ def _money(frame: pl.DataFrame, headline: Comparison | None, churn: dict, settin
     acquisition_cost = cost_to_retain * multiple if cost_to_retain is not None else None
 
     recent = frame.filter(~pl.col("churned") & pl.col("recent_negative"))
-    at_risk_monthly = float(recent["monthly_revenue"].fill_null(0).sum())
+    at_risk_monthly = float(recent.filter(pl.col("monthly_revenue") >= 0)["monthly_revenue"].sum())
     attributable = headline.attributable_churned if headline else Interval(None)
     return {
         "currency_note": "revenue columns summed as loaded",

@@ -29,6 +29,11 @@ def add_commands(add) -> None:
     p.add_argument("--metric", dest="ids", action="append", default=[], metavar="ID",
                    help="only these metric ids (repeatable or comma-separated; default: all)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--engine", choices=("duckdb", "spark"),
+                   help="compute everything afresh on this engine from canonical Parquet tables (--input, default: "
+                        "the local database's, exported) instead of reading the local database's derived tables")
+    p.add_argument("--input", metavar="DIR", help="with --engine: the canonical tables as Parquet (docs/schema.md)")
+    p.add_argument("--master", help="with --engine spark: Spark master URL (default local[*])")
 
 
 def _usage(message: str) -> int:
@@ -59,12 +64,17 @@ def cmd_metrics(args) -> int:
             return _usage(f"unknown metric id {', '.join(unknown)}; valid ids: {', '.join(METRICS)}")
     if args.by and args.by not in engine.BREAKDOWN_DIMENSIONS:
         return _usage(f"--by {args.by!r} is not a dimension; valid names: {', '.join(engine.BREAKDOWN_DIMENSIONS)}")
+    if args.input and not args.engine:
+        return _usage("--input goes with --engine duckdb|spark")
+    if args.input and not __import__("os").path.isdir(args.input):
+        return _usage(f"--input {args.input}: no such folder; give the folder with one sub-folder per canonical table "
+                      f"(`cli.py export-parquet DIR` writes one)")
     store = Store(getattr(args, "db", None))
-    if not store.exists():
+    if not args.input and not store.exists():
         print(f"error: no database at {store.path}; load data first (`cli.py load FILE` or `cli.py demo`)",
               file=sys.stderr)
         return 1
-    cur = store.cursor()
+    cur = _engine_connection(args, store) if args.engine else store.cursor()
     try:
         if args.by:
             frame = engine.breakdown(cur, filters, args.by, ids)
@@ -100,10 +110,47 @@ def cmd_metrics(args) -> int:
     return 0
 
 
+def _engine_connection(args, store):
+    """A connection on ``args.engine`` with the canonical tables read from Parquet and every derived
+    table built there by the store's own hooks (metrics/build.py): figures computed from raw rows."""
+    import tempfile
+    from pathlib import Path
+
+    from loaders import parquet
+    from metrics import execution
+    from metrics.build import derive_all
+
+    folder = Path(args.input) if args.input else None
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="deskscope-export-"))
+        cur = store.cursor()
+        try:
+            parquet.export_tables(cur, folder)
+        finally:
+            cur.close()
+    if args.engine == "spark":
+        ok, why = execution.java_status()
+        if not ok:
+            raise RuntimeError(f"Spark cannot start: {why}")
+    con = execution.connect(args.engine, master=getattr(args, "master", None))
+    parquet.read_tables(con, folder)
+    derive_all(con)
+    if not args.input:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+    return con
+
+
 def _plain(v):
     if isinstance(v, float) and v != v:  # NaN never leaves as JSON
         return None
     return v
+
+
+def _whole(v):
+    """A count as a whole number in JSON (breakdown frames hold every figure as a float)."""
+    return int(v) if isinstance(v, float) and v == v and v.is_integer() else _plain(v)
 
 
 def _print_breakdown(frame, args, filters) -> int:
@@ -112,9 +159,16 @@ def _print_breakdown(frame, args, filters) -> int:
 
     by = args.by
     rows = frame.to_dicts()
+    asked = [i.strip() for item in args.ids for i in item.split(",") if i.strip()]
+    scores = [k for k in ("csat", "nps", "ces") if k in asked]
+    if scores and all(k.split("_")[0] in ("csat", "nps", "ces") for k in asked):
+        # Survey scores only: a segment without one answer of the kinds asked is not a small sample,
+        # it has no score at all; leave it out, as the Satisfaction page does.
+        rows = [r for r in rows if any(r.get(k) is not None for k in scores)]
     if args.json:
-        print(json.dumps([{k: _plain(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2,
-                         default=_json_default))
+        counts = {k for k in frame.columns if k in METRICS and METRICS[k].unit == "count"}
+        print(json.dumps([{k: _whole(v) if k in counts else _plain(v) for k, v in r.items()} for r in rows],
+                         ensure_ascii=False, indent=2, default=_json_default))
         return 0
     ids = [c for c in frame.columns if c in METRICS]
     print(f"Deskscope KPIs by {by} — {filters.describe()}")
@@ -129,7 +183,12 @@ def _print_breakdown(frame, args, filters) -> int:
     for row in table:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
     if any(r["small_sample"] for r in rows):
-        print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
+        if any(c.endswith("_responses") for c in frame.columns) and all(
+                c in (by, "n", "small_sample") or c.endswith("_small_sample") or METRICS.get(c) is None
+                or "surveys" in METRICS[c].tables for c in frame.columns):
+            print("* small sample: fewer responses than metrics.survey_small_segment; shown with its interval, not ranked")
+        else:
+            print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
     if any(r.get("approximate") for r in rows):
         print(f"{APPROXIMATE_MARK} approximate: read from a uniform sample of the tickets")
     return 0

@@ -52,6 +52,7 @@ class Figures(dict):
         self.intervals: dict[str, tuple] = {}  # id -> (low, high) of an approximate value
         self.group_intervals: dict = {}  # group -> {id: (low, high)}
         self.sampled: dict = {}  # fact -> {group: {(measure, q): (low, high)}}
+        self.undated_left_out: int = 0  # survey responses without a date that a date filter leaves out
 
 
 def _settings() -> dict:
@@ -250,12 +251,40 @@ def kpis(con, filters: Filters | None = None, ids=None) -> Figures:
     filters = filters or Filters()
     ids = _check_ids(ids)
     figures = Figures()
-    groups = _evaluate_groups(_context(con), filters, ids, None, figures)
+    ctx = _context(con)
+    groups = _evaluate_groups(ctx, filters, ids, None, figures)
     for mid in ids:
         figures[mid] = groups[None].get(mid)
     figures.approximate = set(figures.approximate_groups.get(None, ()))
     figures.intervals = dict(figures.group_intervals.get(None, {}))
+    _undated_note(ctx, filters, ids, figures)
     return figures
+
+
+def _undated_note(ctx: _Context, filters: Filters, ids: list[str], figures: Figures) -> None:
+    """A date filter leaves undated survey responses out: count them (with the same dimension
+    filters) and say so, once, on the figures."""
+    if not (filters.date_from or filters.date_to) or not ctx.rows_in("surveys"):
+        return
+    if not any(FORMULAS[m].fact == "surveys" for m in ids):
+        return
+    try:
+        n = _evaluate_groups(ctx, filters.without_dates(), ["survey_undated"], None, Figures())[None].get("survey_undated")
+    except Exception:  # never let the note take the figures down
+        return
+    if n:
+        figures.undated_left_out = int(n)
+        figures.notes.append(f"{int(n):,} survey response(s) have no date: the date filter leaves them out "
+                             f"(they count in all-time figures)")
+
+
+def undated_responses(con, filters: Filters | None = None) -> int:
+    """Survey responses without a date that match the filters' dimensions (dates do not apply)."""
+    filters = (filters or Filters()).without_dates()
+    if not table_exists(con, "surveys"):
+        return 0
+    value = kpis(con, filters, ["survey_undated"]).get("survey_undated")
+    return int(value or 0)
 
 
 def notes(con, filters: Filters, ids=None) -> list[str]:
@@ -367,6 +396,10 @@ class _CompareResult(dict):
         self.meta = meta
 
 
+def _survey_only(ids: list[str]) -> bool:
+    return bool(ids) and all(FORMULAS[m].fact == "surveys" for m in ids)
+
+
 def _primary_n_id(ctx: _Context, by: str) -> str:
     if by == "queue":
         return "calls_offered"
@@ -382,18 +415,32 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
     offered for queue, the size the small-sample flag looks at) and ``small_sample`` (n below
     metrics.small_sample: show, don't rank); when a quantile metric (a median, a p90) is asked
     for, ``approximate``: the row's quantiles were read from the ticket sample (Figures.approximate).
-    Rows sorted by n, largest first."""
+    Rows sorted by n, largest first.
+
+    When every id is a survey metric, each score (csat, nps, ces) comes with its 95% interval and
+    its responses (``nps_low``, ``nps_high``, ``nps_responses``, ...), ``n`` is the first score's
+    responses and ``small_sample`` flags rows below metrics.survey_small_segment."""
     filters = filters or Filters()
     if by not in BREAKDOWN_DIMENSIONS:
         raise ValueError(f"cannot break down by {by!r}; valid: {', '.join(BREAKDOWN_DIMENSIONS)}")
     ids = _check_ids(ids)
     ctx = _context(con)
     n_id = _primary_n_id(ctx, by)
+    small = int(ctx.settings.get("small_sample", 20))
+    if _survey_only(ids):
+        # Survey scores come with their interval and sample size; n is the first score's responses
+        # and a row with fewer than metrics.survey_small_segment of them is flagged (shown, not ranked).
+        ids = list(dict.fromkeys(x for m in ids for x in ((m,) + satisfaction.COMPANIONS.get(m, ()))))
+        scores = [m for m in ids if m in satisfaction.COMPANIONS]
+        n_id = satisfaction.COMPANIONS[scores[0]][2] if scores else ids[0]
+        small = int(ctx.settings.get("survey_small_segment", 30))
     wanted = ids if n_id in ids else ids + [n_id]
     figures = Figures()
     groups = _evaluate_groups(ctx, filters, wanted, by, figures)
-    small = int(ctx.settings.get("small_sample", 20))
     quantiles = any(can_be_approximate(mid) for mid in ids)
+    # With several scores, each is flagged on its own responses (a segment may have 200 CSAT and 12 NPS).
+    per_score = [m for m in ids if m in satisfaction.COMPANIONS] if _survey_only(ids) else []
+    per_score = per_score if len(per_score) > 1 else []
     rows = []
     for grp, values in groups.items():
         n = values.get(n_id)
@@ -403,8 +450,11 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
         row["small_sample"] = (n or 0) < small
         if quantiles:
             row["approximate"] = bool(figures.approximate_groups.get(grp))
+        for m in per_score:
+            row[f"{m}_small_sample"] = (values.get(satisfaction.COMPANIONS[m][2]) or 0) < small
         rows.append(row)
-    schema = {by: pl.String, **{mid: pl.Float64 for mid in ids}, "n": pl.Int64, "small_sample": pl.Boolean}
+    schema = {by: pl.String, **{mid: pl.Float64 for mid in ids}, "n": pl.Int64, "small_sample": pl.Boolean,
+              **{f"{m}_small_sample": pl.Boolean for m in per_score}}
     if quantiles:
         schema["approximate"] = pl.Boolean
     frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
@@ -584,20 +634,26 @@ def drill(con, filters: Filters | None = None, kind: str = "tickets", where: str
 
 
 # ---------------------------------------------------------------- lookups
-def dimension_values(con, dim: str) -> list[str]:
+def dimension_values(con, dim: str, filters: Filters | None = None) -> list[str]:
     """The values a filter or breakdown can take, sorted; [] when there are none (or no data).
 
     Gathered from every table that has the dimension's column (ticket_metrics, calls, and the
     survey facts, whose priority, category and tags come from the linked ticket), read from the
-    rollups where they are fresh; a table without the column is skipped, never an error."""
+    rollups where they are fresh; a table without the column is skipped, never an error. Only
+    ``filters.scope`` of ``filters`` is used: a reader limited to some teams is offered only the
+    values found in their rows (no other team's agents, categories or customer segments)."""
     if dim not in BREAKDOWN_DIMENSIONS:
         raise ValueError(f"unknown dimension {dim!r}; valid: {', '.join(BREAKDOWN_DIMENSIONS)}")
+    if filters is not None and filters.scope is not None:
+        return _scoped_dimension_values(con, dim, Filters(scope=filters.scope))
     counts = TableCounts(con)
     if dim == "segment":
-        if not counts.exists("customers") or "segment" not in _columns(con, "customers"):
-            return []
-        return sorted(r[0] for r in con.execute("SELECT DISTINCT segment FROM customers").fetchall()
-                      if r[0] not in (None, ""))
+        values: set[str] = set()
+        if counts.exists("customers") and "segment" in _columns(con, "customers"):
+            values.update(r[0] for r in con.execute("SELECT DISTINCT segment FROM customers").fetchall())
+        if counts.exists("surveys") and "segment" in _columns(con, "surveys"):  # brands, waves, sheets
+            values.update(r[0] for r in con.execute("SELECT DISTINCT segment FROM surveys").fetchall())
+        return sorted(v for v in values if v not in (None, ""))
     column = "tags" if dim == "tag" else dim
     survey_table = "survey_facts" if counts.exists("survey_facts") else "surveys"
     rolls = None
@@ -616,6 +672,34 @@ def dimension_values(con, dim: str) -> list[str]:
         else:
             rows = con.execute(f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {table}").fetchall()
         values.update(r[0] for r in rows if r[0] not in (None, ""))
+    return sorted(values)
+
+
+def _scoped_dimension_values(con, dim: str, scope: Filters) -> list[str]:
+    """dimension_values over the rows of the reader's teams only (raw rows: rollups are not per team)."""
+    values: set[str] = set()
+    if dim == "segment":
+        from metrics import scope as scope_mod
+
+        customers = scope_mod.customer_ids_sql(con, scope)
+        if customers is None or not table_exists(con, "customers") or "segment" not in _columns(con, "customers"):
+            return []
+        sql, params = customers
+        rows = con.execute(f"SELECT DISTINCT segment FROM customers WHERE source_id IN ({sql})", params).fetchall()
+        return sorted(r[0] for r in rows if r[0] not in (None, ""))
+    for fact in (service.TICKETS, calls_mod.CALLS, satisfaction.SURVEYS):
+        column = fact.dims.get(dim)
+        if column is None or not table_exists(con, fact.table):
+            continue
+        try:
+            source, params, _ = group_source(fact, con, None, scope, dates=False)
+        except MissingDimension:
+            continue
+        if dim == "tag":
+            sql = f"SELECT DISTINCT unnest(string_split(f.{column}, ' ')) {source} AND f.{column} IS NOT NULL"
+        else:
+            sql = f"SELECT DISTINCT CAST(f.{column} AS VARCHAR) {source}"
+        values.update(r[0] for r in con.execute(sql, params).fetchall() if r[0] not in (None, ""))
     return sorted(values)
 
 
@@ -806,5 +890,6 @@ def data_status(con) -> dict:
 
 
 __all__ = ["kpis", "compare", "breakdown", "timeseries", "drill", "dimension_values", "data_status", "notes",
+           "undated_responses",
            "distribution", "backlog_aging", "hour_of_week",
            "Figures", "DRILLS", "fetch_dicts"]

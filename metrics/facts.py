@@ -89,6 +89,9 @@ class Fact:
     measures: tuple[Measure, ...] = ()
     base_where: str = "TRUE"  # rows the fact is about (e.g. inbound calls)
     settings_keys: tuple[str, ...] = ()  # metrics.* settings the aggregates depend on
+    # Dimensions whose column holds the value itself. By default ``segment`` names a customer id
+    # column and the value is that customer's segment; survey facts carry their own segment.
+    direct_dims: tuple[str, ...] = ()
 
     def agg(self, name: str) -> Agg:
         for a in self.aggs:
@@ -151,7 +154,7 @@ def group_source(fact: Fact, con, by: str | None, filters: Filters, extra_where:
                  extra_params: list | None = None, dates: bool = True) -> tuple[str, list, str | None]:
     """``FROM ... WHERE ...`` over the fact's raw rows for a filter state, and the SQL of the group
     value (None when not grouped). Raises filters.MissingDimension for a dimension the fact lacks."""
-    where, params = filters.where(fact.dims, f"f.{fact.date_column}", dates=dates)
+    where, params = filters.where(fact.dims, f"f.{fact.date_column}", dates=dates, direct=fact.direct_dims)
     relation = fact.relation(con)
     group = None
     joins = ""
@@ -171,7 +174,7 @@ def group_source(fact: Fact, con, by: str | None, filters: Filters, extra_where:
         sub = (f"(SELECT f.*, unnest(list_filter(list_distinct(string_split(coalesce(f.{column}, ''), ' ')), "
                f"lambda x: x <> '')) AS _group FROM {relation} f WHERE {inner_where})")
         return f"FROM {sub} f", all_params, "f._group"
-    elif by == "segment":
+    elif by == "segment" and "segment" not in fact.direct_dims:
         column = fact.dims.get("segment")
         if column is None:
             from metrics.filters import MissingDimension

@@ -10,9 +10,17 @@ Dimension semantics (docs/metrics.md, "Filters"):
   ``queued_at``, surveys ``responded_at`` (UTC dates);
 * values of one dimension are OR-ed, different dimensions are AND-ed;
 * ``tag`` matches tickets whose space-separated ``tags`` contain the tag;
-* ``segment`` matches rows whose ``customer_id`` belongs to a customer of that segment;
+* ``segment`` matches rows whose ``customer_id`` belongs to a customer of that segment; survey
+  responses carry their own segment (brand, region, wave, workbook sheet) and fall back to their
+  customer's;
 * a dimension a table does not have (calls have no channel, priority, category or tags) makes
   that table's figures unavailable (None) with a note, rather than silently ignoring the filter.
+
+``scope`` is the reader's team scope (docs/security.md): the teams a signed-in user may see, set
+by the app frame from the ``[access]`` settings and never read from a URL (``from_params`` and
+``to_params`` ignore it). None means every team. Every query honours it as one more restriction
+on ``team``: a ``team`` filter narrows the scope (values outside it match nothing), never widens
+it, and an empty scope matches nothing (see ``values``).
 """
 from __future__ import annotations
 
@@ -81,6 +89,7 @@ class Filters:
     tag: tuple[str, ...] = ()
     segment: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
+    scope: tuple[str, ...] | None = None  # teams the reader may see; None = all (never from a URL)
 
     def __post_init__(self):
         # Accept lists or a single string from callers; keep tuples (hashable, cache keys).
@@ -91,6 +100,9 @@ class Filters:
             elif isinstance(value, str):
                 value = (value,)
             object.__setattr__(self, dim, tuple(str(v) for v in value))
+        if self.scope is not None:
+            scope = (self.scope,) if isinstance(self.scope, str) else self.scope
+            object.__setattr__(self, "scope", tuple(sorted({str(v) for v in scope})))
         object.__setattr__(self, "date_from", parse_date(self.date_from, "date_from"))
         object.__setattr__(self, "date_to", parse_date(self.date_to, "date_to"))
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -160,8 +172,25 @@ class Filters:
             return None
         return self.replace(date_from=self.date_from - dt.timedelta(days=n), date_to=self.date_from - dt.timedelta(days=1))
 
+    def values(self, dim: str) -> tuple[str, ...] | None:
+        """The values rows of ``dim`` must take, None when the dimension is not restricted. For
+        ``team`` under a scope: the filter's teams that lie in the scope (a forged team outside it
+        leaves an empty tuple: nothing matches), or the whole scope when no team is filtered."""
+        chosen = getattr(self, dim)
+        if dim != "team" or self.scope is None:
+            return chosen or None
+        if not chosen:
+            return self.scope
+        return tuple(v for v in chosen if v in self.scope)
+
     def active_dimensions(self) -> list[str]:
-        return [d for d in DIMENSIONS if getattr(self, d)]
+        return [d for d in DIMENSIONS if self.values(d) is not None]
+
+    def outside_scope(self) -> tuple[str, ...]:
+        """Filtered teams the scope leaves out (shown to the reader as matching nothing)."""
+        if self.scope is None:
+            return ()
+        return tuple(v for v in self.team if v not in self.scope)
 
     def without_dates(self) -> "Filters":
         return self.replace(date_from=None, date_to=None)
@@ -175,15 +204,19 @@ class Filters:
         for dim in DIMENSIONS:
             if getattr(self, dim):
                 parts.append(f"{dim} = {' or '.join(getattr(self, dim))}")
+        if self.scope is not None:
+            parts.append(f"within teams {' or '.join(self.scope) or '(none)'}")
         return "; ".join(parts)
 
     # ------------------------------------------------------------ SQL
     def where(self, dims: Mapping[str, str], date_column: str | None, *, dates: bool = True,
-              skip: tuple[str, ...] = ()) -> tuple[str, list]:
+              skip: tuple[str, ...] = (), direct: tuple[str, ...] = ()) -> tuple[str, list]:
         """A where-clause (``"TRUE"`` when nothing applies) and its parameters for one table.
 
         ``dims`` maps each dimension the table has to its SQL column; a filtered dimension missing
         from ``dims`` raises ``MissingDimension`` (the caller shows the table's figures as None).
+        ``direct``: dimensions whose column holds the value itself (survey facts' own segment)
+        rather than a customer id to look the segment up by.
         """
         clauses: list[str] = []
         params: list = []
@@ -198,13 +231,18 @@ class Filters:
                 clauses.append(f"{date_column} < ?")
                 params.append(clock.utc_end(self.date_to, tz))
         for dim in DIMENSIONS:
-            values = getattr(self, dim)
-            if not values or dim in skip:
+            values = self.values(dim)
+            if dim in skip:  # the caller handles this filter itself; a scope still applies
+                values = self.scope if dim == "team" else None
+            if values is None:
                 continue
             column = dims.get(dim)
             if column is None:
                 raise MissingDimension(dim)
-            clause, p = dimension_clause(dim, column, values)
+            if not values:  # a team filter wholly outside the reader's scope, or an empty scope
+                clauses.append("FALSE")
+                continue
+            clause, p = dimension_clause(dim, column, values, direct=dim in direct)
             clauses.append(clause)
             params.extend(p)
         return (" AND ".join(clauses) or "TRUE"), params
@@ -216,12 +254,12 @@ class MissingDimension(Exception):
         self.dim = dim
 
 
-def dimension_clause(dim: str, column: str, values) -> tuple[str, list]:
+def dimension_clause(dim: str, column: str, values, direct: bool = False) -> tuple[str, list]:
     values = list(values)
     if dim == "tag":
         return f"list_has_any(string_split(coalesce({column}, ''), ' '), ?::VARCHAR[])", [values]
     marks = ", ".join("?" for _ in values)
-    if dim == "segment":
+    if dim == "segment" and not direct:
         return f"{column} IN (SELECT customer_id FROM {SEGMENT_MAP_SQL} WHERE segment IN ({marks}))", values
     return f"{column} IN ({marks})", values
 

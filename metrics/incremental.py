@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from loaders.store import FLOAT_ZERO
 from metrics import business_time, clock, derive, rollups
 from metrics.facts import table_exists, table_has_rows
 from metrics.filters import SEGMENT_MAP_SQL
@@ -373,7 +374,8 @@ class Incremental:
         if fact.name in old:
             parts.append(f"SELECT {keys}, {', '.join(f'-{n} AS {n}' for n in names)} FROM {old[fact.name]}")
         sums = ", ".join(f"coalesce(sum({n}), 0)::{rollups._agg_type(fact, n)} AS {n}" for n in names)
-        nonzero = " OR ".join(f"coalesce(sum({n}), 0) <> 0" for n in names)
+        nonzero = " OR ".join(f"abs(coalesce(sum({n}), 0)) > {FLOAT_ZERO}" if rollups._agg_type(fact, n) == "DOUBLE"
+                              else f"coalesce(sum({n}), 0) <> 0" for n in names)  # float residue is no change
         diff = f"_inc_diff_{fact.name}"
         con.execute(f"CREATE OR REPLACE TEMP TABLE {diff} AS SELECT {keys}, {sums} FROM "
                     f"({' UNION ALL '.join(parts)}) GROUP BY ALL HAVING {nonzero}")

@@ -126,8 +126,8 @@ _LIST = [
        "Rated CSAT responses in the period.", ("surveys",), None,
        desc_ru="Число оценок CSAT за период."),
     _m("csat_response_rate", "CSAT response rate", "Доля ответов на CSAT", "fraction",
-       "Tickets with a rating / tickets where a survey was offered (tickets.satisfaction other than unoffered); "
-       "None when the export does not say which tickets were offered one.", ("tickets",), "higher",
+       "Tickets rated good or bad / tickets where a survey was offered (tickets.satisfaction offered, good or bad, "
+       "Zendesk's states); None when the export does not say which tickets were offered one.", ("tickets",), "higher",
        desc_ru="Обращения с оценкой / обращения, где опрос был предложен."),
     _m("nps", "NPS", "NPS", "nps",
        "% promoters (9-10) - % detractors (0-6) of NPS responses on 0-10, passives in the denominator; "
@@ -147,6 +147,27 @@ _LIST = [
        None, desc_ru="Средняя оценка усилий клиента по её шкале (по умолчанию 1-7)."),
     _m("ces_responses", "CES responses", "Ответы CES", "count",
        "CES responses in the period.", ("surveys",), None, desc_ru="Число ответов CES за период."),
+    _m("csat_low", "CSAT 95% CI low", "CSAT: нижняя граница 95% ДИ", "fraction",
+       "Lower end of the 95% Wilson score interval of CSAT.", ("surveys",), None,
+       desc_ru="Нижняя граница 95% доверительного интервала CSAT (интервал Уилсона)."),
+    _m("csat_high", "CSAT 95% CI high", "CSAT: верхняя граница 95% ДИ", "fraction",
+       "Upper end of the 95% Wilson score interval of CSAT.", ("surveys",), None,
+       desc_ru="Верхняя граница 95% доверительного интервала CSAT (интервал Уилсона)."),
+    _m("ces_low", "CES 95% CI low", "CES: нижняя граница 95% ДИ", "score",
+       "Lower end of the 95% interval of the CES mean (mean - 1.96 standard errors, on the CES scale).", ("surveys",),
+       None, desc_ru="Нижняя граница 95% доверительного интервала среднего CES."),
+    _m("ces_high", "CES 95% CI high", "CES: верхняя граница 95% ДИ", "score",
+       "Upper end of the 95% interval of the CES mean (mean + 1.96 standard errors).", ("surveys",), None,
+       desc_ru="Верхняя граница 95% доверительного интервала среднего CES."),
+    _m("csat_rated_tickets", "CSAT from rated tickets", "CSAT по оценкам в обращениях", "count",
+       "CSAT responses read from the rating column of a ticket export (one per rated ticket), in the period; "
+       "they are part of csat and csat_responses.", ("surveys",), None,
+       desc_ru="Оценки CSAT, прочитанные из колонки оценки в выгрузке обращений (по одной на оценённое обращение)."),
+    _m("survey_undated", "Undated survey responses", "Ответы без даты", "count",
+       "Survey responses without a date: counted in all-time and per-segment figures, left out of trends and of "
+       "every date filter (which says how many it leaves out).", ("surveys",), None,
+       desc_ru="Ответы на опросы без даты: входят в показатели за всё время и по сегментам, но не в динамику и не в "
+               "фильтр по датам."),
     # ---------------------------------------------------------------- calls
     _m("calls_offered", "Calls offered", "Поступившие звонки", "count",
        "Inbound calls queued in the period, short abandons excluded.", ("calls",), None,

@@ -46,7 +46,7 @@ from metrics import clock
 from metrics.facts import Fact, TableCounts, agg_select, fetch_dicts, table_exists, table_has_rows
 from metrics.filters import DIMENSIONS, SEGMENT_MAP_SQL, Filters
 
-VERSION = 3
+VERSION = 4  # 4: survey cubes by their own segment (brand, wave, sheet), undated responses, new survey aggregates
 META = "rollup_meta"
 SAMPLE_TABLE = "sample_tickets"
 SAMPLE_SHARE = 0.1  # the sample holds 10 % of the tickets ...
@@ -171,7 +171,7 @@ TAGSET_SQL = ("nullif(array_to_string(list_sort(list_distinct(list_filter(string
 
 
 def _value_sql(fact: Fact, dim: str) -> str:
-    if dim == "segment":
+    if dim == "segment" and "segment" not in fact.direct_dims:
         return "_seg.segment"
     if dim == "tag":
         return TAGSET_SQL.format(col=f"f.{fact.dims['tag']}")
@@ -181,7 +181,7 @@ def _value_sql(fact: Fact, dim: str) -> str:
 
 
 def _segment_join(fact: Fact) -> str:
-    if "segment" not in fact.dims:
+    if "segment" not in fact.dims or "segment" in fact.direct_dims:  # survey facts carry their own
         return ""
     return f" LEFT JOIN {SEGMENT_MAP_SQL} _seg ON _seg.customer_id = f.{fact.dims['segment']}"
 
@@ -456,6 +456,8 @@ class Plan:
 def key_for(fact: Fact, filters: Filters, by: str | None) -> Plan | None:
     """The cuboid answering a filter state grouped by ``by``, or None when raw rows must."""
     active = filters.active_dimensions()
+    if any(not filters.values(d) for d in active):
+        return None  # a team filter outside the reader's scope: raw rows answer (nothing matches)
     needed = set(active) | ({by} if by not in (None, "day", "week", "month") else set())
     for cub in cuboids(fact):
         if needed <= set(cub.dims) and (by not in ("day", "week") or "day" in cub.grains):
@@ -466,8 +468,11 @@ def key_for(fact: Fact, filters: Filters, by: str | None) -> Plan | None:
 def _dims_where(fact: Fact, filters: Filters, alias: str = "", tag_column: str = "tagset") -> tuple[list[str], list]:
     clauses, params = [], []
     for dim in DIMENSIONS:
-        values = list(getattr(filters, dim))
+        # filters.values: a team filter narrowed to the reader's scope, or the scope alone
+        values = list(filters.values(dim) or ())
         if not values:
+            if filters.values(dim) is not None:
+                clauses.append("FALSE")  # a team filter wholly outside the scope: nothing matches
             continue
         if dim == "tag":
             clauses.append(f"list_has_any(string_split(coalesce({alias}{tag_column}, ''), ' '), ?::VARCHAR[])")
@@ -569,7 +574,10 @@ def aggregates(con, fact: Fact, filters: Filters, plan: Plan, by: str | None = N
         if group is None:
             out = {None: fetch_dicts(con, f"SELECT {sums} FROM ({inner})", params)[0]}
         else:
-            rows = fetch_dicts(con, f"SELECT {group} AS _g, {sums} FROM ({inner}) GROUP BY ALL", params)
+            # a group whose rows all moved away (an incremental load's correction rows net to zero)
+            # is no group: raw rows would not list it either
+            having = " HAVING sum(rows_) <> 0" if "rows_" in names else ""
+            rows = fetch_dicts(con, f"SELECT {group} AS _g, {sums} FROM ({inner}) GROUP BY ALL{having}", params)
             out = {r.pop("_g"): r for r in rows}
     for _, lo, hi in raw:
         for grp, values in raw_sums(con, fact, filters.replace(date_from=lo, date_to=hi), _settings(None), by,
@@ -681,7 +689,8 @@ def sample_quantiles(con, filters: Filters, wanted: dict[str, tuple[float, ...]]
     if not smallest:
         return {}, {}
     share = min(sample_share, max(target / smallest, 1e-4))
-    date_where, date_params = filters.where({}, "f.created_at", skip=DIMENSIONS)
+    # the dimensions (and the reader's scope) are _dims_where's; here only the dates
+    date_where, date_params = filters.replace(scope=None).where({}, "f.created_at", skip=DIMENSIONS)
     dims_clauses, dims_params = _dims_where(None, filters, alias="f.", tag_column="tags")
     clauses = [f"f.u < {share!r}"] + ([date_where] if date_where != "TRUE" else []) + dims_clauses
     group = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 from metrics.facts import Agg, Fact, Formula, table_exists
+from metrics.filters import SEGMENT_MAP_SQL
 
 CSAT_LO, CSAT_HI = "coalesce(f.scale_min, 1)", "coalesce(f.scale_max, 5)"
 NPS_LO, NPS_HI = "coalesce(f.scale_min, 0)", "coalesce(f.scale_max, 10)"
@@ -29,34 +30,48 @@ SATISFIED = f"4 * (f.score - {CSAT_LO}) >= (? - 1) * ({CSAT_HI} - {CSAT_LO})"
 PROMOTER = f"10 * (f.score - {NPS_LO}) >= 9 * ({NPS_HI} - {NPS_LO})"
 DETRACTOR = f"10 * (f.score - {NPS_LO}) <= 6 * ({NPS_HI} - {NPS_LO})"
 
+# A survey's segment: its own (brand, region, wave, workbook sheet), else its customer's.
 SURVEY_FACTS_SQL = """
 SELECT s.source, s.source_id, s.responded_at, s.kind, s.score, s.scale_min, s.scale_max, s.ticket_id,
        coalesce(s.customer_id, t.customer_id) AS customer_id, coalesce(s.agent, t.agent) AS agent,
        coalesce(s.team, t.team) AS team, coalesce(s.channel, t.channel) AS channel,
-       t.priority, t.category, t.tags, t.source AS ticket_source, s.comment
+       t.priority, t.category, t.tags, t.source AS ticket_source, s.comment,
+       coalesce(s.segment, _seg.segment) AS segment, s.origin
 FROM surveys s
 LEFT JOIN (SELECT source_id, any_value(customer_id) AS customer_id, any_value(agent) AS agent,
                   any_value(team) AS team, any_value(channel) AS channel, any_value(priority) AS priority,
                   any_value(category) AS category, any_value(tags) AS tags, any_value(source) AS source
            FROM ticket_metrics WHERE source_id IN (SELECT ticket_id FROM surveys WHERE ticket_id IS NOT NULL)
            GROUP BY source_id) t ON t.source_id = s.ticket_id
+LEFT JOIN {segments} _seg ON _seg.customer_id = coalesce(s.customer_id, t.customer_id)
 """
 SURVEY_FACTS_NO_TICKETS_SQL = """
 SELECT s.source, s.source_id, s.responded_at, s.kind, s.score, s.scale_min, s.scale_max, s.ticket_id,
        s.customer_id, s.agent, s.team, s.channel, NULL::VARCHAR AS priority, NULL::VARCHAR AS category,
-       NULL::VARCHAR AS tags, NULL::VARCHAR AS ticket_source, s.comment
+       NULL::VARCHAR AS tags, NULL::VARCHAR AS ticket_source, s.comment,
+       coalesce(s.segment, _seg.segment) AS segment, s.origin
 FROM surveys s
+LEFT JOIN {segments} _seg ON _seg.customer_id = s.customer_id
 """
+_NO_SEGMENTS = "(SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS segment WHERE false)"
 
 
 def survey_facts_sql(con) -> str:
-    return SURVEY_FACTS_SQL if table_exists(con, "ticket_metrics") else SURVEY_FACTS_NO_TICKETS_SQL
+    sql = SURVEY_FACTS_SQL if table_exists(con, "ticket_metrics") else SURVEY_FACTS_NO_TICKETS_SQL
+    return sql.format(segments=SEGMENT_MAP_SQL if table_exists(con, "customers") else _NO_SEGMENTS)
 
 
 def survey_relation(con) -> str:
-    if table_exists(con, "survey_facts"):
+    if table_exists(con, "survey_facts") and _has_segment(con):
         return "survey_facts"
     return f"({survey_facts_sql(con)})"
+
+
+def _has_segment(con) -> bool:
+    """survey_facts built by an older Deskscope lack segment/origin: the raw SELECT answers then."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'survey_facts' AND column_name = "
+                            "'origin' AND database_name = current_database() AND schema_name = current_schema()"
+                            ).fetchall()[0][0])
 
 
 SURVEY_AGGS = (
@@ -74,17 +89,25 @@ SURVEY_AGGS = (
     Agg("ces_lo_sq", f"sum({CES_LO} * {CES_LO}) FILTER (WHERE {IS_CES})"),
     Agg("ces_hi_sum", f"sum({CES_HI}) FILTER (WHERE {IS_CES})"),
     Agg("ces_hi_sq", f"sum({CES_HI} * {CES_HI}) FILTER (WHERE {IS_CES})"),
+    Agg("ces_pos_sq", f"sum(power((f.score - {CES_LO}) / ({CES_HI} - {CES_LO}), 2)) FILTER (WHERE {IS_CES})"),
+    # CSAT responses read from a ticket export's rating column: one per rated ticket.
+    Agg("csat_ticket_n", f"count(*) FILTER (WHERE {IS_CSAT} AND f.origin = 'ticket')"),
+    Agg("undated_n", "count(*) FILTER (WHERE f.responded_at IS NULL)"),
 )
 
 ALL_DIMS = {"team": "team", "agent": "agent", "channel": "channel", "priority": "priority", "category": "category",
             "tag": "tags", "segment": "customer_id", "source": "source"}
 
+SURVEY_DIMS = {**ALL_DIMS, "segment": "segment"}
 SURVEYS = Fact(name="surveys", table="surveys", relation=survey_relation, date_column="responded_at",
-               dims=ALL_DIMS, aggs=SURVEY_AGGS, settings_keys=("csat_satisfied_min",))
+               dims=SURVEY_DIMS, aggs=SURVEY_AGGS, settings_keys=("csat_satisfied_min",), direct_dims=("segment",))
 
-# tickets.satisfaction says whether a survey was offered and answered (Zendesk: offered, unoffered,
-# good, bad); other exports leave it NULL and the response rate is None.
-OFFERED = "f.satisfaction IS NOT NULL AND lower(f.satisfaction) NOT IN ('unoffered', '')"
+# tickets.satisfaction says whether a survey was offered and answered in Zendesk's words: offered
+# (sent, unanswered), unoffered, good, bad. Offered = offered, good or bad; rated = good or bad.
+# Exports that hold only the answers (Freshdesk's faces, a rating column empty when unrated) cannot
+# tell an unanswered survey from one never sent: their tickets count in neither, and the rate is
+# None rather than 100%.
+OFFERED = "lower(f.satisfaction) IN ('offered', 'good', 'bad')"
 TICKET_SAT = Fact(name="ticket_sat", table="tickets", relation=lambda con: "tickets", date_column="created_at",
                   dims=ALL_DIMS, aggs=(
                       Agg("sat_offered", f"count(*) FILTER (WHERE {OFFERED})"),
@@ -121,17 +144,56 @@ def nps_interval(aggs: dict) -> tuple[float, float] | None:
     return max(-100.0, 100.0 * (centre - half)), min(100.0, 100.0 * (centre + half))
 
 
+def wilson_interval(successes: float, n: float) -> tuple[float, float] | None:
+    """95% Wilson score interval of a proportion (keeps inside 0-1 and behaves at small n)."""
+    if not n:
+        return None
+    p = successes / n
+    z2 = Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def csat_interval(aggs: dict) -> tuple[float, float] | None:
+    return wilson_interval(aggs.get("csat_sat") or 0, aggs.get("csat_n") or 0)
+
+
+def _ces_scale(aggs: dict) -> tuple[float, float]:
+    """The CES responses' one scale, or 1-7 when they mix scales. All n bounds are equal exactly
+    when n * sum(x^2) = sum(x)^2 (sums, so that cubes add and subtract them)."""
+    n = aggs.get("ces_n") or 0
+    lo_sum, hi_sum = aggs.get("ces_lo_sum"), aggs.get("ces_hi_sum")
+    if n and lo_sum is not None and hi_sum is not None and _same(n, lo_sum, aggs.get("ces_lo_sq")) \
+            and _same(n, hi_sum, aggs.get("ces_hi_sq")):
+        return lo_sum / n, hi_sum / n  # one scale: figures on it
+    return 1.0, 7.0  # mixed scales: rescaled to 1-7
+
+
+def _same(n: float, total: float, squares: float | None) -> bool:
+    """Every one of n values equal, from their sum and sum of squares (to rounding: sums of doubles)."""
+    return math.isclose(n * (squares or 0), total * total, rel_tol=1e-12, abs_tol=1e-9)
+
+
+def ces_interval(aggs: dict) -> tuple[float, float] | None:
+    """Mean ± 1.96 standard errors (sample standard deviation of the positions), on the CES scale;
+    None below two responses."""
+    n = aggs.get("ces_n") or 0
+    if n < 2:
+        return None
+    mean = (aggs.get("ces_pos_sum") or 0) / n
+    var = max(((aggs.get("ces_pos_sq") or 0) - n * mean * mean) / (n - 1), 0.0)
+    half = Z95 * math.sqrt(var / n)
+    lo, hi = _ces_scale(aggs)
+    return lo + max(mean - half, 0.0) * (hi - lo), lo + min(mean + half, 1.0) * (hi - lo)
+
+
 def _ces(aggs: dict, _q=None):
     n = aggs.get("ces_n") or 0
     if not n:
         return None
-    mean_position = (aggs.get("ces_pos_sum") or 0) / n
-    lo_sum, hi_sum = aggs.get("ces_lo_sum"), aggs.get("ces_hi_sum")
-    if lo_sum is not None and hi_sum is not None and n * (aggs.get("ces_lo_sq") or 0) == lo_sum * lo_sum \
-            and n * (aggs.get("ces_hi_sq") or 0) == hi_sum * hi_sum:
-        lo, hi = lo_sum / n, hi_sum / n
-        return lo + mean_position * (hi - lo)  # one scale: the mean on it
-    return 1 + 6 * mean_position  # mixed scales: rescaled to 1-7
+    lo, hi = _ces_scale(aggs)
+    return lo + (aggs.get("ces_pos_sum") or 0) / n * (hi - lo)
 
 
 FORMULAS: dict[str, Formula] = {
@@ -144,4 +206,13 @@ FORMULAS: dict[str, Formula] = {
     "nps_responses": Formula("surveys", "count", ("nps_n",)),
     "ces": Formula("surveys", "custom", fn=_ces),
     "ces_responses": Formula("surveys", "count", ("ces_n",)),
+    "csat_low": Formula("surveys", "custom", fn=lambda a, q: (csat_interval(a) or (None, None))[0]),
+    "csat_high": Formula("surveys", "custom", fn=lambda a, q: (csat_interval(a) or (None, None))[1]),
+    "ces_low": Formula("surveys", "custom", fn=lambda a, q: (ces_interval(a) or (None, None))[0]),
+    "ces_high": Formula("surveys", "custom", fn=lambda a, q: (ces_interval(a) or (None, None))[1]),
+    "csat_rated_tickets": Formula("surveys", "count", ("csat_ticket_n",)),
+    "survey_undated": Formula("surveys", "count", ("undated_n",)),
 }
+# A score metric's companions in a breakdown: its interval and its sample size.
+COMPANIONS = {"csat": ("csat_low", "csat_high", "csat_responses"), "nps": ("nps_low", "nps_high", "nps_responses"),
+              "ces": ("ces_low", "ces_high", "ces_responses")}

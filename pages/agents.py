@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import plain
 
 K = "ag_"
 IDS = ("tickets", "frt_median_minutes", "resolution_median_minutes", "sla_breach_rate", "one_touch_rate",
@@ -40,7 +41,7 @@ def body() -> None:
     frame = components.name_groups(ranked(frame, sort_by), level)
     # Durations read better in hours at agent level (presentation only).
     frame = frame.with_columns([(pl.col(m) / 60).alias(m) for m in IDS if i18n.metric_unit(m) == "minutes"])
-    st.caption(t("ag.small", n=data.setting("metrics", "small_sample") or 20))
+    st.caption(t("ag.small", n=plain(data.setting("metrics", "small_sample") or 20)))
     approximate = components.approximate_columns(frame)
     if approximate:
         st.caption(components.approximate_note())
@@ -79,10 +80,10 @@ def load_section(params: dict[str, str]) -> None:
         shown = i18n.number(value, 2) if mid == "operator_load" else i18n.percent(value)
         col.metric(i18n.metric_name(mid), shown, help=i18n.metric_help(mid), border=True)
     if result.get("top_agents"):
-        st.caption(t("ld.top", k=result["top_agents"], n=result["agents"], share=i18n.percent(result.get("load_top_share"))))
+        st.caption(t("ld.top", k=i18n.number(result["top_agents"]), n=i18n.number(result["agents"]), share=i18n.percent(result.get("load_top_share"))))
     if result.get("agents_judged_on_csat"):
         st.caption(t("ld.csat_line", share=i18n.percent(result.get("agents_at_csat_target_share")),
-                     n=result["agents_judged_on_csat"], min=result["csat_min_responses"],
+                     n=i18n.number(result["agents_judged_on_csat"]), min=i18n.number(result["csat_min_responses"]),
                      target=i18n.percent(result["csat_target"], 0)))
     for key, why in (result.get("not_measurable") or {}).items():
         components.not_measurable(key, why)

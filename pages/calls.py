@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import plain
 
 K = "cl_"
 TILES = ["calls_offered", "calls_answered", "calls_abandoned", "short_abandons", "answer_rate", "abandonment_rate",
@@ -87,7 +88,7 @@ def body() -> None:
         seconds = data.setting("metrics", "service_level_seconds")
         if target is not None and seconds is not None:
             st.caption(i18n.metric_name("service_level") + ": "
-                       + t("cl.sl_target", target=f"{i18n.percent(target, 0)} / {seconds} s"))
+                       + t("cl.sl_target", target=plain(f"{i18n.percent(target, 0)} / {seconds} s")))
     with components.section():
         volume(params, components.grain_for(params))
     with components.section():

@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from ui import components, data, filters, i18n
+from ui import access, components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import chart_text, plain, plain_table
 
 K = "ch_"
 ADJUSTABLE = [  # (input, kind) the user may override in the calculator
@@ -18,6 +19,26 @@ ADJUSTABLE = [  # (input, kind) the user may override in the calculator
 ]
 OUTPUTS = [("customers_lost_per_year", "count"), ("revenue_lost", "money"), ("replacement_cost", "money"),
            ("total", "money"), ("ltv", "money")]
+
+
+def _source_text(name: str, item: dict) -> str:
+    """Where an assumed input comes from, in the page's language (measured inputs need none)."""
+    if item["measured"]:
+        return ""
+    if i18n.current() == "ru":
+        from reports.audit import RU_SOURCES  # the calculator writes its sources in English
+
+        return RU_SOURCES.get(name, item["source"])
+    return item["source"]
+
+
+def _tile_money(value: float, currency: str | None) -> dict:
+    """A money tile five to a row: 100,000 and more compact ($1.01M) with the exact amount under it
+    (a long exact amount is cut off in the tile)."""
+    if value is None or abs(value) < 100_000:
+        return dict(value=i18n.money(value, currency, short=False))
+    return dict(value=i18n.money(value, currency), delta=i18n.money(value, currency, short=False),
+                delta_color="off", delta_arrow="off")
 
 
 def _value(value, kind: str, currency: str | None = None) -> str:
@@ -30,11 +51,228 @@ def _value(value, kind: str, currency: str | None = None) -> str:
     return str(value)
 
 
+def why(analysis: dict) -> str:
+    """The analysis' reason a figure is missing, in the page's language (metrics/churn.py codes)."""
+    code = analysis.get("message_code") or ""
+    params = {k: (i18n.number(v) if isinstance(v, (int, float)) else plain(v))
+              for k, v in (analysis.get("message_params") or {}).items() if not isinstance(v, dict)}
+    if f"ch.why.{code}" in i18n.STRINGS:
+        return t(f"ch.why.{code}", **params)
+    return plain(analysis.get("message", ""))
+
+
+def _interval(iv: dict | None, fmt) -> str:
+    if not iv or iv.get("low") is None or iv.get("high") is None:
+        return ""
+    return t("ch.ci", low=plain(fmt(iv["low"])), high=plain(fmt(iv["high"])))
+
+
+def _range(iv: dict | None, fmt) -> str | None:
+    """A compact 95% interval for a narrow tile ("21.2%–50.0%"); the tile's help says what it is."""
+    if not iv or iv.get("low") is None or iv.get("high") is None:
+        return None
+    return plain(f"{fmt(iv['low'])}–{fmt(iv['high'])}")
+
+
+def _pp(x) -> str:
+    return f"{i18n.number(None if x is None else x * 100, 1)} {t('ch.pp')}"
+
+
+def _rate_chart(groups: list[dict], key: str, x_title: str, colors: list[str] | str = "#F58518",
+                references: bool = False, height: int = 320) -> None:
+    """Churn rate per group with Wilson whiskers; the industry figures as reference lines."""
+    shown = [g for g in groups if g["customers"]]
+    if not shown:
+        return
+    fig = go.Figure(go.Bar(
+        x=[f"{g['label']}<br>n = {i18n.number(g['customers'])}" for g in shown],
+        y=[g["rate"]["estimate"] for g in shown],
+        marker_color=[colors[groups.index(g)] for g in shown] if isinstance(colors, list) else colors,
+        customdata=[[g["label"], i18n.number(g["churned"]), i18n.number(g["customers"])] for g in shown],
+        error_y=dict(type="data", visible=True,
+                     array=[(g["rate"]["high"] or 0) - (g["rate"]["estimate"] or 0) for g in shown],
+                     arrayminus=[(g["rate"]["estimate"] or 0) - (g["rate"]["low"] or 0) for g in shown]),
+        hovertemplate="%{customdata[0]}: %{y:.1%} (%{customdata[1]} / %{customdata[2]})<extra></extra>",
+        name=t("ch.churn_rate"), showlegend=False))
+    if references:
+        # The industry figures behind the bars, named in the legend (clear of the bars and whiskers).
+        fig.add_hline(y=0.58, line_dash="dash", line_color="#4C78A8", layer="below")
+        fig.add_hrect(y0=0.61, y1=0.67, line_width=0, fillcolor="#E45756", opacity=0.18, layer="below")
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(dash="dash", color="#4C78A8"),
+                                 name=t("ch.industry.one"), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(width=10, color="rgba(228,87,86,0.35)"),
+                                 name=t("ch.industry.two"), hoverinfo="skip"))
+    fig.update_yaxes(tickformat=".0%", title=t("ch.churn_rate"), rangemode="tozero", range=[0, 1.05] if references else None)
+    fig.update_xaxes(title=x_title, type="category")
+    components.chart(fig, key=K + key, height=height)
+
+
+# ---------------------------------------------------------------- the list as a snapshot
+def snapshot_section(analysis: dict) -> None:
+    s = analysis.get("snapshot") or {}
+    st.subheader(t("ch.snap.title"))
+    if not s.get("available"):
+        st.info(t("ch.snap.none"), icon=":material/info:")
+        return
+    currency = analysis.get("currency")
+    basis = {"list": t("ch.snap.as_of_list"), "data": t("ch.snap.as_of_data")}.get(s.get("as_of_basis"), "")
+    st.caption(t("ch.snap.scope", as_of=i18n.date(s.get("as_of")) if s.get("as_of") else t("na"), basis=plain(basis))
+               + (" " + t("ch.snap.is_snapshot") if analysis.get("mode") == "snapshot" else ""))
+    cols = st.columns(5)
+    rate = s["churn_rate"]
+    cols[0].metric(t("ch.snap.rate"), i18n.percent(rate["estimate"]),
+                   delta=_range(rate, i18n.percent), delta_color="off", delta_arrow="off", border=True,
+                   help=t("ch.snap.rate_help", churned=i18n.number(s["churned"]), compared=i18n.number(s["compared"]),
+                          joined=i18n.number(s["joined"])))
+    na = dict(value="—", delta=t("ch.not_measurable"), delta_color="off", delta_arrow="off")
+    off = dict(delta_color="off", delta_arrow="off")
+    cols[1].metric(t("ch.snap.lost_monthly"), **(_tile_money(s["lost_monthly_revenue"], currency)
+                                                 if s.get("monthly_revenue_column") else na),
+                   border=True, help=t("ch.snap.lost_monthly_help"))
+    cols[2].metric(t("ch.snap.earned"), **(_tile_money(s["earned_from_churned"], currency)
+                                           if s.get("total_revenue_column") else na),
+                   border=True, help=t("ch.snap.earned_help"))
+    hazard = s.get("monthly_churn") or {}
+    cols[3].metric(t("ch.snap.hazard"), **(dict(value=i18n.percent(hazard.get("estimate"), 2),
+                                                delta=_range(hazard, lambda v: i18n.percent(v, 2)), **off)
+                                           if s.get("monthly_churn_formula") else na),
+                   border=True, help=t("ch.snap.hazard_help"))
+    cols[4].metric(t("ch.snap.ltv"), **(_tile_money(s["ltv"], currency)
+                                        if s.get("ltv") is not None else na),
+                   border=True, help=t("ch.snap.ltv_help"))
+    lines = [t("ch.snap.counts", customers=i18n.number(s["customers"]), compared=i18n.number(s["compared"]),
+               churned=i18n.number(s["churned"]), stayed=i18n.number(s["stayed"]), joined=i18n.number(s["joined"]))]
+    if s.get("outcome_unknown"):
+        lines.append(t("ch.snap.unknown", n=i18n.number(s["outcome_unknown"])))
+    if s.get("monthly_churn_formula"):
+        formula = "ch.snap.hazard_formula_period" if s.get("monthly_churn_basis") == "period" else "ch.snap.hazard_formula"
+        lines.append(t(formula, churned=i18n.number(s["hazard_churned"]),
+                       months=i18n.number(s["customer_months"], 1), rate=i18n.percent(hazard.get("estimate"), 2))
+                     + (" " + t("ch.snap.tenure_missing", n=i18n.number(s["tenure_missing"])) if s["tenure_missing"] else ""))
+    else:
+        lines.append(t("ch.snap.no_tenure"))
+    if s.get("ltv") is not None:
+        arpu_basis = (t("ch.snap.arpu_list", n=i18n.number(s["arpu_customers"])) if s["arpu_basis"] == "list"
+                      else t("ch.snap.arpu_calculator"))
+        lines.append(t("ch.snap.ltv_formula", arpu=i18n.money(s["arpu"], currency, short=False),
+                       margin=i18n.percent(s["gross_margin"], 0), rate=i18n.percent(hazard.get("estimate"), 2),
+                       ltv=i18n.money(s["ltv"], currency, short=False), basis=arpu_basis))
+    elif s.get("churned") == 0:
+        lines.append(t("ch.snap.no_ltv_no_churn"))
+    if not s.get("monthly_revenue_column"):
+        lines.append(t("ch.snap.no_monthly"))
+    if s.get("negative_monthly_customers"):
+        lines.append(t("ch.snap.negative", n=i18n.number(s["negative_monthly_customers"])))
+    blanks = (s.get("churned_blank_monthly") if s.get("monthly_revenue_column") else 0) or 0
+    blanks_total = (s.get("churned_blank_total") if s.get("total_revenue_column") else 0) or 0
+    if blanks or blanks_total:
+        lines.append(t("ch.snap.blanks", monthly=i18n.number(blanks), total=i18n.number(blanks_total)))
+    if s.get("estimated_starts"):
+        lines.append(t("ch.snap.estimated", n=i18n.number(s["estimated_starts"])))
+    if s.get("ids_from_rows"):
+        lines.append(t("ch.snap.row_ids", n=i18n.number(s["ids_from_rows"])))
+    for line in lines:
+        st.caption(line)
+
+
+# ---------------------------------------------------------------- support columns inside the list
+def in_list_section(analysis: dict) -> None:
+    il = analysis.get("in_list") or {}
+    st.subheader(t("ch.il.title"))
+    if not il.get("available"):
+        st.info(t("ch.il.none"), icon=":material/info:")
+        return
+    st.caption(t("ch.il.scope", n=i18n.number(il.get("customers"))))
+    if il.get("overlap_with_loaded"):
+        st.info(t("ch.il.overlap", n=i18n.number(il["overlap_with_loaded"])), icon=":material/call_split:")
+    currency = analysis.get("currency")
+    low_color, ok_color = "#E45756", "#54A24B"
+    if "contacts" in il:
+        item = il["contacts"]
+        st.markdown(f"**{t('ch.il.contacts')}**")
+        left, right = st.columns([3, 2])
+        with left:
+            _rate_chart(item["buckets"], "il_contacts", t("ch.il.contacts_axis"), references=True)
+        with right:
+            _comparison_tiles(item["comparison"], currency, "contacts")
+        _group_table(item["buckets"], "il_contacts_table", t("ch.il.contacts_axis"))
+        _missing_caption(item)
+    if "bad_experiences" in il:
+        item = il["bad_experiences"]
+        st.markdown(f"**{t('ch.il.bad')}**")
+        left, right = st.columns([3, 2])
+        with left:
+            _rate_chart(item["groups"], "il_bad", t("ch.il.bad_axis"), references=True, height=300)
+        with right:
+            _comparison_tiles(item["comparison"], currency, "bad")
+            st.caption(t("ch.il.beside", one=i18n.percent(item.get("after_one")), two=i18n.percent(item.get("after_two_plus"))))
+    left, right = st.columns(2)
+    if "complaint" in il:
+        item = il["complaint"]
+        with left:
+            st.markdown(f"**{t('ch.il.complaint')}**")
+            groups = [{**g, "label": t(f"ch.il.complaint.{g['label']}")} for g in item["groups"]]
+            _rate_chart(groups, "il_complaint", t("ch.il.complaint_axis"), colors=[ok_color, low_color], height=280)
+            _comparison_tiles(item["comparison"], currency, "complaint")
+            _missing_caption(item)
+    if "satisfaction" in il:
+        item = il["satisfaction"]
+        with right:
+            st.markdown(f"**{t('ch.il.satisfaction', lo=i18n.number(item['scale_min']), hi=i18n.number(item['scale_max']))}**")
+            colors = [low_color if g["low"] else ok_color for g in item["scores"]]
+            _rate_chart(item["scores"], "il_satisfaction", t("ch.il.score_axis"), colors=colors, height=280)
+            st.caption(t("ch.il.low_rule_nps") if item.get("kind") == "nps"
+                       else t("ch.il.low_rule", max=i18n.number(il.get("bad_csat_max"))))
+            _comparison_tiles(item["comparison"], currency, "satisfaction")
+            _missing_caption(item)
+    for signal in il.get("leakage") or []:
+        comp = il[signal]["comparison"]
+        st.warning(t("ch.il.leakage", what=t(f"ch.il.signal.{signal}"), accuracy=i18n.percent(comp["accuracy"])),
+                   icon=":material/warning:")
+
+
+def _comparison_tiles(comp: dict, currency: str | None, key: str) -> None:
+    excess, attributable = comp["excess"], comp["attributable_churned"]
+    st.metric(t("ch.il.excess", group=t(f"ch.il.exposed.{key}")), _pp(excess.get("estimate")),
+              delta=_interval(excess, _pp) or None, delta_color="off", delta_arrow="off", border=True,
+              help=t("ch.il.excess_help"))
+    cost = comp.get("cost_monthly") or {}
+    cost_h = comp.get("cost_horizon") or {}
+    basis = {"list": t("ch.il.basis_list", n=i18n.number(comp["revenue_basis_customers"])),
+             "list_arpu": t("ch.il.basis_list_arpu"), "calculator": t("ch.il.basis_calculator")}[comp["revenue_basis"]]
+    st.metric(t("ch.il.cost"), i18n.money(cost.get("estimate"), currency, short=False),
+              delta=t("ch.il.cost_detail", customers=i18n.number(attributable.get("estimate"), 1),
+                      horizon=i18n.money(cost_h.get("estimate"), currency), months=i18n.number(comp["horizon_months"])),
+              delta_color="off", delta_arrow="off", border=True,
+              help=t("ch.il.cost_help", each=i18n.money(comp["revenue_each_monthly"], currency, short=False), basis=basis))
+    st.caption(t("ch.il.cost_basis", each=i18n.money(comp["revenue_each_monthly"], currency, short=False), basis=basis)
+               + " " + t("ch.il.cost_interval", low=i18n.money(cost.get("low"), currency),
+                         high=i18n.money(cost.get("high"), currency)))
+
+
+def _group_table(groups: list[dict], key: str, first: str) -> None:
+    rows = [{first: g["label"], t("ch.customers"): g["customers"], t("ch.churned"): g["churned"],
+             t("ch.churn_rate"): i18n.percent(g["rate"]["estimate"]),
+             t("ch.interval"): _interval(g["rate"], i18n.percent) or "—",
+             t("ch.il.excess_col"): (f"{_pp(g['excess']['estimate'])} ({_interval(g['excess'], _pp)})"
+                                     if g.get("excess") else "—")} for g in groups]
+    st.dataframe(pl.DataFrame(rows), hide_index=True, key=K + key)
+
+
+def _missing_caption(item: dict) -> None:
+    if item.get("missing"):
+        st.caption(t("ch.il.missing", n=i18n.number(item["missing"])))
+
+
+# ---------------------------------------------------------------- loaded support data
 def exposure(analysis: dict) -> None:
     est = analysis.get("estimate")
-    if not est:
-        return
     st.subheader(t("ch.exposed"))
+    if not est:
+        st.info(why(analysis) or t("ch.why.no_estimate"), icon=":material/info:")
+        return
+    st.caption(t("ch.window_snapshot") if analysis.get("mode") == "snapshot"
+               else t("ch.window_dated", days=i18n.number(analysis.get("window_days"))))
     groups = [("exposed", est["exposed"]), ("unexposed", est["unexposed"])]
     names = [t(f"ch.group.{g}") for g, _ in groups]
     rates = [r["rate"]["estimate"] for _, r in groups]
@@ -59,25 +297,34 @@ def exposure(analysis: dict) -> None:
                   delta=t("ch.ci", low=i18n.number((excess.get("low") or 0) * 100, 1),
                           high=i18n.number((excess.get("high") or 0) * 100, 1)),
                   delta_color="off", delta_arrow="off", border=True)
-        st.metric(t("ch.attributable"), i18n.number(attributable.get("estimate")),
-                  delta=t("ch.ci", low=i18n.number(attributable.get("low")), high=i18n.number(attributable.get("high"))),
+        digits = 1 if abs(attributable.get("estimate") or 0) < 10 else 0
+        st.metric(t("ch.attributable"), i18n.number(attributable.get("estimate"), digits),
+                  delta=t("ch.ci", low=i18n.number(attributable.get("low"), digits),
+                          high=i18n.number(attributable.get("high"), digits)),
                   delta_color="off", delta_arrow="off", border=True)
         money = components.churn_money(analysis)
         if money and money["lost"] is not None:
             st.metric(t("ch.lost_revenue"), i18n.money(money["lost"], money["currency"]),
-                      delta=f"{money['months']} {'mo' if i18n.current() == 'en' else 'мес.'}",
+                      delta=f"{int(money['months'])} {'mo' if i18n.current() == 'en' else 'мес.'}",
                       delta_color="off", delta_arrow="off", border=True)
-    st.caption(est.get("method", ""))
+    st.caption(plain(_method_text(est.get("method", ""))))
+
+
+def _method_text(method: str) -> str:
+    """metrics/churn.py names its method in English; the Russian page says it in Russian."""
+    from reports.text import method_text
+
+    return method_text(method, i18n.current())
 
 
 def dose_response(analysis: dict) -> None:
     doses = analysis.get("dose_response") or []
-    if not doses:
+    if not doses or not analysis.get("estimate"):
         return
     st.subheader(t("ch.dose"))
     fig = go.Figure(go.Bar(
-        x=[f"{d['label']}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
-        marker_color="#F58518", customdata=[d["label"] for d in doses],
+        x=[f"{chart_text(d['label'])}<br>n = {i18n.number(d['customers'])}" for d in doses], y=[d["rate"]["estimate"] for d in doses],
+        marker_color="#F58518", customdata=[chart_text(d["label"]) for d in doses],
         error_y=dict(type="data", visible=True,
                      array=[(d["rate"]["high"] or 0) - (d["rate"]["estimate"] or 0) for d in doses],
                      arrayminus=[(d["rate"]["estimate"] or 0) - (d["rate"]["low"] or 0) for d in doses]),
@@ -87,18 +334,61 @@ def dose_response(analysis: dict) -> None:
     components.chart(fig, key=K + "dose_chart", height=300)
 
 
+CLASS_KEYS = ("support", "possibly_support", "other")
+
+
 def reasons(analysis: dict) -> None:
     stated = analysis.get("stated_reasons") or {}
-    categories = stated.get("support_reason_categories") or {}
-    if not stated.get("churned_with_reason"):
-        return
     st.subheader(t("ch.reasons"))
-    st.caption(t("ch.reasons_summary", support=i18n.number(stated.get("support_reason_churned")),
-                 total=i18n.number(stated.get("churned_with_reason")),
-                 share=i18n.percent(stated.get("support_reason_share"))))
-    if categories:
-        frame = pl.DataFrame({t("ch.reason"): list(categories), t("ch.churned"): list(categories.values())})
-        st.dataframe(frame, hide_index=True, key=K + "reasons")
+    if not stated.get("churned_with_reason"):
+        st.info(t("ch.reasons.none") if stated.get("churned") else t("ch.reasons.no_churned"), icon=":material/info:")
+        return
+    currency = analysis.get("currency")
+    classes = stated["classes"]
+    st.caption(t("ch.reasons.scope", n=i18n.number(stated["churned_with_reason"]), total=i18n.number(stated["churned"])))
+    cols = st.columns(3)
+    for col, cls in zip(cols, CLASS_KEYS):
+        group = classes[cls]
+        col.metric(t(f"ch.class.{cls}"), i18n.number(group["customers"]),
+                   delta=t("ch.reasons.revenue", money=i18n.money(group["monthly_revenue"], currency, short=False)),
+                   delta_color="off", delta_arrow="off", border=True, help=t(f"ch.class.{cls}.help"))
+    rows = []
+    for cls in CLASS_KEYS:
+        for v in classes[cls]["values"]:
+            rows.append({t("ch.reason"): v["value"], t("ch.reasons.field"): t(f"ch.reasons.field.{v['field']}"),
+                         t("ch.reasons.class"): t(f"ch.class.{cls}"), t("ch.customers"): v["customers"],
+                         t("ch.reasons.monthly"): i18n.money(v["monthly_revenue"], currency, short=False),
+                         t("ch.reasons.moved"): t("ch.reasons.moved_yes") if v["moved"] else ""})
+    st.dataframe(pl.DataFrame(rows), hide_index=True, key=K + "reason_values")
+    measured, diff = stated.get("measured"), stated.get("difference") or {}
+    if measured:
+        source = (t("ch.reasons.source_loaded") if measured["source"] == "loaded"
+                  else t("ch.reasons.source_list", what=t(f"ch.il.signal.{measured.get('signal')}")))
+        st.markdown(t("ch.reasons.beside", stated=i18n.number(diff.get("stated_support")),
+                      possible=i18n.number(diff.get("stated_support_or_possible")),
+                      measured=i18n.number(measured.get("estimate"), 1),
+                      interval=_interval(measured, lambda v: i18n.number(v, 1)), source=source,
+                      money=i18n.money(measured.get("monthly_revenue"), currency, short=False),
+                      stated_money=i18n.money(classes["support"]["monthly_revenue"], currency, short=False)))
+    st.caption(t(f"ch.reasons.diff.{diff.get('code', 'no_estimate')}"))
+    if access.allows("settings"):  # it writes the settings file (ui/data.move_reason refuses others too)
+        move_reasons(stated)
+
+
+def move_reasons(stated: dict) -> None:
+    """Move a stated value to another class: saved to settings [churn.reasons] as_support / ..."""
+    values = sorted({v["value"] for cls in CLASS_KEYS for v in stated["classes"][cls]["values"]})
+    current = {v["value"]: cls for cls in CLASS_KEYS for v in stated["classes"][cls]["values"]}
+    with st.expander(t("ch.reasons.move"), icon=":material/swap_horiz:"):
+        st.caption(t("ch.reasons.move_help"))
+        left, mid, right = st.columns([3, 2, 1], vertical_alignment="bottom")
+        value = left.selectbox(t("ch.reason"), values, key=K + "move_value")
+        target = mid.selectbox(t("ch.reasons.class"), CLASS_KEYS, index=CLASS_KEYS.index(current.get(value, "other")),
+                               format_func=i18n.labels("ch.class."), key=K + "move_class")
+        if right.button(t("ch.reasons.move_save"), key=K + "move_save", icon=":material/save:"):
+            path = data.move_reason(value, target)
+            st.success(t("ch.reasons.moved_to", value=plain(value), cls=t(f"ch.class.{target}"), path=plain(str(path))))
+            st.rerun()
 
 
 def calculator(params: dict[str, str], analysis: dict | None) -> None:
@@ -130,7 +420,7 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
     out = result["outputs"]
     cols = st.columns(len(OUTPUTS))
     for col, (name, kind) in zip(cols, OUTPUTS):
-        col.metric(t(f"calc.{name}"), _value(out.get(name), kind, currency), border=True)
+        col.metric(t(f"calc.{name}"), plain(_value(out.get(name), kind, currency)), border=True)
     rows = []
     for name, item in result["inputs"].items():
         kind = next((k for n, k in ADJUSTABLE if n == name), "money" if name.endswith("_monthly") else "fraction" if name.endswith(("_share", "_churn", "_rate")) or
@@ -138,11 +428,16 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
         origin = (t("ch.measured") if item["measured"] else t("ch.your_value") if name in overrides
                   else t("ch.from_settings") if str(item["source"]).startswith("settings ") else t("ch.benchmark"))
         rows.append({t("ch.input"): t(f"calc.{name}"), t("ch.value"): _value(item["value"], kind, currency)
-                     if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): "" if item["measured"] else item["source"]})
+                     if item["value"] is not None else "—", t("ch.origin"): origin, t("ch.source"): _source_text(name, item)})
     # A static table: the sources are sentences and wrap here (a data grid would cut them off).
-    st.table(pl.DataFrame(rows), border="horizontal", hide_index=True)
+    st.table(plain_table(pl.DataFrame(rows)), border="horizontal", hide_index=True)
     with st.expander(t("ch.steps")):
-        st.code("\n".join(out.get("steps", [])), language=None, wrap_lines=True)
+        steps = out.get("steps", [])
+        if i18n.current() == "ru":
+            from reports.audit import _ru_steps  # the audit's Russian wording of the calculator's steps
+
+            steps = [_ru_steps(s) for s in steps]
+        st.code("\n".join(steps), language=None, wrap_lines=True)
 
     st.subheader(t("ch.what_if"))
     measured_rate = (result["inputs"].get("sla_breach_rate") or {}).get("value") or 0.1
@@ -160,34 +455,36 @@ def calculator(params: dict[str, str], analysis: dict | None) -> None:
                  money=i18n.money(outcome.get("revenue_kept"), currency),
                  customers=i18n.number(outcome.get("customers_kept_per_year"), 1),
                  months=i18n.number(outcome.get("horizon_months"))), icon=":material/savings:")
-    st.caption(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}")
+    st.caption(plain(f"{outcome.get('method', '')}: {outcome.get('assumption', '')}"))
 
 
 def body() -> None:
     params = st.session_state.get("flt_params", {})
     components.page_header("ch.title")
-    st.caption(t("ch.scope"))
+    scope = access.scope()
+    st.caption(t("ch.scope") if scope is None else t("auth.ch_scope", teams=plain(", ".join(scope))))
     if not data.has_churn():
         st.warning(t("empty.no_metrics"), icon=":material/construction:")
         return
     analysis = data.churn_analysis() or {}
-    if not analysis.get("available"):
-        if data.rows("customers") == 0:
-            components.empty_state("empty.no_customers")
-        else:
-            st.info(t("ch.unavailable", why=analysis.get("message", "")), icon=":material/info:")
+    if data.rows("customers") == 0:
+        components.empty_state("empty.no_customers")
     else:
-        if not analysis.get("estimate") and analysis.get("message"):
-            st.info(analysis["message"], icon=":material/info:")
+        with components.section():
+            snapshot_section(analysis)
+        with components.section():
+            in_list_section(analysis)
         with components.section():
             exposure(analysis)
-        left, right = st.columns(2)
-        with left, components.section():
+        with components.section():
             dose_response(analysis)
-        with right, components.section():
+        with components.section():
             reasons(analysis)
-        for note in analysis.get("notes") or []:
-            st.caption(note)
+        notes = analysis.get("notes") or []
+        if notes:
+            with st.expander(t("ch.notes"), icon=":material/notes:"):
+                for note in notes:
+                    st.text(note)
     with components.section():
         calculator(params, analysis)
 

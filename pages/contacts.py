@@ -104,7 +104,7 @@ def drivers(params: dict[str, str]) -> None:
                    icon=":material/priority_high:")
     other = result.get("other")
     if other:
-        st.caption(t("dr.other", n=other["drivers"], share=i18n.percent(other["share"])))
+        st.caption(t("dr.other", n=i18n.number(other["drivers"]), share=i18n.percent(other["share"])))
     weekly = result.get("weekly") or []
     if weekly:
         st.markdown(f"**{t('dr.weekly')}**")  # above the chart: its legend takes the top line
@@ -131,7 +131,7 @@ def switches(params: dict[str, str]) -> None:
     if not result.get("available"):
         st.info(components.plain(result.get("message", "")))
         return
-    st.caption(t("sw.caption", days=result.get("days")))
+    st.caption(t("sw.caption", days=i18n.number(result.get("days"))))
     cols = st.columns(3)
     ci = result.get("channel_switch_rate_ci") or {}
     cols[0].metric(i18n.metric_name("channel_switch_rate"), i18n.percent(result.get("channel_switch_rate")),
@@ -172,7 +172,7 @@ def escalation(params: dict[str, str]) -> None:
     if not result.get("available"):
         st.info(components.plain(result.get("message", "")))
         return
-    st.caption(t("es.caption", n=result.get("failed_fixes")))
+    st.caption(t("es.caption", n=i18n.number(result.get("failed_fixes"))))
     cols = st.columns(4)
     cols[0].metric(i18n.metric_name("failed_fix_tickets"), i18n.number(result.get("failed_fix_tickets")),
                    help=i18n.metric_help("failed_fix_tickets"), border=True)

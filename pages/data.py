@@ -1,4 +1,8 @@
-"""Data: upload exports, check what was detected, map columns, load, and audit the loads."""
+"""Data: upload exports, check what was detected, map columns, load, and audit the loads.
+
+Uploading, loading, removing and recomputing are drawn only for a reader who may do them
+(ui/access.py); ui/data.py refuses them on the server as well. Uploads are checked and stored
+under generated names (ui/uploads.py); every file name is shown through ui.safe.plain()."""
 from __future__ import annotations
 
 import json
@@ -10,8 +14,9 @@ import streamlit as st
 
 from loaders import schema
 from loaders.base import LoadOptions
-from ui import components, data, i18n
+from ui import access, components, data, i18n, uploads
 from ui.i18n import t
+from ui.safe import plain, plain_list
 
 K = "data_"
 GENERIC = "generic"
@@ -24,16 +29,26 @@ def upload_dir() -> Path:
     return Path(st.session_state[K + "dir"])
 
 
-def save_uploads(files) -> list[Path]:
-    """Write the uploads to this session's folder under their own names (detection reads names)."""
-    paths = []
-    for f in files:
-        path = upload_dir() / Path(f.name).name
-        content = f.getvalue()
-        if not path.exists() or path.stat().st_size != len(content) or path.read_bytes() != content:
-            path.write_bytes(content)
-        paths.append(path)
-    return paths
+def upload_limits() -> tuple[int, list[str]]:
+    import config
+
+    return uploads.limits(config.get())
+
+
+def save_uploads(files) -> list[uploads.Upload]:
+    """Store the accepted uploads in this session's folder under generated names (ui/uploads.py);
+    say why the others were refused."""
+    max_mb, extensions = upload_limits()
+    stored, refused = uploads.store(files, upload_dir(), st.session_state.setdefault(K + "stored", {}),
+                                    max_mb, extensions)
+    for r in refused:
+        if r.reason == "size":
+            st.error(t("data.upload_too_big", name=plain(r.original_name), size=i18n.file_size(r.size),
+                       limit=i18n.file_size(max_mb * uploads.MB)), icon=":material/block:")
+        else:
+            st.error(t("data.upload_bad_type", name=plain(r.original_name), ext=plain("." + r.extension if r.extension else "—"),
+                       allowed=plain(", ".join(extensions))), icon=":material/block:")
+    return stored
 
 
 def default_tz() -> str:
@@ -71,19 +86,25 @@ def mapping_editor(i: int, path: Path, info: dict) -> tuple[dict, list[str]]:
     mapping = {"table": table, "columns": {r["canonical"]: r["header"] for r in edited.to_dicts()
                                             if r.get("canonical") and r.get("header")}}
     problems = data.validate_mapping(mapping, info["headers"], path.name)
+    if problems and table != "surveys":
+        # A ticket export without a creation date still holds its ratings: say how to load them.
+        rating = data.suggest(info["headers"], "surveys").get("score")
+        if rating:
+            st.info(t("data.mapping.rating_as_surveys", column=rating, table=table), icon=":material/lightbulb:")
     return mapping, problems
 
 
-def file_card(i: int, path: Path, formats: dict[str, str]) -> dict | None:
+def file_card(i: int, upload: uploads.Upload, formats: dict[str, str]) -> dict | None:
     """One uploaded file: detection, format override, options, mapping, preview."""
+    path = upload.path
     with st.container(border=True):
-        st.markdown(f"**{path.name}** · {i18n.file_size(path.stat().st_size)}")
+        st.markdown(f"**{plain(upload.original_name)}** · {i18n.file_size(upload.size)}")
         scored = data.detect(path)
         names = list(formats)
         if scored:
             best = scored[0]
-            st.caption(t("data.detected", format=best["title"], confidence=i18n.percent(best["confidence"], 0))
-                       + f" — {best['why']}")
+            st.caption(t("data.detected", format=plain(best["title"]), confidence=i18n.percent(best["confidence"], 0))
+                       + " — " + plain(best["why"]))
             default = names.index(best["name"]) if best["name"] in names else 0
         else:
             st.warning(t("data.not_detected"))
@@ -98,7 +119,7 @@ def file_card(i: int, path: Path, formats: dict[str, str]) -> dict | None:
         try:
             info = data.preview(path) if path.is_file() else None
         except Exception as exc:  # unreadable file: the load report will name the problem
-            st.warning(str(exc).splitlines()[0][:300])
+            st.warning(plain(str(exc).splitlines()[0][:300]))
         mapping = None
         if chosen == GENERIC and info is not None:
             mapping, mapping_problems = mapping_editor(i, path, info)
@@ -107,7 +128,7 @@ def file_card(i: int, path: Path, formats: dict[str, str]) -> dict | None:
             with st.expander(t("data.preview") + f" ({i18n.number(info['rows'])})"):
                 st.dataframe(info["head"], hide_index=True)
         if problems:
-            st.error(t("data.mapping.problems") + "\n\n" + "\n".join(f"- {p}" for p in problems))
+            st.error(t("data.mapping.problems") + "\n\n" + plain_list(problems))
         auto = bool(scored) and chosen == scored[0]["name"] and chosen != GENERIC
         return {"path": path, "format": None if auto else chosen, "tz": tz.strip() or None,
                 "source": source.strip() or None, "mapping": mapping, "problems": problems}
@@ -130,7 +151,7 @@ def load(plans: list[dict]) -> list[dict]:
 
         def progress(i, n, name, offset=done):
             if name:
-                bar.progress(min(1.0, (offset + i) / total), text=t("data.loading", name=name, i=offset + i + 1, n=total))
+                bar.progress(min(1.0, (offset + i) / total), text=t("data.loading", name=plain(name), i=int(offset + i + 1), n=total))
 
         def rows(name, got, of, offset=done, started={}):
             """A large file read batch by batch: rows read, rows/s and the time left."""
@@ -141,10 +162,10 @@ def load(plans: list[dict]) -> list[dict]:
             rate = (got - t0[1]) / elapsed
             share = got / of if of else 1.0
             if got >= of:
-                text = t("data.rows_writing", name=name, total=i18n.number(of))
+                text = t("data.rows_writing", name=plain(name), total=i18n.number(of))
             else:
                 left = (of - got) / rate if rate > 0 else None
-                text = t("data.rows_progress", name=name, done=i18n.number(got), total=i18n.number(of),
+                text = t("data.rows_progress", name=plain(name), done=i18n.number(got), total=i18n.number(of),
                          rate=i18n.number(round(rate)), left=i18n.duration_seconds(left) if left is not None else "…")
             bar.progress(min(1.0, (offset + share) / total), text=text)
 
@@ -164,7 +185,8 @@ def show_reports(reports: list[dict]) -> None:
         t("data.loaded", rows=i18n.number(loaded), rejected=i18n.number(rejected)))
     for r in reports:
         icon = {"loaded": ":material/check_circle:", "skipped": ":material/skip_next:"}.get(r["status"], ":material/error:")
-        with st.expander(f"{r['file']} — {r['status']}", icon=icon, expanded=r["status"] == "failed" or bool(r["rows_rejected"])):
+        with st.expander(plain(f"{r['file']} — {r['status']}"), icon=icon,
+                         expanded=r["status"] == "failed" or bool(r["rows_rejected"])):
             st.code(r["text"], language=None, wrap_lines=True)
             if r.get("rejects_preview"):
                 st.caption(t("data.rejected"))
@@ -172,15 +194,20 @@ def show_reports(reports: list[dict]) -> None:
 
 
 def uploads_section() -> None:
-    files = st.file_uploader(t("data.upload"), accept_multiple_files=True, key=K + "upload", help=t("data.upload_help"))
+    if not access.allows("load"):
+        st.info(t("data.admin_only"), icon=":material/lock:")
+        return
+    max_mb, extensions = upload_limits()
+    files = st.file_uploader(t("data.upload"), accept_multiple_files=True, key=K + "upload", help=t("data.upload_help"),
+                             type=extensions, max_upload_size=max_mb)
     if not files:
         return
-    paths = save_uploads(files)
+    stored = save_uploads(files)
     formats = {f["name"]: f["title"] for f in data.formats()}
     plans = []
-    for i, path in enumerate(paths):
+    for i, upload in enumerate(stored):
         with components.section():
-            plan = file_card(i, path, formats)
+            plan = file_card(i, upload, formats)
             if plan:
                 plans.append(plan)
     blocked = any(p["problems"] for p in plans)
@@ -192,6 +219,9 @@ def uploads_section() -> None:
 
 def history_section() -> None:
     st.subheader(t("data.history"))
+    if access.scope() is not None:  # the bookkeeping covers every team
+        st.info(t("data.scoped"), icon=":material/lock:")
+        return
     history = data.loads()
     if history.height == 0:
         st.info(t("data.no_history"))
@@ -220,7 +250,7 @@ def history_section() -> None:
             st.dataframe(rows, hide_index=True)
             components.download_buttons(rows, f"deskscope-rejects-{pick}", key=K + "rej_dl")
     active = history.filter(pl.col("status") == "loaded")
-    if active.height:
+    if active.height and access.allows("remove"):
         with st.expander(t("data.remove"), icon=":material/delete:"):
             pick = st.selectbox(t("data.remove_pick"), active["load_id"].to_list(), key=K + "rm_pick",
                                 format_func=lambda i: f"#{i} {active.filter(pl.col('load_id') == i)['file_name'][0]}")
@@ -260,7 +290,7 @@ def quality_section() -> None:
         shares = [c for c in recon.columns if c.endswith("_share")]
         st.dataframe(components.as_percent(recon, shares), hide_index=True, key=K + "recon", column_config={
             c: st.column_config.NumberColumn(c, format=components.PERCENT) for c in shares})
-    if st.button(t("data.quality.rebuild"), key=K + "rebuild", icon=":material/refresh:"):
+    if access.allows("recompute") and st.button(t("data.quality.rebuild"), key=K + "rebuild", icon=":material/refresh:"):
         bar = st.progress(0.0, text="")
 
         def phase(step: str, i: int, n: int) -> None:
@@ -275,7 +305,7 @@ def quality_section() -> None:
 def body() -> None:
     st.title(t("data.title"))
     if st.session_state.get(K + "removed"):
-        st.success(st.session_state.pop(K + "removed"))
+        st.success(plain(st.session_state.pop(K + "removed")))
     with components.section():
         uploads_section()
     if st.session_state.get(K + "reports"):

@@ -47,7 +47,7 @@ def effect_chart(items: list[dict]) -> None:
     shown = [i for i in items if i.get("change") is not None]
     if not shown:
         return
-    names = [i["name"] for i in shown]
+    names = [components.chart_text(i["name"]) for i in shown]  # Plotly draws HTML tags
     fig = go.Figure()
     fig.add_scatter(
         x=[i["change"] for i in shown], y=names, mode="markers", name=t("in.change"),
@@ -83,14 +83,14 @@ def card(i: dict) -> None:
         ci = t("ops.ci", low=_signed(i.get("ci_low")), high=_signed(i.get("ci_high"))) if i.get("ci_low") is not None else None
         cols[2].metric(t("in.change"), _signed(i.get("change")), delta=ci, delta_color="off", delta_arrow="off")
         cols[3].metric(t("in.target"), _signed(i.get("target_change")))
-        st.markdown(components.plain(why(i)) if verdict == "not_measurable" else why(i))
+        st.markdown(components.plain(why(i)) if verdict == "not_measurable" else why(i))  # plain-text: other verdicts' reasons are catalogue strings
         if i.get("days_needed"):
             st.caption(t("in.days_needed", days=i18n.number(i["days_needed"])))
         windows = i.get("windows")
         if windows:
             (b1, b2), (a1, a2) = windows["before"], windows["after"]
             st.caption(t("in.windows", b1=i18n.date(b1), b2=i18n.date(b2), a1=i18n.date(a1), a2=i18n.date(a2),
-                         days=windows["days"], basis=t(f"in.basis.{i['basis']}")))
+                         days=i18n.number(windows["days"]), basis=t(f"in.basis.{i['basis']}")))
         if i.get("method"):
             control = (i.get("control") or {}).get("change")
             st.caption(t(f"in.method.{i['method']}") + ". "

@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import plain
 
 K = "ov_"
 TICKET_TILES = [
@@ -52,7 +53,7 @@ def money_headline(params: dict[str, str]) -> None:
         return
     cur = money["currency"]
     with st.container(border=True):
-        st.markdown(f"#### :material/payments: {t('ov.money', amount=i18n.money(money['lost'], cur), months=money['months'])}")
+        st.markdown(f"#### :material/payments: {t('ov.money', amount=i18n.money(money['lost'], cur), months=int(money['months']))}")
         st.caption(t("ov.money_detail", customers=i18n.number(money["customers"]),
                      low=i18n.number(money["low"]), high=i18n.number(money["high"]),
                      at_risk=i18n.money(money["at_risk"], cur)))

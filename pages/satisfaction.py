@@ -1,5 +1,7 @@
-"""Satisfaction: CSAT, NPS (with its confidence interval and sample size) and CES over time
-and by team/agent/channel, and the comments behind the scores."""
+"""Satisfaction: CSAT, NPS (with its confidence interval and sample size) and CES over time and
+by segment/team/agent/channel (each score with its interval and responses, small segments
+flagged), and the comments behind the scores. Responses without a date count in every figure
+that has no period and are named where they are left out (trends, date filters)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
@@ -13,14 +15,37 @@ K = "sat_"
 TILES = ["csat", "csat_responses", "csat_response_rate", "nps", "nps_responses", "ces", "ces_responses"]
 DRILL = {"csat": ("surveys", "bad_csat"), "nps": ("surveys", "detractor")}
 SCORES = ("csat", "nps", "ces")
+RESPONSES = {"csat": "csat_responses", "nps": "nps_responses", "ces": "ces_responses"}
 COLORS = {"csat": "#4C78A8", "nps": "#F58518", "ces": "#54A24B"}
+BY = ("segment", "team", "agent", "channel")
+EXTRA = ["nps_low", "nps_high", "csat_rated_tickets", "survey_undated"]
+
+
+def _current(comparison: dict, metric_id: str):
+    return (comparison.get(metric_id) or {}).get("current")
+
+
+def _dated(params: dict[str, str]) -> bool:
+    return bool(params.get("date_from") or params.get("date_to"))
+
+
+def tile_notes(params: dict[str, str], comparison: dict) -> dict[str, str]:
+    """Why a tile has no value, in a few words (shown on the tile instead of a number)."""
+    notes: dict[str, str] = {}
+    loaded = data.kpis(filters.key({}), tuple(RESPONSES.values()))  # all time, no filter (the reader's teams): any of each kind?
+    for kind, n_id in RESPONSES.items():
+        if _current(comparison, n_id):
+            continue
+        key = "sat.none_filtered" if loaded.get(n_id) else "sat.none_loaded"
+        notes[kind] = notes[n_id] = t(key, kind=kind.upper())
+    if _current(comparison, "csat_response_rate") is None:
+        notes["csat_response_rate"] = t("sat.rate_needs_offers" if data.rows("tickets") else "sat.rate_needs_tickets")
+    return notes
 
 
 def nps_caption(comparison: dict) -> None:
-    nps = (comparison.get("nps") or {}).get("current")
-    low = (comparison.get("nps_low") or {}).get("current")
-    high = (comparison.get("nps_high") or {}).get("current")
-    n = (comparison.get("nps_responses") or {}).get("current")
+    nps = _current(comparison, "nps")
+    low, high, n = _current(comparison, "nps_low"), _current(comparison, "nps_high"), _current(comparison, "nps_responses")
     if nps is None:
         return
     text = t("sat.nps_ci", nps=i18n.metric_value("nps", nps), low=i18n.number(low, 1), high=i18n.number(high, 1),
@@ -31,56 +56,114 @@ def nps_caption(comparison: dict) -> None:
     st.caption(text)
 
 
-def over_time(params: dict[str, str]) -> None:
+def where_from(params: dict[str, str], comparison: dict) -> None:
+    """Ratings read from ticket exports, and the responses without a date: counted where, and not where."""
+    rated = _current(comparison, "csat_rated_tickets")
+    if rated:
+        st.caption(f":material/confirmation_number: {t('sat.from_tickets', n=i18n.number(rated))}")
+    if _dated(params):
+        left_out = data.undated_responses(filters.key(params))
+        if left_out:
+            st.caption(f":material/event_busy: {t('sat.undated_filtered', n=i18n.number(left_out))}")
+    else:
+        undated = _current(comparison, "survey_undated")
+        if undated:
+            st.caption(f":material/event_busy: {t('sat.undated_here', n=i18n.number(undated))}")
+
+
+def over_time(params: dict[str, str], comparison: dict | None = None) -> None:
     st.subheader(t("sat.over_time"))
     series = data.timeseries(filters.key(params), components.grain_for(params), SCORES)
-    if series.height == 0:
-        st.info(t("empty.filtered"))
+    undated = data.undated_responses(filters.key(params))
+    drawn = [m for m in SCORES if m in series.columns and not series[m].is_null().all()] if series.height else []
+    if not drawn:
+        if undated and not _dated(params):
+            st.info(t("sat.trend_needs_dates", n=i18n.number(undated)), icon=":material/event_busy:")
+        else:
+            st.info(t("empty.filtered"))
         return
+    # A kind with responses but none dated gets its column and one sentence, not a silent gap.
+    undrawn = [m for m in SCORES if m not in drawn and _current(comparison or {}, RESPONSES[m])]
     cols = st.columns(3)
-    for col, metric_id in zip(cols, SCORES):
-        if metric_id not in series.columns or series[metric_id].is_null().all():
-            continue
-        fig = go.Figure(go.Scatter(x=series["period"].to_list(), y=series[metric_id].to_list(), mode="lines",
+    for col, metric_id in zip(cols[len(drawn):], undrawn):
+        with col:
+            st.markdown(f"**{i18n.metric_name(metric_id)}**")
+            st.caption(f":material/event_busy: {t('sat.kind_undated', kind=metric_id.upper())}")
+    for col, metric_id in zip(cols, drawn):
+        fig = go.Figure(go.Scatter(x=series["period"].to_list(), y=series[metric_id].to_list(), mode="lines+markers",
                                    line=dict(color=COLORS[metric_id], width=2), name=i18n.metric_name(metric_id)))
         if i18n.metric_unit(metric_id) == "fraction":
             fig.update_yaxes(tickformat=".0%")
         fig.update_layout(title=i18n.metric_name(metric_id), showlegend=False)
         with col:
             components.chart(fig, key=f"{K}ts_{metric_id}", height=260)
+    if undated:
+        st.caption(f":material/event_busy: {t('sat.undated_trend', n=i18n.number(undated))}")
+
+
+def _interval(low, high, unit: str) -> str:
+    if low is None or high is None:
+        return ""
+    if unit == "fraction":
+        return f"{i18n.percent(low)} … {i18n.percent(high)}"
+    return f"{i18n.number(low, 1)} … {i18n.number(high, 1)}"
 
 
 def by_dimension(params: dict[str, str]) -> None:
     st.subheader(t("sat.by"))
-    by = st.segmented_control(t("sat.by"), ["team", "agent", "channel"], default="team", required=True, key=K + "by",
-                              format_func=i18n.labels("dim."), label_visibility="collapsed") or "team"
-    ids = ("csat", "csat_responses", "nps", "nps_responses", "ces", "ces_responses")
-    frame = data.breakdown(filters.key(params), by, ids)
-    frame = frame.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in ("csat", "nps", "ces") if c in frame.columns]))
-    if frame.height == 0:
+    options = list(BY)
+    default = "segment" if data.dimension_values("segment") else "team"
+    by = st.segmented_control(t("sat.by"), options, default=default, required=True, key=K + "by",
+                              format_func=i18n.labels("dim."), label_visibility="collapsed") or default
+    frame = data.breakdown(filters.key(params), by, SCORES)
+    present = [m for m in SCORES if m in frame.columns and frame[m].is_not_null().any()]
+    if frame.height == 0 or not present:
         st.info(t("empty.no_rows"))
         return
-    frame = components.name_groups(frame.sort("csat_responses", descending=True, nulls_last=True), by)
-    config = {by: t(f"dim.{by}")}
-    for m in ids:
+    frame = frame.filter(pl.any_horizontal([pl.col(m).is_not_null() for m in present]))
+    frame = components.name_groups(frame, by)
+    small = int(data.setting("metrics", "survey_small_segment") or 30)
+    shown = {by: frame.get_column(by).to_list()}
+    config = {by: st.column_config.TextColumn(t(f"dim.{by}"))}
+    flags = [[] for _ in range(frame.height)]
+    for m in present:
+        low, high, n_id = f"{m}_low", f"{m}_high", RESPONSES[m]
         unit = i18n.metric_unit(m)
-        fmt = components.PERCENT if unit == "fraction" else "%.1f" if unit in ("nps", "score") else "%.0f"
-        config[m] = st.column_config.NumberColumn(i18n.metric_name(m), format=fmt, help=i18n.metric_help(m))
-    if "small_sample" in frame.columns:
-        config["small_sample"] = st.column_config.CheckboxColumn(t("ag.small_col"))
-    st.dataframe(components.as_percent(frame.drop("n", strict=False)), hide_index=True, key=K + "by_table",
-                 column_config=config,
-                 height=components.table_height(frame.height))
+        values = frame.get_column(m).to_list()
+        # Text in the reader's language (33,3 beside its interval −26,3 … 93,0 in Russian), and a dash
+        # where a segment has no answer of this kind: a number column would show "None" there.
+        shown[m] = ["—" if v is None else i18n.metric_value(m, v) for v in values]
+        shown[low] = [_interval(a, b, unit) for a, b in zip(frame.get_column(low).to_list(), frame.get_column(high).to_list())]
+        shown[n_id] = [int(v or 0) for v in frame.get_column(n_id).to_list()]
+        config[m] = st.column_config.TextColumn(i18n.metric_name(m), help=i18n.metric_help(m))
+        config[low] = st.column_config.TextColumn(t("sat.ci", kind=m.upper()))
+        config[n_id] = st.column_config.NumberColumn(i18n.metric_name(n_id), format="%d")
+        for i, (v, n) in enumerate(zip(values, shown[n_id])):
+            if v is not None and n < small:
+                flags[i].append(m.upper())
+    shown["small"] = [", ".join(f) for f in flags]
+    config["small"] = st.column_config.TextColumn(t("sat.small_col"), help=t("sat.small_help", n=small))
+    table = pl.DataFrame(shown, strict=False)
+    st.dataframe(table, hide_index=True, key=K + "by_table", column_config=config,
+                 height=components.table_height(table.height))
+    notes = [t("sat.small_note", n=small)]
+    missing = [m.upper() for m in SCORES if m not in present]
+    if missing:
+        notes.append(t("sat.kinds_missing", kinds=", ".join(missing)))
+    st.caption(" ".join(notes))
 
 
 def comments(params: dict[str, str]) -> None:
     st.subheader(t("sat.comments"))
+    rows = data.drill(filters.key(params), kind="surveys", limit=5000)
+    if "comment" not in rows.columns or rows.filter(pl.col("comment").is_not_null()
+                                                     & (pl.col("comment").str.strip_chars() != "")).height == 0:
+        st.caption(t("sat.no_comments_at_all"))
+        return
     left, right = st.columns([3, 1])
     query = left.text_input(t("sat.search"), key=K + "search", placeholder="…")
-    kinds = right.multiselect(t("sat.kind"), ["csat", "nps", "ces"], key=K + "kinds", placeholder=t("filters.all"))
-    rows = data.drill(filters.key(params), kind="surveys", limit=5000)
-    if "comment" not in rows.columns:
-        return
+    kinds = right.multiselect(t("sat.kind"), ["csat", "nps", "ces"], key=K + "kinds", placeholder=t("filters.all"),
+                              format_func=str.upper)
     rows = rows.filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
     if kinds and "kind" in rows.columns:
         rows = rows.filter(pl.col("kind").is_in(kinds))
@@ -90,14 +173,22 @@ def comments(params: dict[str, str]) -> None:
     if rows.height == 0:
         st.caption(t("sat.no_comments"))
         return
-    shown = components.blank_text(rows.select([c for c in ("responded_at", "kind", "score", "comment", "agent", "team",
-                                                           "channel", "ticket_id") if c in rows.columns]))
+    rows = rows.with_columns(pl.col("responded_at").dt.strftime("%Y-%m-%d %H:%M").fill_null(t("sat.no_date")))
+    if "kind" in rows.columns:
+        rows = rows.with_columns(pl.col("kind").str.to_uppercase())
+    # Agent, team, channel, ticket, segment: shown when some comment has one (a survey sheet
+    # without tickets has none, and five empty columns read as missing data).
+    optional = ("segment", "agent", "team", "channel", "ticket_id")
+    keep = [c for c in ("responded_at", "kind", "score", "segment", "comment", "agent", "team", "channel", "ticket_id")
+            if c in rows.columns and (c not in optional or rows.filter(
+                pl.col(c).is_not_null() & (pl.col(c).cast(pl.String).str.strip_chars() != "")).height)]
+    shown = components.blank_text(rows.select(keep))
     st.dataframe(shown, hide_index=True, key=K + "comments_table", height=components.table_height(shown.height, 420),
                  column_config={"comment": st.column_config.TextColumn(t("sat.comments"), width="large"),
                                 "score": st.column_config.NumberColumn(t("sat.score"), format="%.0f"),
-                                "responded_at": st.column_config.DatetimeColumn(t("sat.when"), format="YYYY-MM-DD HH:mm"),
-                                "kind": t("sat.kind"), "agent": t("dim.agent"), "team": t("dim.team"),
-                                "channel": t("dim.channel"), "ticket_id": t("sat.ticket")})
+                                "responded_at": st.column_config.TextColumn(t("sat.when")),
+                                "kind": t("sat.kind"), "segment": t("dim.segment"), "agent": t("dim.agent"),
+                                "team": t("dim.team"), "channel": t("dim.channel"), "ticket_id": t("sat.ticket")})
     components.download_buttons(shown, "deskscope-comments", key=K + "comments_dl")
 
 
@@ -106,16 +197,22 @@ def body() -> None:
     components.page_header("sat.title", params)
     if not components.require_metrics() or not components.require("surveys", message_key="empty.no_surveys"):
         return
-    comparison = data.compare(filters.key(params))
-    components.figure_notes(params, comparison)
+    comparison = data.compare(filters.key(params), tuple(TILES + EXTRA))
+    components.figure_notes(params, comparison, skip_empty_tables=True)
     if components.nothing_in_period(comparison, "csat_responses", "nps_responses", "ces_responses"):
+        left_out = data.undated_responses(filters.key(params)) if _dated(params) else 0
+        if left_out:
+            st.caption(f":material/event_busy: {t('sat.undated_filtered', n=i18n.number(left_out))}")
         return
     with components.section():
-        components.tile_grid([dict(metric_id=m, comparison=comparison.get(m), drill=DRILL.get(m, ("surveys", None)))
+        notes = tile_notes(params, comparison)
+        components.tile_grid([dict(metric_id=m, comparison=comparison.get(m), note=notes.get(m),
+                                   drill=DRILL.get(m, ("surveys", None)))
                               for m in TILES if m in comparison], columns=4, key=K)
         nps_caption(comparison)
+        where_from(params, comparison)
     with components.section():
-        over_time(params)
+        over_time(params, comparison)
     with components.section():
         by_dimension(params)
     with components.section():

@@ -1,5 +1,6 @@
 """Settings: SLA policies, business hours, thresholds, money and language, validated and
-written to the user's settings file with config.save."""
+written to the user's settings file (ui/data.save_settings). A reader who may not change
+settings (ui/access.py) sees the settings in force as a table, with no form and no save button."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,9 @@ import polars as pl
 import streamlit as st
 
 import config
-from ui import components, data, i18n
+from ui import access, components, data, i18n
 from ui.i18n import t
+from ui.safe import plain, plain_list
 
 K = "set_"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -163,9 +165,35 @@ def parse_holidays(text: str, problems: list[str]) -> list[str]:
     return out
 
 
+def flat_settings(settings: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """(key, value as text) of every setting, for the read-only view ([access] left out: it names people)."""
+    rows = []
+    for key, value in settings.items():
+        name = f"{prefix}{key}"
+        if name == "access":
+            continue
+        if isinstance(value, dict):
+            rows += flat_settings(value, name + ".")
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            rows += [(f"{name}[{i}]", config.to_toml(v).strip().replace("\n", "; ")) for i, v in enumerate(value)]
+        else:
+            rows.append((name, config.to_toml({"v": value}).strip()[4:]))
+    return rows
+
+
+def read_only(settings: dict) -> None:
+    st.info(t("set.readonly"), icon=":material/lock:")
+    rows = flat_settings(settings)
+    st.dataframe(pl.DataFrame({t("set.col.key"): [k for k, _ in rows], t("col.value"): [v for _, v in rows]}),
+                 hide_index=True, key=K + "readonly", height=components.table_height(len(rows), 900))
+
+
 def body() -> None:
     st.title(t("set.title"))
     s = config.get()
+    if not access.allows("settings"):
+        read_only(s)
+        return
     problems: list[str] = []
 
     st.subheader(t("set.sla"))
@@ -271,7 +299,7 @@ def body() -> None:
 
     if st.button(t("set.save"), type="primary", key=K + "save", icon=":material/save:"):
         if problems:
-            st.error(t("set.problems") + "\n\n" + "\n".join(f"- {p}" for p in problems))
+            st.error(t("set.problems") + "\n\n" + plain_list(problems))
             return
         changes = {
             "ui": {"currency": currency, "language": language},
@@ -285,10 +313,10 @@ def body() -> None:
             "churn": {"window_days": int(window), "horizon_months": int(horizon), "gross_margin": float(margin),
                       "negative": {**toggles, "bad_csat_max": int(bad_csat_max), "slow_first_reply_hours": int(slow_hours)}},
         }
-        path = config.save(changes)
-        st.success(t("set.saved", path=path))
+        path = data.save_settings(changes)
+        st.success(t("set.saved", path=plain(path)))
     elif problems:
-        st.warning(t("set.problems") + "\n\n" + "\n".join(f"- {p}" for p in problems))
+        st.warning(t("set.problems") + "\n\n" + plain_list(problems))
 
 
 components.run_page(body)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui import components, data, i18n
 from ui.i18n import t
+from ui.safe import plain
 
 K = "snap_"
 
@@ -37,11 +38,11 @@ def body() -> None:
     st.title(t("snap.title"))
     items = data.snapshots()
     if not items:
-        st.info(t("snap.none", dir=data.snapshots_dir()), icon=":material/info:")
+        st.info(t("snap.none", dir=plain(data.snapshots_dir())), icon=":material/info:")
         return
     for item in items:
         if item["error"]:
-            st.warning(t("snap.bad", path=item["dir"], error=item["error"]))
+            st.warning(t("snap.bad", path=plain(item["dir"]), error=plain(item["error"])))
     names = [i["name"] for i in items]
     by_name = {i["name"]: i for i in items}
     pick = st.selectbox(t("snap.pick"), names, key=K + "pick")

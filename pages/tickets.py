@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import chart_texts
 
 K = "tk_"
 BY = ["priority", "team", "channel"]
@@ -51,7 +52,7 @@ def sla_by(params: dict[str, str]) -> None:
         st.info(t("tk.no_sla"))
         return
     frame = components.name_groups(frame.sort("sla_breach_rate", descending=False), by)
-    labels = frame[by].to_list()
+    labels = chart_texts(frame[by].to_list())  # data values: Plotly draws HTML tags
     fig = go.Figure()
     fig.add_bar(y=labels, x=frame["sla_breach_rate"].to_list(), orientation="h", name=t("tk.breach_rate"),
                 marker_color="#E45756", text=[i18n.percent(v) for v in frame["sla_breach_rate"].to_list()],
@@ -96,9 +97,10 @@ def top_categories(params: dict[str, str]) -> None:
         st.caption(t("empty.no_rows"))
         return
     fig = go.Figure()
-    fig.add_bar(x=frame["category"].to_list(), y=frame["tickets"].to_list(), name=i18n.metric_name("tickets"),
+    categories = chart_texts(frame["category"].to_list())
+    fig.add_bar(x=categories, y=frame["tickets"].to_list(), name=i18n.metric_name("tickets"),
                 marker_color="#4C78A8")
-    fig.add_scatter(x=frame["category"].to_list(), y=frame["sla_breach_rate"].to_list(), name=t("tk.breach_rate"),
+    fig.add_scatter(x=categories, y=frame["sla_breach_rate"].to_list(), name=t("tk.breach_rate"),
                     yaxis="y2", mode="markers+lines", marker=dict(size=9, color="#E45756"))
     fig.update_layout(yaxis=dict(title=t("tk.tickets")),
                       yaxis2=dict(title=t("tk.breach_rate"), overlaying="y", side="right", tickformat=".0%",

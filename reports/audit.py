@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reports import html as H
-from reports.text import fmt_value, money, number, t
+from reports.text import fmt_value, method_text, money, number, t
 
 # Benchmarks quoted in ../shared/PRODUCT.md, each with its source.
 BENCHMARKS = [
@@ -86,9 +86,10 @@ def coverage(con) -> list[dict]:
     for table, column in spans.items():
         if table not in present:
             continue
-        n, lo, hi = con.execute(f"SELECT count(*), min({column}), max({column}) FROM {table}").fetchall()[0]
+        n, lo, hi, undated = con.execute(f"SELECT count(*), min({column}), max({column}), count(*) - count({column}) "
+                                         f"FROM {table}").fetchall()[0]
         if n:
-            rows.append({"table": table, "rows": n, "from": lo, "to": hi})
+            rows.append({"table": table, "rows": n, "from": lo, "to": hi, "undated": undated})
     return rows
 
 
@@ -131,6 +132,12 @@ def gather(con, lang: str = "en") -> dict:
                            "unit": unit, "value": measured.get(bid)} for bid, label, bench, source, target, unit in BENCHMARKS]
     data["findings"] = [f.to_dict() for f in findings.run(con, churn_info["excess_rate"], churn_info["monthly_revenue"],
                                                           settings)]
+    try:
+        from metrics import survey_summary
+
+        data["satisfaction"] = survey_summary.summary(con)
+    except Exception as exc:  # the rest of the audit stands without it
+        data["satisfaction"] = {"error": f"{type(exc).__name__}: {exc}"}
     data["currency"] = churn_info.get("currency") or settings["ui"]["currency"]
     from reports import operations  # initiatives, drivers, channel switches, escalation, load, reply targets
 
@@ -160,8 +167,11 @@ def churn_summary(con, kpis: dict | None = None, settings: dict | None = None) -
     except Exception as exc:  # analyse() reports thin data itself; anything else must not sink the audit
         out["message"] = f"churn analysis failed: {type(exc).__name__}: {exc}"
     if analysis is not None:
+        from reports import churn_html
+
         out["message"] = analysis.message or None
         out["notes"] = list(analysis.notes)
+        out["customer_list"] = churn_html.summary(analysis.to_dict())
     available = analysis is not None and analysis.available
     inputs = calculator.inputs_from_data(analysis if available else None, kpis or {}, calculator.defaults(settings))
     calc = calculator.compute(inputs)
@@ -183,7 +193,7 @@ def churn_summary(con, kpis: dict | None = None, settings: dict | None = None) -
         out["lost_revenue_share"] = (max(attributable, 0.0) * 12 / months * lost_each / (arpu * with_revenue)
                                      if attributable is not None and months and lost_each and arpu and with_revenue else None)
         out["analysis"] = {
-            "method": est.method, "customers": analysis.customers, "churned": analysis.churned,
+            "method": est.method, "customers": analysis.customers, "churned": analysis.churned, "mode": analysis.mode,
             "window_days": analysis.window_days, "period_months": months, "as_of": analysis.as_of,
             "churn_period_start": analysis.churn_period_start,
             "exposed": dataclasses.asdict(est.exposed), "unexposed": dataclasses.asdict(est.unexposed),
@@ -278,8 +288,9 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
     findings = data["findings"]
     if findings:
         top = findings[0]
-        body.append(f'<p class="headline">{H.esc(t("top_finding", lang))}: <b>{H.esc(L(top["title"]))}</b>, '
-                    f'{H.esc(money(top["money_at_stake"], cur, lang))} {H.esc(t("at_stake", lang))}.</p>')
+        stake = (f'{H.esc(money(top["money_at_stake"], cur, lang))} {H.esc(t("at_stake", lang))}'
+                 if top["money_at_stake"] else H.esc(t("no_money_at_stake", lang)))  # never "$0.00 at stake"
+        body.append(f'<p class="headline">{H.esc(t("top_finding", lang))}: <b>{H.esc(L(top["title"]))}</b>, {stake}.</p>')
     # ------------------------------------------------------------------ what was received
     rows = []
     for r in reports:
@@ -292,8 +303,8 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
     body.append(f'<h2 id="received">{H.esc(t("received", lang))}</h2>' + H.table(
         [t("file", lang), t("format", lang), t("sure", lang), t("table", lang), t("time_zone", lang), t("rows_in", lang),
          t("loaded", lang), t("rejected", lang), t("status", lang)], rows, {2, 5, 6, 7}))
-    cov = [[TABLE_NAMES.get(c["table"], (c["table"],) * 2)[ru], number(c["rows"], lang),
-            f'{str(c["from"])[:10]} – {str(c["to"])[:10]}'] for c in data["coverage"]]
+    cov = [[TABLE_NAMES.get(c["table"], (c["table"],) * 2)[ru], number(c["rows"], lang), _covers(c, lang)]
+           for c in data["coverage"]]
     body.append(f'<h3>{H.esc(t("periods", lang))}</h3>' + H.table([t("table", lang), t("rows_in", lang), t("covers", lang)], cov, {1}))
     if data["rejections"]:
         body.append(f'<h3>{H.esc(t("rejections", lang))}</h3>' + H.table(
@@ -346,6 +357,15 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
                    verdict, L(b["benchmark"]), b["source"]])
     body.append(f'<h3>{H.esc(t("against", lang))}</h3>' + H.table(
         [t("metric", lang), t("value", lang), "", t("benchmark", lang), t("source", lang)], bm, {1}))
+    # ------------------------------------------------------------------ satisfaction
+    sat = data.get("satisfaction")
+    if sat and "error" not in sat:
+        from reports.satisfaction import section
+
+        body.append(section(sat, lang))
+    elif sat:
+        body.append(f'<h2 id="satisfaction">{H.esc(t("sat_title", lang))}</h2>'
+                    f'<p class="muted">{H.esc(t("not_available", lang, why=sat["error"]))}</p>')
     # ------------------------------------------------------------------ findings
     ch = data["churn"]
     body.append(f'<h2 id="findings">{H.esc(t("findings", lang))}</h2>')
@@ -369,19 +389,28 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
         body.append(operations.initiatives_html(data["operations"].get("initiatives") or {}, lang,
                                                 "initiatives_12m", "no_initiatives_12m"))
         body.append(operations.analyses_html(data["operations"], lang))
+    # ------------------------------------------------------------------ customers and churn
+    from reports import churn_html
+
+    a = ch.get("analysis")
+    if ch.get("customer_list"):
+        body.append(f'<h2 id="customers">{H.esc(t("customers_churn", lang))}</h2>')
+        body.append(churn_html.render(ch["customer_list"], lang, cur,
+                                      measured_html=f'<p><a href="#churn">{H.esc(t("see_churn_cost", lang))}</a></p>'
+                                      if ch.get("measured") and a else ""))
     # ------------------------------------------------------------------ churn cost
     body.append(f'<h2 id="churn">{H.esc(t("churn_cost", lang))}</h2>')
-    a = ch.get("analysis")
     if ch.get("measured") and a:
         ex, un, excess = a["exposed"], a["unexposed"], a["excess"]
-        body.append("<p>" + H.esc(t("churn_measured", lang, customers=number(a["customers"], lang),
+        body.append("<p>" + H.esc(t("churn_measured_snapshot" if a.get("mode") == "snapshot" else "churn_measured", lang,
+                                    customers=number(a["customers"], lang),
                                     exposed=number(ex["customers"], lang), window=a["window_days"],
                                     exposed_rate=fmt_value(ex["rate"]["estimate"], "fraction", lang),
                                     unexposed_rate=fmt_value(un["rate"]["estimate"], "fraction", lang),
                                     excess=fmt_value(excess["estimate"], "fraction", lang),
                                     low=fmt_value(excess["low"], "fraction", lang), high=fmt_value(excess["high"], "fraction", lang),
                                     attributable=number(a["attributable_churned"]["estimate"] or 0, lang, 1)))
-                    + f' <span class="muted small">({H.esc(a["method"])})</span></p>')
+                    + f' <span class="muted small">({H.esc(method_text(a["method"], lang))})</span></p>')
         dose = [[r["label"], number(r["customers"], lang), number(r["churned"], lang),
                  fmt_value(r["rate"]["estimate"], "fraction", lang),
                  f'{fmt_value(r["rate"]["low"], "fraction", lang)} – {fmt_value(r["rate"]["high"], "fraction", lang)}']
@@ -389,7 +418,9 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
         body.append(f'<h3>{H.esc(t("dose", lang))}</h3>' + H.table(
             [t("negatives", lang), t("customers", lang), t("churned", lang), t("churn_rate", lang), t("interval", lang)], dose, {1, 2, 3}))
     else:
-        body.append(f'<p>{H.esc(t("churn_benchmark", lang))}</p>')
+        reason = churn_html.why(ch["customer_list"], lang) + " " if ch.get("customer_list") else ""
+        body.append(f'<p>{H.esc(reason + t("churn_benchmark_model", lang))}</p>' if reason
+                    else f'<p>{H.esc(t("churn_benchmark", lang))}</p>')
     calc = ch.get("calculator") or {}
     rows = [[en if not ru else r_, fmt_value(calc[k], "count", lang) if kind == "count" else money(calc[k], cur, lang)]
             for k, en, r_, kind in CALC_ROWS if calc.get(k) is not None]
@@ -413,6 +444,15 @@ def render(data: dict, reports: list, lang: str, currency: str, pseudonymized: b
     body.append(f'<footer>{H.esc(t("footer", lang, what=t("audit_title", lang)))}</footer>')
     return H.page(t("audit_title", lang), "".join(body), lang,
                   subtitle=t("audit_subtitle", lang, files=len(reports), names=", ".join(sorted({r.file for r in reports}))))
+
+
+def _covers(c: dict, lang: str) -> str:
+    """The period a table covers; rows without a date (undated survey responses) said as such."""
+    undated = c.get("undated") or 0
+    if c.get("from") is None:
+        return t("no_dates", lang, n=number(undated, lang)) if undated else "—"
+    span = f'{str(c["from"])[:10]} – {str(c["to"])[:10]}'
+    return span + (f' ({t("undated_rows", lang, n=number(undated, lang))})' if undated else "")
 
 
 RECON_NAMES = {
@@ -476,6 +516,27 @@ def print_pdf(html_path: Path, pdf_path: Path) -> str | None:
     return None
 
 
+def _results_folder(paths: list[Path]) -> bool:
+    if len(paths) != 1:
+        return False
+    from metrics.build import is_results
+
+    return is_results(Path(paths[0]))
+
+
+def _installed_results(store, folder: Path) -> list:
+    """Install a result folder (docs/scale-out.md) and describe the loads it was built from."""
+    from loaders.store import LoadReport
+    from metrics.build import install
+
+    install(store, folder)
+    return [LoadReport(file=r["file_name"] or "-", status="loaded", loader=r["loader"] or "", confidence=r["confidence"] or 0.0,
+                       load_id=r["load_id"], rows_in=r["rows_in"] or 0, rows_loaded=r["rows_loaded"] or 0,
+                       rows_rejected=r["rows_rejected"] or 0, target_table=r["target_table"] or "", source=r["source"] or "",
+                       source_tz=r["source_tz"] or "")
+            for r in store.loads().iter_rows(named=True) if r.get("load_id") is not None and r.get("status") != "removed"]
+
+
 def _audit_store_class():
     from loaders.store import POST_LOAD_HOOKS, Store
 
@@ -495,20 +556,24 @@ def _audit_store_class():
 
 def run_audit(paths: list[Path], out: Path, lang: str = "en", pseudonymize: bool = False, currency: str | None = None,
               tz: str | None = None, pdf: bool = False, date_order: str | None = None,
-              on_progress=None) -> AuditResult:
+              on_progress=None, as_of=None, tenure_unit: str | None = None) -> AuditResult:
     import metrics  # noqa: F401  registers ticket_metrics and rollups as post-load hooks
     from loaders.base import LoadOptions
 
     _AuditStore = _audit_store_class()
     messages: list[str] = []
-    files = expand(paths)
+    files = [] if _results_folder(paths) else expand(paths)
     missing = [str(p) for p in files if not Path(p).exists()]
     if missing:
         return AuditResult(out, 2, [f"no such file or folder: {m}" for m in missing])
     with tempfile.TemporaryDirectory(prefix="deskscope-audit-") as tmp:
         store = _AuditStore(Path(tmp) / "audit.duckdb")
-        reports = store.load_files(files, LoadOptions(pseudonymize=pseudonymize, tz=tz, date_order=date_order),
-                                   on_progress=on_progress)
+        if _results_folder(paths):  # `cli.py build` results: installed as built, the loads they record listed
+            reports = _installed_results(store, Path(paths[0]))
+        else:
+            reports = store.load_files(files, LoadOptions(pseudonymize=pseudonymize, tz=tz, date_order=date_order,
+                                                          as_of=as_of, tenure_unit=tenure_unit),
+                                       on_progress=on_progress)
         for r in reports:
             messages.append(f"{r.file}: {r.status}" + (f" as {r.loader} ({r.confidence:.0%}), {r.rows_loaded:,} rows loaded, "
                                                         f"{r.rows_rejected:,} rejected" if r.status == "loaded" else "")

@@ -95,13 +95,23 @@ def cmd_audit(args) -> int:
     try:
         result = run_audit([Path(p) for p in args.paths], Path(args.out), lang=args.lang, pseudonymize=args.pseudonymize,
                            currency=args.currency.upper() if args.currency else None, tz=args.tz, pdf=args.pdf,
-                           date_order=args.date_order, on_progress=progress)
+                           date_order=args.date_order, on_progress=progress, as_of=args.as_of,
+                           tenure_unit=args.tenure_unit)
     except Exception as exc:  # never a traceback for the consultant; the main database is untouched either way
         print(f"error: the audit failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     for m in result.messages:
         print(m, file=sys.stderr if result.exit_code == 2 else sys.stdout)
     return result.exit_code
+
+
+def _date(text: str):
+    import argparse
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2024-06-30") from None
 
 
 def _valid_tz(name: str) -> bool:
@@ -131,5 +141,9 @@ def add_commands(add) -> None:
     p.add_argument("--currency", help="ISO currency code for money figures (default: the data's or settings)")
     p.add_argument("--tz", help="time zone of timestamps without an offset (IANA name)")
     p.add_argument("--date-order", dest="date_order", choices=["dmy", "mdy"])
+    p.add_argument("--as-of", dest="as_of", type=_date, metavar="YYYY-MM-DD",
+                   help="date a customer/churn list without dates describes (default: the file's modification date)")
+    p.add_argument("--tenure-unit", dest="tenure_unit", choices=["days", "months", "years"],
+                   help="unit of a customer list's tenure column (default: read from the header and the values)")
     p.add_argument("--pdf", action="store_true", help="also print a PDF with headless Chromium")
     p.add_argument("--force", action="store_true", help="replace --out when it already exists")

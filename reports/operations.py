@@ -259,6 +259,8 @@ def analyses_html(ops: dict, lang: str) -> str:
     body.append(_missing(a, lang))
     r = ops.get("reply_targets") or {}
     body.append(f'<h3 id="reply-targets">{H.esc(t("targets", lang))}</h3>')
+    if r.get("available") is False:  # no tickets or calls: one sentence, not an empty section
+        body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=r.get("message") or ""))}</p>')
     rows = []
     for c in r.get("channels") or []:
         target = (fmt_value(c["target_minutes"], "minutes", lang) if c.get("target_minutes") is not None

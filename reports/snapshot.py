@@ -84,7 +84,8 @@ def _json_default(value):
     return str(value)
 
 
-NOT_MOVES = {"nps_low", "nps_high"}  # the bounds of NPS's interval, not figures of their own
+# The bounds of an interval are not figures of their own; undated responses belong to no period.
+NOT_MOVES = {"nps_low", "nps_high", "csat_low", "csat_high", "ces_low", "ces_high", "survey_undated"}
 
 
 def _count_test(current, previous) -> float | None:
@@ -127,11 +128,14 @@ def money_figures(con, as_of: dt.date) -> dict:
         a = churn.analyse(con, as_of=as_of)
     except Exception as exc:  # a snapshot without money figures is still useful
         return {"available": False, "message": f"{type(exc).__name__}: {exc}"}
+    from reports import churn_html
+
+    customer_list = churn_html.summary(a.to_dict())
     est = a.estimate if a.available else None
     if est is None:
-        return {"available": False, "message": a.message}
+        return {"available": False, "message": a.message, "customer_list": customer_list}
     money = a.money or {}
-    out = {"available": True, "currency": a.currency, "as_of": a.as_of, "customers": a.customers, "churned": a.churned,
+    out = {"available": True, "customer_list": customer_list, "currency": a.currency, "as_of": a.as_of, "customers": a.customers, "churned": a.churned,
            "method": est.method, "excess": dataclasses.asdict(est.excess),
            "attributable_churned": dataclasses.asdict(est.attributable_churned),
            "horizon_months": money.get("horizon_months"), "ltv": money.get("ltv"),
@@ -164,7 +168,14 @@ def compute(con, period: Period, lang: str = "en") -> dict:
         series = {c: ts.get_column(c).to_list() for c in ts.columns}
     except Exception:
         series = {}
+    try:
+        from metrics import survey_summary
+
+        satisfaction = survey_summary.summary(con, period=filters)
+    except Exception as exc:  # a snapshot without this section is still useful
+        satisfaction = {"error": f"{type(exc).__name__}: {exc}"}
     return {
+        "satisfaction": satisfaction,
         "period": period.name,
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
@@ -233,7 +244,7 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
     real, noise = [], []
     for mid, ch in data["changes"].items():
         value, prev = data["kpis"].get(mid), ch.get("previous")
-        if value is None or prev is None or mid in NOT_MOVES:
+        if value is None or prev is None or mid in NOT_MOVES or value == prev == 0:
             continue
         row = [name(mid), approximate(fmt_value(prev, unit(mid), lang, currency), bool(ch.get("previous_approximate"))),
                approximate(fmt_value(value, unit(mid), lang, currency), mid in approx),
@@ -246,6 +257,13 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
     if noise:
         body.append(f'<h3>{H.esc(t("noise", lang))}</h3>' + H.table(headers, noise, {1, 2, 3}))
 
+    sat = data.get("satisfaction")
+    if sat and "error" not in sat:
+        from reports.satisfaction import section
+
+        body.append(section(sat, lang))
+    elif sat:
+        body.append(f'<h2>{H.esc(t("sat_title", lang))}</h2><p class="muted">{H.esc(t("no_money", lang, why=sat["error"]))}</p>')
     m = data.get("money") or {}
     body.append(f'<h2>{H.esc(t("money", lang))}</h2>')
     if m.get("available"):
@@ -270,6 +288,10 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
                          "—" if pv is None else fmt(pv)])
         body.append(f'<p class="muted small">{H.esc(t("money_note", lang, as_of=m.get("as_of") or "—", customers=number(m.get("customers") or 0, lang), horizon=number(m.get("horizon_months") or 12, lang)))}</p>')
         body.append(H.table([t("metric", lang), t("value", lang), t("interval", lang), t("previous", lang)], rows, {1, 2, 3}))
+    elif m.get("customer_list"):
+        from reports import churn_html
+
+        body.append(f'<p class="muted">{H.esc(churn_html.why(m["customer_list"], lang))}</p>')
     else:
         body.append(f'<p class="muted">{H.esc(t("no_money", lang, why=m.get("message") or ""))}</p>')
     if data.get("operations"):
@@ -277,13 +299,22 @@ def render(data: dict, lang: str = "en", currency: str = "USD") -> str:
 
         body.append(operations.initiatives_html(data["operations"].get("initiatives") or {}, lang))
         body.append(operations.analyses_html(data["operations"], lang))
+    if m.get("customer_list") and (m["customer_list"].get("snapshot") or {}).get("customers"):
+        from reports import churn_html
+
+        body.append(f'<h2>{H.esc(t("customer_list_title", lang))}</h2>')
+        body.append(churn_html.render(m["customer_list"], lang, m.get("currency") or currency,
+                                      measured_html=f'<p class="muted">{H.esc(t("see_money_above", lang))}</p>'
+                                      if m.get("available") else ""))
     if weekly.get("period"):
         labels = [_short_date(p, lang) for p in weekly["period"]]
         charts = [svg.line_chart(labels, {name(mid): weekly[mid]}, title=name(mid), width=480, height=190,
                                  fmt=lambda v, u=unit(mid): fmt_value(v, u, lang, currency))
                   for mid in HEADLINE if mid in weekly]
+        drawn = "".join(c for c in charts if c)
         body.append(f'<h2>{H.esc(t("trend", lang))}</h2><p class="muted small">{H.esc(t("weekly_note", lang))}</p>'
-                    f'<div class="charts">{"".join(c for c in charts if c)}</div>')
+                    + (f'<div class="charts">{drawn}</div>' if drawn
+                       else f'<p class="muted">{H.esc(t("no_weekly", lang))}</p>'))
     body.append(f'<footer>{H.esc(t("footer", lang, what=data["period"]))} · definitions {H.esc(data["definitions_version"])}</footer>')
     return H.page(t("snapshot_title", lang, period=data["period"]), "".join(body), lang)
 

@@ -25,6 +25,10 @@ STRINGS = {
     "test_threshold": {"en": "±10% threshold", "ru": "порог ±10%"},
     "trend": {"en": "Trend", "ru": "Динамика"},
     "weekly_note": {"en": "Week by week, the twelve weeks up to the end of the period.", "ru": "По неделям, двенадцать недель до конца периода."},
+    "no_weekly": {"en": "Nothing to draw: none of these twelve weeks holds a dated ticket, call or survey response.",
+                  "ru": "Рисовать нечего: ни в одной из этих двенадцати недель нет датированных обращений, звонков или ответов на опросы."},
+    "approximate_note": {"en": "≈ approximate: a median or percentile read from the precomputed histograms, within 0.75% of the exact value (used when more tickets than metrics.exact_quantile_max_rows are behind it).",
+                         "ru": "≈ приблизительно: медиана или перцентиль по заранее посчитанным гистограммам, не дальше 0,75% от точного значения (когда за числом больше обращений, чем metrics.exact_quantile_max_rows)."},
     "approximate_note": {"en": "≈ approximate: a median or percentile read from a uniform sample of the tickets, with a 95% confidence interval for the exact value (used when more tickets than metrics.exact_quantile_max_rows are behind it, or when an exact value would read more than metrics.exact_quantile_max_scan_rows tickets).",
                          "ru": "≈ приблизительно: медиана или перцентиль по равномерной выборке обращений, с 95% доверительным интервалом для точного значения (когда за числом больше обращений, чем metrics.exact_quantile_max_rows, или точное значение потребовало бы прочитать больше обращений, чем metrics.exact_quantile_max_scan_rows)."},
     "weekly": {"en": "Weekly snapshots", "ru": "Еженедельные срезы"},
@@ -72,6 +76,8 @@ STRINGS = {
     "pseudonymized": {"en": "Customer names, e-mails, phone numbers and personal data in free text were replaced by stable pseudonyms before anything was stored.",
                       "ru": "Имена клиентов, e-mail, телефоны и персональные данные в тексте заменены на устойчивые псевдонимы до сохранения."},
     "top_finding": {"en": "Largest finding", "ru": "Главный вывод"},
+    "no_money_at_stake": {"en": "no money at stake is measured: customers with a negative support experience churned no more than the others",
+                          "ru": "денежный ущерб не измерен: клиенты с негативным опытом уходили не чаще остальных"},
     "st_loaded": {"en": "loaded", "ru": "загружен"},
     "st_skipped": {"en": "already loaded", "ru": "уже загружен"},
     "st_failed": {"en": "failed", "ru": "ошибка"},
@@ -101,6 +107,8 @@ STRINGS = {
     "customers_affected": {"en": "{n} customers affected", "ru": "Затронуто клиентов: {n}"},
     "churn_measured": {"en": "Of {customers} customers compared, {exposed} had a negative support experience in the {window} days before they left or the data ends; {exposed_rate} of them churned against {unexposed_rate} of the others. Excess churn {excess} (95% interval {low} – {high}): {attributable} churned customers are attributable to support.",
                        "ru": "Из {customers} сравниваемых клиентов у {exposed} был негативный опыт с поддержкой за {window} дней до ухода или конца данных; ушли {exposed_rate} из них против {unexposed_rate} остальных. Дополнительный отток {excess} (95% интервал {low} – {high}): {attributable} ушедших клиентов приходятся на поддержку."},
+    "churn_measured_snapshot": {"en": "Of {customers} customers compared (a snapshot list: churn flags without dates), {exposed} had a negative support experience while they were customers, up to the list's date; {exposed_rate} of them churned against {unexposed_rate} of the others. Excess churn {excess} (95% interval {low} – {high}): {attributable} churned customers are attributable to support.",
+                                "ru": "Из {customers} сравниваемых клиентов (список-снимок: признаки оттока без дат) у {exposed} был негативный опыт с поддержкой за время жизни клиента, до даты списка; ушли {exposed_rate} из них против {unexposed_rate} остальных. Дополнительный отток {excess} (95% интервал {low} – {high}): {attributable} ушедших клиентов приходятся на поддержку."},
     "churn_benchmark": {"en": "The data has no customer list with churn that can be matched to the support records, so the estimate below uses the benchmark figures (each with its source); load a customer list to measure it.",
                         "ru": "В данных нет списка клиентов с оттоком, который можно сопоставить с обращениями, поэтому оценка ниже построена на отраслевых ориентирах (с источниками); загрузите список клиентов, чтобы измерить её."},
     "dose": {"en": "Churn by number of negative experiences", "ru": "Отток по числу негативных случаев"},
@@ -116,6 +124,41 @@ STRINGS = {
     "audit_subtitle": {"en": "{files} file(s): {names}", "ru": "Файлов: {files}: {names}"},
     "not_available": {"en": "not available: {why}", "ru": "нет данных: {why}"},
     "none": {"en": "—", "ru": "—"},
+    # ---- satisfaction (reports/satisfaction.py)
+    "sat_title": {"en": "Satisfaction: all responses", "ru": "Удовлетворённость: все ответы"},
+    "sat_scope": {"en": "Every survey response received, dated or not: {n} answers.",
+                  "ru": "Все полученные ответы на опросы, с датой и без: {n}."},
+    "sat_none": {"en": "No survey responses were loaded, so CSAT, NPS and CES cannot be shown: they need a survey export "
+                       "or a ticket export with a rating column.",
+                 "ru": "Ответы на опросы не загружены, поэтому CSAT, NPS и CES показать нельзя: нужна выгрузка опроса "
+                       "или выгрузка обращений с колонкой оценки."},
+    "sat_kind_missing": {"en": "no {kind} responses were loaded", "ru": "ответов {kind} не загружено"},
+    "sat_responses": {"en": "Responses", "ru": "Ответов"},
+    "sat_small": {"en": "small sample: fewer than {n} responses, read the interval", "ru": "малая выборка: меньше {n} ответов, смотрите на интервал"},
+    "sat_undated": {"en": "{n} of these answers have no date: they count in these figures and by segment, never in a period's figures or trend.",
+                    "ru": "Ответов без даты: {n}. Они учтены здесь и по сегментам, но никогда — в показателях периода и динамике."},
+    "sat_all_undated_period": {"en": "None of the {kinds} responses is dated in this period, so the period's {kinds} tiles above are empty; the all-time figures below count every response.",
+                               "ru": "Ни один ответ {kinds} не датирован этим периодом, поэтому плитки {kinds} за период пусты; показатели ниже учитывают все ответы."},
+    "sat_rated_tickets": {"en": "CSAT includes {n} ratings read from ticket exports (one per rated ticket).",
+                          "ru": "CSAT включает оценки из выгрузок обращений (по одной на оценённое обращение): {n}."},
+    "no_dates": {"en": "no dates: all {n} rows are undated", "ru": "без дат (строк без даты: {n})"},
+    "undated_rows": {"en": "{n} rows without a date", "ru": "строк без даты: {n}"},
+    "sat_by_segment": {"en": "By segment", "ru": "По сегментам"},
+    "sat_segment": {"en": "Segment", "ru": "Сегмент"},
+    "sat_not_set": {"en": "(not set)", "ru": "(не указан)"},
+    "sat_no_segments": {"en": "The responses carry no segment (brand, region, wave or workbook sheet) and no customer with a segment, so there is no breakdown by segment.",
+                        "ru": "У ответов нет сегмента (бренда, региона, волны или листа книги) и клиентов с сегментом, поэтому разбивки по сегментам нет."},
+    "sat_small_col": {"en": "Small sample", "ru": "Малая выборка"},
+    "sat_small_note": {"en": "A score resting on fewer than {n} responses (metrics.survey_small_segment) is listed under “Small sample”: shown with its interval, not to be ranked.",
+                       "ru": "Оценка, основанная менее чем на {n} ответах (metrics.survey_small_segment), указана в колонке «Малая выборка»: показана с интервалом, ранжировать её не стоит."},
+    "customers_churn": {"en": "Customers and churn", "ru": "Клиенты и отток"},
+    "see_churn_cost": {"en": "Measured on the loaded tickets, calls and surveys: see the churn-cost estimate below.",
+                       "ru": "Измерено по загруженным обращениям, звонкам и опросам: см. оценку потерь от оттока ниже."},
+    "churn_benchmark_model": {"en": "The estimate below therefore uses the benchmark figures, each with its source.",
+                              "ru": "Поэтому оценка ниже опирается на отраслевые цифры, у каждой указан источник."},
+    "customer_list_title": {"en": "Customers and churn", "ru": "Клиенты и отток"},
+    "see_money_above": {"en": "Measured on the loaded tickets, calls and surveys: see the money section above.",
+                        "ru": "Измерено по загруженным обращениям, звонкам и опросам: см. раздел о деньгах выше."},
     "footer": {"en": "Deskscope {what}. Every figure is defined in docs/metrics.md; this file works offline.",
                "ru": "Deskscope: {what}. Определения показателей — docs/metrics.md; файл открывается без сети."},
 }
@@ -164,4 +207,19 @@ def money(value, currency: str = "USD", lang: str = "en") -> str:
     sym = SYMBOLS.get(currency.upper(), currency.upper() + " ")
     digits = 0 if abs(value) >= 100 else 2
     body = number(value, lang, digits)
+    if lang != "ru" and body[:1] in ("-", "\u2212"):
+        return f"{body[:1]}{sym}{body[1:]}"  # -$550, not $-550
     return f"{body}\u00a0{sym}" if lang == "ru" else f"{sym}{body}"
+
+
+def method_text(method: str, lang: str = "en") -> str:
+    """metrics/churn.py names its comparison method in English; Russian readers get it in Russian."""
+    if lang != "ru" or not method:
+        return method
+    for en, ru in (("crude: risk difference with Newcombe's hybrid score interval (Wilson)",
+                    "без стратификации: разность долей, интервал Ньюкомба (гибридный, по Уилсону)"),
+                   ("Mantel-Haenszel risk difference over ", "Разность рисков Мантеля–Хензеля по "),
+                   (", Sato variance", ", дисперсия Сато"), ("tenure_band", "стажу"), ("plan", "тарифу"),
+                   ("segment", "сегменту"), (" x ", " × ")):
+        method = method.replace(en, ru)
+    return method

@@ -253,7 +253,8 @@ def test_call_sheet_junk_rows_rejected_with_row_numbers(tmp_path):
     ("twilio_calls", "Sid,StartTime,From,To,Duration\nCA1,2024-03-04 10:00:00,+1,+2,5\n", ["Status", "Direction"]),
     ("call_sheet", "Agent,Answered (Y/N),Speed of answer in seconds\nAnn,Y,5\n", ["date"]),
     ("aircall_calls", "id,missed_call_reason\n1,short_abandoned\n", ["started_at", "direction"]),
-    ("crm_customers", "Name,Churn Date\nAcme,2024-01-01\n", ["customer id"]),
+    # A list without an id loads with row ids (tests/test_churn_lists.py); without any churn column it cannot.
+    ("crm_customers", "Name,Plan\nAcme,Basic\n", ["customer id", "churn flag, status or churn date"]),
 ])
 def test_missing_columns_fail_with_every_problem_and_the_columns_found(tmp_path, fmt, text, missing):
     path = tmp_path / "x.csv"
@@ -310,16 +311,17 @@ def test_wide_nps_sheet_infers_kind_and_comment():
     p001 = surveys.filter(pl.col("customer_id") == "P001").row(0, named=True)
     # 04.03.2024 10:00 Moscow -> 07:00 UTC
     assert (p001["score"], p001["comment"], p001["responded_at"]) == (10, "Fast answers", T(2024, 3, 4, 7, 0))
-    assert any("NPS on 0-10 (from the question)" in n for n in b.notes)
+    assert any("NPS (from the question) on 0-10 (the standard scale)" in n for n in b.notes), b.notes
 
 
 def test_score_column_without_question_gets_kind_from_values(tmp_path):
     path = tmp_path / "ratings.csv"
-    path.write_text("id,date,score\n1,2024-03-04,4\n2,2024-03-04,7\n3,2024-03-05,2\n")
+    path.write_text("id,date,score\n1,2024-03-04,4\n2,2024-03-04,7\n3,2024-03-05,2\n4,2024-03-05,6\n5,2024-03-05,6\n")
     b = load(path, "survey_sheet")
-    # values 2..7, none above 7, none below 1 -> CES on 1-7, and the report says it was inferred
-    assert set(b.tables["surveys"]["kind"]) == {"ces"}
-    assert any("from the values" in n for n in b.notes)
+    # 3 of 5 answers (6, 6, 7: two distinct values) lie beyond 1-5 and none beyond 7 -> CES on 1-7,
+    # and the report says it was inferred (a single 7 among 1-5 answers would be a stray value instead)
+    assert set(b.tables["surveys"]["kind"]) == {"ces"} and b.tables["surveys"].height == 5
+    assert any("CES (from the answers: check it) on 1-7" in n for n in b.notes), b.notes
 
 
 def test_bare_score_column_takes_the_kind_from_the_sheet_name(tmp_path):
@@ -412,16 +414,22 @@ def test_telecom_churn_shape_hand_counts():
     assert broad.height == 4 and broad["monthly_revenue"].sum() == pytest.approx(250.35)
     first = by_id(c, "0001-AAAA")
     assert (first["plan"], first["total_revenue"]) == ("Month-to-Month", 900.50)  # Total Revenue beats Total Charges
-    # no start date: load date minus Tenure in Months (12)
-    assert first["started_at"] == year_before(dt.datetime.now(dt.UTC).date())
+    # no start date: as-of (the file's modification date) minus Tenure in Months (12)
+    assert first["started_at"] == year_before(file_date(FIX / "telecom_churn.csv"))
+    assert first["as_of"] == file_date(FIX / "telecom_churn.csv") and first["started_estimated"]
     assert any("estimated" in n for n in b.notes)
+
+
+def file_date(path) -> dt.date:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).date()
 
 
 def test_bank_churn_shape_exited_and_tenure_in_years():
     c = load(FIX / "bank_churn.csv").tables["customers"]
     assert dict(zip(c["source_id"], c["churned"])) == {"15634602": True, "15647311": False, "15619304": True}
-    hill = by_id(c, "15647311")  # Tenure 1 (years) -> a year before the load date
-    assert hill["name"] == "Hill" and hill["started_at"] == year_before(dt.datetime.now(dt.UTC).date())
+    hill = by_id(c, "15647311")  # Tenure 1 (years) -> a year before the as-of date (the file's date)
+    assert hill["name"] == "Hill" and hill["started_at"] == year_before(file_date(FIX / "bank_churn.csv"))
+    assert hill["tenure_months"] == 12
 
 
 def test_russian_customer_sheet_in_cp1251(tmp_path):

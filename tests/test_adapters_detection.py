@@ -17,6 +17,10 @@ FOLDERS = {"tickets/fivetran_zendesk"}  # loaded as one folder, not file by file
 
 # path under tests/fixtures (or shared:NAME) -> (format, its confidence)
 EXPECTED: dict[str, tuple[str, float]] = {
+    "churn/anonymous_service_calls.csv": ("crm_customers", 0.85),  # churn flag + tenure, no id
+    "churn/classic_yes_no.csv": ("crm_customers", 0.90),
+    "churn/complaint_satisfaction.csv": ("crm_customers", 0.90),
+    "churn/status_reasons.csv": ("crm_customers", 0.90),
     "churn/telecom_churn.csv": ("crm_customers", 0.90),
     "contacts/aircall_calls.csv": ("aircall_calls", 0.95),
     "contacts/asterisk_Master.csv": ("asterisk_cdr", 0.97),

@@ -136,7 +136,7 @@ CASES = [
     load("missing_required", "missing_required.csv", 1, ["(source_id) is empty but required", "(created_at) is empty but required"],
          loaded=3, rejected=2),
     load("unreadable_optional", "unreadable_optional.csv", 0, ["'many'"], loaded=3, rejected=0),
-    load("single_column", "single_column.csv", 1, ["no column holds created_at"], unchanged=True),
+    load("single_column", "single_column.csv", 1, ["missing here: created_at"], unchanged=True),
     load("unknown_headers", "unknown_headers.csv", 1, ["columns found: alpha, beta, gamma", "cli.py suggest"], unchanged=True),
     # ---- dates
     load("five_date_formats", "five_date_formats.csv", 0, [], loaded=5, rejected=0,

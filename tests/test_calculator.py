@@ -202,3 +202,28 @@ def test_what_if_falls_back_when_breaches_are_not_counted():
     # benchmark model on the measured inputs: 40 lost a year (see above) x (1 - 0.5) = 20
     assert r["method"] == "benchmark model"
     assert r["customers_kept_per_year"] == pytest.approx(20.0)
+
+
+def test_steps_say_when_a_group_churns_below_the_baseline():
+    """Two or more bad experiences churning less than none (13.2% vs 30%) counts as no excess:
+    exposed = 1,000 x 20% = 200: one 140, two or more 60;
+    lost = 140 x (31.9% - 30%) + 60 x max(0, 13.2% - 30%) = 2.66 + 0 = 2.66."""
+    r = calculator.compute(calculator.Inputs(customers=1000, negative_share=0.2, repeat_negative_share=0.3,
+                                             baseline_churn=0.30, churn_after_one=0.319, churn_after_two=0.132))
+    assert r["customers_lost_per_year"] == pytest.approx(2.66)
+    assert r["steps"][1] == "lost = 140.0 x (31.9% - 30.0%) + 60.0 x max(0, 13.2% - 30.0%) = 2.7 a year"
+
+
+def test_scaled_churn_rates_stay_within_100_percent():
+    """Every customer with two or more bad experiences churned (13/30 -> here 30/30) and the
+    stratified excess is 1.2x the crude one: 0.10 + 1.2 x (1.0 - 0.10) = 1.18 would be a churn rate
+    of 118%; it is kept at 100%. After one: 0.10 + 1.2 x (15/50 - 0.10) = 0.34."""
+    a = fake_analysis()
+    a.dose_response = [rate("0", 100, 10), rate("1", 50, 15), rate("2", 20, 20), rate("3+", 10, 10)]
+    crude_excess = 45 / 80 - 0.10
+    a.crude = dataclasses.replace(a.crude, exposed=rate("exposed", 80, 45), excess=Interval(crude_excess))
+    a.stratified = dataclasses.replace(a.crude, excess=Interval(crude_excess * 1.2))
+    a.estimate = a.stratified
+    inputs = calculator.inputs_from_data(a, {})
+    assert inputs.churn_after_two == 1.0
+    assert inputs.churn_after_one == pytest.approx(0.34)

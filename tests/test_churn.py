@@ -166,6 +166,11 @@ def test_money_on_the_dose_fixture():
     attributable = a.estimate.attributable_churned.estimate
     assert m["replacement_cost"]["estimate"] == pytest.approx(attributable * 550.0)
     assert m["lost_revenue_horizon"]["estimate"] == pytest.approx(attributable * 112.5 * 12)
+    # A dated list shows one monthly churn: the snapshot figures take the churn period's, not tenure's.
+    snap = a.snapshot
+    assert snap["monthly_churn_basis"] == "period" and snap["monthly_churn"]["estimate"] == pytest.approx(5 / months)
+    assert snap["ltv"] == pytest.approx(m["ltv"]) and snap["as_of"] == "2024-12-31"
+    assert (snap["compared"], snap["churned"]) == (10, 5) and snap["lost_monthly_revenue"] == pytest.approx(550.0)
 
 
 def test_ticket_metrics_missing_falls_back_to_tickets():
@@ -261,22 +266,31 @@ def test_stated_support_reasons_on_the_telecom_file():
     insert(con, "customers", telecom_customers(FIXTURES / "churn" / "telecom_churn.csv"))
     a = churn.analyse(con, settings())
     s = a.stated_reasons
-    # 16 churned rows; 15 give a reason (0056-EPFBG gives none). Matching a support keyword:
-    #   0022-TCJCI 'Limited range of services' 62.70   ('service')
-    #   0023-HGHWL 'Attitude of support person' 25.10  ('attitude', 'support')
-    #   0027-KWYKW 'Attitude of service provider' 83.75
-    #   0031-PVLZI 'Poor expertise of online support' 20.35
-    #   0043-TRMEK 'Service dissatisfaction' 79.85     (case-insensitive)
-    #   0048-PIHNL 'Долго отвечала поддержка' 54.45     ('поддержк', 'долго отвеча')
-    # revenue 62.70 + 25.10 + 83.75 + 20.35 + 79.85 + 54.45 = 326.20
+    # 16 churned rows; 15 give a reason (0056-EPFBG gives none). By class (the reason decides):
+    #   support (names support staff or support work):
+    #     0023-HGHWL 'Attitude of support person' 25.10
+    #     0031-PVLZI 'Poor expertise of online support' 20.35
+    #     0048-PIHNL 'Долго отвечала поддержка' 54.45
+    #     -> 3 customers, 25.10 + 20.35 + 54.45 = 99.90
+    #   possibly support (broader wording): 0043-TRMEK 'Service dissatisfaction' 79.85 -> 1, 79.85
+    #   other: a generic word next to company/product wording is not enough:
+    #     0022-TCJCI 'Limited range of services', 0027-KWYKW 'Attitude of service provider'
     assert s["churned"] == 16
     assert s["churned_with_reason"] == 15
-    assert s["support_reason_churned"] == 6
-    assert s["support_reason_monthly_revenue"] == pytest.approx(326.20)
-    assert s["support_reason_share"] == pytest.approx(6 / 15)
-    # No dates and no support data: reported as available, with only the stated reasons.
+    assert s["support_reason_churned"] == 3
+    assert s["support_reason_monthly_revenue"] == pytest.approx(99.90)
+    assert s["support_reason_share"] == pytest.approx(3 / 15)
+    classes = s["classes"]
+    assert [v["value"] for v in classes["support"]["values"]] == [
+        "Attitude of support person", "Poor expertise of online support", "Долго отвечала поддержка"]
+    assert [(v["value"], v["customers"]) for v in classes["possibly_support"]["values"]] == [("Service dissatisfaction", 1)]
+    assert classes["possibly_support"]["monthly_revenue"] == pytest.approx(79.85)
+    other = {v["value"] for v in classes["other"]["values"]}
+    assert {"Limited range of services", "Attitude of service provider"} <= other
+    assert classes["other"]["customers"] == 15 - 3 - 1
+    # No dates and no support data: reported as available, with only the stated reasons and the snapshot.
     assert a.available and a.crude is None
-    assert "stated" in a.message
+    assert a.message_code == "no_support_data"
     json.dumps(a.to_dict())
 
 
@@ -362,11 +376,11 @@ def test_interval_covers_zero_without_an_effect():
 
 @pytest.mark.parametrize("name, churned, with_reason, support, revenue", [
     # ours: hand-counted above
-    ("churn/telecom_churn.csv", 16, 15, 6, 326.20),
+    ("churn/telecom_churn.csv", 16, 15, 3, 99.90),
     # the contacts fixture: 8 churned, all with a reason; support: 0001-AAAA 'Attitude of support person' 70.00,
-    # 0004-DDDD 'Poor expertise of phone support' 45.25, 0007-GGGG 'Poor expertise of online support' 60.10,
-    # 0008-HHHH 'Attitude of service provider' 75.00 -> 70.00 + 45.25 + 60.10 + 75.00 = 250.35
-    ("contacts/telecom_churn.csv", 8, 8, 4, 250.35),
+    # 0004-DDDD 'Poor expertise of phone support' 45.25, 0007-GGGG 'Poor expertise of online support' 60.10
+    # -> 70.00 + 45.25 + 60.10 = 175.35 (0008-HHHH 'Attitude of service provider' is the company: other)
+    ("contacts/telecom_churn.csv", 8, 8, 3, 175.35),
 ])
 def test_stated_reasons_through_the_loader(tmp_path, name, churned, with_reason, support, revenue):
     from loaders.store import Store

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from loaders.base import LoadOptions
 from loaders.store import Store
 from ui import components, i18n
+from ui.safe import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -117,8 +118,8 @@ def open_page(at: AppTest, page: str) -> AppTest:
 def texts(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "subheader", "header"):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    parts += [str(m.label) + " " + str(m.value) for m in at.metric]
+        parts += [shown(e.value) for e in getattr(at, kind)]
+    parts += [shown(m.label) + " " + shown(m.value) for m in at.metric]
     return "\n".join(parts)
 
 
@@ -163,7 +164,7 @@ def test_page_on_loaded_db(monkeypatch, loaded_db, page):
 def test_status_line_counts_rows(monkeypatch, loaded_db):
     at = app(monkeypatch, loaded_db).run()
     # 60 tickets, 40 calls, 30 surveys, 15 customers were written by the fixture.
-    status = " ".join(c.value for c in at.sidebar.caption)
+    status = " ".join(shown(c.value) for c in at.sidebar.caption)
     assert "60 tickets" in status and "40 calls" in status and "30 surveys" in status and "15 customers" in status
 
 
@@ -307,7 +308,7 @@ def test_upload_and_load_through_data_page(monkeypatch, tmp_path):
     assert_clean(at, "data")
     history = frame_with(at, "rows_loaded")
     assert list(history["rows_loaded"]) == [2]
-    assert "2 tickets" in " ".join(c.value for c in at.sidebar.caption)
+    assert "2 tickets" in " ".join(shown(c.value) for c in at.sidebar.caption)
 
 
 # ---------------------------------------------------------------- partial data and failures
@@ -343,7 +344,7 @@ def test_a_failing_query_is_an_error_box_not_a_traceback(monkeypatch, loaded_db)
     monkeypatch.setattr(engine, "compare", broken)
     at = app(monkeypatch, loaded_db, {"team": "Tech", "date_from": "2024-04-02"}).run()  # a filter state not cached yet
     assert not at.exception
-    assert any("disk on fire" in e.value and "Try widening" in e.value for e in at.error)
+    assert any("disk on fire" in shown(e.value) and "Try widening" in e.value for e in at.error)
 
 
 # ---------------------------------------------------------------- settings
@@ -362,7 +363,7 @@ def test_settings_are_validated_and_saved(monkeypatch, tmp_path):
     at.button(key="set_save").click()
     at.run()
     assert not settings.exists()
-    problem = " ".join(e.value for e in at.error)
+    problem = " ".join(shown(e.value) for e in at.error)
     assert "Mars/Olympus" in problem and "18:00-09:00" in problem and "Europe/Atlantis" in problem
     at.text_input(key="set_tz").set_value("Europe/Moscow")
     at.text_input(key="set_monday").set_value("10:00-19:00")
@@ -392,9 +393,9 @@ def test_remove_a_load_from_the_data_page(monkeypatch, tmp_path):
     at.button(key="data_rm").click()
     at.run()
     assert_clean(at, "data")
-    assert any("Load #1 removed: tickets 60" in s.value for s in at.success)
+    assert any("Load #1 removed: tickets 60" in shown(s.value) for s in at.success)
     assert list(frame_with(at, "rows_loaded")["status"]) == ["removed"]
-    assert "No data loaded yet" in " ".join(c.value for c in at.sidebar.caption)
+    assert "No data loaded yet" in " ".join(shown(c.value) for c in at.sidebar.caption)
 
 
 def test_every_calculator_input_and_result_has_a_label():
@@ -420,8 +421,9 @@ def test_churn_calculator_says_where_each_input_comes_from(monkeypatch, loaded_d
     open_page(at, "churn")
     assert_clean(at, "churn")
     [inputs] = [tb.value for tb in at.table if "Source or assumption" in tb.value.columns]
-    origin = dict(zip(inputs["Input"], inputs["From"]))
-    value = dict(zip(inputs["Input"], inputs["Value"]))
+    # st.table renders cells as Markdown: Deskscope passes them through ui.safe.plain_table
+    origin = {shown(k): shown(v) for k, v in zip(inputs["Input"], inputs["From"])}
+    value = {shown(k): shown(v) for k, v in zip(inputs["Input"], inputs["Value"])}
     # every customer of the fixture had a negative experience, so nobody can be compared: the
     # counts are measured, the churn rates stay benchmarks
     assert (value["Customers"], origin["Customers"]) == ("15", "measured (your data)"), texts(at)[:3000]
@@ -450,7 +452,7 @@ def test_overview_trend_says_which_periods_are_partial(monkeypatch, loaded_db):
     """Filter Feb-Jun 2024 (weekly trend) over tickets of 2024-03-01 .. 2024-04-29: the first and
     last weeks are partial, and the caption names the days the data really covers."""
     at = app(monkeypatch, loaded_db, {"date_from": "2024-02-01", "date_to": "2024-06-30"}).run()
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(shown(c.value) for c in at.caption)
     assert "Hollow points are partial periods" in captions, captions
     assert f"from {i18n.date(dt.date(2024, 3, 1))} to {i18n.date(dt.date(2024, 4, 29))}" in captions, captions
     whole = app(monkeypatch, loaded_db).run()  # daily trend over whole days: nothing partial

@@ -233,8 +233,15 @@ def test_cli_load_of_a_bad_file_names_file_row_column_and_fix(tmp_path, capsys):
             "column's other values (e.g. '2024-03-04 09:00'); correct the value in the file") in text, text
     assert "rejected row 4: column 'created' (created_at) is empty but required; fill it in, or delete the row" in text
     # the missing column: not loaded as some other table; file, column, what was looked for, the fix
-    assert "FAILED nodate.csv: cannot load" in text, text
-    assert "no column holds created_at (when the ticket was created" in text and "'created at'" in text
+    # issue 13's rule: what each candidate format needs, and a ready mapping printed in the message
+    assert "FAILED nodate.csv: cannot load as it is: no format recognised it" in text, text
+    assert ("as tickets: needs an id and a creation date (status, priority, channel, subject, ... optional); missing "
+            "here: created_at (when the ticket was created); headers read as it: 'created', 'created at'") in text, text
+    assert "as calls: needs a start time and an outcome, answer time or talk time; missing here: queued_at" in text
+    assert "as surveys: needs a score column" in text and "as customers: needs an id and a churn flag" in text
     assert "columns found: id, status" in text
-    assert "fix: rename the file's column to one of the names shown, or write a column mapping: `cli.py suggest nodate.csv" in text
+    assert "fix: save this suggested mapping as map.toml (`cli.py suggest nodate.csv > map.toml` prints it)" in text
+    assert "# TODO: required column 'created_at' of tickets is not mapped" in text
+    assert 'source_id = "id"' in text and 'status = "status"' in text
+    assert "rename" not in text
     assert Store(db).query("SELECT count(*) FROM customers").item() == 0

@@ -37,21 +37,22 @@ def test_a_settings_change_recomputes_cached_results(calls_db, tmp_path):
     from ui import data
 
     data.clear()
+    every_team = ((data.SCOPE_PARAM, None),)  # a filter key as ui.filters.key gives it (no filter, no scope)
     settings = tmp_path / "settings.toml"
     before = data.settings_stamp()
     # default service_level_seconds = 20: only the 10 s wait is within it -> 1 of 4 offered calls
-    assert data.kpis((), ("service_level",))["service_level"] == pytest.approx(0.25)
+    assert data.kpis(every_team, ("service_level",))["service_level"] == pytest.approx(0.25)
     settings.write_text("[metrics]\nservice_level_seconds = 30\n", encoding="utf-8")
     changed = data.settings_stamp()
     assert changed != before
     # 30 s: the 10 s and 25 s waits -> 2 of 4 (a cached 0.25 here was the bug)
-    assert data.kpis((), ("service_level",))["service_level"] == pytest.approx(0.5)
+    assert data.kpis(every_team, ("service_level",))["service_level"] == pytest.approx(0.5)
     # the same content written again (new mtime) keeps the fingerprint: no needless recompute
     settings.write_text("[metrics]\nservice_level_seconds = 30\n", encoding="utf-8")
     assert data.settings_stamp() == changed
     settings.unlink()
     assert data.settings_stamp() == before
-    assert data.kpis((), ("service_level",))["service_level"] == pytest.approx(0.25)
+    assert data.kpis(every_team, ("service_level",))["service_level"] == pytest.approx(0.25)
 
 
 def test_cached_functions_hash_every_argument():

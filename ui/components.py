@@ -13,8 +13,9 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
-from ui import data, i18n
+from ui import access, data, i18n
 from ui.i18n import t
+from ui.safe import chart_text, plain  # noqa: F401  (pages call components.plain/chart_text too)
 
 log = logging.getLogger("deskscope.ui")
 DATA_PAGE = "pages/data.py"
@@ -69,9 +70,11 @@ def guard(body: Callable[[], None]) -> None:
         body()
     except (StopException, RerunException):
         raise
+    except access.Denied as exc:  # an admin action asked for by a reader who may not (ui/access.py)
+        st.warning(t("auth.denied", why=plain(_short(exc))), icon=":material/lock:")
     except Exception as exc:
         log.error("page failed:\n%s", traceback.format_exc())
-        st.error(t("error.page", error=_short(exc)), icon=":material/error:")
+        st.error(t("error.page", error=plain(_short(exc))), icon=":material/error:")
 
 
 @contextlib.contextmanager
@@ -81,21 +84,35 @@ def section():
         yield
     except (StopException, RerunException):
         raise
+    except access.Denied as exc:
+        st.warning(t("auth.denied", why=plain(_short(exc))), icon=":material/lock:")
     except Exception as exc:
         log.error("section failed:\n%s", traceback.format_exc())
-        st.error(t("error.section", error=_short(exc)), icon=":material/error:")
+        st.error(t("error.section", error=plain(_short(exc))), icon=":material/error:")
 
 
 def empty_state(message_key: str, link: bool = True, **values) -> None:
-    st.info(t(message_key, **values), icon=":material/info:")
+    st.info(t(message_key, **{k: plain(v) for k, v in values.items()}), icon=":material/info:")
     if link:
         st.page_link(DATA_PAGE, label=t("empty.go_data"), icon=":material/upload_file:")
+
+
+def _scoped_empty() -> bool:
+    """A reader limited to some teams whose teams have none of these rows: say so (the rows may be
+    loaded, for other teams), rather than "nothing loaded" and a link to the Data page."""
+    scope = access.scope()
+    if not scope:  # every team (None), or no team at all (scope_note already says so)
+        return scope is not None
+    st.info(t("auth.scope_empty", teams=plain(", ".join(scope))), icon=":material/lock:")
+    return True
 
 
 def require(*tables: str, message_key: str = "empty.no_tickets") -> bool:
     """True when every table has rows; otherwise an empty state pointing to Data."""
     if all(data.rows(tb) > 0 for tb in tables):
         return True
+    if _scoped_empty():
+        return False
     nothing = not any(data.rows(tb) for tb in ("tickets", "calls", "surveys", "customers"))
     empty_state("empty.no_data" if nothing and message_key != "empty.no_tickets" else message_key)
     return False
@@ -105,6 +122,8 @@ def require_any(*tables: str, message_key: str = "empty.no_data") -> bool:
     """True when at least one table has rows; otherwise an empty state pointing to Data."""
     if any(data.rows(tb) > 0 for tb in tables):
         return True
+    if _scoped_empty():
+        return False
     empty_state(message_key)
     return False
 
@@ -121,7 +140,26 @@ def page_header(title_key: str, params: dict[str, str] | None = None) -> None:
     if params is not None:
         from ui import filters
 
-        st.caption(filters.describe(params))
+        st.caption(plain(filters.describe(params)))
+    scope_note(params)
+
+
+def scope_note(params: dict[str, str] | None = None) -> None:
+    """Which teams the reader's figures cover (a reader limited to some teams), and a team filter
+    outside them (e.g. a forged ?team=) that therefore matches nothing."""
+    scope = access.scope()
+    if scope is None:
+        return
+    if not scope:
+        st.warning(t("auth.scope_none"), icon=":material/lock:")
+        return
+    st.caption(":material/lock: " + t("auth.scope", teams=plain(", ".join(scope))))
+    if params and params.get("team"):
+        from ui import filters
+
+        outside = [v for v in filters.split_values(params["team"]) if v not in scope]
+        if outside:
+            st.info(t("auth.outside_scope", teams=plain(", ".join(outside))), icon=":material/lock:")
 
 
 TABLE_OF = {"ticket_metrics": "tickets", "ticket_sat": "tickets"}
@@ -145,9 +183,11 @@ def nothing_in_period(comparison: dict, *metric_ids: str) -> bool:
     return True
 
 
-def figure_notes(params: dict[str, str], comparison: dict) -> None:
+def figure_notes(params: dict[str, str], comparison: dict, skip_empty_tables: bool = False) -> None:
     """The engine's reasons for missing figures (a filter a table lacks, no rows loaded); asked
-    only when a figure is missing, as it costs one more KPI query."""
+    only when a figure is missing, as it costs one more KPI query. ``skip_empty_tables``: leave
+    out "no ... loaded" and the undated survey responses a date filter leaves out (the page's
+    tiles and captions say both in the page's language)."""
     from ui import filters
 
     if any((v or {}).get("approximate") for v in comparison.values()):
@@ -158,7 +198,9 @@ def figure_notes(params: dict[str, str], comparison: dict) -> None:
     if not any(_has_rows(m) for m in missing):
         return
     for note in data.notes(filters.key(params)):
-        st.caption(f":material/info: {note}")
+        if skip_empty_tables and ((note.startswith("no ") and note.endswith(" loaded")) or "have no date" in note):
+            continue
+        st.caption(":material/info: " + plain(note))
 
 
 def approximate_note() -> str:
@@ -208,7 +250,7 @@ def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = N
     label = i18n.metric_name(metric_id)
     with st.container(border=True, height="stretch"):
         if note and current is None:
-            st.metric(label, "—", delta=note, delta_color="off", delta_arrow="off", help=i18n.metric_help(metric_id))
+            st.metric(label, "—", delta=plain(note), delta_color="off", delta_arrow="off", help=i18n.metric_help(metric_id))
             return
         delta = i18n.metric_delta(metric_id, current, previous)
         better = i18n.metric_better(metric_id)
@@ -449,9 +491,9 @@ def drill_section(params: dict[str, str], kinds: Iterable[str], key: str, limit:
         return
     count_key = "drill.count" if frame.height >= limit else "drill.count_all"
     if count_key == "drill.count":
-        st.caption(t(count_key, limit=i18n.number(limit), filters=filters.describe(params)))
+        st.caption(t(count_key, limit=i18n.number(limit), filters=plain(filters.describe(params))))
     else:
-        st.caption(t(count_key, n=i18n.number(frame.height), filters=filters.describe(params)))
+        st.caption(t(count_key, n=i18n.number(frame.height), filters=plain(filters.describe(params))))
     st.dataframe(frame, hide_index=True, key=f"{key}drill_table", height=table_height(frame.height, 420))
     download_buttons(frame, f"deskscope-{kind}{'-' + where if where else ''}", key=f"{key}drill_dl")
 
@@ -482,16 +524,19 @@ def churn_tiles(analysis: dict | None) -> None:
     if analysis is None:
         return
     st.subheader(t("ov.section.churn"))
-    st.caption(t("ov.churn_scope"))
+    scope = access.scope()
+    st.caption(t("ov.churn_scope") if scope is None else t("auth.churn_scope", teams=plain(", ".join(scope))))
     money = churn_money(analysis)
     cols = st.columns(4)
     labels = [t("ov.attributable"), t("ch.lost_revenue"), t("ov.revenue_at_risk")]
     if money is None:
         # No customers at all, or customers the analysis cannot compare yet (its message says why).
         note = t("kpi.no_customers") if data.rows("customers") == 0 else t("kpi.not_measurable")
-        why = analysis.get("message") or None
-        for col, label in zip(cols, labels):
-            col.metric(label, "—", delta=note, delta_color="off", delta_arrow="off", border=True, help=why)
+        code = f"ch.why.{analysis.get('message_code') or ''}"  # metrics/churn.py's reason, translated
+        params = {k: plain(v) for k, v in (analysis.get("message_params") or {}).items() if not isinstance(v, dict)}
+        why = (t(code, **params) if code in i18n.STRINGS else plain(analysis.get("message"))) or None
+        for i, col in enumerate(cols[:len(labels)]):
+            col.metric(labels[i], "—", delta=note, delta_color="off", delta_arrow="off", border=True, help=why)
         return
     ci = None
     if money["low"] is not None and money["high"] is not None:
@@ -503,10 +548,10 @@ def churn_tiles(analysis: dict | None) -> None:
     if money["lost_low"] is not None and money["lost_high"] is not None:
         lost_ci = t("ch.ci", low=i18n.money(money["lost_low"], cur), high=i18n.money(money["lost_high"], cur))
     cols[1].metric(labels[1], i18n.money(money["lost"], cur), delta=lost_ci, delta_color="off", delta_arrow="off",
-                   border=True, help=t("ov.lost_help", months=money["months"]))
+                   border=True, help=t("ov.lost_help", months=int(money["months"])))
     cols[2].metric(labels[2], i18n.money(money["at_risk"], cur),
                    delta=t("ov.at_risk_customers", n=i18n.number(money["at_risk_customers"])),
-                   delta_color="off", delta_arrow="off", border=True, help=t("ov.at_risk_help", months=money["months"]))
+                   delta_color="off", delta_arrow="off", border=True, help=t("ov.at_risk_help", months=int(money["months"])))
 
 
 def not_measurable(key: str, why: str) -> None:
@@ -514,12 +559,3 @@ def not_measurable(key: str, why: str) -> None:
     one (``nm.<key>``), else the metrics module's own words as plain text."""
     text = t(f"nm.{key}") if f"nm.{key}" in i18n.STRINGS else plain(why)
     st.caption(":material/block: " + t("ops.not_measurable", why=text))
-
-
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>$~:=")
-
-
-def plain(text) -> str:
-    """Text from the data, escaped so that st.markdown / captions show it as written (no links,
-    emphasis, headings, icons or maths made of it)."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text if text is not None else ""))

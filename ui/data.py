@@ -7,6 +7,11 @@
   not change runs no query, a load or a settings change recomputes. Only small results are cached (dicts, aggregates, drill pages of at most
   ``limit`` rows) — ``st.cache_data`` pickles a copy on every hit.
 * Pages call these functions and never touch SQL; the numbers come from ``metrics/*``.
+* The reader's team scope (ui/access.py) is part of every cache key: ``ui.filters.key()`` adds it
+  to the filter state, and the functions without one (status, filter values, churn, data quality)
+  take it as an argument. A result computed for one reader is never served to another whose
+  scope differs. Code that writes (loads, removals, recompute, settings) calls
+  ``access.require`` right before it acts.
 """
 from __future__ import annotations
 
@@ -23,9 +28,11 @@ import polars as pl
 import streamlit as st
 
 from loaders.store import Store, resolve_db_path
+from ui import access
 
 log = logging.getLogger("deskscope.ui")
-Params = tuple  # the filter state: sorted ((name, value), ...) from ui.filters
+Params = tuple  # the filter state: sorted ((name, value), ...) + ((SCOPE_PARAM, scope),) from ui.filters.key
+SCOPE_PARAM = "_scope"  # the reader's team scope inside a filter key (never a URL parameter)
 CACHE = dict(show_spinner=False, max_entries=512)
 # Drill pages hold rows (up to ``limit`` each): few of them, so the server keeps to its memory budget.
 ROWS_CACHE = dict(show_spinner=False, max_entries=16)
@@ -163,18 +170,40 @@ def _warm(db: str) -> None:
 
 
 def filters_from(params: Params):
+    """The Filters of a filter key, with the reader's scope. A key built without ui.filters.key()
+    carries no scope: refused, so that a forgotten scope can never show every team."""
     from metrics.filters import Filters
 
-    return Filters.from_params(dict(params))
+    values = dict(params)
+    if SCOPE_PARAM not in values:
+        raise ValueError("a filter state without the reader's team scope: build it with ui.filters.key(params)")
+    scope = values.pop(SCOPE_PARAM)
+    return Filters.from_params(values).replace(scope=scope)
+
+
+def _scope_filters(scope):
+    from metrics.filters import Filters
+
+    return Filters(scope=scope)
+
+
+def _restricted(cur, scope):
+    """The cursor with the whole-table names limited to the scope's teams (metrics/scope.py)."""
+    if scope is None:
+        return cur
+    from metrics import scope as scope_mod
+
+    return scope_mod.restrict(cur, _scope_filters(scope))
 
 
 # ---------------------------------------------------------------- data status
 @st.cache_data(**CACHE)
-def _status(db: str, db_version, settings_fp) -> dict:
+def _status(db: str, db_version, settings_fp, scope=None) -> dict:
     out: dict = {"tables": {}, "first": None, "last": None, "last_load": None}
     if db_version is None:
         return out
     with _Cursor(db) as cur:
+        cur = _restricted(cur, scope)
         for table in ("tickets", "calls", "surveys", "customers", "ticket_events"):
             try:
                 out["tables"][table] = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -199,9 +228,9 @@ def _status(db: str, db_version, settings_fp) -> dict:
 
 
 def status() -> dict:
-    """Rows per table, first/last date, last load time."""
+    """Rows per table, first/last date, last load time (of the reader's teams)."""
     db, v, s = _key()
-    return _status(db, v, s)
+    return _status(db, v, s, access.scope())
 
 
 def rows(table: str) -> int:
@@ -209,7 +238,7 @@ def rows(table: str) -> int:
 
 
 @st.cache_data(**CACHE)
-def _dimension_values(db: str, db_version, settings_fp, dim: str) -> list[str]:
+def _dimension_values(db: str, db_version, settings_fp, dim: str, scope=None) -> list[str]:
     if db_version is None:
         return []
     engine = _module("metrics.engine")
@@ -217,6 +246,8 @@ def _dimension_values(db: str, db_version, settings_fp, dim: str) -> list[str]:
         if engine is None:
             return []
         try:
+            if scope is not None:
+                return [str(v) for v in engine.dimension_values(cur, dim, _scope_filters(scope))]
             return [str(v) for v in engine.dimension_values(cur, dim)]
         except Exception as exc:  # one broken dimension must not take the other filters down
             log.warning("dimension values for %s failed: %s", dim, exc)
@@ -224,9 +255,9 @@ def _dimension_values(db: str, db_version, settings_fp, dim: str) -> list[str]:
 
 
 def dimension_values(dim: str) -> list[str]:
-    """The values a filter can take (sorted), empty before any load."""
+    """The values a filter can take (sorted, in the reader's teams), empty before any load."""
     db, v, s = _key()
-    return _dimension_values(db, v, s, dim)
+    return _dimension_values(db, v, s, dim, access.scope())
 
 
 # ---------------------------------------------------------------- metrics
@@ -278,6 +309,22 @@ def _notes(db, db_version, settings_fp, params: Params) -> list[str]:
         return list(engine.notes(cur, filters_from(params)))
 
 
+@st.cache_data(**CACHE)
+def _undated(db, db_version, settings_fp, params: Params) -> int:
+    from metrics import engine
+
+    with _Cursor(db) as cur:
+        return engine.undated_responses(cur, filters_from(params))
+
+
+def undated_responses(params: Params) -> int:
+    """Survey responses without a date matching the filters' dimensions (the dates do not apply)."""
+    if not has_metrics() or rows("surveys") == 0:
+        return 0
+    db, v, s = _key()
+    return _undated(db, v, s, params)
+
+
 def notes(params: Params) -> list[str]:
     """Why some figures are None for these filters (e.g. calls have no channel)."""
     if not has_metrics():
@@ -319,8 +366,10 @@ def _optional(module: str, function: str):
 @st.cache_data(**CACHE)
 def _extra(db, db_version, settings_fp, module: str, function: str, params: Params, args: tuple) -> object:
     fn = _optional(module, function)
+    filters = filters_from(params)
     with _Cursor(db) as cur:
-        return fn(cur, filters_from(params), *args)
+        # Such modules may also read whole tables: under a scope they get the scoped views as well.
+        return fn(_restricted(cur, filters.scope), filters, *args)
 
 
 def extra(module: str, function: str, params: Params, *args):
@@ -344,7 +393,7 @@ def operations(analysis: str, params: Params, *args) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _initiatives(db, db_version, settings_fp) -> dict:
+def _initiatives(db, db_version, settings_fp, scope=None) -> dict:
     from metrics.operations import initiatives as mod
 
     if db_version is None:
@@ -352,7 +401,7 @@ def _initiatives(db, db_version, settings_fp) -> dict:
         return {"available": False, "initiatives": [], "problems": problems, "counts": {},
                 "message": "", "registered": len(items)}
     with _Cursor(db) as cur:
-        return mod.analyse(cur)
+        return mod.analyse(_restricted(cur, scope))  # a reader limited to some teams: their rows only
 
 
 def initiatives() -> dict | None:
@@ -360,7 +409,7 @@ def initiatives() -> dict | None:
     if _module("metrics.operations.initiatives") is None:
         return None
     db, v, s = _key()
-    return _initiatives(db, v, s)
+    return _initiatives(db, v, s, access.scope())
 
 
 def initiative_register() -> tuple[list[dict], list[str]]:
@@ -453,12 +502,24 @@ def hour_of_week(params: Params) -> dict | None:
 
 # ---------------------------------------------------------------- churn and money
 @st.cache_data(**CACHE)
-def _analysis(db, db_version, settings_fp):
-    """The ChurnAnalysis object (pickled by the cache; the calculator needs its attributes)."""
+def _analysis(db, db_version, settings_fp, scope=None):
+    """The ChurnAnalysis object (pickled by the cache; the calculator needs its attributes), over
+    the reader's teams' customers and contacts (metrics/scope.py)."""
     from metrics import churn
 
     with _Cursor(db) as cur:
-        return churn.analyse(cur)
+        return churn.analyse(_restricted(cur, scope))
+
+
+def _safe_currency(analysis: dict) -> dict:
+    """A currency "code" from the customer data that is not an ISO code is not shown (it is data,
+    and money labels are Markdown)."""
+    import re
+
+    currency = analysis.get("currency")
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
+        analysis["currency"] = None
+    return analysis
 
 
 def churn_analysis() -> dict | None:
@@ -468,13 +529,32 @@ def churn_analysis() -> dict | None:
     db, v, s = _key()
     if v is None:
         return {"available": False, "message": ""}
-    return _analysis(db, v, s).to_dict()
+    return _safe_currency(_analysis(db, v, s, access.scope()).to_dict())
+
+
+def move_reason(value: str, target: str):
+    """Move a stated churn reason (exact value) to a class: settings [churn.reasons] as_support /
+    as_possibly_support / as_other (metrics/churn_reasons.py). Returns the settings file written.
+    A settings change: admins only (ui/access.py)."""
+    import config
+
+    access.require("settings")
+    keys = {"support": "as_support", "possibly_support": "as_possibly_support", "other": "as_other"}
+    reasons = (config.get().get("churn") or {}).get("reasons") or {}
+    low = value.strip().lower()
+    moved = {k: [v for v in (reasons.get(k) or []) if v.strip().lower() != low] for k in keys.values()}
+    moved[keys[target]].append(value.strip())
+    path = config.save({"churn": {"reasons": moved}})
+    # The cached functions take the settings' fingerprint (settings_fp), so the next call
+    # recomputes; clearing also drops the results of the settings before (never read again).
+    clear()
+    return path
 
 
 def _calculator_inputs(db, db_version, settings_fp, params: Params, overrides: tuple):
     from metrics import calculator
 
-    analysis = _analysis(db, db_version, settings_fp) if db_version is not None else None
+    analysis = _analysis(db, db_version, settings_fp, dict(params).get(SCOPE_PARAM)) if db_version is not None else None
     figures = _kpis(db, db_version, settings_fp, params, ("sla_breach_rate", "frt_p90_minutes")) \
         if db_version is not None and has_metrics() else {}
     inputs = calculator.inputs_from_data(analysis, figures)
@@ -553,16 +633,20 @@ def rejects(load_id: int, limit: int = 1000) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
-def _quality(db, db_version, settings_fp) -> dict:
-    """metrics.quality's checks, the loads' warnings and the vendor reconciliation."""
+def _quality(db, db_version, settings_fp, scope=None) -> dict:
+    """metrics.quality's checks, the loads' warnings and the vendor reconciliation (the checks of
+    the reader's teams' rows; the loads' warnings only for a reader who sees every team)."""
     out = {"checks": [], "warnings": [], "reconciliation": None, "available": False}
     if db_version is None:
         return out
     quality_mod = _module("metrics.quality")
     with _Cursor(db) as cur:
+        cur = _restricted(cur, scope)
         if quality_mod is not None:
             out["available"] = True
-            out["checks"] = [c.to_dict() for c in quality_mod.run(cur)]
+            out["checks"] = [c.to_dict() for c in quality_mod.run(cur)
+                             # the bookkeeping (loads, rejected rows) covers every team
+                             if scope is None or c.table not in ("loads", "rejects")]
             try:
                 recon = quality_mod.reconciliation(cur)
                 if isinstance(recon, pl.DataFrame):
@@ -572,7 +656,7 @@ def _quality(db, db_version, settings_fp) -> dict:
                 log.warning("vendor reconciliation failed: %s", exc)
             if hasattr(quality_mod, "negative_durations"):
                 out["negative"] = quality_mod.negative_durations(cur)
-    history = _store(db).loads() if db_version is not None else pl.DataFrame()
+    history = _store(db).loads() if db_version is not None and scope is None else pl.DataFrame()
     if history.height and "warnings" in history.columns and "status" in history.columns:
         for r in history.filter((pl.col("status") == "loaded") & (pl.col("warnings").fill_null("") != "")).iter_rows(named=True):
             for w in r["warnings"].splitlines():
@@ -582,7 +666,7 @@ def _quality(db, db_version, settings_fp) -> dict:
 
 def quality() -> dict:
     db, v, s = _key()
-    return _quality(db, v, s)
+    return _quality(db, v, s, access.scope())
 
 
 # ---------------------------------------------------------------- files (Data page)
@@ -628,9 +712,10 @@ def preview(path: Path, rows: int = 10) -> dict:
 
 
 def suggest(headers: list[str], table: str) -> dict[str, str]:
-    from loaders import mapping as mp
+    """The columns `cli.py suggest --table` maps (a survey's question header as its score too)."""
+    from loaders.suggest import suggestion
 
-    return mp.suggest(headers, table)[1]
+    return suggestion(headers, table).columns
 
 
 def validate_mapping(mapping: dict, headers: list[str], file_name: str) -> list[str]:
@@ -644,18 +729,29 @@ def load_files(paths: list[Path], options, format: str | None,
                on_rows: Callable[[str, int, int], None] | None = None) -> list:
     """Load files in one write session; the cached results follow the new database version.
     ``on_rows(file, rows read, rows in the file)`` while a large file is read batch by batch."""
+    access.require("load")
     reports = store().load_files(paths, options, format=format, on_progress=on_progress, on_rows=on_rows)
     return reports
 
 
 def remove_load(load_id: int) -> dict:
+    access.require("remove")
     return store().remove_load(int(load_id))
 
 
 def rebuild(on_phase: Callable[[str, int, int], None] | None = None) -> None:
     """Recompute derived tables (ticket_metrics, rollups) with the current settings;
     ``on_phase(step, i, n)`` before each step."""
+    access.require("recompute")
     store().recompute(on_phase=on_phase)
+
+
+def save_settings(changes: dict) -> Path:
+    """Write the user's settings file (config.save), for a reader allowed to change settings."""
+    import config
+
+    access.require("settings")
+    return config.save(changes)
 
 
 def check_report_timezone(name: str) -> str:
@@ -684,7 +780,9 @@ def snapshots_dir() -> Path:
 
 
 def snapshots() -> list[dict]:
-    """Snapshots on disk (DIR/*/kpis.json), newest first. Reads small JSON files; not cached."""
+    """Snapshots on disk (DIR/*/kpis.json), newest first. Reads small JSON files; not cached.
+    Snapshots cover every team: admins only."""
+    access.require("snapshots")
     root = snapshots_dir()
     out = []
     if not root.is_dir():

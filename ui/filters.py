@@ -135,8 +135,12 @@ def sync_url(params: dict[str, str], extra: dict[str, str] | None = None) -> Non
 
 
 def key(params: dict[str, str]) -> tuple:
-    """The hashable cache key of a filter state."""
-    return tuple(sorted(params.items()))
+    """The hashable cache key of a filter state, with the reader's team scope (ui/access.py): every
+    figure a page asks ui/data.py for honours the scope, and the cache never mixes two readers'."""
+    from ui import access
+
+    items = tuple(sorted((k, v) for k, v in params.items() if k != data.SCOPE_PARAM))
+    return items + ((data.SCOPE_PARAM, access.scope()),)
 
 
 def describe(params: dict[str, str]) -> str:
@@ -154,6 +158,11 @@ def describe(params: dict[str, str]) -> str:
             values = _split_values(params[dim])
             parts.append(f"{t('filters.' + dim)}: {', '.join(values)}")
     return " · ".join(parts)
+
+
+def split_values(text: str) -> list[str]:
+    """The values of one dimension in a URL parameter (``\\,`` is a comma inside a value)."""
+    return _split_values(text)
 
 
 def _split_values(text: str) -> list[str]:

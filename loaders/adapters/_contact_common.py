@@ -35,13 +35,33 @@ def pick(headers: list[str], candidates: list[str], taken: set[str] | frozenset 
     return None
 
 
-def pick_columns(headers: list[str], aliases: dict[str, list[str]]) -> dict[str, str]:
-    """role -> header for every role found; a header serves one role only."""
+def pick_columns(headers: list[str], aliases: dict[str, list[str]], entity: str | None = None) -> dict[str, str]:
+    """role -> header for every role found; a header serves one role only.
+
+    ``entity`` (a canonical table: calls, surveys, customers, ...): roles no header names exactly
+    may then take a header that carries the entity's name, read as what it names ("Call
+    Duration" -> duration, "Survey Score" -> score; ``vocab.ENTITY_PREFIXES``)."""
     found: dict[str, str] = {}
     for role, candidates in aliases.items():
         h = pick(headers, candidates, set(found.values()))
         if h is not None:
             found[role] = h
+    if entity:
+        from loaders import vocab
+
+        stripped = {}
+        for h in headers:
+            rest = vocab.strip_entity(vocab.normalise_header(h), entity)
+            if rest:
+                stripped.setdefault(squash(rest), h)
+        for role, candidates in aliases.items():
+            if role in found:
+                continue
+            for c in candidates:
+                h = stripped.get(squash(c))
+                if h is not None and h not in found.values():
+                    found[role] = h
+                    break
     return found
 
 

@@ -138,35 +138,17 @@ CALL_SHEET_COLUMNS: dict[str, list[str]] = {
 }
 
 # ----------------------------------------------------------------------------- surveys
-# Question text -> kind (regular expressions on lower-case text, tried in this order).
-KIND_PATTERNS: list[tuple[str, str]] = [
-    ("nps", r"\bnps\b|recommend|net promoter|порекоменд|рекомендовал"),
-    ("ces", r"\bces\b|\beasy\b|\beasier\b|effort|\bease\b|легко|усили|просто ли"),
-    ("csat", r"csat|satisf|happy|\brate\b|rating|доволь|удовлетвор|оцен"),
-]
-# Default scale per kind; widened when the data go beyond it (noted in the load report).
-KIND_SCALES = {"csat": (1.0, 5.0), "nps": (0.0, 10.0), "ces": (1.0, 7.0)}
-# Answer labels (SurveyMonkey exports the choice text by default) -> score on the kind's scale.
-SCORE_LABELS = {
-    "very satisfied": 5, "satisfied": 4, "somewhat satisfied": 4, "neither satisfied nor dissatisfied": 3,
-    "neutral": 3, "somewhat dissatisfied": 2, "dissatisfied": 2, "very dissatisfied": 1,
-    "extremely satisfied": 5, "extremely dissatisfied": 1,
-    "very easy": 7, "easy": 6, "somewhat easy": 5, "neither easy nor difficult": 4, "somewhat difficult": 3,
-    "difficult": 2, "very difficult": 1,
-    "strongly agree": 7, "agree": 6, "somewhat agree": 5, "neither agree nor disagree": 4,
-    "somewhat disagree": 3, "disagree": 2, "strongly disagree": 1,
-    "good": 1, "bad": 0,
-    "очень доволен": 5, "доволен": 4, "нейтрально": 3, "не доволен": 2, "недоволен": 2, "очень недоволен": 1,
-}
-# Label sets whose scale is not the kind's default.
-LABEL_SCALES = {"good": (0.0, 1.0), "bad": (0.0, 1.0)}
+# Question kinds, scales and answer labels live in loaders/survey_values.py (the generic loader
+# and ticket exports use them too).
 SURVEY_COLUMNS: dict[str, list[str]] = {
-    "id": ["responseid", "id", "respondentid", "#", "surveyid", "idответа", "token"],
+    "id": ["responseid", "id", "respondentid", "#", "surveyid", "respondent", "respondentno", "respondentnumber",
+           "idответа", "idреспондента", "респондент", "номеранкеты", "анкета", "token"],
     "kind": ["survey", "surveytype", "kind", "metric", "type", "типопроса", "опрос"],
     "question": ["question", "вопрос"],
     "score": ["score", "rating", "answer", "value", "оценка", "балл"],
     "date": ["submittedat", "submitdateutc", "responsetimestamp", "respondedat", "responsedate", "enddate",
-             "datesubmitted", "createdat", "timestamp", "date", "time", "датаответа", "дата", "датаоценки"],
+             "datesubmitted", "createdat", "timestamp", "date", "time", "датаответа", "дата", "датаоценки",
+             "датаопроса", "датазаполнения"],
     "ticket": ["ticketid", "ticket", "ticketnumber", "номерзаявки", "заявка", "обращение"],
     "customer": ["customerid", "customer", "accountid", "clientid", "idклиента", "клиент"],
     "agent": ["agent", "assignee", "агент", "оператор", "исполнитель"],
@@ -174,9 +156,15 @@ SURVEY_COLUMNS: dict[str, list[str]] = {
     "channel": ["channel", "канал"],
     "comment": ["comment", "comments", "feedback", "verbatim", "комментарий", "отзыв"],
     "email": ["email", "emailaddress", "почта"],
+    # What the responses are grouped by: brand, product, airline, region, wave ... (one per sheet, often).
+    "segment": ["segment", "brand", "product", "productname", "airline", "carrier", "region", "wave", "country",
+                "market", "branch", "store", "hotel", "bank", "customersegment", "clientsegment", "сегментклиента",
+                "сегмент", "бренд", "марка", "продукт",
+                "регион", "волна", "страна", "рынок", "филиал", "магазин", "авиакомпания", "отель", "банк"],
 }
 # A free-text question that holds the respondent's comment (wide sheets, SurveyMonkey, Typeform).
-COMMENT_PATTERN = r"comment|feedback|reason for your|why did you|why not|tell us|anything else|suggest|what could we|почему|комментар|отзыв|пожелани"
+COMMENT_PATTERN = (r"comment|feedback|reason|\bwhy\b|tell us|anything else|suggest|what could we|improve|почему|причин|"
+                   r"комментар|отзыв|пожелани|улучш|что мы можем")
 # The survey file the sample generator writes (sample_data/generate.py).
 GENERATOR_SURVEY_HEADER = ["Response ID", "Survey", "Question", "Score", "Submitted At", "Ticket ID", "Customer ID",
                            "Agent", "Team", "Channel", "Comment"]
@@ -211,31 +199,74 @@ CUSTOMER_COLUMNS: dict[str, list[str]] = {
               "start", "датаначала", "клиентс", "датаподключения", "датарегистрации", "датазаключениядоговора"],
     "churn_date": ["churndate", "churnedat", "canceldate", "cancellationdate", "enddate", "датаухода", "датаоттока",
                    "датаотключения", "датарасторжения"],
-    "status": ["customerstatus", "status", "churnlabel", "churn", "churned", "exited", "churnvalue", "active",
-               "isactive", "статус", "отток", "ушел", "статусклиента"],
-    "category": ["churncategory", "категорияоттока", "категорияухода"],
-    "reason": ["churnreason", "cancellationreason", "reason", "причинаухода", "причинаоттока", "причина"],
-    "monthly": ["monthlyrevenue", "mrr", "monthlycharge", "monthlycharges", "monthlyfee", "arpu", "ежемесячныйдоход",
-                "выручкавмесяц", "абонентскаяплата", "mrrруб", "платавмесяц"],
-    "total": ["totalrevenue", "totalcharges", "lifetimerevenue", "ltv", "общаявыручка", "выручкавсего", "суммаоплат"],
+    "status": ["customerstatus", "status", "churnlabel", "churn", "churned", "exited", "churnvalue", "churnflag",
+               "churnstatus", "ischurned", "attritionflag", "active", "isactive", "статус", "отток", "ушел",
+               "статусклиента", "статусоттока", "признакоттока"],
+    "category": ["churncategory", "reasoncategory", "категорияоттока", "категорияухода", "категорияпричины"],
+    "reason": ["churnreason", "cancellationreason", "reasonforleaving", "reasonforchurn", "reasonforcancellation",
+               "leavingreason", "exitreason", "cancelreason", "churnreasons", "reason", "причинаухода",
+               "причинаоттока", "причинаотказа", "причинарасторжения", "причина"],
+    "monthly": ["monthlyrevenue", "mrr", "monthlycharge", "monthlycharges", "monthlyfee", "monthlybill",
+                "monthlyspend", "monthlyamount", "arpu", "ежемесячныйдоход", "выручкавмесяц", "абонентскаяплата",
+                "mrrруб", "платавмесяц", "ежемесячнаяплата", "платежвмесяц"],
+    "total": ["totalrevenue", "totalcharges", "lifetimerevenue", "totalspend", "totalpaid", "ltv", "общаявыручка",
+              "выручкавсего", "суммаоплат", "всегооплачено"],
     "currency": ["currency", "валюта"],
-    "tenure_months": ["tenureinmonths", "tenure_months", "tenuremonths", "tenure", "срокмесяцев", "стажмесяцев"],
-    "tenure_years": ["tenureyears", "tenureinyears"],
+    "tenure": ["tenureinmonths", "tenure_months", "tenuremonths", "tenureindays", "tenuredays", "tenureinyears",
+               "tenureyears", "tenure", "monthsonbook", "accountlength", "accountage", "customertenure", "срокмесяцев",
+               "стажмесяцев", "срокобслуживания", "стажклиента", "стаж", "срокжизниклиента"],
 }
+# Columns recognised by pattern (regular expressions on the squashed header) when no exact name
+# above matched: tenure with its unit in the header, and the support history a churn list carries.
+CUSTOMER_PATTERNS: dict[str, str] = {
+    "tenure": r"^(tenure|accountlength|accountage|monthsonbook|customertenure|срокобслуживания|стажклиента|"
+              r"срокжизни|сроксклиентом|стаж|срокмес|срокдн|сроклет)",
+    "contacts": r"(customerservice|custserv|support|service|helpdesk|care)(calls?|tickets?|contacts?|requests?|cases?)|"
+                r"(calls?|tickets?|contacts?|requests?)(to)?(customerservice|custserv|support|helpdesk)|"
+                r"numberoftickets|ticketcount|numtickets|contactscount|"
+                r"обращени.*(поддерж|сервис|колл)|звонк.*(поддерж|сервис|колл)|"
+                r"^(число|количество|колво)обращени|^обращений",
+    "complaint": r"^(complain|complaint|complaints|complained|hascomplaint|hascomplained|filedcomplaint|жалоб|"
+                 r"былажалоба|наличиежалоб)",
+    "satisfaction": r"satisf|^csat|удовлетвор|доволен|^nps|npsscore|lastnps|likelihoodtorecommend|recommend|"
+                    r"lastsurvey|оценкаклиента|оценкасервиса|порекоменд",
+    # Charges with a unit or currency in the header ("Monthly Charges (USD)", "Ежемесячный платёж, руб").
+    "monthly": r"^monthly(charges?|revenue|fee|bill|spend|amount|payment|price|subscription)|^(mrr|arpu)|"
+               r"^(ежемесячн|месячн)(ый|ая)?(платеж|плата|доход|выручка|сумма|абонплата)|^абонентскаяплата|^абонплата",
+    "total": r"^total(charges?|revenue|spend|paid|billed)$|^total(charges?|revenue|spend|paid|billed)(usd|eur|rub|руб)|"
+             r"^(общаявыручка|выручкавсего|суммаоплат|всегооплачено|оплаченовсего|суммаплатежей)",
+}
+# Headers a pattern role must never take (a reason column that mentions satisfaction, ...).
+CUSTOMER_PATTERN_EXCLUDE = r"reason|причин|category|категор|date|дата"
+# Header words that give a tenure column's unit.
+TENURE_UNIT_WORDS = {"days": r"day|дн|сут", "years": r"year|yr|год|лет", "months": r"month|\bmo\b|мес"}
+# Headers that hold a churn flag or status (with tenure or charges, enough to tell a churn list).
+CHURN_FLAG_HEADERS = {"churn", "churned", "churnlabel", "churnvalue", "churnflag", "churnstatus", "ischurned",
+                      "exited", "attritionflag", "customerstatus", "отток", "ушел", "статусоттока", "признакоттока",
+                      "статусклиента"}
 # Headers only a customer/churn file has (detection).
 CUSTOMER_SIGNALS = {"churn", "churned", "churndate", "churnlabel", "churnvalue", "churncategory", "churnreason",
                     "customerstatus", "exited", "tenureinmonths", "tenure", "monthlycharge", "monthlycharges",
                     "monthlyrevenue", "mrr", "totalrevenue", "totalcharges", "cltv", "churnscore", "отток",
-                    "датаухода", "датаоттока", "причинаухода", "абонентскаяплата", "customersince"}
-# Status/flag values -> churned (True) or not (False). Compared lower-case, stripped.
+                    "датаухода", "датаоттока", "причинаухода", "абонентскаяплата", "customersince", "attritionflag",
+                    "churnflag", "monthsonbook", "accountlength"}
+# Status/flag values -> churned (True) or not (False). Compared lower-case, stripped, without a
+# final full stop ("False." in some telecom sets).
 CHURN_VALUES = {
     "churned": True, "churn": True, "yes": True, "y": True, "1": True, "1.0": True, "true": True, "exited": True,
     "lost": True, "cancelled": True, "canceled": True, "inactive": True, "closed": True, "terminated": True,
-    "left": True, "former": True, "ушел": True, "ушёл": True, "отток": True, "расторгнут": True, "отключен": True,
+    "left": True, "former": True, "attrited customer": True, "attrited": True, "churned customer": True,
+    "ушел": True, "ушёл": True, "ушла": True, "отток": True, "расторгнут": True, "отключен": True,
     "неактивен": True, "да": True,
     "stayed": False, "joined": False, "active": False, "no": False, "n": False, "0": False, "0.0": False,
-    "false": False, "current": False, "new": False, "активен": False, "действующий": False, "нет": False,
-    "подключен": False,
+    "false": False, "current": False, "new": False, "existing customer": False, "existing": False,
+    "retained": False, "активен": False, "активный": False, "действующий": False, "остался": False,
+    "осталась": False, "нет": False, "подключен": False, "новый": False,
 }
+# Status values that mean "joined during the period" (counted apart from the churn rate).
+JOINED_VALUES = {"joined", "new", "new customer", "новый", "новая", "новый клиент", "подключился"}
 # A flag column that means the opposite (1 = still a customer).
 CUSTOMER_ACTIVE_FLAGS = {"active", "isactive"}
+# Yes/no values of an in-list complaint flag (a number above 0 also means yes).
+COMPLAINT_VALUES = {"yes": True, "y": True, "true": True, "1": True, "да": True, "есть": True, "complained": True,
+                    "no": False, "n": False, "false": False, "0": False, "нет": False, "none": False}

@@ -148,6 +148,7 @@ def surveys_from_tickets(tickets: pl.DataFrame, responded_col: str, labels: dict
         "kind": pl.lit("csat"),
         "score": pl.col("score"), "scale_min": pl.col("scale_min"), "scale_max": pl.col("scale_max"),
         "ticket_id": pl.col("source_id"),
+        "origin": pl.lit("ticket"),
     }
     for name in ("customer_id", "agent", "team", "channel"):
         cols[name] = pl.col(name) if name in frame.columns else pl.lit(None, pl.String)

@@ -26,7 +26,7 @@ from loaders.registry import register
 
 
 def _roles(headers: list[str]) -> dict[str, str]:
-    return pick_columns(headers, maps.CALL_SHEET_COLUMNS)
+    return pick_columns(headers, maps.CALL_SHEET_COLUMNS, entity="calls")
 
 
 @register

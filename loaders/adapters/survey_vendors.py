@@ -98,7 +98,7 @@ class DelightedAdapter(Adapter):
             if link:
                 base["customer_id"] = link
                 notes.append(f"customer linked by {link!r} (no Customer ID property in the export)")
-        return load_questions(path, options, raw, base, [Question(col["score"], kind, label="Delighted score")],
+        return load_questions(path, options, raw, base, [Question(col["score"], kind, label="Delighted score", kind_how=f"from {why}")],
                               default_source="delighted", notes=notes)
 
 

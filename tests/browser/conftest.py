@@ -75,13 +75,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, settings: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def start_server(db: Path, settings: Path, log_path: Path, extra_args: tuple[str, ...] = (),
+                 port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """``extra_args``: more Streamlit options (tests/browser/test_security_browser.py passes
+    --secrets.files and --server.address)."""
+    port = port or free_port()
     env = {**os.environ, "DESKSCOPE_DB": str(db), "DESKSCOPE_SETTINGS": str(settings), "PYTHONUNBUFFERED": "1"}
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         *extra_args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90

@@ -62,8 +62,19 @@ def assert_no_traceback(page, name: str) -> None:
         assert bad not in text, f"{name}: {bad!r} on the page:\n{text[:2000]}"
 
 
+def wait_drawn(page, timeout: float = 60.0, settle: int = 4, poll_ms: int = 150) -> None:
+    """Wait until the browser has drawn what the script sent (the page stops growing): a screenshot
+    taken while charts are still being built can take longer than Playwright's 30 s."""
+    deadline, quiet, nodes = time.perf_counter() + timeout, 0, None
+    while time.perf_counter() < deadline and quiet < settle:
+        now = page.evaluate("() => document.querySelectorAll('*').length")
+        quiet, nodes = (quiet + 1, now) if now == nodes else (0, now)
+        page.wait_for_timeout(poll_ms)
+
+
 def shoot(page, path) -> None:
     """A screenshot of the whole page: Streamlit scrolls inside stMain, so grow the viewport first."""
+    wait_drawn(page)
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1440, "height": min(max(height, 1000) + 50, 8000)})
     page.wait_for_timeout(700)
