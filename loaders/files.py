@@ -432,6 +432,9 @@ def preflight(path: Path) -> None:
     if (suffix in ("json", "ndjson", "jsonl") or stripped.startswith((b"{", b"["))) and size < 200_000_000:
         json_records_with_issues(path)  # a file that is not JSON, or not a list of records, says so here
         return
+    if suffix == "gz" and head.startswith(b"\x1f\x8b") and len(path.suffixes) >= 2 \
+            and path.suffixes[-2].lower().lstrip(".") in TEXT_SUFFIXES:
+        return  # a gzipped text export (x.csv.gz): DuckDB streams it (loaders/stream.py)
     if kind is not None and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         hint = " (rename it to .xlsx)" if kind.startswith("a ZIP") else ""
         raise LoadError(path.name, [f"is {kind}, not a text table, although its name ends in .{suffix or '(none)'}"],
