@@ -90,7 +90,7 @@ def mapping_editor(i: int, path: Path, info: dict) -> tuple[dict, list[str]]:
         # A ticket export without a creation date still holds its ratings: say how to load them.
         rating = data.suggest(info["headers"], "surveys").get("score")
         if rating:
-            st.info(t("data.mapping.rating_as_surveys", column=rating, table=table), icon=":material/lightbulb:")
+            st.info(t("data.mapping.rating_as_surveys", column=plain(rating), table=plain(table)), icon=":material/lightbulb:")
     return mapping, problems
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui import components, data, filters, i18n
 from ui.i18n import t
+from ui.safe import plain
 
 K = "sat_"
 TILES = ["csat", "csat_responses", "csat_response_rate", "nps", "nps_responses", "ces", "ces_responses"]
@@ -88,7 +89,7 @@ def over_time(params: dict[str, str], comparison: dict | None = None) -> None:
     for col, metric_id in zip(cols[len(drawn):], undrawn):
         with col:
             st.markdown(f"**{i18n.metric_name(metric_id)}**")
-            st.caption(f":material/event_busy: {t('sat.kind_undated', kind=metric_id.upper())}")
+            st.caption(":material/event_busy: " + t("sat.kind_undated", kind=plain(metric_id.upper())))
     for col, metric_id in zip(cols, drawn):
         fig = go.Figure(go.Scatter(x=series["period"].to_list(), y=series[metric_id].to_list(), mode="lines+markers",
                                    line=dict(color=COLORS[metric_id], width=2), name=i18n.metric_name(metric_id)))
