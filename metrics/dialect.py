@@ -54,6 +54,7 @@ READ, WRITE = "duckdb", "spark"
 CATALOG_VIEWS = {
     "duckdb_tables": "_ds_catalog_tables",
     "duckdb_columns": "_ds_catalog_columns",
+    "duckdb_views": "_ds_catalog_views",  # a Spark session holds tables only: always empty
     "pg_timezone_names": "_ds_catalog_timezones",
     "information_schema.tables": "_ds_catalog_tables",
     "information_schema.columns": "_ds_catalog_columns",
