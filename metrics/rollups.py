@@ -25,7 +25,7 @@ Quantiles: exact (raw rows) when the rows behind the figure are few
 (``metrics.exact_quantile_max_rows``) and the rows an exact answer scans (every row of the date
 range: ``metrics.exact_quantile_max_scan_rows``) are few too or the sample holds too few of them
 (``metrics.approx_min_sample_rows``); otherwise approximate from ``sample_tickets``, the tickets
-whose hash ``u`` of (source, source_id) is below ``SAMPLE_SHARE``, sorted by ``u``: a query reads
+whose number ``u`` (md5 of source and source_id, the same on DuckDB and Spark) is below ``SAMPLE_SHARE``, sorted by ``u``: a query reads
 the first ``r`` of it (``u < r``), enough rows for the figure, and reports the 95 % confidence
 interval of the quantile from the order statistics (``Figures.approximate``).
 
@@ -289,8 +289,12 @@ def _agg_type(fact: Fact, name: str) -> str:
 
 # ---------------------------------------------------------------- the sample
 def sample_u_sql(alias: str = "f") -> str:
-    """A uniform number in [0, 1) from the ticket's identity (same ticket, same number)."""
-    return f"((hash({alias}.source, {alias}.source_id) % 1000000007) / 1000000007.0)"
+    """A uniform number in [0, 1) from the ticket's identity (same ticket, same number, on every
+    engine): the first 32 bits of md5(source, unit separator, source_id) over 2**32. (DuckDB's and
+    Spark's hash() differ, and Spark's can be negative; md5 and a hex cast are the same on both:
+    metrics/dialect.py turns ``CAST('0x' || ... AS BIGINT)`` into Spark's conv().)"""
+    key = f"{alias}.source || chr(31) || {alias}.source_id"
+    return f"(CAST('0x' || substr(md5({key}), 1, 8) AS BIGINT) / 4294967296.0)"
 
 
 def sample_sql(con, settings: dict, scope: str | None = None, share: float = SAMPLE_SHARE) -> str:
