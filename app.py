@@ -128,8 +128,9 @@ except Exception as exc:  # a broken filter must not take the page down
     st.sidebar.error(t("error.section", error=plain(str(exc)[:200])))
 st.session_state["flt_params"] = params
 
-# ---- data status line
+# ---- data status line (and, once per database version, a warm-up of what the first queries read)
 try:
+    data.warm_up()
     status = data.status()
     counts = status["tables"]
     if not any(counts.get(tb) for tb in ("tickets", "calls", "surveys", "customers")):

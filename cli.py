@@ -88,6 +88,37 @@ def print_reports(reports, as_json: bool = False) -> int:
     return 1 if bad else 0
 
 
+class _RowProgress:
+    """Rows read, rows/s and the time left of each large file a load types batch by batch, on
+    stderr (tqdm); nothing for small files, nothing when stderr is not a terminal unless asked."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.file = None
+
+    def __call__(self, file: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if self.bar is None or self.file != file:
+            self.close()
+            self.file = file
+            self.bar = tqdm(total=total, desc=file, unit=" rows", unit_scale=True, dynamic_ncols=True, smoothing=0.3,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} rows read "
+                                       "[{elapsed} elapsed, {remaining} left, {rate_fmt}]")
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.close()
+            print(f"{file}: {total:,} rows typed; writing them and the derived tables ...", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 def _paths(args) -> list[Path]:
     """The paths as given: a name that exists is that file, even with * or [ in it. Patterns are
     the shell's job, or expanded here only with --glob (sorted; a pattern matching nothing is an error)."""
@@ -118,8 +149,9 @@ def cmd_load(args) -> int:
         print(json.dumps({"folder": report.folder, "tables": report.tables, "notes": report.notes}, indent=2)
               if args.json else report.text())
         return 0
+    progress = _RowProgress(enabled=not args.json and (sys.stderr.isatty() or getattr(args, "progress", False)))
     try:
-        reports = store.load_files(_paths(args), options, format=args.format)
+        reports = store.load_files(_paths(args), options, format=args.format, on_rows=progress)
     except ValueError as exc:  # bad [[sla.policies]] / [business_hours]: checked when the load is applied
         if not str(exc).startswith("settings"):
             raise
@@ -127,6 +159,8 @@ def cmd_load(args) -> int:
 
         raise UsageError(f"{exc}\nfix: correct these keys in {config.user_path()} (docs/settings.md explains each) "
                          f"and load again; nothing was loaded, the database is unchanged") from exc
+    finally:
+        progress.close()
     return print_reports(reports, args.json)
 
 
@@ -281,6 +315,17 @@ def cmd_recompute(args) -> int:
     return 0
 
 
+def cmd_compact(args) -> int:
+    store = _store(args)
+    if not store.path.exists():
+        print(f"no database at {store.path}: load files first (python cli.py load PATH...)", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    sizes = store.compact()
+    mb = lambda n: f"{n / 1e6:,.1f} MB"  # noqa: E731
+    print(f"{store.path}: compacted in {time.perf_counter() - started:.1f} s; base {mb(sizes['before']['base'])} + delta "
+          f"{mb(sizes['before']['delta'])} -> base {mb(sizes['after']['base'])}")
+    return 0
 def cmd_serve(args) -> int:
     """Start the dashboard (``streamlit run app.py``), saying first what access it will have: without
     sign-in on an address other than 127.0.0.1 the log warns before anyone opens a page."""
@@ -354,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("load", cmd_load, "Load export files (format detected; --format overrides) and print a load report.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", help="adapter name (see `formats`)")
+    p.add_argument("--progress", action="store_true",
+                   help="show rows read, rows/s and the time left of large files even when stderr is not a terminal")
     p.add_argument("--glob", action="store_true",
                    help="expand each PATH as a pattern (export*.csv, **/*.csv); without it a name is that one file")
     load_opts(p)
@@ -400,6 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("recompute", cmd_recompute, "Recompute the derived tables (ticket_metrics, SLA outcomes, rollups) after a "
         "settings change (SLA policies, business hours, report time zone); every load does it too.")
+
+    add("compact", cmd_compact, "Fold the loads' delta file into a new, sorted base file (needs as much free disk as the "
+        "database, once; loads do it by themselves past store.compact_share).")
 
     for extra in EXTRA_COMMANDS:
         try:

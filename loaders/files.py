@@ -49,9 +49,14 @@ class RawTable:
 
 
 def read_head(path: Path) -> tuple[str, str]:
-    """The decoded first bytes of a text file and the encoding they were read in."""
+    """The decoded first bytes of a text file (gzipped or not) and the encoding they were read in."""
     with open(path, "rb") as fh:
         data = fh.read(HEAD_BYTES)
+    if data[:2] == b"\x1f\x8b":  # a gzipped export (`x.csv.gz`): its text is what detection reads
+        import gzip
+
+        with gzip.open(path, "rb") as fh:
+            data = fh.read(HEAD_BYTES)
     # A multi-byte character may be cut at the end of the sample: drop the partial line.
     if len(data) == HEAD_BYTES and b"\n" in data:
         data = data[: data.rfind(b"\n") + 1]
@@ -427,6 +432,9 @@ def preflight(path: Path) -> None:
     if (suffix in ("json", "ndjson", "jsonl") or stripped.startswith((b"{", b"["))) and size < 200_000_000:
         json_records_with_issues(path)  # a file that is not JSON, or not a list of records, says so here
         return
+    if suffix == "gz" and head.startswith(b"\x1f\x8b") and len(path.suffixes) >= 2 \
+            and path.suffixes[-2].lower().lstrip(".") in TEXT_SUFFIXES:
+        return  # a gzipped text export (x.csv.gz): DuckDB streams it (loaders/stream.py)
     if kind is not None and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         hint = " (rename it to .xlsx)" if kind.startswith("a ZIP") else ""
         raise LoadError(path.name, [f"is {kind}, not a text table, although its name ends in .{suffix or '(none)'}"],
@@ -469,6 +477,8 @@ def sample(path: Path) -> "Sample":
         children = sorted(p.name.lower() for p in path.iterdir())
         return Sample(path, path.name.lower(), "", True, "", [], {}, children)
     suffix = path.suffix.lower().lstrip(".")
+    if suffix == "gz" and len(path.suffixes) > 1:  # x.csv.gz: a compressed csv
+        suffix = path.suffixes[-2].lower().lstrip(".")
     text, headers, sheets = "", [], {}
     if suffix in EXCEL_SUFFIXES:
         try:

@@ -61,6 +61,7 @@ class ByteScan:
     foreign_sample: bytes = b""
     quotes: int = 0  # '"' characters: an odd count means a quote is left open somewhere
     longest_line: int = 0  # bytes, counted only for lines longer than a scan chunk (check_utf8=False)
+    blank_line: bool = False  # an empty line before the end (a blank spreadsheet row, or inside a quoted value)
 
     @property
     def clean(self) -> bool:
@@ -97,7 +98,7 @@ def scan_bytes(path: Path, check_utf8: bool = True) -> ByteScan:
                     run = len(chunk) - chunk.rfind(b"\n") - 1
             out.longest_line = max(out.longest_line, run)
             return out
-        carry = b""
+        carry, seen, pending = b"", False, False
         while True:
             chunk = fh.read(CHUNK)
             data = carry + chunk
@@ -110,6 +111,16 @@ def scan_bytes(path: Path, check_utf8: bool = True) -> ByteScan:
                     continue
                 whole, carry = (data[:cut], data[cut:]) if cut else (data, b"")
             if whole:
+                # blank lines at the very end are harmless; one followed by more data is not
+                inner = whole.rstrip(b"\r\n")
+                if inner:
+                    out.blank_line = (out.blank_line or pending or b"\n\n" in inner or b"\n\r\n" in inner
+                                      or (seen and inner[:1] in (b"\n", b"\r")))
+                    seen = True
+                    ending = whole[len(inner):]
+                    pending = ending.count(b"\n") > 1
+                else:
+                    pending = pending or seen
                 out.quotes += whole.count(b'"')
                 out.nul = out.nul or b"\x00" in whole
                 out.inner_bom = out.inner_bom or _BOM in whole
@@ -231,6 +242,10 @@ def read_pass(path: Path, delimiter: str, has_header: bool = True, skip_rows: in
     file_name = file_name or path.name
     scan = scan_bytes(path)
     limit = max_value_chars()
+    if scan.clean and has_header and header_rows == 1 and not skip_rows and not force_copy and len(delimiter) == 1:
+        fast = _checked_by_duckdb(path, scan, delimiter, limit)
+        if fast is not None:
+            return fast
     csv.field_size_limit(max(limit, 1024))
     typical = _typical_width(path, scan, delimiter, skip_rows + (header_rows if has_header else 0))
     width = None if has_header else typical
@@ -269,6 +284,67 @@ def read_pass(path: Path, delimiter: str, has_header: bool = True, skip_rows: in
         result.source, result.clean_copy = again.source, True
     result.encoding = encoding
     return result
+
+
+def _checked_by_duckdb(path: Path, scan: ByteScan, delimiter: str, limit: int) -> TextPass | None:
+    """The record pass's verdict on a clean UTF-8 file, reached by DuckDB's strict CSV reader
+    (vectorised, in parallel) instead of a Python loop: every record has exactly the header's
+    fields, no quote is left open, no record repeats the header, no value passes ``limit``.
+    None when any of that fails (or DuckDB cannot tell): the record pass then reads the file and
+    names each bad record. A clean file needs no copy, so the verdict is its header and its count
+    of records (the table reader checks that count against its own)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh, delimiter=delimiter, quotechar='"', strict=True), None)
+    except (csv.Error, UnicodeDecodeError, OSError):
+        return None
+    if not header or not header[-1].strip():  # `a,b,c,`: rows may stop early; the pass decides
+        return None
+    if scan.blank_line:  # blank lines are spreadsheet rows to the pass: it numbers the rows
+        return None
+    import duckdb
+
+    names = [f"c{i}" for i in range(len(header))]
+    columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+    # A line longer than DuckDB's max_line_size fails the read (the pass then reads the file): a
+    # value over ``limit`` needs a look at each value only when the limit is below that size.
+    line_limit = 2_097_152
+    longest = ("greatest(" + ", ".join(f"length({n})" for n in names) + ")") if len(names) > 1 else f"length({names[0]})"
+    longest = f"coalesce(max({longest}), 0)" if limit < line_limit else "0"
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET enable_progress_bar = false")
+        with contextlib.suppress(Exception):
+            import config
+
+            threads = config.get().get("store", {}).get("threads")
+            if threads:
+                con.execute(f"SET threads = {int(threads)}")
+        # records whose first value is the header's first name: each is checked whole below
+        row = con.execute(
+            f"""SELECT count(*), count(*) FILTER (WHERE trim(c0) = ?), {longest}
+                FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"', all_varchar = true,
+                              strict_mode = true, null_padding = false, auto_detect = false, nullstr = '{chr(1)}',
+                              max_line_size = {line_limit}, columns = {columns})""",
+            [header[0].strip(), str(path), delimiter]).fetchone()
+        records, first_like_header, longest_value = row
+        if first_like_header:
+            same = " AND ".join(f"trim({n}) = ?" for n in names)
+            repeats = con.execute(
+                f"""SELECT count(*) FROM read_csv(?, header = true, delim = ?, quote = '"', escape = '"', all_varchar = true,
+                              strict_mode = true, null_padding = false, auto_detect = false, nullstr = '{chr(1)}',
+                              max_line_size = {line_limit}, columns = {columns}) WHERE {same}""",
+                [str(path), delimiter] + [h.strip() for h in header]).fetchone()[0]
+            if repeats:
+                return None
+    except Exception:  # a ragged record, an open quote, anything DuckDB refuses: the record pass names it
+        return None
+    finally:
+        con.close()
+    if longest_value > limit:
+        return None
+    return TextPass(list(header), [list(header)], len(header), int(records), "utf-8-sig" if scan.bom else "utf-8",
+                    path, False)
 
 
 def _records(source: Iterator[str], lines: _Lines | None, delimiter: str, has_header: bool, skip_rows: int,
@@ -360,7 +436,7 @@ def _records(source: Iterator[str], lines: _Lines | None, delimiter: str, has_he
                     reject(row, f"{_where(row, bad)}: line {bad} {lines.problems[bad]}; the row was left out: "
                                 f"correct the line in the file (or save the file again as UTF-8) and load again", rec)
                     continue
-            if header_line is not None and rec[0].strip() == header_line[0] and [f.strip() for f in rec] == header_line:
+            if header_line and rec[0].strip() == header_line[0] and [f.strip() for f in rec] == header_line:
                 reject(row, f"{_where(row, start)} repeats the header line (several files joined into one?); "
                             f"it is not data and was left out", rec)
                 continue

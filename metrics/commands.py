@@ -4,8 +4,8 @@
 
 JSON: one object keyed by metric id (rates as fractions 0-1, NPS -100..100, None as null) plus
 ``_filters`` (the URL params of the filter state), ``_notes``, ``_flags`` and ``_approximate``
-({metric id: true} for each figure read from histograms; docs/metrics.md, "Approximate
-figures"); with --by, a list of rows (one per dimension value; ``approximate`` in each row when a
+({metric id: true} for each figure read from the ticket sample; docs/metrics.md, "Approximate
+figures") and ``_intervals`` ({metric id: [low, high]}, its 95 % confidence interval); with --by, a list of rows (one per dimension value; ``approximate`` in each row when a
 quantile metric is asked for). Text output puts "≈" before an approximate figure. Exit 2 on a bad
 filter name, date or metric id.
 """
@@ -88,6 +88,7 @@ def cmd_metrics(args) -> int:
         out["_notes"] = figures.notes
         out["_flags"] = figures.flags
         out["_approximate"] = {k: True for k in figures if k in figures.approximate}
+        out["_intervals"] = {k: [_plain(x) for x in figures.intervals[k]] for k in figures if k in figures.intervals}
         print(json.dumps(out, ensure_ascii=False, indent=2, default=_json_default))
         return 0
     print(f"Deskscope KPIs — {filters.describe()}")
@@ -99,8 +100,13 @@ def cmd_metrics(args) -> int:
     if figures.flags.get("nps_small_sample"):
         print("  note: NPS rests on a small sample (see nps_responses and its confidence interval)")
     if figures.approximate:
-        print(f"  {APPROXIMATE_MARK} approximate: read from the rollup's histograms, within 0.75% of the exact value "
-              f"(more than metrics.exact_quantile_max_rows rows behind it)")
+        for k in sorted(figures.approximate):
+            low, high = figures.intervals.get(k, (None, None))
+            if low is not None and high is not None:
+                print(f"  {APPROXIMATE_MARK} {METRICS[k].label()}: 95% interval {format_value(k, low)} – {format_value(k, high)}")
+        print(f"  {APPROXIMATE_MARK} approximate: read from a uniform sample of the tickets "
+              f"(more than metrics.exact_quantile_max_rows rows behind it, or an exact value would read more than "
+              f"metrics.exact_quantile_max_scan_rows rows)")
     return 0
 
 
@@ -184,5 +190,5 @@ def _print_breakdown(frame, args, filters) -> int:
         else:
             print("* small sample: fewer rows than metrics.small_sample; shown, not ranked")
     if any(r.get("approximate") for r in rows):
-        print(f"{APPROXIMATE_MARK} approximate: read from the rollup's histograms, within 0.75% of the exact value")
+        print(f"{APPROXIMATE_MARK} approximate: read from a uniform sample of the tickets")
     return 0

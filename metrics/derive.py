@@ -90,24 +90,18 @@ def as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     return max(as_of_by_source(con).values(), default=None)
 
 
-def build(con: duckdb.DuckDBPyConnection, settings: dict | None = None) -> dict:
-    """(Re)build ``ticket_metrics`` on ``con``. Returns {rows, as_of, seconds, steps (seconds per step)}."""
+def build(con: duckdb.DuckDBPyConnection, settings: dict | None = None, scope: str | None = None) -> dict:
+    """(Re)build ``ticket_metrics`` on ``con``. Returns {rows, as_of, seconds, steps (seconds per step)}.
+
+    ``scope``: a relation of (source, source_id): derive only those tickets, into the temporary
+    table ``_tm_new`` (same columns; metrics/incremental.py writes it into the store). A scoped
+    build needs ``_tm_asof`` (source, as_of) and a calendar covering the tickets (the caller's job)."""
     import config
 
     started = time.perf_counter()
     settings = settings if settings is not None else config.get()
     policy_list = sla.policies(settings)  # validate settings before touching anything
     repeat_days = int(settings.get("metrics", {}).get("repeat_contact_days", 7))
-
-    first_created = con.execute("SELECT min(created_at) FROM tickets").fetchone()[0]
-    now = as_of(con)
-    if first_created is None or now is None:  # no tickets: an empty, typed table
-        first_created = now = dt.datetime(2000, 1, 1)
-    # The business calendar spans only the data's plausible range: a year-9999 date left in an
-    # older database must not make it cover millennia (loaders reject such rows; docs/plausibility.md).
-    earliest, latest = parsing.plausible_window(settings)
-    first_created = min(max(first_created, earliest), latest)
-    now = min(max(now, first_created), latest)
     steps: dict[str, float] = {}
 
     def step(name: str, fn, *args) -> None:
@@ -115,30 +109,69 @@ def build(con: duckdb.DuckDBPyConnection, settings: dict | None = None) -> dict:
         fn(*args)
         steps[name] = round(time.perf_counter() - t0, 3)
 
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _tm_asof AS {_AS_OF_SQL}")
-    step("schedule", business_time.ensure_default_schedule, con, settings.get("business_hours", {}),
-         range(first_created.year, now.year + 1))
-    step("calendar", business_time.build_calendar, con, first_created.date(), now.date())
+    if scope is None:
+        src = _Sources("tickets", "t.rowid", "ticket_events")
+        first_created = con.execute("SELECT min(created_at) FROM tickets").fetchone()[0]
+        now = as_of(con)
+        if first_created is None or now is None:  # no tickets: an empty, typed table
+            first_created = now = dt.datetime(2000, 1, 1)
+        # The business calendar spans only the data's plausible range: a year-9999 date left in an
+        # older database must not make it cover millennia (loaders reject such rows; docs/plausibility.md).
+        earliest, latest = parsing.plausible_window(settings)
+        first_created = min(max(first_created, earliest), latest)
+        now = min(max(now, first_created), latest)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _tm_asof AS {_AS_OF_SQL}")
+        step("schedule", business_time.ensure_default_schedule, con, settings.get("business_hours", {}),
+             range(first_created.year, now.year + 1))
+        step("calendar", business_time.build_calendar, con, first_created.date(), now.date())
+    else:
+        src = _Sources("_tm_tickets", "t._r", "_tm_events")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _tm_tickets AS
+            SELECT row_number() OVER () AS _r, t.* FROM tickets t
+            WHERE EXISTS (SELECT 1 FROM {scope} s WHERE s.source = t.source AND s.source_id = t.source_id)""")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _tm_events AS
+            SELECT e.* FROM ticket_events e
+            WHERE EXISTS (SELECT 1 FROM {scope} s WHERE s.source = e.source AND s.source_id = e.ticket_id)""")
+        now = None
     step("policies", sla.create_policy_table, con, policy_list)
-    step("status_changes", _status_changes, con)
-    step("event_summary", _event_summary, con)
-    step("base", _base, con, policy_list, repeat_days)
-    step("waits", _waits, con)
+    step("status_changes", _status_changes, con, src)
+    step("event_summary", _event_summary, con, src)
+    step("base", _base, con, policy_list, repeat_days, src, scope is not None)
+    step("waits", _waits, con, src)
     step("business_minutes", _business_minutes, con)
-    step("final", _final, con)
-    rows = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    step("final", _final, con, src, TABLE if scope is None else None)
     seconds = time.perf_counter() - started
+    if scope is not None:
+        rows = con.execute("SELECT count(*) FROM _tm_new").fetchone()[0]
+        _drop_temps(con, keep=("_tm_new", "_tm_asof"))
+        return {"rows": rows, "as_of": None, "seconds": seconds, "steps": steps}
+    rows = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
     con.execute(f"""CREATE OR REPLACE TABLE {INFO_TABLE} AS
         SELECT a.source, a.as_of, count(m.source) AS tickets, CAST(? AS TIMESTAMP) AS built_at, CAST(? AS DOUBLE) AS build_seconds
         FROM _tm_asof a LEFT JOIN {TABLE} m ON m.source = a.source GROUP BY ALL ORDER BY a.source""",
                 [dt.datetime.now(dt.UTC).replace(tzinfo=None), seconds])
-    for temp in ("_tm_asof", "_tm_status_vocab", "_tm_sc", "_tm_ev", "_tm_st", "_tm_base", "_tm_waits", "_tm_iv", "_tm_bm",
-                 "_tm_bt", "_tm_wt", "_tm_rc", "_tm_bh", sla.POLICY_TABLE):
-        con.execute(f"DROP TABLE IF EXISTS {temp}")
+    _drop_temps(con)
     return {"rows": rows, "as_of": now, "seconds": seconds, "steps": steps}
 
 
-def _status_changes(con) -> None:
+class _Sources:
+    """Where a build reads tickets and events: the tables, or the scoped copies of an incremental build."""
+
+    def __init__(self, tickets: str, rowid: str, events: str):
+        self.tickets, self.rowid, self.events = tickets, rowid, events
+
+
+_TEMPS = ("_tm_asof", "_tm_status_vocab", "_tm_sc", "_tm_ev", "_tm_st", "_tm_base", "_tm_waits", "_tm_iv", "_tm_bm",
+          "_tm_bt", "_tm_wt", "_tm_rc", "_tm_bh", "_tm_tickets", "_tm_events", "_tm_new", sla.POLICY_TABLE)
+
+
+def _drop_temps(con, keep: tuple[str, ...] = ()) -> None:
+    for temp in _TEMPS:
+        if temp not in keep:
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
+
+
+def _status_changes(con, src: _Sources) -> None:
     """Status changes with statuses normalised like the tickets table's (loaders/vocab.py)."""
     pairs = {vocab.normalise_value(raw): canon for raw, canon in vocab.VALUES["status"].items()}
     for canon in set(vocab.VALUES["status"].values()):
@@ -152,13 +185,13 @@ SELECT e.source, e.ticket_id, e.event_at, e.seq,
        coalesce(pv.status, nullif(e.previous_key, '')) AS old_status
 FROM (SELECT source, ticket_id, event_at, coalesce(seq, 0) AS seq,
              {_NORM.format('value')} AS value_key, {_NORM.format('previous_value')} AS previous_key
-      FROM ticket_events WHERE event_type = 'status_change') e
+      FROM {src.events} WHERE event_type = 'status_change') e
 LEFT JOIN _tm_status_vocab v ON v.raw = e.value_key
 LEFT JOIN _tm_status_vocab pv ON pv.raw = e.previous_key
 """)
 
 
-def _event_summary(con) -> None:
+def _event_summary(con, src: _Sources) -> None:
     # Messages: the first one (is it a public agent reply? then an agent opened the ticket) and
     # the first two public agent replies (the second is the first reply of an agent-opened ticket).
     con.execute(f"""
@@ -169,7 +202,7 @@ SELECT e.source, e.ticket_id,
        count(*) FILTER (WHERE {IS_REPLY}) AS reply_count,
        -- NULL without a 'created' event: unknown, not false
        bool_or(e.actor_role = 'agent') FILTER (WHERE e.event_type = 'created') AS created_event_by_agent
-FROM ticket_events e
+FROM {src.events} e
 GROUP BY e.source, e.ticket_id
 """)
     solved_list = ", ".join(f"'{s}'" for s in SOLVED_STATES)
@@ -201,7 +234,7 @@ GROUP BY source, ticket_id
 """)
 
 
-def _base(con, policy_list: list[dict], repeat_days: int) -> None:
+def _base(con, policy_list: list[dict], repeat_days: int, src: _Sources, scoped: bool = False) -> None:
     policy_case, policy_params = sla.policy_sql(policy_list, alias="t")
     solved_list = ", ".join(f"'{s}'" for s in SOLVED_STATES)
     # Narrow rows (the ticket's own columns are joined back by rowid at the end): copying the
@@ -209,7 +242,7 @@ def _base(con, policy_list: list[dict], repeat_days: int) -> None:
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _tm_base AS
 WITH j AS (
-    SELECT t.rowid AS r, t.source, t.source_id, t.created_at, t.category, t.status, t.first_response_at,
+    SELECT {src.rowid} AS r, t.source, t.source_id, t.created_at, t.category, t.status, t.first_response_at,
            t.first_solved_at, t.solved_at, t.closed_at, t.replies, t.reopens, t.created_by_agent,
            t.vendor_requester_wait_minutes, t.vendor_agent_wait_minutes, t.vendor_on_hold_minutes,
            nullif(trim(t.customer_id), '') AS customer_key,
@@ -226,7 +259,7 @@ WITH j AS (
            st.first_change_at, st.initial_status, st.requester_wait AS ev_requester_wait,
            st.agent_wait AS ev_agent_wait, st.on_hold AS ev_on_hold,
            coalesce(st.first_solved_at, st.first_closed_at) IS NOT NULL AS has_solve_events
-    FROM tickets t
+    FROM {src.tickets} t
     LEFT JOIN _tm_ev ev ON ev.source = t.source AND ev.ticket_id = t.source_id
     LEFT JOIN _tm_st st ON st.source = t.source AND st.ticket_id = t.source_id
     LEFT JOIN _tm_asof a ON a.source = t.source
@@ -267,28 +300,41 @@ SELECT r, source, source_id, created_at, as_of_at, category, customer_key, polic
             ELSE coalesce(ev_on_hold, 0) + CASE WHEN initial_status = 'on_hold' THEN initial_minutes ELSE 0 END END AS on_hold_time
 FROM o
 """, policy_params)
-    _repeat_contacts(con, repeat_days)
+    _repeat_contacts(con, repeat_days, scoped)
 
 
-def _repeat_contacts(con, repeat_days: int) -> None:
+def _repeat_contacts(con, repeat_days: int, scoped: bool = False) -> None:
     """Repeat contact: the same customer opened another ticket in the N days before this one
     (strictly earlier), in the same category when both tickets have one. Narrow rows: windows
-    sort what they carry."""
+    sort what they carry. A scoped build looks back at every ticket of its customers in the
+    window (context rows, r NULL), not only at the tickets it derives."""
     window = "RANGE BETWEEN ? PRECEDING AND INTERVAL 1 MICROSECOND PRECEDING"
     repeat = dt.timedelta(days=repeat_days)
+    rows = "(SELECT r, customer_key, category, created_at FROM _tm_base WHERE customer_key IS NOT NULL)"
+    params: list = []
+    if scoped:
+        rows = f"""(SELECT b.r, c.customer_key, c.category, c.created_at
+            FROM (SELECT source, source_id, nullif(trim(customer_id), '') AS customer_key, category, created_at
+                  FROM tickets
+                  WHERE nullif(trim(customer_id), '') IN (SELECT customer_key FROM _tm_base WHERE customer_key IS NOT NULL)
+                    AND created_at >= (SELECT min(created_at) FROM _tm_base) - ?::INTERVAL
+                    AND created_at <= (SELECT max(created_at) FROM _tm_base)) c
+            LEFT JOIN _tm_base b ON b.source = c.source AND b.source_id = c.source_id)"""
+        params = [repeat]
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _tm_rc AS
+SELECT r, is_repeat FROM (
 SELECT r,
        CASE WHEN category IS NULL THEN count(*) OVER (PARTITION BY customer_key ORDER BY created_at {window}) > 0
             ELSE count(*) OVER (PARTITION BY customer_key, category ORDER BY created_at {window}) > 0
               OR coalesce(sum(CASE WHEN category IS NULL THEN 1 ELSE 0 END)
                    OVER (PARTITION BY customer_key ORDER BY created_at {window}), 0) > 0
        END AS is_repeat
-FROM (SELECT r, customer_key, category, created_at FROM _tm_base WHERE customer_key IS NOT NULL)
-""", [repeat, repeat, repeat])
+FROM {rows}) WHERE r IS NOT NULL
+""", params + [repeat, repeat, repeat])
 
 
-def _waits(con) -> None:
+def _waits(con, src: _Sources) -> None:
     """Next-reply waits: a customer message after the first reply whose previous message was an
     agent reply or a solve (the oldest unanswered one) waits until the next public agent reply
     or solve. A wait still unanswered counts only while the ticket is open."""
@@ -298,7 +344,7 @@ CREATE OR REPLACE TEMP TABLE _tm_waits AS
 WITH k AS (
     SELECT e.source, e.ticket_id, e.event_at, coalesce(e.seq, 0) AS seq,
            CASE WHEN {IS_REPLY} THEN 'R' ELSE 'C' END AS kind
-    FROM ticket_events e
+    FROM {src.events} e
     WHERE {IS_REPLY} OR {IS_CUSTOMER}
     UNION ALL
     SELECT source, ticket_id, event_at, seq, 'S' FROM _tm_sc WHERE new_status IN ({solved_list})
@@ -381,7 +427,8 @@ GROUP BY w.source, w.ticket_id
 """)
 
 
-def _final(con) -> None:
+def _final(con, src: _Sources, target: str | None = TABLE) -> None:
+    """The rows of ``target`` (a table replaced whole), or of the temporary ``_tm_new`` (target None)."""
     def unit(target: str, business: str, calendar: str) -> str:
         return f"CASE WHEN {target}_business THEN {business} ELSE {calendar} END"
 
@@ -414,8 +461,9 @@ def _final(con) -> None:
                      f"CASE WHEN {known} THEN sla_{t}_elapsed END AS sla_{t}_elapsed_minutes",
                      f"sla_{t}_status"]
     breached = " OR ".join(f"coalesce({c} IN ('breached', 'active_breach'), FALSE)" for c in statuses)
+    create = f"CREATE OR REPLACE TABLE {target}" if target else "CREATE OR REPLACE TEMP TABLE _tm_new"
     con.execute(f"""
-CREATE OR REPLACE TABLE {TABLE} AS
+{create} AS
 WITH m AS (
     SELECT b.*, t.priority, t.channel, t.team, t.agent, t.customer_id, t.tags, t.subject,
            t.vendor_first_reply_minutes, t.vendor_first_reply_business_minutes, t.vendor_full_resolution_minutes,
@@ -435,7 +483,7 @@ WITH m AS (
            {_minutes('b.created_at', 'b.full_resolution_end')} AS full_resolution_cal,
            CASE WHEN b.open_now THEN {_minutes('b.created_at', 'b.as_of_at')} END AS so_far_cal
     FROM _tm_base b
-    JOIN tickets t ON t.rowid = b.r
+    JOIN {src.tickets} t ON {src.rowid} = b.r
     LEFT JOIN _tm_bt bt ON bt.r = b.r
     LEFT JOIN _tm_rc rc ON rc.r = b.r
     LEFT JOIN _tm_bh bh ON bh.r = b.r

@@ -54,6 +54,7 @@ READ, WRITE = "duckdb", "spark"
 CATALOG_VIEWS = {
     "duckdb_tables": "_ds_catalog_tables",
     "duckdb_columns": "_ds_catalog_columns",
+    "duckdb_views": "_ds_catalog_views",  # a Spark session holds tables only: always empty
     "pg_timezone_names": "_ds_catalog_timezones",
     "information_schema.tables": "_ds_catalog_tables",
     "information_schema.columns": "_ds_catalog_columns",
@@ -394,7 +395,23 @@ def _unit(node) -> str:
     return (unit.name if unit is not None else "DAY").upper()
 
 
+def _hex_cast(node):
+    """DuckDB reads ``CAST('0x' || hex AS BIGINT)`` as a hexadecimal number; Spark's cast gives NULL.
+    Spark's ``conv(hex, 16, 10)`` gives the same number (as digits). Only the ``'0x' || ...`` form
+    is rewritten (metrics/rollups.py spells the ticket sample's number from md5() that way)."""
+    value = node.this.this if isinstance(node.this, exp.Paren) else node.this
+    if isinstance(value, exp.DPipe) and isinstance(value.this, exp.Literal) and value.this.is_string \
+            and value.this.name.lower() == "0x":
+        return type(node)(this=exp.Anonymous(this="conv", expressions=[value.expression.copy(), _num(16), _num(10)]),
+                          to=node.to.copy())
+    return None
+
+
 def _functions(node):
+    if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this in _INTEGRAL:
+        hexed = _hex_cast(node)
+        if hexed is not None:
+            return hexed
     # day of week: DuckDB isodow Monday=1..Sunday=7, dayofweek Sunday=0..Saturday=6; Spark DAYOFWEEK Sunday=1..7
     if isinstance(node, exp.DayOfWeekIso):
         return exp.Paren(this=_tpl("((DAYOFWEEK(_0) + 5) % 7) + 1", node.this))
@@ -588,7 +605,7 @@ def _whole(node) -> bool:
     if isinstance(node, (exp.Cast, exp.TryCast)):
         return node.to.this in _INTEGRAL
     if isinstance(node, exp.Anonymous):
-        return node.name.lower() in ("unix_micros", "bit_count", "dayofweek", "hour", "minute")
+        return node.name.lower() in ("unix_micros", "bit_count", "dayofweek", "hour", "minute", "conv")
     if isinstance(node, exp.Func):
         return node.sql_name().lower() in ("unix_micros", "bit_count", "hour", "minute", "year", "month", "day",
                                            "shiftleft", "shiftright")

@@ -20,7 +20,7 @@ from loaders.store import fetch_frame
 from metrics import calls as calls_mod
 from metrics import clock, rollups
 from metrics import satisfaction, service
-from metrics.facts import (Fact, agg_select, evaluate, fetch_dicts, group_source, hist_quantile, raw_aggregates, raw_quantiles,
+from metrics.facts import (Fact, agg_select, evaluate, fetch_dicts, group_source, raw_aggregates, raw_quantiles,
                            TableCounts, table_exists)
 from metrics.filters import DIMENSIONS, BREAKDOWN_ONLY, Filters, MissingDimension
 from metrics.registry import METRICS
@@ -37,9 +37,9 @@ TIMESERIES_BACKLOG_AGE_MAX_PERIODS = 120  # one raw query per period; longer ser
 class Figures(dict):
     """metric id -> value (a plain dict to callers), with ``notes`` (why some figures are None),
     ``flags`` (e.g. nps_small_sample), ``parts`` (numerator, denominator of each rate, for tests of
-    significance), ``plan`` (rollup or raw rows, per fact) and ``approximate`` (the ids whose value
-    is a quantile read from the rollup's histograms, within 0.75% of the exact one; see
-    ``_fact_groups``)."""
+    significance), ``plan`` (rollup or raw rows, per fact), ``approximate`` (the ids whose value is a
+    quantile read from the ticket sample rather than from every row behind it; see ``_quantiles``)
+    and ``intervals`` (id -> (low, high), the 95 % confidence interval of each approximate value)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,8 +48,10 @@ class Figures(dict):
         self.parts: dict[str, tuple] = {}
         self.plan: dict[str, str] = {}
         self.approximate: set[str] = set()
-        self.approximate_groups: dict = {}  # group -> ids (breakdowns)
-        self.from_histograms: set[str] = set()  # facts whose quantiles the histograms answered
+        self.approximate_groups: dict = {}  # group -> ids (breakdowns, series)
+        self.intervals: dict[str, tuple] = {}  # id -> (low, high) of an approximate value
+        self.group_intervals: dict = {}  # group -> {id: (low, high)}
+        self.sampled: dict = {}  # fact -> {group: {(measure, q): (low, high)}}
         self.undated_left_out: int = 0  # survey responses without a date that a date filter leaves out
 
 
@@ -81,7 +83,7 @@ class _Context:
     counts: TableCounts
 
     def rows_in(self, table: str) -> bool:
-        return bool(self.counts.rows(table))
+        return self.counts.has_rows(table)
 
 
 def _context(con) -> _Context:
@@ -119,20 +121,10 @@ def _fact_groups(ctx: _Context, fact: Fact, filters: Filters, mids: list[str], b
     else:
         aggs = raw_aggregates(con, fact, filters, ctx.settings, by)
     quantiles: dict = defaultdict(dict)
+    approx: dict = {}
     if wanted_q:
-        hist = rollups.histograms(con, fact, filters, key, list(wanted_q), by) if key else None
-        # Exact whenever it is cheap: the histograms answer (approximately) only when the rows
-        # behind the quantiles, over all groups, exceed metrics.exact_quantile_max_rows.
-        if hist is not None and _rows_behind(hist) <= int(ctx.settings.get("exact_quantile_max_rows", EXACT_QUANTILE_MAX_ROWS)):
-            hist = None
-        if hist is not None:
-            figures.from_histograms.add(fact.name)
-            for grp, per_measure in hist.items():
-                for measure, qs in wanted_q.items():
-                    for q in qs:
-                        quantiles[grp][(measure, q)] = hist_quantile(per_measure.get(measure, []), q)
-        else:
-            quantiles.update(raw_quantiles(con, fact, filters, dict(wanted_q), by))
+        quantiles, approx = _quantiles(ctx, fact, filters, dict(wanted_q), by, aggs if key else None)
+    figures.sampled.setdefault(fact.name, {}).update(approx)
     if fact.name == "tickets" and by not in GRAINS:
         if "backlog" in mids:
             counts = rollups.backlog(con, fact, filters, key, by) if key else service.backlog_raw(con, filters, by)
@@ -144,22 +136,74 @@ def _fact_groups(ctx: _Context, fact: Fact, filters: Filters, mids: list[str], b
     return {g: (aggs.get(g, {}), quantiles.get(g, {})) for g in set(aggs) | set(quantiles)}
 
 
-EXACT_QUANTILE_MAX_ROWS = 200_000  # settings: metrics.exact_quantile_max_rows
+EXACT_QUANTILE_MAX_ROWS = rollups.EXACT_MAX_ROWS  # settings: metrics.exact_quantile_max_rows
 
 
 def can_be_approximate(metric_id: str) -> bool:
-    """A quantile the rollup's histograms may answer (the backlog's age is always exact)."""
+    """A quantile the ticket sample may answer (the backlog's age is always exact)."""
     formula = FORMULAS.get(metric_id)
     return formula is not None and formula.kind == "quantile" and metric_id not in service.BACKLOG_IDS
 
 
-def _rows_behind(hist: dict) -> int:
-    """The rows an exact quantile query would sort: the largest measure's count over all groups."""
-    per_measure: dict = defaultdict(int)
-    for per_group in hist.values():
-        for measure, bins in per_group.items():
-            per_measure[measure] += sum(n for _, n in bins)
-    return max(per_measure.values(), default=0)
+def _quantiles(ctx: _Context, fact: Fact, filters: Filters, wanted: dict, by: str | None, aggs: dict | None):
+    """({group: {(measure, q): value}}, {group: {(measure, q): (low, high)}}): exact quantiles from raw
+    rows where the rows behind a figure are few (metrics.exact_quantile_max_rows) and reading them is
+    cheap (at most metrics.exact_quantile_max_scan_rows rows in the date range, or fewer than
+    metrics.approx_min_sample_rows of them in the sample), approximate ones from the ticket sample
+    otherwise (their 95 % confidence interval in the second dict)."""
+    con = ctx.con
+    limit = rollups.exact_max_rows(ctx.settings)
+    big: dict = {}
+    if aggs is not None and fact.name == "tickets" and ctx.rolls.sample_usable():
+        share = ctx.rolls.sample_share()
+        min_sample = rollups.approx_min_sample_rows(ctx.settings, grouped=by is not None)
+        scan: int | None = None  # raw rows an exact answer would read (computed when needed)
+        for grp, values in aggs.items():
+            per = {m: int(values.get(f"qn_{m}") or 0) for m in wanted}
+            if any(n > limit for n in per.values()):
+                big[grp] = per
+            elif share < 1.0 and all(n * share >= min_sample for n in per.values()):
+                # few rows behind the figure, but an exact answer scans every row of the date range:
+                # when that is many and the sample holds enough of them, the sample answers (≈)
+                if scan is None:
+                    scan = rollups.rows_in_range(con, fact, filters)
+                if scan > rollups.exact_max_scan_rows(ctx.settings):
+                    big[grp] = per
+    out: dict = defaultdict(dict)
+    bounds: dict = {}
+    small = None if aggs is None else [g for g in aggs if g not in big]
+    if aggs is None or small:
+        # the small groups exactly: one query over their span, or, for a few periods of a series
+        # (the partial first and last weeks), one short query each rather than the whole range
+        parts = [[g] for g in small] if big and by in GRAINS and len(small) <= 4 else [small]
+        for part in parts:
+            narrowed = _narrow_to(filters, by, part) if big else filters
+            for grp, values in raw_quantiles(con, fact, narrowed, wanted, by).items():
+                if grp not in big:
+                    out[grp].update(values)
+    if big:
+        values, bounds = rollups.sample_quantiles(con, filters, wanted, big, by, ctx.rolls.sample_share())
+        for grp, per in values.items():
+            out[grp].update(per)
+    return out, bounds
+
+
+def _narrow_to(filters: Filters, by: str | None, groups: list) -> Filters:
+    """The filters restricted to some groups of a grouping (exact quantiles for the small groups
+    only); unchanged when the groups cannot be written as a filter."""
+    if by is None or not groups or any(g is None for g in groups):
+        return filters
+    if by in GRAINS:
+        first, last = min(groups), max(groups)
+        end = _next_period(last, by) - dt.timedelta(days=1)
+        lo = max(first, filters.date_from) if filters.date_from else first
+        hi = min(end, filters.date_to) if filters.date_to else end
+        return filters.replace(date_from=lo, date_to=hi)
+    if by in DIMENSIONS:
+        current = set(getattr(filters, by))
+        keep = [str(g) for g in groups if not current or str(g) in current]
+        return filters.replace(**{by: tuple(keep)}) if keep else filters
+    return filters
 
 
 def _evaluate_groups(ctx: _Context, filters: Filters, ids: list[str], by: str | None, figures: Figures) -> dict:
@@ -178,13 +222,14 @@ def _evaluate_groups(ctx: _Context, filters: Filters, ids: list[str], by: str | 
                 figures.notes.append(str(exc))
             unavailable[fact_name] = mids
             continue
-        from_histograms = fact_name in figures.from_histograms
+        sampled = figures.sampled.get(fact_name, {})
         for grp, (aggs, qs) in groups.items():
             for mid in mids:
                 formula = FORMULAS[mid]
                 out[grp][mid] = evaluate(formula, aggs, qs)
-                if from_histograms and can_be_approximate(mid) and out[grp][mid] is not None:
+                if can_be_approximate(mid) and out[grp][mid] is not None and tuple(formula.args) in sampled.get(grp, {}):
                     figures.approximate_groups.setdefault(grp, set()).add(mid)
+                    figures.group_intervals.setdefault(grp, {})[mid] = sampled[grp][tuple(formula.args)]
                 if by is None and formula.kind == "ratio":
                     figures.parts[mid] = (aggs.get(formula.args[0]) or 0, aggs.get(formula.args[1]) or 0)
             if by is None and fact_name == "surveys":
@@ -211,6 +256,7 @@ def kpis(con, filters: Filters | None = None, ids=None) -> Figures:
     for mid in ids:
         figures[mid] = groups[None].get(mid)
     figures.approximate = set(figures.approximate_groups.get(None, ()))
+    figures.intervals = dict(figures.group_intervals.get(None, {}))
     _undated_note(ctx, filters, ids, figures)
     return figures
 
@@ -249,7 +295,15 @@ def notes(con, filters: Filters, ids=None) -> list[str]:
 def data_span(con) -> tuple[dt.date | None, dt.date | None]:
     """First and last date of tickets, calls and surveys together."""
     firsts, lasts = [], []
+    rolls = rollups.Rollups(con, _settings())
     for table, column in (("tickets", "created_at"), ("calls", "queued_at"), ("surveys", "responded_at")):
+        fact = {"tickets": service.TICKETS, "surveys": satisfaction.SURVEYS}.get(table)
+        if fact is not None and rolls.usable(fact):  # the cubes know it without reading every row
+            lo, hi = rollups.span(con, fact)
+            if lo is not None:
+                firsts.append(lo)
+                lasts.append(hi)
+            continue
         if table_exists(con, table):
             lo, hi = con.execute(f"SELECT {clock.day_sql(f'min({column})')}, {clock.day_sql(f'max({column})')} FROM {table}").fetchall()[0]
             if lo is not None:
@@ -300,7 +354,8 @@ def compare(con, filters: Filters | None = None, ids=None) -> dict:
     "all time" has no previous period). ``change`` is current - previous (fraction points for
     rates); ``significant``: rates by a two-proportion z-test (p < 0.05), NPS by a z-test on the
     difference, everything else when it moved by 10% or more. ``approximate`` /
-    ``previous_approximate``: the value is a quantile read from histograms (Figures.approximate)."""
+    ``previous_approximate``: the value is a quantile read from the ticket sample (Figures.approximate);
+    ``interval``: its 95 % confidence interval (low, high), None when exact."""
     filters = filters or Filters()
     ids = _check_ids(ids)
     current = kpis(con, filters, ids)
@@ -329,7 +384,8 @@ def compare(con, filters: Filters | None = None, ids=None) -> dict:
             significant = abs(relative) >= RELATIVE_THRESHOLD
         out[mid] = {"current": c, "previous": p, "change": change, "relative": relative,
                     "significant": bool(significant), "p_value": p_value,
-                    "approximate": mid in current.approximate, "previous_approximate": mid in previous.approximate}
+                    "approximate": mid in current.approximate, "previous_approximate": mid in previous.approximate,
+                    "interval": current.intervals.get(mid)}
     out_meta = {"filters": filters, "previous_filters": previous_filters, "notes": current.notes}
     return _CompareResult(out, out_meta)
 
@@ -358,7 +414,7 @@ def breakdown(con, filters: Filters | None, by: str, ids=None) -> pl.DataFrame:
     """One row per value of ``by``: column ``by``, one column per metric id, ``n`` (tickets, or calls
     offered for queue, the size the small-sample flag looks at) and ``small_sample`` (n below
     metrics.small_sample: show, don't rank); when a quantile metric (a median, a p90) is asked
-    for, ``approximate``: the row's quantiles were read from histograms (Figures.approximate).
+    for, ``approximate``: the row's quantiles were read from the ticket sample (Figures.approximate).
     Rows sorted by n, largest first.
 
     When every id is a survey metric, each score (csat, nps, ces) comes with its 95% interval and
@@ -607,8 +663,9 @@ def dimension_values(con, dim: str, filters: Filters | None = None) -> list[str]
         if not counts.exists(table) or column not in _columns(con, table):
             continue
         rolls = rolls or rollups.Rollups(con, _settings(), counts)
-        if dim in fact.dims and fact.dims[dim] == column and rolls.usable(fact):
-            rows = con.execute(f"SELECT DISTINCT value FROM {rollups.rollup_table(fact)} WHERE dim = ?", [dim]).fetchall()
+        if dim in fact.dims and fact.dims[dim] == column and rolls.usable(fact) \
+                and rollups.key_for(fact, Filters(), dim) is not None:
+            rows = [(v,) for v in rollups.dimension_values(con, fact, dim)]
         elif dim == "tag":
             rows = con.execute(f"SELECT DISTINCT unnest(string_split({column}, ' ')) FROM {table} "
                                f"WHERE {column} IS NOT NULL").fetchall()
@@ -656,8 +713,7 @@ def _frame(rows, schema) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
-# Default edges (minutes) of distribution(): the targets support teams talk in.
-DISTRIBUTION_EDGES = (0, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10080)
+DISTRIBUTION_EDGES = service.DISTRIBUTION_EDGES  # default edges (minutes) of distribution()
 DISTRIBUTION_MEASURES = {("frt", False): "frt", ("frt", True): "frt_b", ("resolution", False): "res",
                          ("resolution", True): "res_b"}
 AGE_BUCKETS = (("<1d", 0, 24), ("1-3d", 24, 72), ("3-7d", 72, 168), ("7-30d", 168, 720), (">30d", 720, None))

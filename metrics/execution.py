@@ -415,6 +415,10 @@ class SparkConnection:
             self._replace(view, self.spark.createDataFrame([(z,) for z in self._timezones], "name STRING"),
                           materialise=False)
             return
+        if view == "_ds_catalog_views":  # the store's delta views do not exist here: every relation is a table
+            self._replace(view, self.spark.createDataFrame(
+                [], "database_name STRING, schema_name STRING, view_name STRING"), materialise=False)
+            return
         tables, columns = [], []
         for name, df in self._frames.items():
             if name.startswith("_ds_catalog_"):

@@ -257,43 +257,57 @@ def table_has_rows(con, table: str) -> bool:
 
 
 def table_exists(con, table: str) -> bool:
-    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = current_database() "
-                      "AND schema_name = current_schema()", [table]).fetchall()[0]
+    """A table, or a view (a store generation with a delta reads tables through views)."""
+    row = con.execute("SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = current_database() "
+                      "AND schema_name = current_schema()) + (SELECT count(*) FROM duckdb_views() WHERE view_name = ? "
+                      "AND database_name = current_database() AND schema_name = current_schema())",
+                      [table, table]).fetchall()[0]
     return bool(row[0])
 
 
 class TableCounts:
-    """Row counts of the tables a call needs, fetched together (two small queries per engine call; DuckDB
-    answers count(*) from metadata, so this is cheap at any size). None = no such table."""
+    """Which tables a call needs exist and hold rows, fetched together (one small query per engine
+    call: ``EXISTS`` stops at the first row, so it is cheap at any size and through a delta's
+    views). ``rows()`` counts exactly, on demand. None = no such table."""
 
     TABLES = ("ticket_metrics", "tickets", "calls", "surveys", "survey_facts", "rollup_meta", "loads",
               "ticket_metrics_info")
 
     def __init__(self, con):
         self.con = con
-        self._counts: dict[str, int | None] | None = None
+        self._present: dict[str, bool | None] | None = None
+        self._counts: dict[str, int | None] = {}
 
     def _load(self) -> dict:
-        if self._counts is None:
+        if self._present is None:
             existing = {r[0] for r in self.con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                "AND schema_name = current_schema()").fetchall()}
+                "AND schema_name = current_schema() UNION ALL SELECT view_name FROM duckdb_views() "
+                "WHERE database_name = current_database() AND schema_name = current_schema()").fetchall()}
             present = [t for t in self.TABLES if t in existing]
-            counts: dict[str, int | None] = {t: None for t in self.TABLES}
+            found: dict[str, bool | None] = {t: None for t in self.TABLES}
             if present:
-                row = self.con.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in present)).fetchall()[0]
-                counts.update(dict(zip(present, row)))
-            self._counts = counts
-        return self._counts
+                row = self.con.execute("SELECT " + ", ".join(f"EXISTS (SELECT 1 FROM {t})" for t in present)).fetchall()[0]
+                found.update(dict(zip(present, (bool(v) for v in row))))
+            self._present = found
+        return self._present
+
+    def has_rows(self, table: str) -> bool:
+        found = self._load()
+        if table not in found:
+            found[table] = table_has_rows(self.con, table) if table_exists(self.con, table) else None
+        return bool(found[table])
 
     def rows(self, table: str) -> int | None:
-        counts = self._load()
-        if table not in counts:
-            counts[table] = _row_count_or_none(self.con, table)
-        return counts[table]
+        if table not in self._counts:
+            self._counts[table] = _row_count_or_none(self.con, table)
+        return self._counts[table]
 
     def exists(self, table: str) -> bool:
-        return self.rows(table) is not None
+        found = self._load()
+        if table not in found:
+            found[table] = table_has_rows(self.con, table) if table_exists(self.con, table) else None
+        return found[table] is not None
 
 
 def _row_count_or_none(con, table: str) -> int | None:

@@ -294,8 +294,8 @@ def get(metric_id: str) -> Metric:
         raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(ALL)}") from None
 
 
-# Put before a figure that is approximate (a quantile read from the rollup's histograms, within
-# 0.75%; docs/metrics.md, "Approximate figures"): on pages, in reports and in the CLI's text.
+# Put before a figure that is approximate (a quantile read from the ticket sample, with a 95 %
+# confidence interval; docs/metrics.md, "Approximate figures"): on pages, in reports and in the CLI's text.
 APPROXIMATE_MARK = "≈"
 
 

@@ -83,15 +83,16 @@ SURVEY_AGGS = (
     Agg("nps_det", f"count(*) FILTER (WHERE {IS_NPS} AND {DETRACTOR})"),
     Agg("ces_n", f"count(*) FILTER (WHERE {IS_CES})"),
     Agg("ces_pos_sum", f"sum((f.score - {CES_LO}) / ({CES_HI} - {CES_LO})) FILTER (WHERE {IS_CES})"),
+    # Whether every CES response shares one scale (then the mean is shown on it): all n bounds are
+    # equal exactly when n * sum(x^2) = sum(x)^2. Sums, so that cubes add and subtract them.
+    Agg("ces_lo_sum", f"sum({CES_LO}) FILTER (WHERE {IS_CES})"),
+    Agg("ces_lo_sq", f"sum({CES_LO} * {CES_LO}) FILTER (WHERE {IS_CES})"),
+    Agg("ces_hi_sum", f"sum({CES_HI}) FILTER (WHERE {IS_CES})"),
+    Agg("ces_hi_sq", f"sum({CES_HI} * {CES_HI}) FILTER (WHERE {IS_CES})"),
     Agg("ces_pos_sq", f"sum(power((f.score - {CES_LO}) / ({CES_HI} - {CES_LO}), 2)) FILTER (WHERE {IS_CES})"),
     # CSAT responses read from a ticket export's rating column: one per rated ticket.
     Agg("csat_ticket_n", f"count(*) FILTER (WHERE {IS_CSAT} AND f.origin = 'ticket')"),
     Agg("undated_n", "count(*) FILTER (WHERE f.responded_at IS NULL)"),
-    # Whether every CES response shares one scale (then the mean is shown on it).
-    Agg("ces_lo_min", f"min({CES_LO}) FILTER (WHERE {IS_CES})", merge="min"),
-    Agg("ces_lo_max", f"max({CES_LO}) FILTER (WHERE {IS_CES})", merge="max"),
-    Agg("ces_hi_min", f"min({CES_HI}) FILTER (WHERE {IS_CES})", merge="min"),
-    Agg("ces_hi_max", f"max({CES_HI}) FILTER (WHERE {IS_CES})", merge="max"),
 )
 
 ALL_DIMS = {"team": "team", "agent": "agent", "channel": "channel", "priority": "priority", "category": "category",
@@ -159,10 +160,19 @@ def csat_interval(aggs: dict) -> tuple[float, float] | None:
 
 
 def _ces_scale(aggs: dict) -> tuple[float, float]:
-    lo, hi = aggs.get("ces_lo_min"), aggs.get("ces_hi_min")
-    if lo == aggs.get("ces_lo_max") and hi == aggs.get("ces_hi_max") and lo is not None and hi is not None:
-        return lo, hi  # one scale: figures on it
+    """The CES responses' one scale, or 1-7 when they mix scales. All n bounds are equal exactly
+    when n * sum(x^2) = sum(x)^2 (sums, so that cubes add and subtract them)."""
+    n = aggs.get("ces_n") or 0
+    lo_sum, hi_sum = aggs.get("ces_lo_sum"), aggs.get("ces_hi_sum")
+    if n and lo_sum is not None and hi_sum is not None and _same(n, lo_sum, aggs.get("ces_lo_sq")) \
+            and _same(n, hi_sum, aggs.get("ces_hi_sq")):
+        return lo_sum / n, hi_sum / n  # one scale: figures on it
     return 1.0, 7.0  # mixed scales: rescaled to 1-7
+
+
+def _same(n: float, total: float, squares: float | None) -> bool:
+    """Every one of n values equal, from their sum and sum of squares (to rounding: sums of doubles)."""
+    return math.isclose(n * (squares or 0), total * total, rel_tol=1e-12, abs_tol=1e-9)
 
 
 def ces_interval(aggs: dict) -> tuple[float, float] | None:

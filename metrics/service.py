@@ -26,6 +26,10 @@ CLOSED_TIMED = f"{NOT_OPEN} AND f.solved_at IS NOT NULL"
 CLOSED_AT = "greatest(f.created_at, f.solved_at)"
 
 
+# Default edges (minutes) of the duration distributions: the targets support teams talk in.
+DISTRIBUTION_EDGES = (0, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10080)
+
+
 def closed_day(tz: str | None = None) -> str:
     """SQL of the (local) day a closed ticket leaves the backlog."""
     return clock.day_sql(CLOSED_AT, tz)

@@ -86,10 +86,27 @@ def plan(counts: dict[str, int], prefixes: list[str], explicit: dict[str, str]) 
     return out
 
 
+def _is_view(con, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND database_name = current_database()",
+                            [table]).fetchall()[0][0])
+
+
 def apply(con, settings: dict | None = None) -> None:
-    """Rewrite merged team and category values in the loaded tables; record them in value_merges."""
+    """Rewrite merged team and category values in the loaded tables; record them in value_merges.
+
+    On a delta write of the store (loaders/store.py: the tables are views over the base and the
+    delta) nothing is rewritten in place: when the new rows bring no spelling to merge, nothing
+    changes; when they do, the write is redone in full (``NeedsFullRebuild``), which rewrites the
+    tables here. A load that brings a new spelling therefore costs a full write (said in
+    docs/decisions.md), every later load of already-merged spellings a delta write."""
     conf = _settings(settings)
     prefixes = list(conf.get("prefixes", ["Group "]))
+    if any(table_exists(con, t) and _is_view(con, t) for dim in COLUMNS for t, _ in COLUMNS[dim]):
+        if any(plan(_counts(con, dim), prefixes, dict(conf.get(dim) or {})) for dim in COLUMNS):
+            from loaders.store import NeedsFullRebuild
+
+            raise NeedsFullRebuild("team or category spellings to merge")
+        return
     # Cumulative: a merged spelling is gone from the tables after its load, so its record is kept. A
     # canonical table (loaders/schema.py): the store creates it; a build reads it with the others.
     con.execute(schema.create_sql(TABLE))

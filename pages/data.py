@@ -153,7 +153,24 @@ def load(plans: list[dict]) -> list[dict]:
             if name:
                 bar.progress(min(1.0, (offset + i) / total), text=t("data.loading", name=plain(name), i=int(offset + i + 1), n=total))
 
-        for r in data.load_files([p["path"] for p in group], options, first["format"], on_progress=progress):
+        def rows(name, got, of, offset=done, started={}):
+            """A large file read batch by batch: rows read, rows/s and the time left."""
+            import time
+
+            t0 = started.setdefault(name, (time.monotonic(), got))
+            elapsed = max(time.monotonic() - t0[0], 1e-6)
+            rate = (got - t0[1]) / elapsed
+            share = got / of if of else 1.0
+            if got >= of:
+                text = t("data.rows_writing", name=plain(name), total=i18n.number(of))
+            else:
+                left = (of - got) / rate if rate > 0 else None
+                text = t("data.rows_progress", name=plain(name), done=i18n.number(got), total=i18n.number(of),
+                         rate=i18n.number(round(rate)), left=i18n.duration_seconds(left) if left is not None else "…")
+            bar.progress(min(1.0, (offset + share) / total), text=text)
+
+        for r in data.load_files([p["path"] for p in group], options, first["format"], on_progress=progress,
+                                 on_rows=rows):
             reports.append(r.as_dict() | {"text": r.text()})
         done += len(group)
     bar.progress(1.0, text="")
@@ -329,8 +346,13 @@ def quality_section() -> None:
                    "median_abs_difference_minutes": (t("data.recon.median_diff"), "minutes")}
         components.table(recon, K + "recon", columns)
     if access.allows("recompute") and st.button(t("data.quality.rebuild"), key=K + "rebuild", icon=":material/refresh:"):
-        with st.spinner():
-            data.rebuild()
+        bar = st.progress(0.0, text="")
+
+        def phase(step: str, i: int, n: int) -> None:
+            bar.progress(min(1.0, i / n) if n else 1.0, text=t("data.rebuilding", step=plain(step), i=i18n.integer(i + 1), n=i18n.integer(n)))
+
+        data.rebuild(on_phase=phase)
+        bar.progress(1.0, text="")
         st.session_state[K + "removed"] = t("data.quality.rebuilt")
         st.rerun()
 

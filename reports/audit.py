@@ -134,7 +134,7 @@ def gather(con, lang: str = "en", settings: dict | None = None, currency: str | 
     data["sla"] = sla_method.method(con, settings)
     chat_figures = engine.kpis(con, Filters(channel=("chat",)), ["frt_median_minutes"])
     chat = chat_figures.get("frt_median_minutes")
-    # ids of the figures read from histograms (docs/metrics.md, "Approximate figures")
+    # ids of the figures read from the ticket sample (docs/metrics.md, "Approximate figures")
     data["kpis_approximate"] = sorted(kpis.approximate)
     data["benchmarks_approximate"] = ["chat_frt_median_minutes"] if chat_figures.approximate else []
     churn_info = churn_summary(con, data["kpis"], settings, currency, rates)

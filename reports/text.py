@@ -29,6 +29,8 @@ STRINGS = {
                   "ru": "Рисовать нечего: ни в одной из этих двенадцати недель нет датированных обращений, звонков или ответов на опросы."},
     "approximate_note": {"en": "≈ approximate: a median or percentile read from the precomputed histograms, within 0.75% of the exact value (used when more tickets than metrics.exact_quantile_max_rows are behind it).",
                          "ru": "≈ приблизительно: медиана или перцентиль по заранее посчитанным гистограммам, не дальше 0,75% от точного значения (когда за числом больше обращений, чем metrics.exact_quantile_max_rows)."},
+    "approximate_note": {"en": "≈ approximate: a median or percentile read from a uniform sample of the tickets, with a 95% confidence interval for the exact value (used when more tickets than metrics.exact_quantile_max_rows are behind it, or when an exact value would read more than metrics.exact_quantile_max_scan_rows tickets).",
+                         "ru": "≈ приблизительно: медиана или перцентиль по равномерной выборке обращений, с 95% доверительным интервалом для точного значения (когда за числом больше обращений, чем metrics.exact_quantile_max_rows, или точное значение потребовало бы прочитать больше обращений, чем metrics.exact_quantile_max_scan_rows)."},
     "weekly": {"en": "Weekly snapshots", "ru": "Еженедельные срезы"},
     "monthly": {"en": "Monthly snapshots", "ru": "Ежемесячные срезы"},
     "n_day": {"en": "{n}-day periods", "ru": "Периоды по {n} дн."},

@@ -214,10 +214,9 @@ def write_customers(world: World, path: Path) -> None:
     out.write_csv(path)
 
 
-def write_all(world: World, out: Path) -> dict[str, Path]:
-    paths = {name: out / file for name, file in FILES.items()}
-    write_zendesk(world, paths["tickets"])
-    write_asterisk(world, paths["calls"])
-    write_surveys(world, paths["surveys"])
-    write_customers(world, paths["customers"])
+def write_all(world: World, out: Path, only: tuple[str, ...] | None = None) -> dict[str, Path]:
+    paths = {name: out / file for name, file in FILES.items() if only is None or name in only}
+    writers = {"tickets": write_zendesk, "calls": write_asterisk, "surveys": write_surveys, "customers": write_customers}
+    for name, path in paths.items():
+        writers[name](world, path)
     return paths

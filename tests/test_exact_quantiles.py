@@ -1,17 +1,15 @@
 """Medians and percentiles are exact whenever the rows behind them are few
-(metrics.exact_quantile_max_rows); above it they come from the rollup's histograms and say so:
-"≈" on the page and in reports, "approximate": true in JSON.
+(metrics.exact_quantile_max_rows); above it they come from the uniform ticket sample and say so:
+"≈" on the page and in reports, "approximate": true in JSON, with a 95 % confidence interval.
 
-The store: three solved tickets created in March 2024 (a whole month, so the rollup's monthly
-histograms can answer an all-dates or a March query), resolved after 0, 60 and 120 minutes,
+The store: three solved tickets created in March 2024, resolved after 0, 60 and 120 minutes,
 first replies after 15, 30 and 45 minutes, all in team Billing.
 
 Exact (quantile_cont): the median of 0, 60, 120 is 60; of 15, 30, 45 it is 30.
-From the histograms (metrics/facts.py: bin k holds [0.001 * 1.015^k, 0.001 * 1.015^(k+1)) minutes
-and stands for its geometric middle 0.001 * 1.015^(k + 0.5); values below 0.001 stand for 0):
-  60 min  -> k = floor(ln(60 / 0.001) / ln 1.015) = floor(11.00210 / 0.0148886) = floor(738.96) = 738
-             -> 0.001 * 1.015^738.5 = 59.58984 min (the 59.59 of issue 13)
-  30 min  -> k = floor(ln(30000) / ln 1.015) = floor(692.40) = 692 -> 0.001 * 1.015^692.5 = 29.9932 min
+From the sample: a store this small keeps all its tickets in the sample (rollups.SAMPLE_ALL_MAX),
+so with the threshold lowered to 2 the sample path reads the same three rows: 60 and 30, marked
+approximate, with the interval of ranks 0.5 -+ 1.96 * sqrt(0.5 * 0.5 / 3) = 0.5 -+ 0.566, i.e.
+quantiles 0 and 1 of the rows read: 0 to 120 minutes (15 to 45 for the first reply).
 """
 from __future__ import annotations
 
@@ -33,8 +31,8 @@ from metrics.filters import Filters
 from metrics.registry import METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
-HIST_60 = 0.001 * 1.015 ** 738.5   # 59.58984
-HIST_30 = 0.001 * 1.015 ** 692.5   # 29.99325
+HIST_60 = 60.0  # the sample's median (all three rows: see above)
+HIST_30 = 30.0
 # every median and p90 of a duration (the backlog's age is always computed from raw rows)
 QUANTILES = {"frt_median_minutes", "frt_p90_minutes", "frt_business_median_minutes", "frt_business_p90_minutes",
              "resolution_median_minutes", "resolution_p90_minutes", "resolution_business_median_minutes"}
@@ -98,7 +96,7 @@ def test_three_tickets_give_the_exact_median(db, threshold):
 
 
 # ---------------------------------------------------------------- approximate above the threshold
-def test_above_the_threshold_the_histogram_answers_and_is_marked(db, threshold):
+def test_above_the_threshold_the_sample_answers_and_is_marked(db, threshold):
     threshold(2)  # 3 rows behind each quantile > 2
     cur = Store(db).cursor()
     try:
@@ -106,11 +104,14 @@ def test_above_the_threshold_the_histogram_answers_and_is_marked(db, threshold):
         assert k["resolution_median_minutes"] == pytest.approx(HIST_60, abs=1e-9)
         assert k["frt_median_minutes"] == pytest.approx(HIST_30, abs=1e-9)
         assert k.approximate == {"resolution_median_minutes", "frt_median_minutes"}  # counts and rates stay exact
+        assert k.intervals == {"resolution_median_minutes": (0.0, 120.0), "frt_median_minutes": (15.0, 45.0)}
         frame = engine.breakdown(cur, Filters(), "team", ["tickets", "resolution_median_minutes"])
         assert frame.select("team", "approximate").rows() == [("Billing", True)]
-        # a range without a whole month reads raw rows: exact, unmarked, whatever the threshold
+        # with the default threshold the same query is exact, unmarked
+        threshold(200_000)
         k = engine.kpis(cur, Filters(date_from=dt.date(2024, 3, 4), date_to=dt.date(2024, 3, 20)), ["resolution_median_minutes"])
         assert (k["resolution_median_minutes"], k.approximate) == (60.0, set())
+        threshold(2)
     finally:
         cur.close()
     out = json.loads(_cli("metrics", "--db", str(db), "--json", "--metric", "resolution_median_minutes,tickets"))
@@ -120,7 +121,7 @@ def test_above_the_threshold_the_histogram_answers_and_is_marked(db, threshold):
     rows = json.loads(_cli("metrics", "--db", str(db), "--json", "--by", "team", "--metric", "resolution_median_minutes"))
     assert [(r["team"], r["approximate"]) for r in rows] == [("Billing", True)]
     text = _cli("metrics", "--db", str(db), "--metric", "resolution_median_minutes,tickets")
-    assert "≈ 59.6 min" in text and "≈ approximate" in text
+    assert "≈ approximate" in text and "95% interval" in text
     assert "≈ 3" not in text
 
 
@@ -174,7 +175,11 @@ def test_pages_mark_approximate_figures(db, threshold, monkeypatch, lang):
     assert not _tile(at, "reopen_rate", lang).startswith("≈")  # a rate: exact, unmarked
     note = "approximate" if lang == "en" else "приблизительно"
     assert any(note in str(c.value) for c in at.caption), [c.value for c in at.caption]
-    # the agents table: every cell of the median columns carries the mark (its number format)
+    # the agents table: each agent's median rests on its own rows (Anna 2, Boris 1), exact at a
+    # threshold of 2; at 1, Anna's is approximate and the median column carries the mark (its
+    # number format)
+    threshold(1)
+    at = _app(monkeypatch, db, lang)
     at.switch_page("pages/agents.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]

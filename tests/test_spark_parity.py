@@ -179,3 +179,36 @@ def test_translation_text():
     assert st.params == {"p1": 3} and st.kind == "query"
     st = dialect.translate("CREATE OR REPLACE TABLE x AS SELECT quantile_cont(v, 0.5) AS m FROM t")
     assert st.kind == "create_as" and st.target == "x" and "PERCENTILE(v" in st.sql
+
+
+def test_sample_number_is_the_same_on_both_engines(engines):
+    """sample_tickets.u: the first 32 bits of md5(source, chr(31), source_id) over 2**32.
+    By hand (hashlib): md5('zendesk\\x1f123') starts a3b9d417 = 2746864663 -> 0.63955426...;
+    md5('base\\x1f7') starts 43638e0e = 1130597902 -> 0.26323783... DuckDB casts '0x..' to an
+    integer; Spark's cast refuses it (an error in ANSI mode, else NULL): the rewrite uses conv."""
+    from metrics import rollups
+
+    sql = (f"SELECT {rollups.sample_u_sql('f')} FROM (SELECT 'zendesk' AS source, '123' AS source_id "
+           f"UNION ALL SELECT 'base', '7') f ORDER BY 1")
+    duck, spark = both(engines, sql)
+    assert duck == spark
+    assert [round(v, 12) for (v,) in duck] == [round(1130597902 / 2**32, 12), round(2746864663 / 2**32, 12)]
+    try:
+        raw = engines[1].spark.sql("SELECT CAST('0x' || 'a3b9d417' AS BIGINT)").collect()[0][0]
+    except Exception as exc:  # ANSI mode
+        raw = type(exc).__name__
+    assert raw != 2746864663, raw
+    # the share: 10 % of 20,000 keys fall below 0.1 on both engines (binomial sd = 42; the count is
+    # asserted equal across engines and within 4 sd of 2,000)
+    keys = "SELECT 's' || (i % 3) AS source, CAST(i AS VARCHAR) AS source_id FROM range(20000) r(i)"
+    count = f"SELECT count(*) FROM ({keys}) f WHERE {rollups.sample_u_sql('f')} < 0.1"
+    duck, spark = both(engines, count)
+    assert duck == spark
+    assert abs(duck[0][0] - 2000) < 4 * 42.5, duck
+
+
+def test_hex_cast_translation():
+    st = dialect.translate("SELECT CAST('0x' || substr(md5(s), 1, 8) AS BIGINT) FROM t")
+    assert "CONV(SUBSTRING(MD5(s), 1, 8), 16, 10)" in st.sql and "BROUND" not in st.sql, st.sql
+    # any other integer cast of text keeps its rounding rewrite
+    assert "BROUND" in dialect.translate("SELECT CAST(s AS BIGINT) FROM t").sql

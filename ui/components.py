@@ -205,7 +205,8 @@ def figure_notes(params: dict[str, str], comparison: dict, skip_empty_tables: bo
 
 def approximate_note() -> str:
     """What "≈" before a figure means (shown wherever one is)."""
-    return t("kpi.approximate", n=i18n.number(int(data.setting("metrics", "exact_quantile_max_rows") or 200_000), 0))
+    return t("kpi.approximate", n=i18n.number(int(data.setting("metrics", "exact_quantile_max_rows") or 200_000), 0),
+             scan=i18n.number(int(data.setting("metrics", "exact_quantile_max_scan_rows") or 2_000_000), 0))
 
 
 def approximate_columns(frame: pl.DataFrame) -> set[str]:

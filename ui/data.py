@@ -3,8 +3,8 @@
 * The ``Store`` lives in ``st.cache_resource`` keyed by the database path; its reader reopens
   by itself when a writer publishes a new file.
 * Every result is cached with ``st.cache_data`` keyed by (inputs, database version, settings
-  stamp): a rerun whose inputs did not change runs no query, a load or a settings change
-  recomputes. Only small results are cached (dicts, aggregates, drill pages of at most
+  fingerprint: a hash of the settings' content, ``settings_stamp()``): a rerun whose inputs did
+  not change runs no query, a load or a settings change recomputes. Only small results are cached (dicts, aggregates, drill pages of at most
   ``limit`` rows) — ``st.cache_data`` pickles a copy on every hit.
 * Pages call these functions and never touch SQL; the numbers come from ``metrics/*``.
 * The reader's team scope (ui/access.py) is part of every cache key: ``ui.filters.key()`` adds it
@@ -15,10 +15,12 @@
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -32,6 +34,8 @@ log = logging.getLogger("deskscope.ui")
 Params = tuple  # the filter state: sorted ((name, value), ...) + ((SCOPE_PARAM, scope),) from ui.filters.key
 SCOPE_PARAM = "_scope"  # the reader's team scope inside a filter key (never a URL parameter)
 CACHE = dict(show_spinner=False, max_entries=512)
+# Drill pages hold rows (up to ``limit`` each): few of them, so the server keeps to its memory budget.
+ROWS_CACHE = dict(show_spinner=False, max_entries=16)
 DIMENSION_TABLES = {"segment": "customers"}
 
 
@@ -59,15 +63,28 @@ def version() -> tuple | None:
     return store().version()
 
 
-def settings_stamp() -> tuple:
-    """Changes when the user's settings file changes: metric thresholds come from it."""
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
+def settings_stamp() -> str:
+    """A hash of the settings in force (defaults overlaid with the user's file): every cached
+    result takes it as an argument (``settings_fp``, no leading underscore, so st.cache_data hashes
+    it), so a changed threshold, time zone or schedule recomputes, and an unchanged one does not.
+    Hashed once per (settings path, mtime): a rerun costs one os.stat."""
     import config
 
     path = config.user_path()
     try:
-        return (str(path), path.stat().st_mtime_ns)
+        stamp = (str(path), path.stat().st_mtime_ns)
     except FileNotFoundError:
-        return (str(path), None)
+        stamp = (str(path), None)
+    fp = _FINGERPRINTS.get(stamp)
+    if fp is None:
+        text = json.dumps(config.get(), sort_keys=True, default=str)
+        fp = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        _FINGERPRINTS.clear()
+        _FINGERPRINTS[stamp] = fp
+    return fp
 
 
 def _key() -> tuple:
@@ -111,6 +128,47 @@ class _Cursor:
             pass
 
 
+# ---------------------------------------------------------------- warm-up
+_WARMED: dict[tuple, threading.Thread] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def warm_up() -> threading.Thread | None:
+    """Once per published database version, read in a background thread what the first queries
+    need (the cubes, the ticket sample, the Overview's figures), so that the first filter change
+    after the server starts or after a load is not the slow one. Returns the thread (tests join it)."""
+    db, v = db_path(), version()
+    if v is None or not has_metrics():
+        return None
+    with _WARM_LOCK:
+        if (db, v) in _WARMED:
+            return _WARMED[(db, v)]
+        thread = threading.Thread(target=_warm, args=(db,), name="deskscope-warm-up", daemon=True)
+        _WARMED[(db, v)] = thread
+    thread.start()
+    return thread
+
+
+def _warm(db: str) -> None:
+    try:
+        from metrics import engine, rollups
+        from metrics.filters import Filters
+        from metrics.registry import OVERVIEW
+
+        with _Cursor(db) as cur:
+            tables = {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            for fact in rollups._facts():
+                if rollups.cube_table(fact) in tables:  # every column a filter state may read
+                    cols = ", ".join(f"sum({n})" for n in rollups.agg_names(fact))
+                    cur.execute(f"SELECT {cols} FROM {rollups.cube_table(fact)}").fetchall()
+            if rollups.SAMPLE_TABLE in tables:
+                cur.execute(f"SELECT count(*), sum(frt), sum(res), sum(frt_b), sum(res_b) FROM {rollups.SAMPLE_TABLE} "
+                            f"WHERE u < {rollups.SAMPLE_SHARE}").fetchall()
+            engine.compare(cur, Filters(), OVERVIEW)
+    except Exception as exc:  # a warm-up is a bonus: the pages compute what they need anyway
+        log.warning("warm-up failed: %s", exc)
+
+
 def filters_from(params: Params):
     """The Filters of a filter key, with the reader's scope. A key built without ui.filters.key()
     carries no scope: refused, so that a forgotten scope can never show every team."""
@@ -140,7 +198,7 @@ def _restricted(cur, scope):
 
 # ---------------------------------------------------------------- data status
 @st.cache_data(**CACHE)
-def _status(db: str, db_version, _settings, scope=None) -> dict:
+def _status(db: str, db_version, settings_fp, scope=None) -> dict:
     out: dict = {"tables": {}, "first": None, "last": None, "last_load": None}
     if db_version is None:
         return out
@@ -180,7 +238,7 @@ def rows(table: str) -> int:
 
 
 @st.cache_data(**CACHE)
-def _dimension_values(db: str, db_version, _settings, dim: str, scope=None) -> list[str]:
+def _dimension_values(db: str, db_version, settings_fp, dim: str, scope=None) -> list[str]:
     if db_version is None:
         return []
     engine = _module("metrics.engine")
@@ -204,7 +262,7 @@ def dimension_values(dim: str) -> list[str]:
 
 # ---------------------------------------------------------------- metrics
 @st.cache_data(**CACHE)
-def _kpis(db, db_version, _settings, params: Params, ids) -> dict:
+def _kpis(db, db_version, settings_fp, params: Params, ids) -> dict:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -212,7 +270,7 @@ def _kpis(db, db_version, _settings, params: Params, ids) -> dict:
 
 
 @st.cache_data(**CACHE)
-def _compare(db, db_version, _settings, params: Params, ids) -> dict:
+def _compare(db, db_version, settings_fp, params: Params, ids) -> dict:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -220,7 +278,7 @@ def _compare(db, db_version, _settings, params: Params, ids) -> dict:
 
 
 @st.cache_data(**CACHE)
-def _breakdown(db, db_version, _settings, params: Params, by: str, ids) -> pl.DataFrame:
+def _breakdown(db, db_version, settings_fp, params: Params, by: str, ids) -> pl.DataFrame:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -228,15 +286,15 @@ def _breakdown(db, db_version, _settings, params: Params, by: str, ids) -> pl.Da
 
 
 @st.cache_data(**CACHE)
-def _timeseries(db, db_version, _settings, params: Params, grain: str, ids) -> pl.DataFrame:
+def _timeseries(db, db_version, settings_fp, params: Params, grain: str, ids) -> pl.DataFrame:
     from metrics import engine
 
     with _Cursor(db) as cur:
         return engine.timeseries(cur, filters_from(params), grain=grain, ids=list(ids) if ids else None)
 
 
-@st.cache_data(**CACHE)
-def _drill(db, db_version, _settings, params: Params, kind: str, where, limit: int) -> pl.DataFrame:
+@st.cache_data(**ROWS_CACHE)
+def _drill(db, db_version, settings_fp, params: Params, kind: str, where, limit: int) -> pl.DataFrame:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -244,7 +302,7 @@ def _drill(db, db_version, _settings, params: Params, kind: str, where, limit: i
 
 
 @st.cache_data(**CACHE)
-def _notes(db, db_version, _settings, params: Params) -> list[str]:
+def _notes(db, db_version, settings_fp, params: Params) -> list[str]:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -252,7 +310,7 @@ def _notes(db, db_version, _settings, params: Params) -> list[str]:
 
 
 @st.cache_data(**CACHE)
-def _undated(db, db_version, _settings, params: Params) -> int:
+def _undated(db, db_version, settings_fp, params: Params) -> int:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -301,7 +359,7 @@ def drill(params: Params, kind: str = "tickets", where: str | None = None, limit
 
 
 @st.cache_data(**CACHE)
-def _unmeasurable(db, db_version, _settings, scope=None) -> dict[str, str]:
+def _unmeasurable(db, db_version, settings_fp, scope=None) -> dict[str, str]:
     from metrics import coverage
 
     with _Cursor(db) as cur:
@@ -317,7 +375,7 @@ def unmeasurable() -> dict[str, str]:
 
 
 @st.cache_data(**CACHE)
-def _drill_rows(db, db_version, _settings, params: Params, metric_id: str, limit: int) -> dict:
+def _drill_rows(db, db_version, settings_fp, params: Params, metric_id: str, limit: int) -> dict:
     from metrics import drilldown
 
     with _Cursor(db) as cur:
@@ -363,7 +421,7 @@ def _optional(module: str, function: str):
 
 
 @st.cache_data(**CACHE)
-def _extra(db, db_version, _settings, module: str, function: str, params: Params, args: tuple) -> object:
+def _extra(db, db_version, settings_fp, module: str, function: str, params: Params, args: tuple) -> object:
     fn = _optional(module, function)
     filters = filters_from(params)
     with _Cursor(db) as cur:
@@ -392,7 +450,7 @@ def operations(analysis: str, params: Params, *args) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _initiatives(db, db_version, _settings, scope=None) -> dict:
+def _initiatives(db, db_version, settings_fp, scope=None) -> dict:
     from metrics.operations import initiatives as mod
 
     if db_version is None:
@@ -441,7 +499,7 @@ AGE_BUCKETS = ("lt1d", "1_3d", "3_7d", "7_30d", "gt30d")  # i18n age.* keys, in 
 
 
 @st.cache_data(**CACHE)
-def _distribution(db, db_version, _settings, params: Params, measure: str, clock: str) -> dict | None:
+def _distribution(db, db_version, settings_fp, params: Params, measure: str, clock: str) -> dict | None:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -461,7 +519,7 @@ def distribution(params: Params, measure: str, clock: str) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _backlog_aging(db, db_version, _settings, params: Params) -> dict | None:
+def _backlog_aging(db, db_version, settings_fp, params: Params) -> dict | None:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -479,7 +537,7 @@ def backlog_aging(params: Params) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _hour_of_week(db, db_version, _settings, params: Params) -> dict | None:
+def _hour_of_week(db, db_version, settings_fp, params: Params) -> dict | None:
     from metrics import engine
 
     with _Cursor(db) as cur:
@@ -501,7 +559,7 @@ def hour_of_week(params: Params) -> dict | None:
 
 # ---------------------------------------------------------------- churn and money
 @st.cache_data(**CACHE)
-def _analysis(db, db_version, _settings, scope=None):
+def _analysis(db, db_version, settings_fp, scope=None):
     """The ChurnAnalysis object (pickled by the cache; the calculator needs its attributes), over
     the reader's teams' customers and contacts (metrics/scope.py)."""
     from metrics import churn
@@ -544,17 +602,17 @@ def move_reason(value: str, target: str):
     moved = {k: [v for v in (reasons.get(k) or []) if v.strip().lower() != low] for k in keys.values()}
     moved[keys[target]].append(value.strip())
     path = config.save({"churn": {"reasons": moved}})
-    # The cached functions take the settings stamp as ``_settings``, which st.cache_data does not
-    # hash (a leading underscore), so a settings change alone would not reach them: clear them.
+    # The cached functions take the settings' fingerprint (settings_fp), so the next call
+    # recomputes; clearing also drops the results of the settings before (never read again).
     clear()
     return path
 
 
-def _calculator_inputs(db, db_version, _settings, params: Params, overrides: tuple):
+def _calculator_inputs(db, db_version, settings_fp, params: Params, overrides: tuple):
     from metrics import calculator
 
-    analysis = _analysis(db, db_version, _settings, dict(params).get(SCOPE_PARAM)) if db_version is not None else None
-    figures = _kpis(db, db_version, _settings, params, ("sla_breach_rate", "frt_p90_minutes")) \
+    analysis = _analysis(db, db_version, settings_fp, dict(params).get(SCOPE_PARAM)) if db_version is not None else None
+    figures = _kpis(db, db_version, settings_fp, params, ("sla_breach_rate", "frt_p90_minutes")) \
         if db_version is not None and has_metrics() else {}
     inputs = calculator.inputs_from_data(analysis, figures)
     inputs, fx_missing = _benchmark_currency(inputs)
@@ -585,10 +643,10 @@ def _benchmark_currency(inputs):
 
 
 @st.cache_data(**CACHE)
-def _calculator(db, db_version, _settings, params: Params, overrides: tuple) -> dict:
+def _calculator(db, db_version, settings_fp, params: Params, overrides: tuple) -> dict:
     from metrics import calculator
 
-    _, inputs, fx_missing = _calculator_inputs(db, db_version, _settings, params, overrides)
+    _, inputs, fx_missing = _calculator_inputs(db, db_version, settings_fp, params, overrides)
     return {"inputs": inputs.to_dict(), "measured": sorted(inputs.measured), "outputs": calculator.compute(inputs),
             "fx_missing": fx_missing}
 
@@ -602,10 +660,10 @@ def calculator(params: Params, overrides: dict | None = None) -> dict | None:
 
 
 @st.cache_data(**CACHE)
-def _what_if(db, db_version, _settings, params: Params, overrides: tuple, breach_from: float, breach_to: float) -> dict:
+def _what_if(db, db_version, settings_fp, params: Params, overrides: tuple, breach_from: float, breach_to: float) -> dict:
     from metrics import calculator
 
-    analysis, inputs, _ = _calculator_inputs(db, db_version, _settings, params, overrides)
+    analysis, inputs, _ = _calculator_inputs(db, db_version, settings_fp, params, overrides)
     return calculator.what_if(inputs, analysis if analysis is not None and analysis.available else None,
                               breach_from, breach_to)
 
@@ -619,8 +677,10 @@ def what_if(params: Params, breach_from: float, breach_to: float, overrides: dic
 
 # ---------------------------------------------------------------- loads and data quality
 @st.cache_data(**CACHE)
-def _loads(db, db_version, _journal) -> pl.DataFrame:
-    if db_version is None and _journal is None:
+def _loads(db, db_version, journal_stamp) -> pl.DataFrame:
+    # journal_stamp: no leading underscore, or st.cache_data would not hash it and a failed load
+    # (database unchanged, journal changed) would keep showing the old list
+    if db_version is None and journal_stamp is None:
         return pl.DataFrame()
     return _store(db).loads()
 
@@ -642,7 +702,7 @@ def loads() -> pl.DataFrame:
     return _loads(db, v, _journal_stamp(db))
 
 
-@st.cache_data(**CACHE)
+@st.cache_data(**ROWS_CACHE)
 def _rejects(db, db_version, load_id: int, limit: int) -> pl.DataFrame:
     return _store(db).rejects(load_id).head(limit)
 
@@ -653,7 +713,7 @@ def rejects(load_id: int, limit: int = 1000) -> pl.DataFrame:
 
 
 @st.cache_data(**CACHE)
-def _quality(db, db_version, _settings, scope=None) -> dict:
+def _quality(db, db_version, settings_fp, scope=None) -> dict:
     """metrics.quality's checks, the loads' warnings and the vendor reconciliation (the checks of
     the reader's teams' rows; the loads' warnings only for a reader who sees every team)."""
     out = {"checks": [], "warnings": [], "reconciliation": None, "available": False}
@@ -762,10 +822,12 @@ def validate_mapping(mapping: dict, headers: list[str], file_name: str) -> list[
 
 
 def load_files(paths: list[Path], options, format: str | None,
-               on_progress: Callable[[int, int, str], None] | None = None) -> list:
-    """Load files in one write session; the cached results follow the new database version."""
+               on_progress: Callable[[int, int, str], None] | None = None,
+               on_rows: Callable[[str, int, int], None] | None = None) -> list:
+    """Load files in one write session; the cached results follow the new database version.
+    ``on_rows(file, rows read, rows in the file)`` while a large file is read batch by batch."""
     access.require("load")
-    reports = store().load_files(paths, options, format=format, on_progress=on_progress)
+    reports = store().load_files(paths, options, format=format, on_progress=on_progress, on_rows=on_rows)
     return reports
 
 
@@ -774,11 +836,11 @@ def remove_load(load_id: int) -> dict:
     return store().remove_load(int(load_id))
 
 
-def rebuild() -> None:
-    """Recompute derived tables (ticket_metrics, rollups) with the current settings."""
+def rebuild(on_phase: Callable[[str, int, int], None] | None = None) -> None:
+    """Recompute derived tables (ticket_metrics, rollups) with the current settings;
+    ``on_phase(step, i, n)`` before each step."""
     access.require("recompute")
-    with store().writer():
-        pass
+    store().recompute(on_phase=on_phase)
 
 
 def save_settings(changes: dict) -> Path:

@@ -92,10 +92,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi.no_surveys": {"en": "no surveys loaded", "ru": "опросы не загружены"},
     "kpi.not_measurable": {"en": "not measurable yet", "ru": "пока не измерить"},
     "kpi.no_customers": {"en": "no customer data", "ru": "нет данных о клиентах"},
-    "kpi.approximate": {"en": "≈ approximate: read from the precomputed histograms, within 0.75% of the exact value "
-                              "(more than {n} tickets behind it; metrics.exact_quantile_max_rows in the settings).",
-                        "ru": "≈ приблизительно: по заранее посчитанным гистограммам, не дальше 0,75% от точного значения "
-                              "(за числом больше {n} обращений; metrics.exact_quantile_max_rows в настройках)."},
+    "kpi.approximate": {"en": "≈ approximate: read from a uniform sample of the tickets; the exact value lies in the "
+                              "interval shown with 95% confidence (more than {n} tickets behind it, or an exact value would "
+                              "read more than {scan} tickets; metrics.exact_quantile_max_rows and "
+                              "metrics.exact_quantile_max_scan_rows in the settings).",
+                        "ru": "≈ приблизительно: по равномерной выборке обращений; точное значение с вероятностью 95% "
+                              "лежит в указанном интервале (за числом больше {n} обращений или точное значение "
+                              "потребовало бы прочитать больше {scan} обращений; metrics.exact_quantile_max_rows и "
+                              "metrics.exact_quantile_max_scan_rows в настройках)."},
     # ---- drill-down
     "drill.title": {"en": "Rows behind the numbers", "ru": "Строки за показателями"},
     "drill.below": {"en": "The rows are shown at the bottom of the page.", "ru": "Строки показаны внизу страницы."},
@@ -717,6 +721,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.preview": {"en": "First rows", "ru": "Первые строки"},
     "data.load": {"en": "Load {n} file(s)", "ru": "Загрузить файлов: {n}"},
     "data.loading": {"en": "Loading {name} ({i} of {n}) …", "ru": "Загрузка {name} ({i} из {n}) …"},
+    "data.rows_progress": {"en": "{name}: {done} of {total} rows read ({rate} rows/s, about {left} left)",
+                           "ru": "{name}: прочитано {done} из {total} строк ({rate} строк/с, осталось около {left})"},
+    "data.rows_writing": {"en": "{name}: {total} rows read; writing them and updating the derived tables …",
+                          "ru": "{name}: прочитано {total} строк; запись и обновление производных таблиц …"},
+    "data.rebuilding": {"en": "Recomputing: {step} ({i} of {n}) …", "ru": "Пересчёт: {step} ({i} из {n}) …"},
     "data.loaded": {"en": "Done: {rows} rows loaded, {rejected} rejected.", "ru": "Готово: загружено строк {rows}, отклонено {rejected}."},
     "data.report": {"en": "Load report", "ru": "Отчёт о загрузке"},
     "data.rejected": {"en": "Rejected rows (kept with the reason)", "ru": "Отклонённые строки (сохранены с причиной)"},

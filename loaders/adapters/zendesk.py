@@ -87,9 +87,10 @@ CHANNELS = {
 STATUSES = {"hold": "on_hold", "on-hold": "on_hold", "deleted": "closed"}
 
 
-def _created_by_agent(submitter: pl.Series, assignee: pl.Series) -> pl.Series:
-    """The submitter is an agent when they are the assignee or assigned some ticket in the file."""
-    agents = set(assignee.drop_nulls().to_list())
+def _created_by_agent(submitter: pl.Series, assignee: pl.Series, agents: set | None = None) -> pl.Series:
+    """The submitter is an agent when they are the assignee or assigned some ticket in the file
+    (``agents``: the file's assignees, when ``assignee`` holds only part of the file)."""
+    agents = set(assignee.drop_nulls().to_list()) if agents is None else agents
     return pl.select(
         pl.when(submitter.is_null()).then(None)
         .otherwise((submitter == assignee).fill_null(False) | submitter.is_in(list(agents)))
@@ -143,25 +144,53 @@ class ZendeskCsvAdapter(Adapter):
         if (given := tc.with_given_mapping(path, options)) is not None:
             return given
         raw = read_table(path, sheet=options.sheet)
-        col = tc.pick_columns(raw.headers, {**CSV_COLUMNS, **CSV_EXTRA})
-        tc.require(path.name, raw.headers, col, CSV_REQUIRED,
+        col = self._columns(path, raw.headers)
+        tz, warnings = tc.account_tz(options, "Zendesk", raw.frame.get_column(col["created_at"]))
+        return self._load_raw(path, options, raw, col, tz, warnings)
+
+    def load_stream(self, path: Path, options: LoadOptions, staged):
+        """The file's batches (loaders/stream.py): what the whole-file load reads off the whole file
+        (the assignees, the day/month order, the account zone's sample) is read off the staging
+        table first; duplicate ids across batches are the store's to find."""
+        from dataclasses import replace
+
+        if options.mapping:
+            from loaders.generic import GenericAdapter
+
+            yield from GenericAdapter().load_stream(path, options, staged)
+            return
+        col = self._columns(path, staged.headers)
+        tz, warnings = tc.account_tz(options, "Zendesk", staged.sample(col["created_at"]))
+        agents = set(staged.distinct(col["agent"])) if "submitter" in col and "agent" in col else None
+        dates = [h for c, h in col.items() if c in ("created_at", "updated_at", "solved_at", "due_at")]
+        options = replace(options, date_order=staged.date_order(dates, options.date_order))
+        for i, raw in enumerate(staged.batches()):
+            yield self._load_raw(path, options, raw, col, tz, warnings if i == 0 else [], agents=agents, dedupe=False)
+
+    def _columns(self, path: Path, headers: list[str]) -> dict[str, str]:
+        col = tc.pick_columns(headers, {**CSV_COLUMNS, **CSV_EXTRA})
+        tc.require(path.name, headers, col, CSV_REQUIRED,
                    fix="export the tickets again with Zendesk's standard columns (Id, Created at, Status), "
                        "or load the file with a column mapping (--format generic --mapping MAP.toml)")
+        return col
+
+    def _load_raw(self, path: Path, options: LoadOptions, raw: RawTable, col: dict, tz: str, warnings: list[str],
+                  agents: set | None = None, dedupe: bool = True) -> Batch:
         columns = {c: col[c] for c in CSV_COLUMNS if c in col}
         customer = tc.text_col(raw, col.get("organization")).fill_null(tc.text_col(raw, col.get("requester_id")))
         columns["customer_id"] = tc.add_raw(raw, "_x_customer", customer)
         category = tc.text_col(raw, col.get("category")).fill_null(tc.text_col(raw, col.get("ticket_type")))
         columns["category"] = tc.add_raw(raw, "_x_category", category)
         if "submitter" in col and "agent" in col:
-            flag = _created_by_agent(tc.text_col(raw, col["submitter"]), tc.text_col(raw, col["agent"]))
+            flag = _created_by_agent(tc.text_col(raw, col["submitter"]), tc.text_col(raw, col["agent"]), agents)
             columns["created_by_agent"] = tc.add_raw(raw, "_x_by_agent", flag.cast(pl.String))
-        tz, warnings = tc.account_tz(options, "Zendesk", raw.frame.get_column(col["created_at"]))
         mapping = {"table": "tickets", "columns": columns, "timezone": tz,
                    "values": {"channel": CHANNELS, "status": STATUSES}}
         kept = sorted(c for c in columns if c.startswith("vendor_"))
         batch = load_with_mapping(path, options, mapping, default_source="zendesk", raw=raw,
-                                  notes=[f"Zendesk's own metrics kept for reconciliation: {', '.join(kept) or 'none in this export'}"])
-        batch.warnings = warnings + batch.warnings
+                                  notes=[f"Zendesk's own metrics kept for reconciliation: {', '.join(kept) or 'none in this export'}"],
+                                  dedupe=dedupe)
+        batch.warnings = list(warnings) + batch.warnings
         batch = _finish_tickets(batch)
         tc.drop_helpers(raw, batch)
         return batch
