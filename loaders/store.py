@@ -1262,6 +1262,7 @@ class _Session:
                                       if on_rows else None)
             except stream.CannotStream as exc:
                 con.execute("ROLLBACK")
+                con.execute("SET preserve_insertion_order = false")  # the writer's setting (configure)
                 self.notes.setdefault(path.name, []).append(f"read whole, not in batches ({exc})")
                 return None
             load_id = self._next_load_id()

@@ -206,7 +206,10 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, has_header: bool = True,
             con.execute(f"DROP TABLE IF EXISTS {STAGE}")
         raise CannotStream(f"{path.name}: {str(exc).splitlines()[0][:200]}") from None
     finally:
-        con.execute("SET preserve_insertion_order = false")
+        # after a failed read the transaction is aborted and refuses even SET: the caller rolls
+        # back and sets it again (an error here would hide CannotStream, and the whole-file read)
+        with contextlib.suppress(duckdb.Error):
+            con.execute("SET preserve_insertion_order = false")
     rows, first = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {STAGE}").fetchall()[0]
     staged = Staged(con, path, headers, delimiter, rows, first_rowid=first, seconds=time.perf_counter() - started,
                     on_rows=on_rows)

@@ -37,6 +37,11 @@ CHUNK = 1 << 20
 RAW_KEEP = 2000  # characters of a rejected record kept in rejects.raw
 DEFAULT_MAX_VALUE_CHARS = 10_000_000
 _BOM = codecs.BOM_UTF8
+# Widest file DuckDB checks: its strict reader keeps vectors per column and one query spells every
+# column, so a 10,000-column file made DuckDB map ~600 MB (a load under a 2 GiB address-space limit
+# then failed in Polars); the Python record pass reads wide, short files just as well.
+DUCKDB_CHECK_MAX_COLUMNS = 1000
+DUCKDB_CHECK_MAX_LINE = 2_097_152  # its max_line_size: a longer line fails the check after it mapped buffers for it
 
 
 def max_value_chars() -> int:
@@ -60,7 +65,7 @@ class ByteScan:
     code_page: str = ""  # for the lines that are not UTF-8
     foreign_sample: bytes = b""
     quotes: int = 0  # '"' characters: an odd count means a quote is left open somewhere
-    longest_line: int = 0  # bytes, counted only for lines longer than a scan chunk (check_utf8=False)
+    longest_line: int = 0  # bytes, exact only for lines longer than a scan chunk (shorter ones may count less)
     blank_line: bool = False  # an empty line before the end (a blank spreadsheet row, or inside a quoted value)
 
     @property
@@ -98,18 +103,24 @@ def scan_bytes(path: Path, check_utf8: bool = True) -> ByteScan:
                     run = len(chunk) - chunk.rfind(b"\n") - 1
             out.longest_line = max(out.longest_line, run)
             return out
-        carry, seen, pending = b"", False, False
+        carry, seen, pending, run = b"", False, False, 0
         while True:
             chunk = fh.read(CHUNK)
             data = carry + chunk
             if not chunk:
                 carry, whole = b"", data
+                out.longest_line = max(out.longest_line, run + len(data))
             else:
                 cut = data.rfind(b"\n") + 1
                 if cut == 0 and len(data) < 64 * CHUNK:  # a long line: wait for its end (bounded)
                     carry = data
                     continue
                 whole, carry = (data[:cut], data[cut:]) if cut else (data, b"")
+                # a line longer than a chunk starts in the carry: its length is where data's first line ends
+                if cut:
+                    out.longest_line, run = max(out.longest_line, run + data.find(b"\n")), 0
+                else:  # 64 chunks without a line end: passed on unaligned, the line goes on
+                    run += len(data)
             if whole:
                 # blank lines at the very end are harmless; one followed by more data is not
                 inner = whole.rstrip(b"\r\n")
@@ -242,7 +253,8 @@ def read_pass(path: Path, delimiter: str, has_header: bool = True, skip_rows: in
     file_name = file_name or path.name
     scan = scan_bytes(path)
     limit = max_value_chars()
-    if scan.clean and has_header and header_rows == 1 and not skip_rows and not force_copy and len(delimiter) == 1:
+    if scan.clean and has_header and header_rows == 1 and not skip_rows and not force_copy and len(delimiter) == 1 \
+            and scan.longest_line < DUCKDB_CHECK_MAX_LINE:
         fast = _checked_by_duckdb(path, scan, delimiter, limit)
         if fast is not None:
             return fast
@@ -302,13 +314,15 @@ def _checked_by_duckdb(path: Path, scan: ByteScan, delimiter: str, limit: int) -
         return None
     if scan.blank_line:  # blank lines are spreadsheet rows to the pass: it numbers the rows
         return None
+    if len(header) > DUCKDB_CHECK_MAX_COLUMNS:
+        return None
     import duckdb
 
     names = [f"c{i}" for i in range(len(header))]
     columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
     # A line longer than DuckDB's max_line_size fails the read (the pass then reads the file): a
     # value over ``limit`` needs a look at each value only when the limit is below that size.
-    line_limit = 2_097_152
+    line_limit = DUCKDB_CHECK_MAX_LINE
     longest = ("greatest(" + ", ".join(f"length({n})" for n in names) + ")") if len(names) > 1 else f"length({names[0]})"
     longest = f"coalesce(max({longest}), 0)" if limit < line_limit else "0"
     con = duckdb.connect(":memory:")

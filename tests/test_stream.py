@@ -166,3 +166,21 @@ def test_warnings_of_all_batches_read_as_one_files():
     merged = stream.merge_warnings([twice.format(n=10, rows=[5]), bad.format(n=3, e="'x'"), "a note", "a note",
                                     twice.format(n=5, rows=[900]), bad.format(n=4, e="'y'")])
     assert merged == [twice.format(n=15, rows=[5]), bad.format(n=7, e="'x'"), "a note"]
+
+
+def test_a_line_too_long_for_duckdb_falls_back_to_the_whole_file_read(tmp_path, export, monkeypatch):
+    """DuckDB's read_csv refuses a line over its max_line_size (2 MiB) inside the load's
+    transaction: the fallback must roll back and read the file whole, not fail on the aborted
+    transaction ("could not be written ... Current transaction is aborted", as the bad-input case
+    line_200mb did). Row 6 gets a 3,000,000-character subject: under loading.max_value_chars
+    (10,000,000), so it loads: 3,002 rows in, 3,000 loaded, 2 rejected as without it."""
+    frame = pl.read_csv(export, infer_schema=False)
+    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 4).then(pl.lit("x" * 3_000_000))
+                               .otherwise(pl.col("Subject")).alias("Subject"))
+    long = tmp_path / "long_line.csv"
+    frame.write_csv(long)
+    store, report, _ = _load(tmp_path, "s", long, monkeypatch, streamed=True)
+    assert report.status == "loaded", report.text()
+    assert (report.rows_in, report.rows_loaded, report.rows_rejected) == (3002, 3000, 2)
+    assert any("read whole" in n for n in report.notes), report.notes
+    assert store.query("SELECT max(length(subject)) AS n FROM tickets")["n"][0] == 3_000_000

@@ -47,3 +47,30 @@ def test_the_duckdb_check_reads_every_corpus_file_as_the_record_pass_does(path, 
         assert taken and taken[0] is not None, "a clean file takes the DuckDB check"
     if path.name in bad:
         assert not any(taken), "a file with bad records goes through the record pass, which names them"
+
+
+def test_scan_measures_lines_longer_than_a_chunk(tmp_path):
+    # by hand: 'x' * 3,000,000 + ',y' is 3,000,002 bytes; 'a,' + 70 MiB of 'z' is 73,400,322
+    for body, longest in ((b"h1,h2\n" + b"x" * 3_000_000 + b",y\nq,r\n", 3_000_002),
+                          (b"h1,h2\na," + b"z" * (70 << 20) + b"\nc,d\n", 73_400_322),
+                          (b"h1,h2\na," + b"z" * (3 << 20), 3_145_730)):
+        path = tmp_path / "f.csv"
+        path.write_bytes(body)
+        assert textread.scan_bytes(path).longest_line == longest
+
+
+@pytest.mark.parametrize("body", [b"h1,h2\n" + b"x" * 3_000_000 + b",y\nq,r\n",
+                                  b",".join(b"c%d" % i for i in range(1500)) + b"\n" + b",".join([b"v"] * 1500) + b"\n"],
+                         ids=["line_over_2mib", "1500_columns"])
+def test_long_lines_and_wide_files_skip_the_duckdb_check(tmp_path, body, monkeypatch):
+    """A line DuckDB's check would refuse, or a file too wide for one query: the check is not run
+    (it mapped ~600 MB for 10,000 columns, and a load under a 2 GiB address-space limit failed),
+    and the record pass reads the file the same."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(body)
+    taken = []
+    check = textread._checked_by_duckdb
+    monkeypatch.setattr(textread, "_checked_by_duckdb", lambda *a: taken.append(r := check(*a)) or r)
+    got = _read(path)
+    assert not any(taken) and "rows" in got, (taken, got)  # not run, or refused before DuckDB reads
+    assert got["rows"] == (2 if len(body) > 3_000_000 else 1)
