@@ -104,6 +104,9 @@ def percent(fraction, digits: int = 1, lang: str = "en", na: str = DASH) -> str:
     if missing(fraction):
         return na
     pattern = _pattern(_babel_locale(lang).percent_formats[None].pattern, digits)
+    smallest = 10.0 ** -(digits + 2)
+    if 0 < fraction < smallest:  # a share that exists is never shown as 0.0%: "<0.1%"
+        return "<" + _numbers.format_percent(smallest, format=pattern, locale=_locale(lang), decimal_quantization=True)
     return _numbers.format_percent(fraction, format=pattern, locale=_locale(lang), decimal_quantization=True)
 
 

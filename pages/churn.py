@@ -599,7 +599,7 @@ def body() -> None:
         if notes:
             with st.expander(t("ch.notes"), icon=":material/notes:"):
                 for note in notes:
-                    st.text(note)
+                    st.text(i18n.method_note(note))
     with components.section():
         calculator(params, analysis)
 

@@ -49,7 +49,7 @@ def nps_caption(comparison: dict) -> None:
     low, high, n = _current(comparison, "nps_low"), _current(comparison, "nps_high"), _current(comparison, "nps_responses")
     if nps is None:
         return
-    text = t("sat.nps_ci", nps=i18n.metric_value("nps", nps), low=i18n.number(low, 1), high=i18n.number(high, 1),
+    text = t("sat.nps_ci", nps=i18n.metric_value("nps", nps), low=i18n.metric_value("nps", low), high=i18n.metric_value("nps", high),
              n=i18n.number(n))
     small = data.setting("metrics", "nps_small_sample") or 30
     if n is not None and n < small:
@@ -107,6 +107,8 @@ def _interval(low, high, unit: str) -> str:
         return ""
     if unit == "fraction":
         return f"{i18n.percent(low)} … {i18n.percent(high)}"
+    if unit == "nps":  # signed like the score beside it: −45.3 … +45.3, not -45.3 … 45.3
+        return f"{i18n.metric_value('nps', low)} … {i18n.metric_value('nps', high)}"
     return f"{i18n.number(low, 1)} … {i18n.number(high, 1)}"
 
 

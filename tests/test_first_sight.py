@@ -67,6 +67,15 @@ def test_signed_changes_use_the_minus_sign_and_points():
     assert fmt.signed_number(0, 1, "en") == "0.0"
 
 
+def test_a_tiny_share_is_never_shown_as_zero():
+    # 3 of 10,000 is 0.03%: at one decimal it would round to "0.0%", which reads as none at all
+    assert fmt.percent(3 / 10_000, 1, "en") == "<0.1%"
+    assert fmt.percent(3 / 10_000, 1, "ru") == "<0,1\N{NO-BREAK SPACE}%"
+    assert fmt.percent(3 / 10_000, 2, "en") == "0.03%"
+    assert fmt.percent(0.0, 1, "en") == "0.0%"  # a true zero stays zero
+    assert fmt.percent(0.0012, 1, "en") == "0.1%"
+
+
 def test_units_dates_and_missing():
     assert fmt.duration_seconds(34, "ru") == "34\u00a0с"
     assert fmt.duration_minutes(45, "en") == "45\u00a0min"

@@ -73,6 +73,9 @@ def test_satisfaction_page_on_an_undated_survey_without_tickets(monkeypatch, cli
     assert rows["S7"][nps] == ("+33.3" if lang == "en" else "+33,3")  # 100 x (3 - 1) / 6
     assert rows["S7"][responses] == "6"
     assert rows["S7"][i18n.t("sat.small_col", lang)] == "NPS"  # 6 < metrics.survey_small_segment (30)
+    # NPS intervals are signed like the score beside them: "−45.3 … +45.3", never "-45.3 … 45.3"
+    low, high = rows["Aeroflot"][i18n.t("sat.ci", lang, kind="NPS")].split(" … ")
+    assert low.startswith("\N{MINUS SIGN}") and high.startswith("+"), (low, high)
     # the comments table shows no column every comment leaves empty (no agent, team, channel, ticket here)
     when, kind, score, segment, comment = (i18n.t(k, lang) for k in ("sat.when", "sat.kind", "sat.score", "dim.segment",
                                                                         "sat.comments"))

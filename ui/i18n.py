@@ -301,6 +301,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "note.no_table": {"en": "No {table} loaded.", "ru": "Нет загруженных данных: {table}."},
     "note.filter_gap": {"en": "{table} have no {dims}: their figures are not shown while that filter is on.",
                         "ru": "У {table} нет поля «{dims}»: их показатели не показаны, пока включён этот фильтр."},
+    "note.currencies": {"en": "customers.currency holds {n} currencies ({list}); revenue is summed as is (no conversion) and shown in {cur} from settings ui.currency.",
+                        "ru": "В customers.currency {n} валют(ы) ({list}); выручка суммируется как есть (без пересчёта) и показана в {cur} из настройки ui.currency."},
+    "note.no_ticket_metrics": {"en": "ticket_metrics is missing (metrics/derive.py has not run), so SLA breaches and repeat contacts are not counted; slow replies use tickets.first_response_at.",
+                               "ru": "Таблицы ticket_metrics нет (metrics/derive.py не запускался): нарушения SLA и повторные обращения не считаются; медленные ответы берутся из tickets.first_response_at."},
+    "note.list_as_of": {"en": "The customer list describes {list_date} (its as-of date); churn figures are as of that date, not {asked}.",
+                        "ru": "Список клиентов описывает состояние на {list_date} (его дата); показатели оттока — на эту дату, а не на {asked}."},
+    "note.overlap": {"en": "{n} customers have support columns in the list and loaded tickets, calls or surveys too: the in-list figures use only the list's columns, the measured comparison only the loaded records; they are never added together.",
+                     "ru": "У {n} клиентов есть и столбцы поддержки в списке, и загруженные обращения, звонки или опросы: показатели по списку берут только его столбцы, измеренное сравнение — только загруженные записи; они не складываются."},
+    "note.undated_surveys_churn": {"en": "{n} survey responses have no date: they cannot be placed in the window before a churn date and are left out of the comparison (a snapshot list counts them).",
+                                   "ru": "{n} ответов на опросы без даты: их нельзя отнести к окну до даты ухода, и они не входят в сравнение (список-снимок их учитывает)."},
+    "note.snapshot_list": {"en": "Snapshot list: churn flags without dates, so every support record up to the as-of date counts (the exposure window is the whole tenure) and contacts after a customer left cannot be told apart; rates have no period (docs/churn.md, 'Snapshot lists').",
+                           "ru": "Список-снимок: признаки ухода без дат, поэтому учитывается каждая запись поддержки до даты списка (окно — весь срок жизни клиента), а обращения после ухода отличить нельзя; у долей нет периода (docs/churn.md, «Snapshot lists»)."},
+    "note.undated_filtered": {"en": "{n} survey responses have no date: the date filter leaves them out (they count in all-time figures).",
+                              "ru": "{n} ответов на опросы без даты: фильтр по датам их не учитывает (они входят в показатели за всё время)."},
     # ---- charts: axis titles with units (issue 19)
     "axis.period.day": {"en": "Day", "ru": "День"},
     "axis.period.week": {"en": "Week starting", "ru": "Неделя, с"},
@@ -505,7 +519,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "ch.pp": {"en": "pp", "ru": "п.п."},
     "ch.interval": {"en": "95% interval", "ru": "95% интервал"},
     "ch.not_measurable": {"en": "not measurable", "ru": "не измеримо"},
-    "ch.notes": {"en": "Technical notes", "ru": "Технические примечания (на английском)"},
+    "ch.notes": {"en": "Technical notes", "ru": "Технические примечания"},
     "ch.industry.one": {"en": "HubSpot: 58% stop buying after one bad experience",
                         "ru": "HubSpot: 58% перестают покупать после одного плохого опыта"},
     "ch.industry.two": {"en": "Microsoft, PwC: 61–67% leave after two", "ru": "Microsoft, PwC: 61–67% уходят после двух"},
@@ -1260,16 +1274,6 @@ def money(x, currency: str | None = None, lang: str | None = None, short: bool |
 def money_range(low, high, currency: str | None = None, lang: str | None = None) -> str:
     lang = lang or current()
     return fmt.money_range(low, high, currency or _settings_currency(), lang, na=t("na", lang))
-    if _missing(x):
-        return t("na", lang)
-    currency = (currency or _settings_currency()).upper()
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    amount = compact(abs(x), lang) if short and abs(x) >= 10_000 else number(abs(x), 0, lang)
-    amount = ("\u2212" if x < 0 and amount.strip("0,. \u00a0") else "") + amount  # −$550, not $−550
-    if lang == "ru":
-        return f"{amount}{NBSP}{symbol}"
-    return f"{amount[:1]}{symbol}{amount[1:]}" if len(symbol) == 1 and amount.startswith("\u2212") else (
-        f"{symbol}{amount}" if len(symbol) == 1 else f"{amount} {symbol}")
 
 
 def _settings_currency() -> str:
@@ -1432,6 +1436,14 @@ NOTE_PATTERNS = [  # (regex over the metrics' English notes, catalogue key)
     (r"^no (?P<table>tickets|calls|surveys) loaded$", "note.no_table"),
     (r"^(?P<table>tickets|calls|surveys) have no (?P<dims>.+): their figures are not shown while that filters? (is|are) on$",
      "note.filter_gap"),
+    (r"^customers\.currency holds (?P<n>[\d,]+) currencies \((?P<list>[^)]*)\); .* shown in (?P<cur>\S+) from settings", "note.currencies"),
+    (r"^ticket_metrics is missing", "note.no_ticket_metrics"),
+    (r"^the customer list describes (?P<list_date>\S+) \(its as-of date\); churn figures are as of that date, not (?P<asked>\S+)$",
+     "note.list_as_of"),
+    (r"^(?P<n>[\d,]+) customers have support columns in the list and loaded", "note.overlap"),
+    (r"^(?P<n>[\d,]+) survey responses have no date: they cannot be placed", "note.undated_surveys_churn"),
+    (r"^snapshot list: churn flags without dates", "note.snapshot_list"),
+    (r"^(?P<n>[\d,]+) survey response\(s\) have no date: the date filter", "note.undated_filtered"),
 ]
 STRATA_WORDS = {"plan": "тариф", "segment": "сегмент", "tenure_band": "срок жизни клиента", " x ": " × "}
 
@@ -1457,6 +1469,9 @@ def method_note(text: str, lang: str | None = None) -> str:
                 values["dims"] = dims.replace(" or ", " или ")
             if "table" in values:
                 values["table"] = t(f"table.{values['table']}", lang)
+            for name in ("n", "m"):
+                if re.fullmatch(r"[\d,]+", values.get(name) or ""):
+                    values[name] = number(int(values[name].replace(",", "")), 0, lang)
             return t(key, lang, **values)
     return text
 
