@@ -80,7 +80,7 @@ def load_section(params: dict[str, str]) -> None:
     for key, why in (result.get("not_measurable") or {}).items():
         components.not_measurable(key, why)
     for note in result.get("notes") or []:
-        st.caption(":material/info: " + components.plain(note))
+        st.caption(":material/info: " + components.plain(i18n.method_note(note)))
     trend = result.get("trend") or []
     if trend:
         fig = go.Figure(go.Scatter(x=[p["period"] for p in trend], y=[p["load"] for p in trend], mode="lines+markers",

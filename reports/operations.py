@@ -4,6 +4,7 @@ English and Russian. Every value from the data is escaped (reports/html.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from reports import html as H
 from reports.text import fmt_value, number
@@ -56,6 +57,8 @@ STRINGS = {
                   "ru": "{load} обращения и звонка на рабочий день агента; {after} обработано вне графика; {top} самых загруженных из {agents} агентов выполняют {share} работы."},
     "load_csat": {"en": "{csat} of the agents judged on CSAT are at the target.", "ru": "{csat} агентов, оцениваемых по CSAT, не ниже цели."},
     "load_signals": {"en": "Agents with burnout signals: {signals}.", "ru": "Агентов с признаками выгорания: {signals}."},
+    "load_names": {"en": "Calls and tickets name no agent alike (calls: e.g. '{call}', tickets: e.g. '{ticket}'): whoever handles both is counted as two agents, so the agents are over-counted and the load per agent-day under-stated. Name them alike in [agent_load.aliases] in the settings.",
+                   "ru": "В звонках и обращениях нет ни одного общего имени агента (в звонках, например, «{call}», в обращениях — «{ticket}»): кто работает и с теми, и с другими, считается двумя агентами, поэтому агентов слишком много, а нагрузка на рабочий день агента занижена. Сопоставьте имена в [agent_load.aliases] в настройках."},
     "targets": {"en": "Reply targets per channel", "ru": "Цели первого ответа по каналам"},
     "channel": {"en": "Channel", "ru": "Канал"},
     "within": {"en": "Within target", "ru": "В пределах цели"},
@@ -316,6 +319,10 @@ def analyses_html(ops: dict, lang: str, replies_measurable: bool = True) -> str:
             line.append(t("load_csat", lang, csat=_pct(a.get("agents_at_csat_target_share"), lang)))
         line.append(t("load_signals", lang, signals=number(len(a.get("signals") or []), lang)))
         body.append(f'<p>{H.esc(" ".join(line))}</p>')
+        for note in a.get("notes") or []:  # one person counted twice is a caveat on every figure above
+            m = re.match(r"^calls and tickets name no agent alike \(calls e\.g\. '(.*)', tickets e\.g\. '(.*)'\): ", note)
+            if m:
+                body.append(f'<p class="muted small">{H.esc(t("load_names", lang, call=m.group(1), ticket=m.group(2)))}</p>')
     elif not a.get("available"):
         body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=a.get("message") or ""))}</p>')
     body.append(_missing(a, lang))

@@ -73,13 +73,25 @@ def truth(end: dt.date, realised: dict[str, float | None]) -> list[dict]:
 
 def register_demo(truth: dict) -> str | None:
     """Put the sample's initiatives into the user's settings when they register none, so the demo's
-    Initiatives page has something to measure; returns what was done (None: left alone)."""
+    Initiatives page has something to measure, and the sample PBX's agent names (SIP peers: the
+    lower-case first name, sample_data/calls.py) as aliases of the helpdesk's full names when no
+    aliases are set, so the demo's agent load counts each agent once; returns what was done (None:
+    left alone)."""
     import config
 
+    from sample_data.draw import agents
+
+    done = []
     items = [{k: v for k, v in i.items() if k not in ("injected_effect", "true_effect")}
              for i in truth.get("initiatives") or []]
-    if not items or config.get().get("initiatives"):
-        return None
-    path = config.save({"initiatives": items})
-    return (f"registered the sample's {len(items)} initiatives in {path} (one with an injected effect, one without); "
-            "remove them on the Settings page when you load your own data")
+    if items and not config.get().get("initiatives"):
+        path = config.save({"initiatives": items})
+        done.append(f"registered the sample's {len(items)} initiatives in {path} (one with an injected effect, one without); "
+                    "remove them on the Settings page when you load your own data")
+    if not (config.get().get("agent_load") or {}).get("aliases"):
+        aliases = {name.split()[0].lower(): name for name in agents()[0]}
+        path = config.save({"agent_load": {"aliases": aliases}})
+        done.append(f"named the sample phone system's {len(aliases)} agents (e.g. {next(iter(aliases))}) as the helpdesk "
+                    f"does in [agent_load.aliases] of {path}, so each agent is counted once; remove that table when you "
+                    "load your own data")
+    return "\n".join(done) or None

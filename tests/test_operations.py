@@ -191,6 +191,63 @@ def test_agent_load_channel_filter_counts_tickets_only_and_says_so(load_db):
     assert any("calls have no channel" in n for n in r["notes"])
 
 
+def names_db():
+    """Tickets name agents in full, the phone system by SIP peer (lower-case first name), a survey in
+    lower case: Monday 2025-01-06 and Tuesday 01-07."""
+    mon, tue = D(2025, 1, 6), D(2025, 1, 7)
+    tickets = [ticket(1, mon.replace(hour=14), mon.replace(hour=15), mon.replace(hour=16), agent="Mark Evans"),
+               ticket(2, mon.replace(hour=14), mon.replace(hour=15, minute=30), mon.replace(hour=16), agent="Mark Evans"),
+               ticket(3, tue.replace(hour=14), tue.replace(hour=15), tue.replace(hour=16), agent="Anna Berg")]
+    calls = [{"source": "pbx", "source_id": f"c{i}", "queued_at": at, "answered_at": at + dt.timedelta(seconds=5),
+              "wait_seconds": 5, "outcome": "answered", "agent": agent, "talk_seconds": 100}
+             for i, (at, agent) in enumerate(((mon.replace(hour=16), "mark"), (tue.replace(hour=16), "mark"),
+                                              (tue.replace(hour=17), "anna")), start=1)]
+    surveys = [{"source": "s", "source_id": "m1", "responded_at": tue, "kind": "csat", "score": 5, "agent": "mark evans"}]
+    return database(tickets, calls, surveys)
+
+
+def test_agent_load_counts_one_agent_under_two_names_once():
+    con = names_db()
+    r = agent_load.analyse(con, settings=settings())
+    # without aliases: Mark Evans (t1, t2 on Mon), Anna Berg (t3 Tue), mark (c1 Mon, c2 Tue), anna (c3 Tue):
+    # 4 agents, 1 + 1 + 2 + 1 = 5 agent-days, 6 items -> 1.2 a day, and a note that says why it is low
+    assert (r["items"], r["agents"], r["agent_days"]) == (6, 4, 5) and r["operator_load"] == pytest.approx(6 / 5)
+    [split] = [n for n in r["notes"] if n.startswith("calls and tickets name no agent alike")]
+    assert 'suggests 2: anna = "Anna Berg", mark = "Mark Evans"' in split
+    # "mark evans" (1 survey) is "Mark Evans" (2 tickets) by case alone: one spelling merged
+    assert any(n.startswith("1 agent name spelling(s)") for n in r["notes"])
+    s = settings(agent_load={"aliases": {"MARK": "Mark Evans", "anna": "anna berg"}, "csat_min_responses": 1})
+    r = agent_load.analyse(con, settings=s)
+    # with aliases: Mark Evans = t1, t2, c1 (Mon) + c2 (Tue): 4 items over 2 days; Anna Berg = t3 + c3 (Tue): 2 over 1
+    # -> 2 agents, 3 agent-days, 6 / 3 = 2.0; the busiest ceil(0.2 x 2) = 1 agent carries 4 of 6
+    assert (r["items"], r["agents"], r["agent_days"]) == (6, 2, 3) and r["operator_load"] == pytest.approx(2.0)
+    assert r["load_top_share"] == pytest.approx(4 / 6)
+    rows = {a["agent"]: a for a in r["agent_rows"]}
+    assert set(rows) == {"Mark Evans", "Anna Berg"}  # the alias target in the spelling the data use
+    assert (rows["Mark Evans"]["tickets"], rows["Mark Evans"]["calls"], rows["Mark Evans"]["days"]) == (2, 2, 2)
+    # the survey's "mark evans" is Mark Evans' one CSAT response (score 5: satisfied)
+    assert (rows["Mark Evans"]["csat"], rows["Mark Evans"]["csat_responses"]) == (1.0, 1)
+    assert not any(n.startswith("calls and tickets") for n in r["notes"])
+    assert any(n.startswith("3 agent name spelling(s)") for n in r["notes"])  # mark, anna, mark evans
+    # the agent filter picks the agent under every name: Mark Evans' 4 items on 2 days
+    r = agent_load.analyse(con, Filters(agent=("Mark Evans",)), settings=s)
+    assert (r["items"], r["agent_days"]) == (4, 2)
+    # the temp table is gone: the connection is left as it was
+    assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_ops_agent_names'").fetchall()[0][0]
+
+
+def test_operator_load_initiative_counts_agents_once():
+    con = names_db()
+    item = {"name": "x", "start": "2025-01-07", "metric": "operator_load", "target_change": 0.1}
+    plain_ = initiatives.analyse(con, settings=settings(initiatives=[item]))["initiatives"][0]
+    joined = initiatives.analyse(con, settings=settings(initiatives=[item], agent_load={
+        "aliases": {"mark": "Mark Evans", "anna": "Anna Berg"}}))["initiatives"][0]
+    # one day before (Mon), one after (Tue). Apart: Mon 3 items / 2 agent-days (Mark Evans, mark) = 1.5,
+    # Tue 3 / 3 (Anna Berg, mark, anna) = 1.0. Joined: Mon 3 / 1 = 3.0, Tue 3 / 2 (Mark Evans, Anna Berg) = 1.5
+    assert (plain_["before"], plain_["after"]) == (pytest.approx(1.5), pytest.approx(1.0))
+    assert (joined["before"], joined["after"]) == (pytest.approx(3.0), pytest.approx(1.5))
+
+
 # ================================================================ escalation
 @pytest.fixture(scope="module")
 def escalation_db():
@@ -571,6 +628,23 @@ def test_report_sections(drivers_db, initiative_db):
         assert ("met" if lang == "en" else "цель достигнута") in html
         body = operations.analyses_html(operations.gather(drivers_db), lang)
         assert "returns" in body and ("Contact drivers" if lang == "en" else "Причины обращений") in body
+
+
+def test_agent_names_note_in_the_report_and_on_the_page_in_both_languages():
+    from reports import operations
+    from ui import i18n
+
+    r = agent_load.analyse(names_db(), settings=settings())
+    [split] = [n for n in r["notes"] if n.startswith("calls and tickets")]
+    en = operations.analyses_html({"agent_load": r}, "en")
+    ru = operations.analyses_html({"agent_load": r}, "ru")
+    assert "calls: e.g. &#x27;anna&#x27;, tickets: e.g. &#x27;Anna Berg&#x27;" in en and "[agent_load.aliases]" in en
+    assert "в звонках, например, «anna», в обращениях — «Anna Berg»" in ru
+    page_ru = i18n.method_note(split, "ru")
+    assert page_ru.startswith("В звонках и обращениях нет ни одного общего имени агента")
+    assert 'по совпадению имени подходят 2, например: anna = "Anna Berg", mark = "Mark Evans"' in page_ru
+    assert i18n.method_note("3 agent name spelling(s) taken as another agent's (case, spaces or [agent_load.aliases])",
+                            "ru").endswith(": 3.")
 
 
 # ================================================================ pages (Streamlit AppTest)

@@ -6,6 +6,9 @@ Definitions (docs/metrics.md, "Agent load"):
 * a *handled item* is a ticket with an assignee, on the local day of its first public reply (or,
   solved without a reply, of its first solve), or an answered call with an agent, on the day it
   was answered. The date filter applies to that day (the handling), not to the creation;
+* an *agent* is one name across tickets, calls and surveys: names differing only in case are one,
+  and ``[agent_load.aliases]`` joins a phone system's "mark" to the helpdesk's "Mark Evans"
+  (``common.agent_names``; a note says when tickets and calls share no agent name);
 * an *agent-day* is a day on which the agent handled at least one item; the load is items per
   agent-day (``operator_load``): it follows the work, not a rota the exports do not hold;
 * *after hours*: handled outside the default business-hours schedule (``[business_hours]`` as the
@@ -38,17 +41,18 @@ RISING = 0.20
 
 
 def items_sql(con, filters: Filters, notes: list[str]) -> tuple[str, list]:
-    """SELECT agent, team, at, kind over handled tickets and calls (filters applied to the handling time)."""
+    """SELECT agent, team, at, kind over handled tickets and calls (filters applied to the handling time),
+    each agent under one name (``common.agent_names`` made the table)."""
     parts, params = [], []
     if C.has_rows(con, "ticket_metrics"):
         where, p = C.where(filters, {k: f"f.{v}" for k, v in C.TICKET_DIMS.items()}, TICKET_AT)
-        parts.append(f"SELECT f.agent, f.team, {TICKET_AT} AS at, 'ticket' AS kind FROM ticket_metrics f "
+        parts.append(f"SELECT f.agent, f.team, {TICKET_AT} AS at, 'ticket' AS kind FROM {C.agent_relation('ticket_metrics')} f "
                      f"WHERE f.agent IS NOT NULL AND {TICKET_AT} IS NOT NULL AND ({where})")
         params += p
     if C.has_rows(con, "calls"):
         try:
             where, p = C.where(filters, {k: f"f.{v}" for k, v in C.CALL_DIMS.items()}, CALL_AT)
-            parts.append(f"SELECT f.agent, f.team, {CALL_AT} AS at, 'call' AS kind FROM calls f "
+            parts.append(f"SELECT f.agent, f.team, {CALL_AT} AS at, 'call' AS kind FROM {C.agent_relation('calls')} f "
                          f"WHERE f.agent IS NOT NULL AND lower(f.outcome) = 'answered' AND ({where})")
             params += p
         except MissingDimension as exc:
@@ -78,9 +82,10 @@ def _in_hours_sql(con) -> str | None:
 def analyse(con, filters: Filters | None = None, settings: dict | None = None, grain: str = "week") -> dict:
     filters = filters or Filters()
     s = C.settings_for("agent_load", settings)
-    notes: list[str] = []
+    notes: list[str] = C.agent_names(con, settings)
     source, params = items_sql(con, filters, notes)
     if not source:
+        C.drop_agent_names(con)
         return C.unavailable("no tickets or calls loaded")
     day = clock.day_sql("i.at")
     in_hours = _in_hours_sql(con)
@@ -90,6 +95,7 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None, g
         return C.json_safe(_figures(con, filters, s, settings, notes, grain, in_hours is not None))
     finally:
         con.execute("DROP TABLE IF EXISTS _ops_items")
+        C.drop_agent_names(con)
 
 
 def _figures(con, filters, s, settings, notes, grain, judged_hours) -> dict:
@@ -193,7 +199,7 @@ def _agent_csat(con, filters: Filters, settings: dict | None) -> dict | str:
         return C.missing_note("surveys", exc.dim)
     satisfied_min = float(C.metrics_settings(settings).get("csat_satisfied_min", 4))
     found = C.rows(con, f"SELECT f.agent, count(*) AS n, count(*) FILTER (WHERE {sat.SATISFIED}) AS satisfied "
-                        f"FROM {sat.survey_relation(con)} f WHERE {sat.IS_CSAT} AND f.agent IS NOT NULL AND ({where}) "
+                        f"FROM {C.agent_relation(sat.survey_relation(con))} f WHERE {sat.IS_CSAT} AND f.agent IS NOT NULL AND ({where}) "
                         "GROUP BY ALL", [satisfied_min] + params)
     if not found:
         return "no rated CSAT response names an agent in this period"

@@ -15,7 +15,7 @@ Z95 = NormalDist().inv_cdf(0.975)
 DEFAULTS = {
     "reply_targets": {"minutes": {"chat": 5, "email": 1440}, "phone_answer_seconds": 20, "unanswered_hours": 24},
     "agent_load": {"csat_target": 0.9, "csat_min_responses": 20, "top_share": 0.2, "after_hours_warning": 0.2,
-                   "overload_ratio": 1.25},
+                   "overload_ratio": 1.25, "aliases": {}},
     "escalation": {"failed_fixes": 2},
     "channel_switches": {"days": 7},
     "drivers": {"top": 12, "text_clusters": 0},
@@ -165,6 +165,78 @@ def churn_by_group(con, relation: str, params: list, groups: list[str]) -> dict:
         out[grp] = {"customers": matched, "unmatched": int(r["unmatched"]), "churned": int(r["churned"]),
                     "rate": wilson(int(r["churned"]), matched)}
     return out
+
+
+# ---------------------------------------------------------------- one name per agent across exports
+AGENT_NAMES = "_ops_agent_names"
+
+
+def agent_names(con, settings: dict | None = None) -> list[str]:
+    """Make the temp table ``_ops_agent_names`` (name_key, agent): one name per agent across tickets,
+    calls and survey responses, and return notes on what it did or could not do.
+
+    A phone system names its agents by extension or SIP peer ("mark"), the helpdesk by full name
+    ("Mark Evans"): counted apart, one person who handles both is two agents, the agents are
+    over-counted and the load per agent-day under-stated. Names that differ only in case or
+    surrounding spaces are one agent (the most frequent spelling is kept); ``[agent_load.aliases]``
+    ("name as exported" = "agent", matched without regard to case) joins the rest. When tickets and
+    calls both name agents but share none, a note says so and suggests the first-name matches."""
+    aliases = {str(k).strip().lower(): str(v).strip() for k, v in
+               (settings_for("agent_load", settings).get("aliases") or {}).items() if str(v or "").strip()}
+    parts = []
+    for table, kind in (("ticket_metrics", "ticket"), ("calls", "call"), ("surveys", "survey")):
+        if has_rows(con, table):
+            parts.append(f"SELECT agent, '{kind}' AS kind, count(*) AS n FROM {table} WHERE agent IS NOT NULL GROUP BY ALL")
+    spellings = rows(con, " UNION ALL ".join(parts)) if parts else []
+    counts: dict[str, dict[str, int]] = {}
+    kinds: dict[str, set] = {}
+    for r in spellings:
+        name = str(r["agent"])
+        key = name.strip().lower()
+        if not key:
+            continue
+        counts.setdefault(key, {})
+        counts[key][name] = counts[key].get(name, 0) + int(r["n"])
+        kinds.setdefault(key, set()).add(r["kind"])
+    canonical = {key: sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for key, by in counts.items()}
+    mapping = {}
+    for key in counts:
+        target = aliases.get(key)
+        if target is not None:  # the alias' target in its own most frequent spelling when it is a name seen
+            target = canonical.get(target.lower(), target)
+        mapping[key] = target if target is not None else canonical[key]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {AGENT_NAMES} (name_key VARCHAR, agent VARCHAR)")
+    if mapping:
+        con.executemany(f"INSERT INTO {AGENT_NAMES} VALUES (?, ?)", list(mapping.items()))
+    notes = []
+    merged = sum(1 for key, by in counts.items() for name in by if name != mapping[key])
+    if merged:
+        notes.append(f"{merged} agent name spelling(s) taken as another agent's (case, spaces or [agent_load.aliases])")
+    ticket_agents = {mapping[k] for k, ks in kinds.items() if "ticket" in ks}
+    call_agents = {mapping[k] for k, ks in kinds.items() if "call" in ks}
+    if ticket_agents and call_agents and not ticket_agents & call_agents:
+        first = {}
+        for name in ticket_agents:
+            first.setdefault(name.split()[0].lower(), []).append(name)
+        matches = sorted((c, first[c.lower()][0]) for c in call_agents if len(first.get(c.lower(), [])) == 1)
+        example = f"calls e.g. '{sorted(call_agents)[0]}', tickets e.g. '{sorted(ticket_agents)[0]}'"
+        hint = (f"; a first-name match suggests {len(matches)}: " + ", ".join(f'{c} = "{t}"' for c, t in matches[:3])
+                + (", …" if len(matches) > 3 else "")) if matches else ""
+        notes.append(f"calls and tickets name no agent alike ({example}): whoever handles both is counted as two agents, "
+                     f"so the agents are over-counted and the load per agent-day under-stated; name them alike in "
+                     f"[agent_load.aliases]{hint}")
+    return notes
+
+
+def agent_relation(relation: str) -> str:
+    """``relation`` (a table or a parenthesised SELECT with an ``agent`` column) with each agent under
+    its one name (``agent_names`` made the table)."""
+    return (f"(SELECT r.* REPLACE (coalesce(n.agent, r.agent) AS agent) FROM {relation} r "
+            f"LEFT JOIN {AGENT_NAMES} n ON n.name_key = lower(trim(r.agent)))")
+
+
+def drop_agent_names(con) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {AGENT_NAMES}")
 
 
 # ---------------------------------------------------------------- statistics and output

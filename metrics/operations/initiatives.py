@@ -204,10 +204,10 @@ def _load_daily(con, scope: Filters, lo: dt.date, hi: dt.date) -> dict:
     if C.has_rows(con, "ticket_metrics"):
         at = "coalesce(f.first_reply_at, f.first_solved_at, f.solved_at)"
         parts.append(f"SELECT f.agent, {at} AS handled_at, f.team, lower(f.channel) AS channel, f.priority, f.category, "
-                     f"f.tags, f.customer_id, f.source FROM ticket_metrics f WHERE f.agent IS NOT NULL AND {at} IS NOT NULL")
+                     f"f.tags, f.customer_id, f.source FROM {C.agent_relation('ticket_metrics')} f WHERE f.agent IS NOT NULL AND {at} IS NOT NULL")
     if C.has_rows(con, "calls"):
         parts.append("SELECT f.agent, coalesce(f.answered_at, f.queued_at), f.team, 'phone', NULL, NULL, NULL, f.customer_id, "
-                     "f.source FROM calls f WHERE f.agent IS NOT NULL AND lower(f.outcome) = 'answered'")
+                     f"f.source FROM {C.agent_relation('calls')} f WHERE f.agent IS NOT NULL AND lower(f.outcome) = 'answered'")
     out = {}
     if not parts:
         return {True: Daily([], {"items": np.array([]), "agent_days": np.array([])}),
@@ -346,7 +346,11 @@ def measure(con, item: Initiative, settings: dict | None = None, as_of: dt.date 
     scope = item.filters()
     try:
         if item.metric == OPERATOR_LOAD:
-            daily, unit = _load_daily(con, scope, before_lo, after_hi), "items"
+            C.agent_names(con, settings)  # one name per agent across tickets and calls (agent_load's rule)
+            try:
+                daily, unit = _load_daily(con, scope, before_lo, after_hi), "items"
+            finally:
+                C.drop_agent_names(con)
         else:
             daily, unit = _fact_daily(con, item.metric, scope, before_lo, after_hi, msettings)
     except MissingDimension as exc:
