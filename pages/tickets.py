@@ -177,6 +177,8 @@ def reply_targets(params: dict[str, str]) -> None:
         "within": (t("rt.within_n"), "count"), "decided": (t("rt.decided"), "count"),
         "pending": (t("rt.pending"), "count")})
     st.caption(t("rt.caption"))
+    if result.get("phone_tickets_not_judged"):
+        st.caption(t("rt.phone_tickets", n=i18n.number(result["phone_tickets_not_judged"])))
     for key, why in (result.get("not_measurable") or {}).items():
         components.not_measurable(key, why)
 

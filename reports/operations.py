@@ -63,6 +63,9 @@ STRINGS = {
     "channel": {"en": "Channel", "ru": "Канал"},
     "within": {"en": "Within target", "ru": "В пределах цели"},
     "no_target": {"en": "no target", "ru": "нет цели"},
+    "phone_tickets": {"en": "{n} tickets of channel phone (voicemails, callbacks, calls logged as tickets) are not judged here: the phone target is the calls' answer time.",
+                      "ru": "Обращения канала «телефон» (голосовая почта, обратные звонки, звонки, записанные как обращения) здесь не оцениваются: {n}. Цель для телефона — время ответа на звонок."},
+    "within_of": {"en": "Within / decided", "ru": "В пределах / решено"},
     "unanswered": {"en": "Still unanswered after {hours} h: {count} of {decided} tickets ({rate}); open without a reply now: {open}.",
                    "ru": {"one": "Без ответа дольше {hours} ч: {count} из {decided} обращения ({rate}); открыты без ответа сейчас: {open}.",
                           "other": "Без ответа дольше {hours} ч: {count} из {decided} обращений ({rate}); открыты без ответа сейчас: {open}."}},
@@ -340,7 +343,9 @@ def analyses_html(ops: dict, lang: str, replies_measurable: bool = True) -> str:
         rows.append([_channel(c["channel"], lang), target, _pct(c.get("rate"), lang),
                      "—" if c.get("decided") is None else f'{number(c["within"], lang)} / {number(c["decided"], lang)}'])
     if rows:
-        body.append(H.table([t("channel", lang), t("target", lang), t("within", lang), ""], rows, {2, 3}))
+        body.append(H.table([t("channel", lang), t("target", lang), t("within", lang), t("within_of", lang)], rows, {2, 3}))
+    if r.get("phone_tickets_not_judged") and replies_measurable:
+        body.append(f'<p class="muted small">{H.esc(t("phone_tickets", lang, n=number(r["phone_tickets_not_judged"], lang)))}</p>')
     u = r.get("unanswered") or {}
     if not replies_measurable:
         body.append(f'<p class="muted small">{H.esc(t("not_measurable_because", lang, why=t("replies_gap", lang)))}</p>')

@@ -129,6 +129,29 @@ def test_reply_targets_honour_filters_and_say_when_calls_cannot(targets_db):
     assert by["chat"]["decided"] == 0 and by["chat"]["rate"] is None and by["chat"]["pending"] == 1
 
 
+def test_phone_tickets_beside_the_call_target():
+    day = D(2025, 1, 6)
+    tickets = [ticket(1, day.replace(hour=10), day.replace(hour=10, minute=30), day.replace(hour=11), channel="phone"),
+               ticket(2, day.replace(hour=11), day.replace(hour=13), day.replace(hour=14), channel="phone"),
+               ticket(3, day.replace(hour=12), day.replace(hour=12, minute=2), day.replace(hour=13), channel="chat")]
+    calls = [{"source": "pbx", "source_id": "c1", "queued_at": day.replace(hour=15), "wait_seconds": 10, "outcome": "answered"}]
+    con = database(tickets, calls)
+    r = reply_targets.analyse(con, settings=settings())
+    # the phone row is the calls' (c1 within 20 s: 1 of 1); the 2 phone tickets are named apart, not "phone has no target"
+    assert [(row["channel"], row["from"]) for row in r["channels"]] == [("chat", "tickets"), ("phone", "calls")]
+    assert r["phone_tickets_not_judged"] == 2
+    assert any(n.startswith("2 ticket(s) of channel phone") for n in r["notes"])
+    assert not any(n.startswith("no first-reply target") for n in r["notes"])
+    # a minutes target for phone judges the tickets too: T1 (30 min) within 60 min, T2 (120 min) not -> both rows
+    s = settings(reply_targets={"minutes": {"chat": 5, "phone": 60}, "phone_answer_seconds": 20, "unanswered_hours": 24})
+    rows = [(row["channel"], row["from"], row["within"], row["decided"]) for row in reply_targets.analyse(con, settings=s)["channels"]]
+    assert sorted(rows) == [("chat", "tickets", 1, 1), ("phone", "calls", 1, 1), ("phone", "tickets", 1, 2)]
+    from reports import operations
+
+    html = operations.analyses_html({"reply_targets": r}, "en")
+    assert "2 tickets of channel phone" in html and "Within / decided" in html
+
+
 # ================================================================ agent load
 @pytest.fixture(scope="module")
 def load_db():

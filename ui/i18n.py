@@ -1159,6 +1159,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "rt.pending": {"en": "Not yet due", "ru": "Срок не истёк"},
     "rt.caption": {"en": "Targets are settings ([reply_targets]); phone = calls answered within the seconds target. Open tickets younger than their target are not counted yet.",
                    "ru": "Цели задаются в настройках ([reply_targets]); телефон — звонки, принятые в пределах цели в секундах. Открытые обращения моложе цели пока не учитываются."},
+    "rt.phone_tickets": {"en": "{n} tickets of channel phone (voicemails, callbacks, calls logged as tickets) are not judged here: the phone target is the calls' answer time (reply_targets.minutes.phone would judge them as tickets too).",
+                         "ru": "Обращения канала «телефон» (голосовая почта, обратные звонки, звонки, записанные как обращения) здесь не оцениваются: {n}. Цель для телефона — время ответа на звонок (reply_targets.minutes.phone оценит и их как обращения)."},
     "ov.unanswered": {"en": "Still unanswered after {hours} h", "ru": "Без ответа дольше {hours} ч"},
     "ov.unanswered_detail": {"en": "{count} of {decided} tickets ({share}) waited longer than {hours} h for a first reply or still have none; {open} are open without a reply now.",
                              "ru": "{count} из {decided} обращений ({share}) ждали первого ответа дольше {hours} ч или ещё не получили его; {open} открыты без ответа сейчас."},

@@ -145,17 +145,19 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None, g
             out["not_measurable"]["replied_within_target"] = (
                 "no ticket channel in the data has a target in [reply_targets.minutes] "
                 f"(channels seen: {', '.join(sorted(str(r['channel']) for r in out['channels'])) or 'none'})")
-        untargeted = [str(r["channel"]) for r in out["channels"] if r["target_minutes"] is None]
-        if untargeted:
-            out["notes"].append("no first-reply target set for channel(s) " + ", ".join(untargeted)
-                                + ": add them to [reply_targets.minutes] in the settings")
     else:
         out["not_measurable"]["replied_within_target"] = "no tickets loaded"
         out["not_measurable"]["unanswered"] = "no tickets loaded"
     if have_calls:
         try:
             phone = _phone_row(con, filters, s["phone_answer_seconds"], short_abandon)
-            out["channels"] = [r for r in out["channels"] if not (r["channel"] == "phone" and r["target_minutes"] is None)]
+            replaced = [r for r in out["channels"] if r["channel"] == "phone" and r["target_minutes"] is None]
+            out["channels"] = [r for r in out["channels"] if r not in replaced]
+            if replaced and replaced[0]["tickets"]:
+                out["phone_tickets_not_judged"] = replaced[0]["tickets"]
+                out["notes"].append(f"{replaced[0]['tickets']} ticket(s) of channel phone (voicemails, callbacks, calls "
+                                    "logged as tickets) are not judged: the phone target is the calls' answer time; "
+                                    "reply_targets.minutes.phone would judge them as tickets too")
             out["channels"].append(phone)
             out["phone_answered_within_target"] = phone["rate"]
         except MissingDimension as exc:
@@ -163,4 +165,8 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None, g
             out["notes"].append(C.missing_note("calls", exc.dim))
     else:
         out["not_measurable"]["phone_answered_within_target"] = "no calls loaded: the phone target is measured on a call log"
+    untargeted = [str(r["channel"]) for r in out["channels"] if r["target_minutes"] is None and r.get("from") == "tickets"]
+    if untargeted:
+        out["notes"].append("no first-reply target set for channel(s) " + ", ".join(untargeted)
+                            + ": add them to [reply_targets.minutes] in the settings")
     return C.json_safe(out)
