@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import formatting as fmt
 from reports import html as H
 from reports.text import fmt_value, number
 
@@ -40,6 +41,7 @@ STRINGS = {
     "share": {"en": "Share", "ru": "Доля"},
     "resolution_ratio": {"en": "Resolution vs median", "ru": "Решение к медиане"},
     "reopen": {"en": "Reopened", "ru": "Переоткрыто"},
+    "share_change": {"en": "Share change, last 28 days", "ru": "Изменение доли за 28 дней"},
     "bad_csat": {"en": "Bad CSAT", "ru": "Плохие CSAT"},
     "churned": {"en": "Churned (last touch)", "ru": "Ушли (последнее обращение)"},
     "switches": {"en": "Channel switches", "ru": "Смена канала"},
@@ -279,12 +281,13 @@ def analyses_html(ops: dict, lang: str, replies_measurable: bool = True) -> str:
         h = d.get("headline") or {}
         if h:
             body.append(f'<p>{H.esc(t("drivers_headline", lang, share=_pct(h["share"], lang), driver=h["driver"], ratio=number(h.get("resolution_ratio") or 0, lang, 1)))}</p>')
-        rows = [[r["driver"], number(r["tickets"], lang), _pct(r["share"], lang),
+        rows = [[r["driver"], number(r["tickets"], lang), _pct(r["share"], lang), fmt.points(r.get("share_change"), 1, lang),
                  "—" if r.get("resolution_ratio") is None else number(r["resolution_ratio"], lang, 2),
                  _pct(r.get("reopen_rate"), lang), _pct(r.get("bad_csat_rate"), lang),
                  "—" if r.get("churned_customers") is None else number(r["churned_customers"], lang)] for r in d["drivers"]]
-        body.append(H.table([t("driver", lang), t("tickets", lang), t("share", lang), t("resolution_ratio", lang),
-                             t("reopen", lang), t("bad_csat", lang), t("churned", lang)], rows, {1, 2, 3, 4, 5, 6}))
+        body.append(H.table([t("driver", lang), t("tickets", lang), t("share", lang), t("share_change", lang),
+                             t("resolution_ratio", lang), t("reopen", lang), t("bad_csat", lang), t("churned", lang)],
+                            rows, {1, 2, 3, 4, 5, 6, 7}))
     elif not d.get("available"):
         body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=reason(d.get("message") or "", lang)))}</p>')
     body.append(_missing(d, lang))

@@ -442,6 +442,24 @@ def test_drivers_filters_apply(drivers_db):
     assert r["tickets"] == 5 and {d["driver"] for d in r["drivers"]} == {"returns", "billing"}
 
 
+def test_drivers_trend_by_hand_in_the_json_and_the_report():
+    from reports import operations
+
+    d = dt.date(2025, 1, 1)
+    at = [(0, "returns"), (1, "returns"), (2, "billing"),                    # Jan 1-3: the earlier part
+          (39, "returns"), (39, "billing"), (40, "billing"), (41, "billing")]  # Feb 9-11: the last 28 days
+    con = database([ticket(i, D(d.year, d.month, d.day, 12) + dt.timedelta(days=k), category=c) for i, (k, c) in enumerate(at)])
+    r = drivers.analyse(con, settings=settings())
+    by = {x["driver"]: x for x in r["drivers"]}
+    # last day Feb 11 -> the last 28 days start Jan 15: earlier returns 2 of 3, billing 1 of 3; recent returns 1 of 4,
+    # billing 3 of 4 -> returns 1/4 - 2/3 = -5/12 (-41.7 points), billing 3/4 - 1/3 = +5/12
+    assert (by["returns"]["earlier_share"], by["returns"]["recent_share"]) == (pytest.approx(2 / 3), pytest.approx(1 / 4))
+    assert by["returns"]["share_change"] == pytest.approx(-5 / 12) and by["billing"]["share_change"] == pytest.approx(5 / 12)
+    en, ru = operations.analyses_html({"drivers": r}, "en"), operations.analyses_html({"drivers": r}, "ru")
+    assert "Share change, last 28 days" in en and "+41.7\u00a0pp" in en and "41.7\u00a0pp" in en.split("returns")[1]
+    assert "Изменение доли за 28 дней" in ru and "+41,7\u00a0п.\u00a0п." in ru
+
+
 def test_text_clusters_in_english_and_russian():
     refunds = ["Refund not received for my order", "Where is my refund for the order", "Refund for returned order missing",
                "Order refund still not received", "Please refund my order", "Refund delay on order",
