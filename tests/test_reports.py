@@ -598,6 +598,13 @@ def test_audit_in_russian(sample, tmp_path):
         assert text in html, text
     for english in ("What was received", "Findings, ranked", "at stake per year", "Recommendation", "Customers lost"):
         assert english not in html, english
+    # issue 16's sections in Russian, the agent-name caveat included
+    for text in ("Инициативы за последние 12 месяцев", "Причины обращений", "Смена канала", "Эскалация после неудачных решений",
+                 "Нагрузка агентов и признаки выгорания", "Цели первого ответа по каналам",
+                 "В звонках и обращениях нет ни одного общего имени агента"):
+        assert text in html, text
+    for english in ("Contact drivers", "Calls and tickets name no agent alike", "Share change, last 28 days"):
+        assert english not in html, english
 
 
 def test_audit_pseudonymize_removes_personal_data(sample, tmp_path):
@@ -660,3 +667,26 @@ def test_pdf_without_chromium_says_what_to_do(tmp_path, monkeypatch):
     html.write_text("<p>x</p>", encoding="utf-8")
     message = audit.print_pdf(html, tmp_path / "a.pdf")
     assert "apt-get install -y chromium" in message and "HTML report was written" in message
+
+
+def test_operations_sections_in_the_snapshot_and_the_audit(snapshots, audit):
+    """Issue 16's six analyses in the snapshot (JSON and HTML) and the audit, end to end through the CLI."""
+    import html as html_mod
+
+    data = json.loads((snapshots["week"] / "kpis.json").read_text(encoding="utf-8"))
+    assert set(data["operations"]) == {"initiatives", "drivers", "channel_switches", "escalation", "agent_load",
+                                       "reply_targets"}
+    snapshot = html_mod.unescape((snapshots["week"] / "index.html").read_text(encoding="utf-8"))
+    report = html_mod.unescape(audit["html"])
+    for heading in ("What no helpdesk report shows", "Contact drivers", "Channel switches", "Escalation after failed fixes",
+                    "Agent load and burnout signals", "Reply targets per channel"):
+        assert heading in snapshot and heading in report, heading
+    assert "Initiatives" in snapshot and "Last 12 months' initiatives" in report
+    # the sample's phone system names agents by SIP peer ("anna"), the helpdesk in full ("Anna Petrova"): the audit
+    # says the agents are over-counted rather than show 2x the agents silently
+    load = audit["data"]["operations"]["agent_load"]
+    assert any(n.startswith("calls and tickets name no agent alike") for n in load["notes"])
+    assert "Calls and tickets name no agent alike" in report
+    # what the exports cannot support is named with its reason, never shown as 0
+    assert "a contact answered in another channel than it arrived in cannot be seen" in report
+    assert "Share change, last 28 days" in report
