@@ -108,8 +108,8 @@ def drivers(params: dict[str, str]) -> None:
     text = result.get("text") or {}
     if text.get("tickets"):
         st.caption(t("dr.text_note", n=i18n.number(text["tickets"])))
-    st.caption(t("dr.cost_note") + " " + t("dr.calls_note"))
-    _not_measurable(result, "churned_customers", "share_change")
+    st.caption(t("dr.calls_note"))
+    _not_measurable(result, "handle_time", "churned_customers", "share_change")
     _notes(result)
 
 

@@ -83,6 +83,8 @@ STRINGS = {
     "why_too_early_window": {"en": "not enough data after the start yet", "ru": "после старта пока мало данных"},
     "why_too_early_wide": {"en": "the interval is still too wide to tell", "ru": "интервал пока слишком широк, чтобы судить"},
     # reasons a figure cannot be measured, by the analyses' not_measurable keys (else the module's own words)
+    "nm_handle_time": {"en": "the ticket exports carry no agent handle time (time worked on a ticket), so a driver's cost is its median resolution time against all tickets' instead",
+                       "ru": "в выгрузках обращений нет времени работы агента над обращением, поэтому стоимость причины оценивается медианным временем решения относительно всех обращений"},
     "nm_answered_in_another_channel": {"en": "the ticket events carry no channel per message, so a contact answered in another channel than it arrived in cannot be seen",
                                        "ru": "в событиях обращений нет канала каждого сообщения, поэтому не видно, что ответ пришёл по другому каналу"},
     "nm_time_to_escalation_median_hours": {"en": "the group moves carry no time (only a count such as Zendesk's 'Group stations'); an export with ticket events has them",

@@ -435,6 +435,8 @@ def test_drivers_volume_and_cost_by_hand(drivers_db):
     assert r["headline"]["driver"] == "returns" and r["headline"]["resolution_ratio"] == pytest.approx(120 / 105)
     # one week of data: no earlier part to compare the last 28 days with
     assert by["returns"]["share_change"] is None and "share_change" in r["not_measurable"]
+    # tickets carry no time worked: handle time is named not measurable (resolution time stands in), never 0
+    assert "no agent handle time" in r["not_measurable"]["handle_time"]
 
 
 def test_drivers_filters_apply(drivers_db):

@@ -202,6 +202,10 @@ def _aggregate(con, top: int, window: int) -> dict:
     if rest:
         out["other"] = {"drivers": len(rest), "tickets": sum(d["tickets"] for d in rest),
                         "share": sum(d["tickets"] for d in rest) / total}
+    # Tickets carry no time worked on them (the canonical tickets table has no such column; Zendesk's CSV,
+    # Freshdesk's and the event logs export none): resolution time stands in, and is named so.
+    out["not_measurable"]["handle_time"] = ("the ticket exports carry no agent handle time (time worked on a ticket), "
+                                            "so a driver's cost is its median resolution time against all tickets' instead")
     if churn is None:
         out["not_measurable"]["churned_customers"] = C.customers_usable(con)[1] or "no churn dates in the customer list"
     top_names = [d["driver"] for d in shown[:6]]
