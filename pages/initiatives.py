@@ -99,8 +99,9 @@ def card(i: dict) -> None:
         money = i.get("money")
         if money:
             if money.get("revenue_kept") is not None:
-                st.caption(i18n.tn("in.money", money["customers_kept_per_year"],  # whole customers, never 12.3
-                                   money=i18n.money(money["revenue_kept"], money.get("currency")),
+                lost = money["customers_kept_per_year"] < 0  # the metric moved the wrong way: customers lost
+                st.caption(i18n.tn("in.money_lost" if lost else "in.money", abs(money["customers_kept_per_year"]),  # whole customers
+                                   money=i18n.money(abs(money["revenue_kept"]), money.get("currency")),
                                    months=i18n.number(money.get("horizon_months"))))
             else:
                 st.caption(t("in.money_none", why=components.plain(money.get("message", ""))))

@@ -586,6 +586,46 @@ def test_initiative_register_problems_are_listed_with_the_fix(initiative_db):
         assert expected in text, expected
 
 
+def test_initiative_money_effect_by_hand_both_ways(monkeypatch):
+    from types import SimpleNamespace
+
+    from metrics import churn
+    from ui import i18n
+
+    # the churn analysis' measured excess churn (10 points) and lost customers' monthly revenue (50), 12 months
+    fake = SimpleNamespace(available=True, estimate=SimpleNamespace(excess=SimpleNamespace(estimate=0.10)), message=None,
+                           money={"exposed_churned_mean_monthly_revenue": 50.0, "horizon_months": 12}, currency="USD")
+    monkeypatch.setattr(churn, "analyse", lambda con, settings=None: fake)
+
+    def money(metric, before, change):
+        item = initiatives.Initiative(name="x", start=dt.date(2025, 3, 1), end=None, scope={}, metric=metric,
+                                      target_change=-0.3, owner="")
+        return initiatives._money(None, item, {"before": before, "change": change, "units_after": 100}, None, 50)
+
+    # reopens 25% -> 25% x (1 - 0.6) = 10% on 100 solved tickets in 50 days (730 a year): 0.15 x 730 = 109.5 avoided;
+    # x 0.10 excess = 10.95 customers kept; x 50 x 12 = 6,570 kept
+    m = money("reopen_rate", 0.25, -0.6)
+    assert (m["direction"], m["negatives_avoided_per_year"]) == ("kept", pytest.approx(109.5))
+    assert (m["customers_kept_per_year"], m["revenue_kept"]) == (pytest.approx(10.95), pytest.approx(6570))
+    # reopens 20% -> 30% (+50%): (0.2 - 0.3) x 730 = -73 -> 7.3 more customers lost, 4,380 of revenue: "lost", never
+    # "-7 customers kept"
+    m = money("reopen_rate", 0.20, 0.5)
+    assert m["direction"] == "lost" and m["customers_kept_per_year"] == pytest.approx(-7.3)
+    assert m["revenue_kept"] == pytest.approx(-4380)
+    # a share whose complement is the negative one: replied within 12 h 90% -> 81% (-10%): late 10% -> 19%:
+    # (0.10 - 0.19) x 730 = -65.7 -> -6.57 customers
+    m = money("replied_within_12h", 0.90, -0.1)
+    assert m["direction"] == "lost" and m["customers_kept_per_year"] == pytest.approx(-6.57)
+    text = i18n.tn("in.money_lost", 7.3, "ru", money="4 380 $", months="12")
+    assert "около 7 потерянных клиентов" in text and "-" not in text.split("выручки")[0]
+    assert "7 more customers lost a year" in i18n.tn("in.money_lost", 7.3, "en", money="$4,380", months="12")
+    from metrics.operations.commands import text_initiatives
+
+    out = text_initiatives({"initiatives": [{"name": "x", "metric": "reopen_rate", "start": "2025-03-01", "target_change": -0.3,
+                                              "verdict": "not_met", "money": m}]})
+    assert "6.6 more customers lost a year" in out and "-" not in out.split("money:")[1].split("USD")[0]
+
+
 # ---------------------------------------------------------------- the generator's injected effects
 @pytest.fixture(scope="module")
 def generated_world():

@@ -151,8 +151,10 @@ def text_initiatives(data: dict) -> str:
             lines.append(f"  about {i['days_needed']} more days of data are needed")
         money = i.get("money") or {}
         if money.get("revenue_kept") is not None:
-            lines.append(f"  money: {num(money['customers_kept_per_year'])} customers kept a year, "
-                         f"{num(money['revenue_kept'], 0)} {money.get('currency') or ''} over {money['horizon_months']} months")
+            kept = money["customers_kept_per_year"] >= 0
+            lines.append(f"  money: {num(abs(money['customers_kept_per_year']))} {'customers kept' if kept else 'more customers lost'}"
+                         f" a year, {num(abs(money['revenue_kept']), 0)} {money.get('currency') or ''} over "
+                         f"{money['horizon_months']} months{'' if kept else ' (the metric moved the wrong way)'}")
         for note in i.get("notes") or []:
             lines.append(f"  note: {note}")
     return "\n".join(lines)

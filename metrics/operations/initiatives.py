@@ -503,7 +503,10 @@ def _money(con, item: Initiative, out: dict, settings: dict | None, length: int)
     horizon = money.get("horizon_months") or C.churn_settings(settings).get("horizon_months", 12)
     excess = max(float(est.excess.estimate), 0.0)
     kept = avoided * excess
+    # a change the wrong way (more negative experiences) loses customers: "kept" is then negative, and
+    # ``direction`` says "lost" so that no page reads "-100 customers kept"
     return {"available": monthly is not None, "kind": kind, "negatives_avoided_per_year": avoided,
+            "direction": "kept" if kept >= 0 else "lost",
             "excess_churn": excess, "customers_kept_per_year": kept, "monthly_revenue": monthly,
             "horizon_months": horizon, "currency": analysis.currency,
             "revenue_kept": kept * monthly * horizon if monthly is not None else None,
