@@ -59,6 +59,11 @@ STRINGS = {
                   "ru": "{load} обращения и звонка на рабочий день агента; {after} обработано вне графика; {top} самых загруженных из {agents} агентов выполняют {share} работы."},
     "load_csat": {"en": "{csat} of the agents judged on CSAT are at the target.", "ru": "{csat} агентов, оцениваемых по CSAT, не ниже цели."},
     "load_signals": {"en": "Agents with burnout signals: {signals}.", "ru": "Агентов с признаками выгорания: {signals}."},
+    "load_who": {"en": "Who (last 28 days): {who}.", "ru": "Кто (последние 28 дней): {who}."},
+    "load_more": {"en": "and {n} more", "ru": "и ещё {n}"},
+    "signal_overload": {"en": "overload", "ru": "перегрузка"},
+    "signal_after_hours": {"en": "after hours", "ru": "вне графика"},
+    "signal_rising": {"en": "rising load", "ru": "растущая нагрузка"},
     "load_names": {"en": "Calls and tickets name no agent alike (calls: e.g. '{call}', tickets: e.g. '{ticket}'): whoever handles both is counted as two agents, so the agents are over-counted and the load per agent-day under-stated. Name them alike in [agent_load.aliases] in the settings.",
                    "ru": "В звонках и обращениях нет ни одного общего имени агента (в звонках, например, «{call}», в обращениях — «{ticket}»): кто работает и с теми, и с другими, считается двумя агентами, поэтому агентов слишком много, а нагрузка на рабочий день агента занижена. Сопоставьте имена в [agent_load.aliases] в настройках."},
     "targets": {"en": "Reply targets per channel", "ru": "Цели первого ответа по каналам"},
@@ -325,7 +330,15 @@ def analyses_html(ops: dict, lang: str, replies_measurable: bool = True) -> str:
                   share=_pct(a.get("load_top_share"), lang))]
         if a.get("agents_at_csat_target_share") is not None:
             line.append(t("load_csat", lang, csat=_pct(a.get("agents_at_csat_target_share"), lang)))
-        line.append(t("load_signals", lang, signals=number(len(a.get("signals") or []), lang)))
+        signals = a.get("signals") or []
+        line.append(t("load_signals", lang, signals=number(len(signals), lang)))
+        if signals:  # who, not only how many: the first ten (busiest first), the rest counted
+            who = "; ".join(f'{x["agent"]}{" (" + str(x["team"]) + ")" if x.get("team") else ""}: '
+                            + ", ".join(t(f"signal_{k}", lang) if f"signal_{k}" in STRINGS else k for k in x["signals"])
+                            for x in signals[:10])
+            if len(signals) > 10:
+                who += "; " + t("load_more", lang, n=number(len(signals) - 10, lang))
+            line.append(t("load_who", lang, who=who))
         body.append(f'<p>{H.esc(" ".join(line))}</p>')
         for note in a.get("notes") or []:  # one person counted twice is a caveat on every figure above
             m = re.match(r"^calls and tickets name no agent alike \(calls e\.g\. '(.*)', tickets e\.g\. '(.*)'\): ", note)

@@ -723,6 +723,10 @@ def test_agent_names_note_in_the_report_and_on_the_page_in_both_languages():
     ru = operations.analyses_html({"agent_load": r}, "ru")
     assert "calls: e.g. &#x27;anna&#x27;, tickets: e.g. &#x27;Anna Berg&#x27;" in en and "[agent_load.aliases]" in en
     assert "в звонках, например, «anna», в обращениях — «Anna Berg»" in ru
+    # who has a burnout signal, not only how many: Mark Evans' 2 tickets on Monday (load 2); the others (Anna Berg 1/1,
+    # mark 2/2, anna 1/1) load 1 -> median of (2, 1, 1, 1) = 1 and 2 >= 1.25 x 1: overload
+    assert [x["agent"] for x in r["signals"]] == ["Mark Evans"]
+    assert "Who (last 28 days): Mark Evans: overload." in en and "Кто (последние 28 дней): Mark Evans: перегрузка." in ru
     page_ru = i18n.method_note(split, "ru")
     assert page_ru.startswith("В звонках и обращениях нет ни одного общего имени агента")
     assert 'по совпадению имени подходят 2, например: anna = "Anna Berg", mark = "Mark Evans"' in page_ru
