@@ -255,6 +255,9 @@ def test_agent_load_counts_one_agent_under_two_names_once():
     # the agent filter picks the agent under every name: Mark Evans' 4 items on 2 days
     r = agent_load.analyse(con, Filters(agent=("Mark Evans",)), settings=s)
     assert (r["items"], r["agent_days"]) == (4, 2)
+    # ... and so does picking him as the call log spells him
+    r = agent_load.analyse(con, Filters(agent=("mark",)), settings=s)
+    assert (r["items"], r["agent_days"], [a["agent"] for a in r["agent_rows"]]) == (4, 2, ["Mark Evans"])
     # the temp table is gone: the connection is left as it was
     assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_ops_agent_names'").fetchall()[0][0]
 

@@ -83,6 +83,7 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None, g
     filters = filters or Filters()
     s = C.settings_for("agent_load", settings)
     notes: list[str] = C.agent_names(con, settings)
+    filters = C.agent_filters(con, filters)
     source, params = items_sql(con, filters, notes)
     if not source:
         C.drop_agent_names(con)

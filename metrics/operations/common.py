@@ -235,6 +235,21 @@ def agent_relation(relation: str) -> str:
             f"LEFT JOIN {AGENT_NAMES} n ON n.name_key = lower(trim(r.agent)))")
 
 
+def agent_filters(con, filters: Filters | None) -> Filters:
+    """``filters`` with each agent value under its one name (``agent_names`` made the table), so that
+    picking "mark" (as the call log spells him) selects Mark Evans' tickets too."""
+    filters = filters or Filters()
+    if not filters.agent:
+        return filters
+    import dataclasses
+
+    names = []
+    for value in filters.agent:
+        found = con.execute(f"SELECT agent FROM {AGENT_NAMES} WHERE name_key = lower(trim(?))", [value]).fetchall()
+        names.append(found[0][0] if found else value)
+    return dataclasses.replace(filters, agent=tuple(dict.fromkeys(names)))
+
+
 def drop_agent_names(con) -> None:
     con.execute(f"DROP TABLE IF EXISTS {AGENT_NAMES}")
 
