@@ -257,6 +257,11 @@ _ANALYSES = [
     _m("switching_customer_share", "Customers who switched channel", "Клиенты, сменившие канал", "fraction",
        "Customers with at least one channel switch in the period / customers with a contact in it.", (TK, CL), "lower",
        desc_ru="Клиенты хотя бы с одной сменой канала / клиенты с обращениями."),
+    _m("answered_in_another_channel_rate", "Answered in another channel", "Ответ по другому каналу", "fraction",
+       "Tickets that did not arrive by phone answered by an answered outbound call to the customer while open / such "
+       "tickets (needs outbound calls with customer ids in the call log; else not measurable).", (TK, CL), None,
+       desc_ru="Обращения, пришедшие не по телефону, на которые ответили исходящим звонком клиенту, пока они были "
+               "открыты / такие обращения."),
     # contact drivers (metrics/operations/drivers.py)
     _m("driver_share", "Share of contacts", "Доля обращений", "fraction",
        "Tickets of a driver (category, else first tag, else text cluster) / tickets in the period.", (TK,), None,

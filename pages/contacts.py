@@ -152,6 +152,12 @@ def switches(params: dict[str, str]) -> None:
             fig.update_layout(title=t("sw.trend"))
             components.chart(fig, key=K + "switch_trend", height=320, x_title=components.axis_period(result.get("grain") or "week"),
                              y_title=components.axis_share(t("sw.trend")))
+    answered = result.get("answered_in_another_channel")
+    if answered and answered.get("tickets"):
+        ci = answered.get("rate_ci") or {}
+        st.caption(t("sw.answered", rate=i18n.percent(answered["rate"]), n=i18n.number(answered["tickets"]),
+                     k=i18n.number(answered["answered_by_phone"]), low=i18n.percent(ci.get("low")),
+                     high=i18n.percent(ci.get("high"))))
     churn_table(result.get("churn"), "sw.group.", K + "switch_churn")
     _not_measurable(result, "answered_in_another_channel", "channel_switch_rate", "churn")
     _notes(result)

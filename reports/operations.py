@@ -47,6 +47,8 @@ STRINGS = {
     "switches": {"en": "Channel switches", "ru": "Смена канала"},
     "switches_line": {"en": "{rate} of contacts repeated the previous one within {days} days in another channel ({switches} of {contacts}); {repeats} of repeat contacts switched channel; {customers} of customers switched.",
                       "ru": "{rate} обращений повторили предыдущее в течение {days} дн. через другой канал ({switches} из {contacts}); {repeats} повторных обращений — со сменой канала; канал сменили {customers} клиентов."},
+    "answered_line": {"en": "Answered in another channel: {rate} of {n} tickets that did not arrive by phone were answered by an outbound call to the customer while open.",
+                      "ru": "Ответ по другому каналу: {rate} из {n} обращений, пришедших не по телефону, получили ответ исходящим звонком клиенту, пока были открыты."},
     "escalation": {"en": "Escalation after failed fixes", "ru": "Эскалация после неудачных решений"},
     "escalation_line": {"en": {"one": "{tickets} ticket was reopened {n} or more times.", "other": "{tickets} tickets were reopened {n} or more times."},
                         "ru": {"one": "{tickets} обращение переоткрывалось {n} и более раз.", "few": "{tickets} обращения переоткрывались {n} и более раз.",
@@ -90,8 +92,8 @@ STRINGS = {
     # reasons a figure cannot be measured, by the analyses' not_measurable keys (else the module's own words)
     "nm_handle_time": {"en": "the ticket exports carry no agent handle time (time worked on a ticket), so a driver's cost is its median resolution time against all tickets' instead",
                        "ru": "в выгрузках обращений нет времени работы агента над обращением, поэтому стоимость причины оценивается медианным временем решения относительно всех обращений"},
-    "nm_answered_in_another_channel": {"en": "the ticket events carry no channel per message, so a contact answered in another channel than it arrived in cannot be seen",
-                                       "ru": "в событиях обращений нет канала каждого сообщения, поэтому не видно, что ответ пришёл по другому каналу"},
+    "nm_answered_in_another_channel": {"en": "the ticket events carry no channel per message and the call log holds no answered outbound calls to customers (the one other way it shows), so a contact answered in another channel than it arrived in cannot be seen",
+                                       "ru": "в событиях обращений нет канала каждого сообщения, а в журнале звонков нет принятых исходящих звонков клиентам (единственный другой способ это увидеть), поэтому не видно, что ответ пришёл по другому каналу"},
     "nm_time_to_escalation_median_hours": {"en": "the group moves carry no time (only a count such as Zendesk's 'Group stations'); an export with ticket events has them",
                                            "ru": "у переходов между группами нет времени (только их число, как «Group stations» в Zendesk); оно есть в выгрузке с событиями"},
     "nm_unescalated_share": {"en": "the export holds no group history (no group-change events, no 'Group stations' column)",
@@ -302,6 +304,9 @@ def analyses_html(ops: dict, lang: str, replies_measurable: bool = True) -> str:
     body.append(f'<h3 id="channel-switches">{H.esc(t("switches", lang))}</h3>')
     if s.get("available") and s.get("contacts"):
         body.append(f'<p>{H.esc(t("switches_line", lang, rate=_pct(s.get("channel_switch_rate"), lang), days=s.get("days"), switches=number(s.get("switches") or 0, lang), contacts=number(s.get("contacts") or 0, lang), repeats=_pct(s.get("cross_channel_repeat_share"), lang), customers=_pct(s.get("switching_customer_share"), lang)))}</p>')
+        answered = s.get("answered_in_another_channel") or {}
+        if answered.get("tickets"):
+            body.append(f'<p>{H.esc(t("answered_line", lang, rate=_pct(answered.get("rate"), lang), n=number(answered["tickets"], lang)))}</p>')
         body.append(_churn(s, lang))
     elif not s.get("available"):
         body.append(f'<p class="muted">{H.esc(t("not_available", lang, why=reason(s.get("message") or "", lang)))}</p>')

@@ -382,7 +382,41 @@ def test_channel_switches_by_hand(switches_db):
     # churn: switched X (churned), Z -> 1 of 2; did not: Y, W (both churned) -> 2 of 2
     assert (r["churn"]["switched"]["churned"], r["churn"]["switched"]["customers"]) == (1, 2)
     assert (r["churn"]["did_not_switch"]["churned"], r["churn"]["did_not_switch"]["customers"]) == (2, 2)
-    assert "answered_in_another_channel" in r["not_measurable"]
+    # answered in another channel: the one outbound call (o1, to W on the 7th) came before W's ticket (the 8th):
+    # 0 of the 8 non-phone tickets with a customer (x1, x3, y1, y2, y3, z1, z2, w1): measured, so a real 0
+    a = r["answered_in_another_channel"]
+    assert (a["tickets"], a["answered_by_phone"], r["answered_in_another_channel_rate"]) == (8, 0, 0.0)
+    assert "answered_in_another_channel" not in r["not_measurable"]
+
+
+def test_answered_in_another_channel_by_hand():
+    mon = D(2025, 1, 6)
+    tickets = [ticket("a1", mon.replace(hour=10), None, D(2025, 1, 7, 10), customer_id="A", channel="email"),
+               ticket("a2", mon.replace(hour=10), customer_id="B", channel="chat"),          # never solved
+               ticket("a3", mon.replace(hour=10), None, mon.replace(hour=12), customer_id="C", channel="web"),
+               ticket("a4", mon.replace(hour=10), customer_id="A", channel="phone"),         # arrived by phone
+               ticket("a5", mon.replace(hour=10), channel="email")]                          # no customer
+
+    def call(i, at, customer, direction="outbound", outcome="answered"):
+        return {"source": "pbx", "source_id": i, "queued_at": at, "outcome": outcome, "customer_id": customer,
+                "direction": direction}
+
+    calls = [call("o1", mon.replace(hour=15), "A"),                    # while a1 is open: answered by phone
+             call("o2", D(2025, 1, 8, 9), "B"),                        # a2 unsolved, within 7 days: answered by phone
+             call("o3", mon.replace(hour=13), "C"),                    # after a3 was solved: not an answer to it
+             call("o4", mon.replace(hour=11), "C", outcome="missed"),  # not answered
+             call("i1", mon.replace(hour=11), "C", direction="inbound")]  # the customer calling: not an answer
+    r = channel_switches.analyse(database(tickets, calls), settings=settings())
+    # judged: a1, a2, a3 (a4 arrived by phone, a5 has no customer); answered by an outbound call: a1, a2 -> 2 of 3
+    a = r["answered_in_another_channel"]
+    assert (a["tickets"], a["answered_by_phone"]) == (3, 2) and r["answered_in_another_channel_rate"] == pytest.approx(2 / 3)
+    # the date filter picks tickets by creation: nothing created from the 7th
+    r = channel_switches.analyse(database(tickets, calls), Filters(date_from="2025-01-07"), settings=settings())
+    assert r["answered_in_another_channel"]["tickets"] == 0 and r["answered_in_another_channel_rate"] is None
+    # inbound calls only (as the sample's PBX logs): not measurable, with the reason, never 0
+    r = channel_switches.analyse(database(tickets, calls[-1:]), settings=settings())
+    assert "answered_in_another_channel" not in r
+    assert "no answered outbound calls" in r["not_measurable"]["answered_in_another_channel"]
 
 
 def test_channel_switches_date_filter_looks_back_beyond_it(switches_db):

@@ -10,8 +10,11 @@ against those who did not.
 * shares: switches / contacts and switches / repeat contacts; by period of the repeat contact;
 * churn: customers with at least one switch in the period against customers with contacts and no
   switch (churned / customers, Wilson 95% interval): an association, not an effect;
-* "answered in another channel than it arrived in" needs the channel of each message, which the
-  canonical events do not carry: not measurable from these exports (said in ``not_measurable``).
+* *answered in another channel*: a ticket that did not arrive by phone, answered by an answered
+  outbound call to the same customer between its creation and its (last) solve, or within ``days``
+  of its creation while unsolved. The canonical events carry no channel per message, so a reply by
+  e-mail to a chat, say, cannot be seen; the call log is the one other channel that shows. Without
+  outbound calls to customers in it, not measurable (said in ``not_measurable``), never 0.
 
 Filters apply to the repeat contact: a call counts as channel ``phone`` and has no priority,
 category or tags (so those filters leave calls out).
@@ -25,8 +28,9 @@ from metrics.operations import common as C
 
 CONTACT_DIMS = {"team": "f.team", "agent": "f.agent", "channel": "f.channel", "priority": "f.priority",
                 "category": "f.category", "tag": "f.tags", "segment": "f.customer_id", "source": "f.source"}
-ANSWERED_ELSEWHERE = ("the ticket events carry no channel per message, so a "
-                      "contact answered in another channel than it arrived in cannot be seen")
+NO_OUTBOUND = ("the ticket events carry no channel per message and the call log holds no answered outbound calls to "
+               "customers (the one other way it shows), so a contact answered in another channel than it arrived in "
+               "cannot be seen")
 
 
 def contacts_sql(con) -> str:
@@ -65,7 +69,39 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None, g
         con.execute("DROP TABLE IF EXISTS _ops_contacts")
     if not C.has_rows(con, "calls"):
         out["notes"].append("no calls loaded: switches to and from the phone are not seen")
+    answered = answered_elsewhere(con, filters, days)
+    if answered is None:  # no tickets: nothing arrived to be answered elsewhere
+        pass
+    elif isinstance(answered, str):
+        out["not_measurable"]["answered_in_another_channel"] = answered
+    else:
+        out["answered_in_another_channel"] = answered
+        out["answered_in_another_channel_rate"] = answered["rate"]
     return C.json_safe(out)
+
+
+def answered_elsewhere(con, filters: Filters, days: int) -> dict | str | None:
+    """Tickets created in the period that did not arrive by phone, and of them those answered by an
+    answered outbound call to the same customer while open (creation to last solve; unsolved: within
+    ``days``); or why it cannot be seen."""
+    if not C.has_rows(con, "ticket_metrics"):
+        return None
+    if not C.has_rows(con, "calls") or not con.execute(
+            "SELECT count(*) FROM calls WHERE lower(direction) = 'outbound' AND lower(outcome) = 'answered' "
+            "AND customer_id IS NOT NULL").fetchall()[0][0]:
+        return NO_OUTBOUND
+    where, params = C.ticket_where(filters)
+    t = C.rows(con, f"""
+        SELECT count(*) AS tickets, count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM calls c WHERE c.customer_id = f.customer_id AND lower(c.direction) = 'outbound'
+                   AND lower(c.outcome) = 'answered' AND c.queued_at >= f.created_at
+                   AND c.queued_at <= coalesce(f.solved_at, f.created_at + to_days(?)))) AS answered
+        FROM ticket_metrics f
+        WHERE f.customer_id IS NOT NULL AND coalesce(lower(f.channel), '') NOT IN ('phone', 'voice') AND ({where})""",
+                [days] + params)[0]
+    n, k = int(t["tickets"]), int(t["answered"])
+    return {"tickets": n, "answered_by_phone": k, "rate": C.ratio(k, n), "rate_ci": C.wilson(k, n),
+            "by": "an answered outbound call to the customer while the ticket was open"}
 
 
 def _figures(con, days: int, grain: str) -> dict:
@@ -80,7 +116,6 @@ def _figures(con, days: int, grain: str) -> dict:
                    switching_customers=int(t["switchers"]),
                    switching_customer_share=C.ratio(int(t["switchers"]), int(t["customers"])), pairs=[], trend=[],
                    grain=grain, churn=None)
-    out["not_measurable"]["answered_in_another_channel"] = ANSWERED_ELSEWHERE
     if not contacts:
         out["not_measurable"]["channel_switch_rate"] = "no contact with a customer id in this period"
         return out
