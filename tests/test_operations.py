@@ -410,6 +410,9 @@ def test_answered_in_another_channel_by_hand():
     # judged: a1, a2, a3 (a4 arrived by phone, a5 has no customer); answered by an outbound call: a1, a2 -> 2 of 3
     a = r["answered_in_another_channel"]
     assert (a["tickets"], a["answered_by_phone"]) == (3, 2) and r["answered_in_another_channel_rate"] == pytest.approx(2 / 3)
+    from metrics.operations.commands import TEXT
+
+    assert "answered in another channel: 66.7% of 3 non-phone tickets (2 answered" in TEXT["channel-switches"](r)
     # the date filter picks tickets by creation: nothing created from the 7th
     r = channel_switches.analyse(database(tickets, calls), Filters(date_from="2025-01-07"), settings=settings())
     assert r["answered_in_another_channel"]["tickets"] == 0 and r["answered_in_another_channel_rate"] is None

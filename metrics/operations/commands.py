@@ -176,6 +176,10 @@ def _switches(d: dict) -> str:
     lines = [f"  {d.get('contacts', 0):,} contacts, {d.get('repeat_contacts', 0):,} repeats within {d.get('days')} days, "
              f"{d.get('switches', 0):,} in another channel: {pct(d.get('channel_switch_rate'))} of contacts, "
              f"{pct(d.get('cross_channel_repeat_share'))} of repeats; {pct(d.get('switching_customer_share'))} of customers"]
+    a = d.get("answered_in_another_channel") or {}
+    if a.get("tickets"):
+        lines.append(f"  answered in another channel: {pct(a.get('rate'))} of {a['tickets']:,} non-phone tickets "
+                     f"({a['answered_by_phone']:,} answered by an outbound call while open)")
     for p in d.get("pairs") or []:
         lines.append(f"  {p['from']} -> {p['to']}: {p['switches']:,}")
     for grp, r in (d.get("churn") or {}).items():
