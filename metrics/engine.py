@@ -288,8 +288,20 @@ def undated_responses(con, filters: Filters | None = None) -> int:
 
 
 def notes(con, filters: Filters, ids=None) -> list[str]:
-    """Why figures are None for this filter state (no rows loaded, a dimension a table lacks)."""
-    return kpis(con, filters, ids).notes
+    """Why figures are None for this filter state (no rows loaded, a dimension a table lacks).
+    The notes are per fact, not per figure: without ``ids``, one count or rate of each fact asks
+    (no quantile, no backlog: at 10M tickets those cost raw scans the notes do not need)."""
+    return kpis(con, filters, _note_ids() if ids is None else ids).notes
+
+
+def _note_ids() -> list[str]:
+    """The first count or rate of each fact in the registry (every fact's notes, cheaply)."""
+    out: dict[str, str] = {}
+    for mid in METRICS:
+        formula = FORMULAS[mid]
+        if formula.kind in ("count", "ratio") and mid not in service.BACKLOG_IDS:
+            out.setdefault(formula.fact, mid)
+    return list(out.values())
 
 
 def data_span(con) -> tuple[dt.date | None, dt.date | None]:
