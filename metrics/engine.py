@@ -269,6 +269,8 @@ def _undated_note(ctx: _Context, filters: Filters, ids: list[str], figures: Figu
     if not any(FORMULAS[m].fact == "surveys" for m in ids):
         return
     try:
+        if ctx.rolls.usable(satisfaction.SURVEYS) and not _any_undated(ctx):
+            return  # no undated response at all: none matches the filters either
         n = _evaluate_groups(ctx, filters.without_dates(), ["survey_undated"], None, Figures())[None].get("survey_undated")
     except Exception:  # never let the note take the figures down
         return
@@ -276,6 +278,15 @@ def _undated_note(ctx: _Context, filters: Filters, ids: list[str], figures: Figu
         figures.undated_left_out = int(n)
         figures.notes.append(f"{int(n):,} survey response(s) have no date: the date filter leaves them out "
                              f"(they count in all-time figures)")
+
+
+def _any_undated(ctx: _Context) -> bool:
+    """Whether the survey cube holds any undated response (their rows have no day and sort last:
+    a few blocks), so that the note's filtered count runs only when it can find one."""
+    table = rollups.cube_table(satisfaction.SURVEYS)
+    n = ctx.con.execute(f"SELECT coalesce(sum(undated_n), 0) FROM {table} WHERE cuboid = 'base' AND grain = 'month' "
+                        f"AND day IS NULL").fetchone()[0]
+    return bool(n)
 
 
 def undated_responses(con, filters: Filters | None = None) -> int:
