@@ -269,6 +269,8 @@ def _undated_note(ctx: _Context, filters: Filters, ids: list[str], figures: Figu
     if not any(FORMULAS[m].fact == "surveys" for m in ids):
         return
     try:
+        if ctx.rolls.usable(satisfaction.SURVEYS) and not _any_undated(ctx):
+            return  # no undated response at all: none matches the filters either
         n = _evaluate_groups(ctx, filters.without_dates(), ["survey_undated"], None, Figures())[None].get("survey_undated")
     except Exception:  # never let the note take the figures down
         return
@@ -276,6 +278,15 @@ def _undated_note(ctx: _Context, filters: Filters, ids: list[str], figures: Figu
         figures.undated_left_out = int(n)
         figures.notes.append(f"{int(n):,} survey response(s) have no date: the date filter leaves them out "
                              f"(they count in all-time figures)")
+
+
+def _any_undated(ctx: _Context) -> bool:
+    """Whether the survey cube holds any undated response (their rows have no day and sort last:
+    a few blocks), so that the note's filtered count runs only when it can find one."""
+    table = rollups.cube_table(satisfaction.SURVEYS)
+    n = ctx.con.execute(f"SELECT coalesce(sum(undated_n), 0) FROM {table} WHERE cuboid = 'base' AND grain = 'month' "
+                        f"AND day IS NULL").fetchone()[0]
+    return bool(n)
 
 
 def undated_responses(con, filters: Filters | None = None) -> int:
@@ -288,8 +299,20 @@ def undated_responses(con, filters: Filters | None = None) -> int:
 
 
 def notes(con, filters: Filters, ids=None) -> list[str]:
-    """Why figures are None for this filter state (no rows loaded, a dimension a table lacks)."""
-    return kpis(con, filters, ids).notes
+    """Why figures are None for this filter state (no rows loaded, a dimension a table lacks).
+    The notes are per fact, not per figure: without ``ids``, one count or rate of each fact asks
+    (no quantile, no backlog: at 10M tickets those cost raw scans the notes do not need)."""
+    return kpis(con, filters, _note_ids() if ids is None else ids).notes
+
+
+def _note_ids() -> list[str]:
+    """The first count or rate of each fact in the registry (every fact's notes, cheaply)."""
+    out: dict[str, str] = {}
+    for mid in METRICS:
+        formula = FORMULAS[mid]
+        if formula.kind in ("count", "ratio") and mid not in service.BACKLOG_IDS:
+            out.setdefault(formula.fact, mid)
+    return list(out.values())
 
 
 def data_span(con) -> tuple[dt.date | None, dt.date | None]:

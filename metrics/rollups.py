@@ -7,12 +7,15 @@ Cubes (``cube_<fact>_<cuboid>_<grain>``): one row per local day (grain ``day``) 
 ``month``, ``day`` = the month's first day) and combination of dimension values, one column per
 aggregate of the fact (``Fact.aggs``; tickets add the measures' population counts ``qn_*``, the
 default distribution buckets ``dist_*`` and the backlog's daily entries ``bl_in`` and exits
-``bl_out``). Three cuboids per fact:
+``bl_out``). Four cuboids per fact (three without agents):
 
 * ``base``: every low-cardinality dimension of the fact (team, channel, priority, category,
   segment, source; calls: team, queue, segment, source), sorted by time;
-* ``agent``: the same plus the agent, sorted by agent then time (an agent filter reads only its
-  agents' blocks);
+* ``agent_day``: the agent with the dimensions managers combine it with (team, channel, priority,
+  category; calls: team, queue) per day, sorted by agent then day: an agent filter over any date
+  range, a weekly series or a backlog ending mid-month reads only its agents' blocks;
+* ``agent``: every low-cardinality dimension plus the agent, per month, sorted by agent then time
+  (an agent filter with a segment or source filter);
 * ``tag``: the same plus the ticket's *tag set* (its distinct tags, sorted, space-separated),
   sorted by tag set: a tag filter keeps the tag sets holding any of its tags, so a ticket with
   two chosen tags counts once, and a breakdown by tag unnests the tag sets.
@@ -46,7 +49,7 @@ from metrics import clock
 from metrics.facts import Fact, TableCounts, agg_select, fetch_dicts, table_exists, table_has_rows
 from metrics.filters import DIMENSIONS, SEGMENT_MAP_SQL, Filters
 
-VERSION = 4  # 4: survey cubes by their own segment (brand, wave, sheet), undated responses, new survey aggregates
+VERSION = 5  # 5: the agent_day cuboid; 4: survey cubes by their own segment (brand, wave, sheet), undated responses
 META = "rollup_meta"
 SAMPLE_TABLE = "sample_tickets"
 SAMPLE_SHARE = 0.1  # the sample holds 10 % of the tickets ...
@@ -113,7 +116,7 @@ class Cuboid:
     name: str  # base | agent | tag
     dims: tuple[str, ...]  # dimension names (tag is stored as the column ``tagset``)
     lead: str | None  # the dimension the table is sorted by before the day
-    grains: tuple[str, ...] = ("day", "month")  # agent and tag: months only (their days are raw rows)
+    grains: tuple[str, ...] = ("day", "month")  # agent and tag: months only (their days are raw rows); agent_day: days
 
     def columns(self) -> list[str]:
         return [_col(d) for d in self.dims]
@@ -130,10 +133,19 @@ def low_dims(fact: Fact) -> tuple[str, ...]:
     return tuple(dims)
 
 
+AGENT_DAY_SKIPS = ("segment", "source")  # dimensions the agent_day cuboid leaves out (each multiplies it)
+
+
 def cuboids(fact: Fact) -> list[Cuboid]:
+    """In the order ``key_for`` tries them: the first holding every filtered dimension answers."""
     low = low_dims(fact)
     out = [Cuboid("base", low, None)]
     if "agent" in fact.dims:
+        # agents by day with the dimensions managers combine them with (not segment or source: with
+        # them the cuboid would hold about as many rows as tickets); sorted by agent then day, so an
+        # agent filter over any range, a weekly series or a mid-month backlog reads few blocks
+        out.append(Cuboid("agent_day", ("agent",) + tuple(d for d in low if d not in AGENT_DAY_SKIPS), "agent",
+                          ("day",)))
         out.append(Cuboid("agent", ("agent",) + low, "agent", ("month",)))
     if "tag" in fact.dims:
         out.append(Cuboid("tag", ("tag",) + low, "tag", ("month",)))
@@ -267,12 +279,19 @@ def cube_sql(fact: Fact, relation: str, cubs: list[Cuboid] | None = None, grains
             if grain in grains:
                 sets.append("(" + ", ".join([grain] + cub.columns()) + ")")
                 present.update(cub.columns())
-    cuboid_case = "CASE " + " ".join(f"WHEN grouping({_col(c.lead)}) = 0 THEN '{c.name}'" for c in cubs if c.lead) \
-        + " ELSE 'base' END" if any(c.lead for c in cubs) else "'base'"
+    # a cuboid is told by its lead column and its grain (agent and agent_day share the lead)
+    whens = [f"WHEN grouping({_col(c.lead)}) = 0 AND grouping({g}) = 0 THEN '{c.name}'"
+             for c in cubs if c.lead for g in c.grains if g in grains]
+    cuboid_case = "CASE " + " ".join(whens) + " ELSE 'base' END" if whens else "'base'"
     sums = ", ".join(f"coalesce(sum({n}), 0)::{_agg_type(fact, n)} AS {n}" for n in agg_names(fact))
     cols = ", ".join(d if d in present else f"NULL::VARCHAR AS {d}" for d in dims)
-    grain_case = "CASE WHEN grouping(day) = 0 THEN 'day' ELSE 'month' END" if "day" in grains else "'month'"
-    day_col = "coalesce(day, month)::DATE" if "day" in grains else "month"
+    used = {g for c in cubs for g in c.grains if g in grains}
+    if used == {"day", "month"}:
+        grain_case, day_col = "CASE WHEN grouping(day) = 0 THEN 'day' ELSE 'month' END", "coalesce(day, month)::DATE"
+    elif used == {"day"}:
+        grain_case, day_col = "'day'", "day::DATE"
+    else:
+        grain_case, day_col = "'month'", "month"
     month_src = "date_trunc('month', day)::DATE" if "day" in grains else "day"
     return (f"SELECT {cuboid_case} AS cuboid, {grain_case} AS grain, {day_col} AS day, {cols}, {sums} "
             f"FROM (SELECT *, {month_src} AS month FROM {relation}) "
@@ -315,10 +334,16 @@ def build_fact(con, fact: Fact, settings: dict) -> None:
     """The fact's cube from all its rows: the base cuboid from rows per day (then days and months),
     the agent and tag cuboids from rows per month (fewer groups than per day at any size)."""
     cubs = cuboids(fact)
-    base, high = cubs[0], cubs[1:]
+    base = cubs[0]
+    daily = [c for c in cubs[1:] if "day" in c.grains]
+    high = [c for c in cubs[1:] if "day" not in c.grains]
     sql, params = contribution_sql(fact, con, settings, dims=base.dims)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_days AS {sql}", params)
     parts = [f"SELECT * FROM ({cube_sql(fact, '_cube_days', [base])})"]
+    for i, cub in enumerate(daily):
+        sql, params = contribution_sql(fact, con, settings, dims=cub.dims)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _cube_days_{i} AS {sql}", params)
+        parts.append(f"SELECT * FROM ({cube_sql(fact, f'_cube_days_{i}', [cub])})")
     if high:
         dims = tuple(d for d in all_dims(fact))
         sql, params = contribution_sql(fact, con, settings, dims=dims, month=True)
@@ -327,6 +352,8 @@ def build_fact(con, fact: Fact, settings: dict) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {cube_table(fact)} AS SELECT * FROM ("
                 + " UNION ALL BY NAME ".join(parts) + f") ORDER BY {cube_order(fact)}")
     con.execute("DROP TABLE IF EXISTS _cube_days")
+    for i in range(len(daily)):
+        con.execute(f"DROP TABLE IF EXISTS _cube_days_{i}")
     con.execute("DROP TABLE IF EXISTS _cube_months")
 
 
@@ -531,6 +558,13 @@ def _ranges(date_from, date_to, by: str | None) -> list[tuple[str, dt.date | Non
     return [("month", first, last_end)] + [("day", lo, hi) for lo, hi in edges]
 
 
+def _pieces(plan: Plan, date_from, date_to, by: str | None):
+    """_ranges for a cuboid; one kept only per day (agent_day) reads its days for the whole range."""
+    if "month" not in plan.cuboid.grains:
+        return [("day", date_from, date_to)]
+    return _ranges(date_from, date_to, by)
+
+
 def _union(fact: Fact, plan: Plan, filters: Filters, columns: list[str], pieces, extra: list[str] | None = None):
     """SQL of the cube rows of every piece (one SELECT per piece, UNION ALL) and its parameters."""
     dims_clauses, dims_params = _dims_where(fact, filters)
@@ -564,7 +598,7 @@ def aggregates(con, fact: Fact, filters: Filters, plan: Plan, by: str | None = N
     extra aggregates); the days of a range at the edges of its months come from the day cube, or
     from raw rows for a cuboid kept per month (agent, tag)."""
     names = names or ([a.name for a in fact.aggs] + [n for n, _ in extra_aggs(fact)])
-    pieces = _ranges(filters.date_from, filters.date_to, by)
+    pieces = _pieces(plan, filters.date_from, filters.date_to, by)
     in_cube = [p for p in pieces if p[0] in plan.cuboid.grains]
     raw = [p for p in pieces if p[0] not in plan.cuboid.grains]
     out: dict = {}
@@ -609,7 +643,7 @@ def raw_sums(con, fact: Fact, filters: Filters, settings: dict, by: str | None, 
 
 def backlog(con, fact: Fact, filters: Filters, plan: Plan, by: str | None = None) -> dict:
     """{group: backlog at the period's end}: entries minus exits up to date_to (all days when open)."""
-    pieces = _ranges(None, filters.date_to, None)
+    pieces = _pieces(plan, None, filters.date_to, None)
     if any(grain not in plan.cuboid.grains for grain, _, _ in pieces):
         # a cuboid kept per month (agent, tag) answers a period ending with a month (or open);
         # other ends need days, which it lacks: count the backlog from raw rows
@@ -641,7 +675,7 @@ def backlog_deltas(con, fact: Fact, filters: Filters, plan: Plan) -> list[tuple]
 
 def dimension_values(con, fact: Fact, dim: str) -> list[str]:
     """Values of a dimension that rows still have (correction rows may leave zero rows behind)."""
-    plan = key_for(fact, Filters(), dim)
+    plan = next((Plan(c) for c in cuboids(fact) if dim in c.dims and "month" in c.grains), None)
     if plan is None:
         return []
     table = cube_table(fact)

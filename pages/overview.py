@@ -20,6 +20,10 @@ SATISFACTION_TILES = [("csat", ("surveys", "bad_csat")), ("nps", ("surveys", "de
 CALL_TILES = [("calls_offered", ("calls", None)), ("asa_seconds", ("calls", None)),
               ("abandonment_rate", ("calls", "abandoned")), ("service_level", ("calls", None))]
 TILE_IDS = tuple(m for m, _ in TICKET_TILES + SATISFACTION_TILES + CALL_TILES)
+# What the page reads from the comparison: the tiles, the left-out counts beside them and the counts
+# that say whether the period has anything (not every metric: the backlog's age and the other
+# quantiles are raw scans at 10M tickets, and the Overview shows none of them).
+COMPARE_IDS = TILE_IDS + ("frt_left_out", "resolution_left_out", "csat_responses", "nps_responses", "ces_responses")
 TREND_CHOICES = ["tickets", "backlog", "frt_median_minutes", "sla_breach_rate", "csat", "nps", "calls_offered",
                  "abandonment_rate"]
 
@@ -122,7 +126,7 @@ def body() -> None:
     if not components.require_metrics() or not components.require_any("tickets", "calls", "surveys"):
         return
     key = filters.key(params)
-    comparison = data.compare(key)
+    comparison = data.compare(key, COMPARE_IDS)
     components.figure_notes(params, comparison)
     if components.nothing_in_period(comparison, "tickets", "calls_offered", "csat_responses", "nps_responses",
                                     "ces_responses"):

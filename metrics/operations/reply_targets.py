@@ -28,39 +28,70 @@ from metrics.operations import common as C
 
 REPLIED = "f.first_reply_calendar_minutes >= 0"
 OPEN_UNREPLIED = "(f.is_open IS TRUE AND f.first_reply_at IS NULL)"
-AGE_MINUTES = "epoch(coalesce(n.as_of, f.created_at) - f.created_at) / 60.0"
 
 
-def _ticket_source(con) -> str:
-    """ticket_metrics with each row's as_of (the source's 'now')."""
+def _as_of_case(con) -> tuple[str, list]:
+    """Each row's as_of (its source's "now": ticket_metrics_info.as_of, else the source's latest
+    timestamp) as a CASE over its source with bound values: a handful of sources, so no join per row."""
     if C.table_exists(con, "ticket_metrics_info"):
-        return f"ticket_metrics f LEFT JOIN {C.as_of_sql()} n ON n.source = f.source"
-    return ("ticket_metrics f LEFT JOIN (SELECT source, max(greatest(created_at, solved_at, first_reply_at)) AS as_of "
-            "FROM ticket_metrics GROUP BY source) n ON n.source = f.source")
+        relation = C.as_of_sql()
+    else:
+        relation = ("(SELECT source, max(greatest(created_at, solved_at, first_reply_at)) AS as_of "
+                    "FROM ticket_metrics GROUP BY source)")
+    found = [(src, at) for src, at in con.execute(f"SELECT source, as_of FROM {relation}").fetchall()
+             if src is not None and at is not None]
+    if not found:
+        return "NULL::TIMESTAMP", []
+    return ("CASE f.source " + " ".join("WHEN ? THEN ?::TIMESTAMP" for _ in found) + " END",
+            [v for pair in found for v in pair])
 
 
-def _targets_relation(targets: dict[str, float]) -> tuple[str, list]:
-    """The targets as a relation (channel, target) with bound values."""
+def _target_case(targets: dict[str, float]) -> tuple[str, list]:
+    """Each row's target (minutes) by its lower-cased channel, as a CASE with bound values."""
     if not targets:
-        return "(SELECT NULL::VARCHAR AS channel, NULL::DOUBLE AS target WHERE false)", []
-    marks = ", ".join("(?, ?)" for _ in targets)
-    params = [v for k, t in targets.items() for v in (k, float(t))]
-    return f"(SELECT * FROM (VALUES {marks}) t(channel, target))", params
+        return "NULL::DOUBLE", []
+    return ("CASE lower(f.channel) " + " ".join("WHEN ? THEN ?::DOUBLE" for _ in targets) + " END",
+            [v for k, t in targets.items() for v in (k, float(t))])
 
 
-def _channel_rows(con, filters: Filters, targets: dict[str, float]) -> list[dict]:
+def _scan(con, filters: Filters, targets: dict[str, float], hours: float, grain: str | None) -> dict:
+    """One pass over the filtered tickets for both the per-channel rows and the unanswered trend
+    (at 10M tickets each pass costs about a second: the rows, their age at the source's "now" and
+    the predicates are computed once, then grouped twice)."""
     where, params = C.ticket_where(filters)
-    relation, tparams = _targets_relation(targets)
-    found = C.rows(con, f"""
-        SELECT lower(f.channel) AS channel, any_value(t.target) AS target, count(*) AS tickets,
-               count(*) FILTER (WHERE {REPLIED} OR {OPEN_UNREPLIED}) AS needing_reply,
-               median(f.first_reply_calendar_minutes) FILTER (WHERE {REPLIED}) AS median_minutes,
-               count(*) FILTER (WHERE {REPLIED} OR ({OPEN_UNREPLIED} AND {AGE_MINUTES} >= t.target)) AS decided,
-               count(*) FILTER (WHERE {REPLIED} AND f.first_reply_calendar_minutes <= t.target) AS within,
-               count(*) FILTER (WHERE {OPEN_UNREPLIED} AND {AGE_MINUTES} < t.target) AS pending
-        FROM {_ticket_source(con)} LEFT JOIN {relation} t ON t.channel = lower(f.channel)
-        WHERE {where}
-        GROUP BY ALL ORDER BY tickets DESC, channel""", tparams + params)
+    target, tparams = _target_case(targets)
+    as_of, aparams = _as_of_case(con)
+    limit = float(hours) * 60
+    first, last = C.span(con, "ticket_metrics", "created_at")
+    grain = grain or C.grain_for(filters, first, last)
+    period = clock.trunc_sql(grain, "f.created_at")
+    rows = C.rows(con, f"""
+        WITH r AS MATERIALIZED (
+            SELECT lower(f.channel) AS channel, {target} AS target, {period} AS period, {REPLIED} AS replied,
+                   {OPEN_UNREPLIED} AS open_unreplied, f.first_reply_calendar_minutes AS minutes,
+                   epoch(coalesce({as_of}, f.created_at) - f.created_at) / 60.0 AS age
+            FROM ticket_metrics f WHERE {where})
+        SELECT 'channel' AS part, channel, any_value(target) AS target, count(*) AS tickets,
+               count(*) FILTER (WHERE replied OR open_unreplied) AS needing_reply,
+               median(minutes) FILTER (WHERE replied) AS median_minutes,
+               count(*) FILTER (WHERE replied OR (open_unreplied AND age >= target)) AS decided,
+               count(*) FILTER (WHERE replied AND minutes <= target) AS within,
+               count(*) FILTER (WHERE open_unreplied AND age < target) AS pending
+        FROM r GROUP BY channel
+        UNION ALL BY NAME
+        SELECT 'period' AS part, period,
+               count(*) FILTER (WHERE (replied AND minutes > ?) OR (open_unreplied AND age >= ?)) AS late,
+               count(*) FILTER (WHERE replied OR (open_unreplied AND age >= ?)) AS decided,
+               count(*) FILTER (WHERE open_unreplied AND age >= ?) AS open_now
+        FROM r GROUP BY period""", tparams + aparams + params + [limit, limit, limit, limit])
+    channels = sorted((r for r in rows if r["part"] == "channel"),
+                      key=lambda r: (-int(r["tickets"]), r["channel"] is None, r["channel"] or ""))
+    trend = sorted((r for r in rows if r["part"] == "period"), key=lambda r: (r["period"] is None, r["period"]))
+    return {"channels": channels, "trend": trend, "grain": grain}
+
+
+def _channel_rows(con, filters: Filters, targets: dict[str, float], scanned: dict | None = None) -> list[dict]:
+    found = (scanned or _scan(con, filters, targets, 24, None))["channels"]
     out = []
     for r in found:
         target = r["target"]
@@ -93,26 +124,18 @@ def _phone_row(con, filters: Filters, seconds: float, short_abandon: float) -> d
             "within": within, "pending": 0, "rate": C.ratio(within, decided), "rate_ci": C.wilson(within, decided)}
 
 
-def unanswered(con, filters: Filters | None = None, hours: float = 24, grain: str | None = None) -> dict:
-    """Tickets still unanswered after ``hours``: count, share of the decided, and the trend by period."""
+def unanswered(con, filters: Filters | None = None, hours: float = 24, grain: str | None = None,
+               scanned: dict | None = None) -> dict:
+    """Tickets still unanswered after ``hours``: count, share of the decided, and the trend by period
+    (``scanned``: ``_scan``'s result for the same filters, hours and grain, when the caller has it)."""
     filters = filters or Filters()
-    limit = float(hours) * 60
-    where, params = C.ticket_where(filters)
-    late = f"(({REPLIED} AND f.first_reply_calendar_minutes > ?) OR ({OPEN_UNREPLIED} AND {AGE_MINUTES} >= ?))"
-    decided = f"({REPLIED} OR ({OPEN_UNREPLIED} AND {AGE_MINUTES} >= ?))"
-    first, last = C.span(con, "ticket_metrics", "created_at")
-    grain = grain or C.grain_for(filters, first, last)
-    period = clock.trunc_sql(grain, "f.created_at")
-    trend = C.rows(con, f"""
-        SELECT {period} AS period, count(*) FILTER (WHERE {late}) AS late, count(*) FILTER (WHERE {decided}) AS decided,
-               count(*) FILTER (WHERE {OPEN_UNREPLIED} AND {AGE_MINUTES} >= ?) AS open_now
-        FROM {_ticket_source(con)} WHERE {where} GROUP BY ALL ORDER BY period""",
-                   [limit, limit, limit, limit] + params)
+    scanned = scanned or _scan(con, filters, {}, hours, grain)
+    trend = scanned["trend"]
     total_late = sum(int(r["late"]) for r in trend)
     total_decided = sum(int(r["decided"]) for r in trend)
     return {"hours": float(hours), "count": total_late, "decided": total_decided,
             "rate": C.ratio(total_late, total_decided), "rate_ci": C.wilson(total_late, total_decided),
-            "open_now": sum(int(r["open_now"]) for r in trend), "grain": grain,
+            "open_now": sum(int(r["open_now"]) for r in trend), "grain": scanned["grain"],
             "trend": [{"period": r["period"], "count": int(r["late"]), "decided": int(r["decided"]),
                        "rate": C.ratio(int(r["late"]), int(r["decided"]))} for r in trend]}
 
@@ -132,8 +155,9 @@ def analyse(con, filters: Filters | None = None, settings: dict | None = None, g
         return C.unavailable("no tickets or calls loaded", **{k: v for k, v in out.items() if k not in ("available",)})
     if have_tickets:
         try:
-            out["channels"] = _channel_rows(con, filters, targets)
-            out["unanswered"] = unanswered(con, filters, s["unanswered_hours"], grain)
+            scanned = _scan(con, filters, targets, s["unanswered_hours"], grain)  # one pass for both
+            out["channels"] = _channel_rows(con, filters, targets, scanned)
+            out["unanswered"] = unanswered(con, filters, s["unanswered_hours"], grain, scanned)
         except MissingDimension as exc:  # tickets have every filter dimension; kept for safety
             out["notes"].append(C.missing_note("tickets", exc.dim))
         with_target = [r for r in out["channels"] if r["decided"] is not None]
