@@ -93,8 +93,8 @@ def _context(con) -> _Context:
 
 
 def _missing_note(fact: Fact, dims: list[str]) -> str:
-    return (f"{TABLE_WORDS[fact.name]} have no {' or '.join(dims)}: their figures are not shown while that "
-            f"{'filter is' if len(dims) == 1 else 'filters are'} on")
+    return (f"{TABLE_WORDS[fact.name]} have no {' or '.join(dims)}: their figures are not shown while "
+            f"{'that filter is' if len(dims) == 1 else 'those filters are'} on")
 
 
 def _fact_groups(ctx: _Context, fact: Fact, filters: Filters, mids: list[str], by: str | None, figures: Figures):
@@ -315,24 +315,28 @@ def _note_ids() -> list[str]:
     return list(out.values())
 
 
-def data_span(con) -> tuple[dt.date | None, dt.date | None]:
-    """First and last date of tickets, calls and surveys together."""
-    firsts, lasts = [], []
+def table_spans(con) -> dict[str, tuple[dt.date, dt.date]]:
+    """First and last local date of each loaded table among tickets, calls and surveys (tables
+    without rows are left out)."""
+    spans = {}
     rolls = rollups.Rollups(con, _settings())
     for table, column in (("tickets", "created_at"), ("calls", "queued_at"), ("surveys", "responded_at")):
         fact = {"tickets": service.TICKETS, "surveys": satisfaction.SURVEYS}.get(table)
         if fact is not None and rolls.usable(fact):  # the cubes know it without reading every row
             lo, hi = rollups.span(con, fact)
-            if lo is not None:
-                firsts.append(lo)
-                lasts.append(hi)
-            continue
-        if table_exists(con, table):
+        elif table_exists(con, table):
             lo, hi = con.execute(f"SELECT {clock.day_sql(f'min({column})')}, {clock.day_sql(f'max({column})')} FROM {table}").fetchall()[0]
-            if lo is not None:
-                firsts.append(lo)
-                lasts.append(hi)
-    return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+        else:
+            continue
+        if lo is not None:
+            spans[table] = (lo, hi)
+    return spans
+
+
+def data_span(con) -> tuple[dt.date | None, dt.date | None]:
+    """First and last date of tickets, calls and surveys together."""
+    spans = table_spans(con).values()
+    return (min(lo for lo, _ in spans) if spans else None, max(hi for _, hi in spans) if spans else None)
 
 
 def close_range(con, filters: Filters) -> Filters:
@@ -386,9 +390,17 @@ def compare(con, filters: Filters | None = None, ids=None) -> dict:
     if filters.date_from or filters.date_to:
         previous_filters = close_range(con, filters).previous()
     previous = kpis(con, previous_filters, ids) if previous_filters else Figures({i: None for i in ids})
+    cut_short = _previous_before_data(con, previous_filters) if previous_filters else {}
+    notes = list(current.notes)
+    if cut_short:
+        notes.append(f"the previous period ({previous_filters.date_from} to {previous_filters.date_to}) starts before the "
+                     "first record of " + ", ".join(f"{t} ({d})" for t, d in sorted(cut_short.items()))
+                     + ": their counts and the backlog's age are not compared")
     out = {}
     for mid in ids:
         c, p = current.get(mid), previous.get(mid)
+        if p is not None and _table_of(mid) in cut_short and _is_stock_or_count(mid):
+            p = None  # a count over a period the data only partly covers is not a previous value
         change = None if c is None or p is None else c - p
         relative = None if change is None or p == 0 else change / abs(p)
         p_value = None
@@ -409,8 +421,36 @@ def compare(con, filters: Filters | None = None, ids=None) -> dict:
                     "significant": bool(significant), "p_value": p_value,
                     "approximate": mid in current.approximate, "previous_approximate": mid in previous.approximate,
                     "interval": current.intervals.get(mid)}
-    out_meta = {"filters": filters, "previous_filters": previous_filters, "notes": current.notes}
+    out_meta = {"filters": filters, "previous_filters": previous_filters, "notes": notes,
+                "previous_before_data": {t: d.isoformat() for t, d in cut_short.items()}}
     return _CompareResult(out, out_meta)
+
+
+# Figures that grow with the days a period holds data (counts) or with the history before its end
+# (the backlog, its age): compared only when the data cover the whole previous period.
+STOCKS = {"backlog_age_median_hours"}
+FACT_TABLE = {"tickets": "tickets", "ticket_sat": "tickets", "calls": "calls", "surveys": "surveys"}
+
+
+def _table_of(mid: str) -> str | None:
+    return FACT_TABLE.get(FORMULAS[mid].fact) if mid in FORMULAS else None
+
+
+def _is_stock_or_count(mid: str) -> bool:
+    return mid in STOCKS or (mid in FORMULAS and FORMULAS[mid].kind == "count")
+
+
+def _previous_before_data(con, previous_filters: Filters) -> dict[str, dt.date]:
+    """{table: its first date} for each loaded table whose rows begin after the previous period
+    begins: that period is only partly covered, so its counts are not comparable. The
+    comparison of rates, means and quantiles stands (they are per row)."""
+    if previous_filters.date_from is None:
+        return {}
+    try:
+        spans = table_spans(con)
+    except Exception:  # never let the guard take the figures down
+        return {}
+    return {t: lo for t, (lo, _) in spans.items() if lo > previous_filters.date_from}
 
 
 class _CompareResult(dict):

@@ -27,6 +27,8 @@ NOTES = [
     "crude: risk difference with Newcombe's hybrid score interval (Wilson)",
     "Mantel-Haenszel risk difference over plan x segment, Sato variance",
     "3 of 12 strata have only exposed or only unexposed customers and carry no weight in the stratified estimate",
+    "the previous period (2024-02-28 to 2024-03-03) starts before the first record of calls (2024-03-01), tickets "
+    "(2024-03-01): their counts and the backlog's age are not compared",
 ]
 # Identifiers a note names on purpose (a table, a file, a setting, the names of methods' authors).
 NAMES = {"customers", "currency", "ticket_metrics", "metrics", "derive", "py", "tickets", "first_response_at",

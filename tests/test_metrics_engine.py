@@ -305,6 +305,25 @@ def test_compare(con):
     assert engine.compare(con, Filters(), ["tickets"])["tickets"]["previous"] is None
 
 
+def test_counts_are_not_compared_with_a_period_the_data_only_partly_cover(con):
+    # Every table's first record is on 2024-03-01. Mar 4-8 (5 days) -> previous Feb 28 - Mar 3,
+    # which holds only 3 days of data: its counts would make any growth look like +60% or more.
+    current = Filters(date_from=dt.date(2024, 3, 4), date_to=dt.date(2024, 3, 8))
+    c = engine.compare(con, current, ["tickets", "backlog", "calls_offered", "answer_rate", "sla_breach_rate"])
+    for count in ("tickets", "backlog", "calls_offered"):
+        assert c[count]["previous"] is None and c[count]["change"] is None and c[count]["significant"] is False, count
+    # per-row figures are still compared: calls Mar 4-8 c4 abandoned, c5 abandoned, c7 answered, c8 voicemail
+    # -> 1 of 4 answered; Feb 28 - Mar 3: c1, c2 answered (c3 a short abandon) -> 2 of 2
+    assert c["answer_rate"]["current"] == pytest.approx(0.25) and c["answer_rate"]["previous"] == pytest.approx(1.0)
+    assert c["sla_breach_rate"]["change"] is not None
+    assert c.meta["previous_before_data"] == {"tickets": "2024-03-01", "calls": "2024-03-01", "surveys": "2024-03-01"}
+    assert any(n.startswith("the previous period (2024-02-28 to 2024-03-03) starts before the first record of")
+               for n in c.meta["notes"])
+    # a previous period inside the data is compared as before (test_compare: Mar 1-5 vs Mar 6-10)
+    c = engine.compare(con, Filters(date_from=dt.date(2024, 3, 6), date_to=dt.date(2024, 3, 10)), ["tickets"])
+    assert c["tickets"]["change"] == -3 and c.meta["previous_before_data"] == {}
+
+
 def test_two_proportion_test_by_hand():
     # 60/100 vs 40/100: pooled 0.5, se = sqrt(0.25 * 0.02) = 0.0707, z = 2.828, p = 0.00468.
     assert engine.two_proportion_p(60, 100, 40, 100) == pytest.approx(0.004678, rel=1e-3)

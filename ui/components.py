@@ -192,6 +192,14 @@ def figure_notes(params: dict[str, str], comparison: dict, skip_empty_tables: bo
 
     if any((v or {}).get("approximate") for v in comparison.values()):
         st.caption(approximate_note())
+    meta = getattr(comparison, "meta", None) or {}
+    previous = meta.get("previous_filters")
+    shown_tables = {t for m in comparison for t in [_table_of(m)] if t}
+    cut = {tb: d for tb, d in (meta.get("previous_before_data") or {}).items() if tb in shown_tables}
+    if cut and previous is not None:  # e.g. the data begin mid-way through the previous period
+        tables = ", ".join(f"{t(f'table.{tb}')} ({i18n.date(d)})" for tb, d in sorted(cut.items()))
+        st.caption(":material/history_toggle_off: " + plain(t("note.previous_before_data", tables=tables,
+                   start=i18n.date(previous.date_from), end=i18n.date(previous.date_to))))
     missing = [m for m, v in comparison.items() if (v or {}).get("current") is None]
     # A figure missing because its table is empty is explained by the tile itself; ask the engine
     # only about figures whose data exists (a filter the table lacks, an empty period).
@@ -201,6 +209,12 @@ def figure_notes(params: dict[str, str], comparison: dict, skip_empty_tables: bo
         if skip_empty_tables and ((note.startswith("no ") and note.endswith(" loaded")) or "have no date" in note):
             continue
         st.caption(":material/info: " + plain(i18n.method_note(note)))
+
+
+def _table_of(metric_id: str) -> str | None:
+    from metrics import engine
+
+    return engine._table_of(metric_id)
 
 
 def approximate_note() -> str:

@@ -359,6 +359,8 @@ STRINGS: dict[str, dict[str, str]] = {
                                        "ru": "ни у одного агента нет достаточно оценок CSAT за период, чтобы его оценить (минимум задан в настройках)"},
     "kpi.not_measurable_export": {"en": "not measurable from this export", "ru": "не измеряется по этой выгрузке"},
     "table.tickets": {"en": "tickets", "ru": "обращений"},
+    "note.previous_before_data": {"en": "The previous period ({start} – {end}) begins before the first record of {tables}: its counts and backlog age cover only part of it, so they are not compared.",
+                                  "ru": "Предыдущий период ({start} – {end}) начинается раньше первой записи: {tables}; количества и возраст очереди за него неполные и не сравниваются."},
     "table.calls": {"en": "calls", "ru": "звонков"},
     "table.surveys": {"en": "survey responses", "ru": "ответов на опросы"},
     # ---- calls
@@ -1455,7 +1457,7 @@ NOTE_PATTERNS = [  # (regex over the metrics' English notes, catalogue key)
      r"\[agent_load\.aliases\]; a first-name match suggests (?P<n>\d+): (?P<hint>.+)$", "note.agent_split_hint"),
     (r"^calls and tickets name no agent alike \(calls e\.g\. '(?P<call>.*)', tickets e\.g\. '(?P<ticket>.*)'\): ",
      "note.agent_split"),
-    (r"^(?P<table>tickets|calls|surveys) have no (?P<dims>.+): their figures are not shown while that filters? (is|are) on$",
+    (r"^(?P<table>tickets|calls|surveys) have no (?P<dims>.+): their figures are not shown while (that filter is|those filters are) on$",
      "note.filter_gap"),
     (r"^customers\.currency holds (?P<n>[\d,]+) currencies \((?P<list>[^)]*)\); .* shown in (?P<cur>\S+) from settings", "note.currencies"),
     (r"^ticket_metrics is missing", "note.no_ticket_metrics"),
@@ -1464,6 +1466,8 @@ NOTE_PATTERNS = [  # (regex over the metrics' English notes, catalogue key)
     (r"^(?P<n>[\d,]+) customers have support columns in the list and loaded", "note.overlap"),
     (r"^(?P<n>[\d,]+) survey responses have no date: they cannot be placed", "note.undated_surveys_churn"),
     (r"^snapshot list: churn flags without dates", "note.snapshot_list"),
+    (r"^the previous period \((?P<start>\S+) to (?P<end>\S+)\) starts before the first record of (?P<tables>.+): their counts",
+     "note.previous_before_data"),
     (r"^(?P<n>[\d,]+) survey response\(s\) have no date: the date filter", "note.undated_filtered"),
 ]
 STRATA_WORDS = {"plan": "тариф", "segment": "сегмент", "tenure_band": "срок жизни клиента", " x ": " × "}
@@ -1490,6 +1494,9 @@ def method_note(text: str, lang: str | None = None) -> str:
                 values["dims"] = dims.replace(" or ", " или ")
             if "table" in values:
                 values["table"] = t(f"table.{values['table']}", lang)
+            if "tables" in values:  # "tickets (2024-03-01), calls (2024-03-05)"
+                values["tables"] = re.sub(r"\b(tickets|calls|surveys)\b", lambda w: t(f"table.{w.group(1)}", lang),
+                                          values["tables"])
             for name in ("n", "m"):
                 if re.fullmatch(r"[\d,]+", values.get(name) or ""):
                     values[name] = number(int(values[name].replace(",", "")), 0, lang)
