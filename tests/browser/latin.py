@@ -50,7 +50,7 @@ ALLOW = {
     "nps", "csat", "ces", "sla", "asa", "aht", "fcr", "frt", "arpu", "ltv", "ci", "kpi",
     # settings keys the settings page is about (its own file), and time-zone names
     "group", "stations",  # Zendesk's "Group stations" column, quoted by name
-    "english", "toml", "money", "exchange_rates", "reply_targets", "values", "team", "category", "america", "new_york", "europe", "moscow",
+    "english", "toml", "money", "exchange_rates", "reply_targets", "agent_load", "aliases", "values", "team", "category", "america", "new_york", "europe", "moscow",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'_]*")
 PATH = re.compile(r"\S*[/\\]\S*")
