@@ -221,6 +221,21 @@ def test_filtered_ticket_count(monkeypatch, loaded_db):
     assert tickets.value == "15"
 
 
+def test_overview_does_not_compare_counts_with_a_period_before_the_data(monkeypatch, loaded_db):
+    pytest.importorskip("metrics.engine")
+    # Mar 11 - Apr 9 (30 days) against Feb 10 - Mar 10, of which the data (from 2024-03-01) cover 10 days:
+    # 30 tickets vs 10 would read "+200%". Counts get no change; a rate (per ticket) keeps its comparison.
+    at = app(monkeypatch, loaded_db, {"date_from": "2024-03-11", "date_to": "2024-04-09"}).run()
+    assert_clean(at, "overview")
+    tickets = next(m for m in at.metric if m.label == i18n.metric_name("tickets"))
+    assert tickets.value == "30" and not tickets.delta, tickets.delta
+    breach = next(m for m in at.metric if m.label == i18n.metric_name("sla_breach_rate"))
+    assert breach.delta, "a rate is still compared with the days the data cover"
+    body = texts(at)
+    assert "The previous period (Feb 10, 2024 – Mar 10, 2024) begins before the first record of" in body, body
+    assert "tickets (Mar 1, 2024)" in body
+
+
 def test_no_query_on_unchanged_rerun(monkeypatch, loaded_db):
     engine = pytest.importorskip("metrics.engine")
     calls = []
