@@ -356,6 +356,7 @@ WORKER = textwrap.dedent("""
     from loaders.base import LoadOptions
     from loaders.store import Store
     store = Store({db!r})
+    print("ready", flush=True)  # imports done: the kill below lands among the loads, not the imports
     for f in {files!r}:
         store.load_files([f], LoadOptions(table="tickets", source="hd"))
     print("done")
@@ -365,7 +366,9 @@ WORKER = textwrap.dedent("""
 @pytest.mark.timeout(3600)
 def test_kill_9_at_random_moments_of_incremental_loads(tmp_path, delta_settings):
     """20 loads killed at random moments: every time, the store opens on a whole generation (the
-    answers of some number of completed loads), and a later run finishes the rest."""
+    answers of some number of completed loads), and a later run finishes the rest. The kill comes
+    at a random moment of the loads themselves (after the worker's imports), so each of the 20
+    lands inside a load, its derived-table update or its publication, never in an import."""
     files = _batches(tmp_path, 24)
     states = _expected_states(tmp_path, files)
     store = Store(tmp_path / "d.duckdb")
@@ -381,7 +384,8 @@ def test_kill_9_at_random_moments_of_incremental_loads(tmp_path, delta_settings)
         remaining = [str(f) for f in files[reached:]]
         worker = subprocess.Popen([PY, "-c", WORKER.format(root=str(ROOT), db=str(store.path), files=remaining)],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        time.sleep(rng.uniform(2.0, 25.0))  # imports take a few seconds; a load takes several more
+        assert worker.stdout.readline().strip() == "ready", worker.communicate(timeout=120)
+        time.sleep(rng.uniform(0.0, 3.0))  # a small load takes well under a second: most kills land mid-load
         if worker.poll() is None:
             os.kill(worker.pid, signal.SIGKILL)
             kills += 1
