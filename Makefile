@@ -41,8 +41,14 @@ sample: install
 run: sample
 	$(BIN)/python cli.py serve --port $(PORT)  # streamlit run app.py, after logging who can reach it
 
+# Two passes: everything but the browser on two workers (a file stays on one worker, so its
+# fixtures are built once), then the browser tests alone, so that Chromium's timings are not
+# squeezed by the CPU-heavy tests beside them. The second pass runs even when the first fails.
 test: install browser java
-	$(BIN)/python -m pytest -q
+	@status=0; \
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser" || status=$$?; \
+	$(BIN)/python -m pytest -q -m browser || status=$$?; \
+	exit $$status
 
 bench: install
 	$(BIN)/python bench/metrics.py
