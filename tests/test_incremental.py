@@ -367,8 +367,8 @@ WORKER = textwrap.dedent("""
 def test_kill_9_at_random_moments_of_incremental_loads(tmp_path, delta_settings):
     """20 loads killed at random moments: every time, the store opens on a whole generation (the
     answers of some number of completed loads), and a later run finishes the rest. The kill comes
-    at a random moment of the loads themselves (after the worker's imports), so each of the 20
-    lands inside a load, its derived-table update or its publication, never in an import."""
+    0-3 s after the worker's imports, so it lands among the loads (in one, its derived-table update,
+    its publication, or between two), never while Python is still importing."""
     files = _batches(tmp_path, 24)
     states = _expected_states(tmp_path, files)
     store = Store(tmp_path / "d.duckdb")
