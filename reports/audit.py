@@ -624,7 +624,14 @@ def _charts(data: dict, lang: str) -> str:
     from reports import svg
 
     ch = data.get("charts") or {}
-    pct = lambda v: fmt.percent(v, 0, lang)  # noqa: E731
+    def pct(v):
+        # Whole percents, except that a share strictly between 0 and 1 never reads 0% or 100%
+        # (99.7% of high-priority tickets missed is not "100%").
+        digits = 0
+        while v is not None and 0 < v < 1 and round(v * 100, digits) in (0, 100) and digits < 3:
+            digits += 1
+        return fmt.percent(v, digits, lang)
+
     num = lambda v: fmt.number(v, 0, lang)  # noqa: E731
     blocks = []
     weekly = ch.get("weekly") or []

@@ -370,9 +370,17 @@ def parts(summary: dict, lang: str, currency: str | None = None, measured_html: 
     snapshot); when empty, the one-sentence reason it is missing is shown instead."""
     cur = currency or summary.get("currency") or "USD"
     snap = {**(summary.get("snapshot") or {}), "mode": summary.get("mode")}
-    return [_snapshot_html(snap, lang, cur), _in_list_html(summary.get("in_list") or {}, lang, cur),
-            _kept(f'<h3>{H.esc(t("measured", lang))}</h3>', measured_html or f"<p>{H.esc(why(summary, lang))}</p>"),
-            _reasons_html(summary.get("stated_reasons") or {}, lang, cur)]
+    in_list, stated = summary.get("in_list") or {}, summary.get("stated_reasons") or {}
+    # Without a customer list there is no list to have support columns or stated reasons: the
+    # first section's sentence says so once, instead of two sections describing a list that is not there.
+    has_list = bool(snap.get("available"))
+    blocks = [_snapshot_html(snap, lang, cur)]
+    if has_list or in_list.get("available"):
+        blocks.append(_in_list_html(in_list, lang, cur))
+    blocks.append(_kept(f'<h3>{H.esc(t("measured", lang))}</h3>', measured_html or f"<p>{H.esc(why(summary, lang))}</p>"))
+    if has_list or stated.get("churned_with_reason"):
+        blocks.append(_reasons_html(stated, lang, cur))
+    return blocks
 
 
 def render(summary: dict, lang: str, currency: str | None = None, measured_html: str = "") -> str:

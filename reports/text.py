@@ -229,7 +229,7 @@ STRINGS = {
     "chart_drivers": {"en": "Contact drivers: tickets by category", "ru": "Причины обращений: обращения по категориям"},
     "chart_repeats": {"en": "Repeat contacts by category", "ru": "Повторные обращения по категориям"},
     "axis_tickets_week": {"en": "Tickets per week", "ru": "Обращений в неделю"},
-    "axis_week": {"en": "Week starting", "ru": "Неделя, с"},
+    "axis_week": {"en": "Week starting", "ru": "Начало недели"},
     "axis_missed_pct": {"en": "Tickets that missed SLA, %", "ru": "Обращения с нарушением SLA, %"},
     "axis_tickets": {"en": "Tickets", "ru": "Обращения"},
     "axis_repeats": {"en": "Repeat contacts", "ru": "Повторные обращения"},

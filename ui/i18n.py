@@ -323,7 +323,7 @@ STRINGS: dict[str, dict[str, str]] = {
                               "ru": "{n} ответов на опросы без даты: фильтр по датам их не учитывает (они входят в показатели за всё время)."},
     # ---- charts: axis titles with units (issue 19)
     "axis.period.day": {"en": "Day", "ru": "День"},
-    "axis.period.week": {"en": "Week starting", "ru": "Неделя, с"},
+    "axis.period.week": {"en": "Week starting", "ru": "Начало недели"},
     "axis.period.month": {"en": "Month", "ru": "Месяц"},
     "axis.tickets": {"en": "Tickets", "ru": "Обращения"},
     "axis.calls": {"en": "Calls", "ru": "Звонки"},
