@@ -114,7 +114,7 @@ def unanswered(params: dict[str, str]) -> None:
                                    line=dict(width=2, color="#E45756"), hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
         fig.update_layout(title=t("ov.unanswered", hours=hours), showlegend=False)
-        components.chart(fig, key=K + "unanswered_chart", height=240, x_title=components.axis_period("week"),
+        components.chart(fig, key=K + "unanswered_chart", height=240, x_title=components.axis_period(u.get("grain") or "week"),
                          y_title=components.axis_share(t("axis.tickets")))
     st.caption(t("ov.unanswered_detail", count=i18n.number(u["count"]), decided=i18n.number(u["decided"]),
                  share=i18n.percent(u["rate"]), hours=hours, open=i18n.number(u["open_now"])))

@@ -159,7 +159,8 @@ def reply_targets(params: dict[str, str]) -> None:
     if targeted:
         labels = [f"{i18n.dim_value('channel', r['channel'])} · {target(r)}" for r in targeted]
         fig = go.Figure(go.Bar(x=labels, y=[r["rate"] for r in targeted], marker_color="#54A24B",
-                               text=[i18n.percent(r["rate"]) for r in targeted], textposition="auto",
+                               text=[i18n.percent(r["rate"]) for r in targeted], textposition="inside",
+                               insidetextanchor="middle",  # the interval's whisker sits on the bar's top
                                error_y=dict(type="data", visible=True,
                                             array=[(r["rate_ci"] or {}).get("high", r["rate"]) - r["rate"] for r in targeted],
                                             arrayminus=[r["rate"] - (r["rate_ci"] or {}).get("low", r["rate"]) for r in targeted]),

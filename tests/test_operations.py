@@ -214,6 +214,43 @@ def test_agent_load_channel_filter_counts_tickets_only_and_says_so(load_db):
     assert any("calls have no channel" in n for n in r["notes"])
 
 
+def test_rising_load_compares_four_whole_weeks_whatever_the_period():
+    """56 days to Sunday 2025-03-02 and a 30-day period. Anna handles 3 tickets a day, but 1 on the
+    period's first two days (which are the last two of the four weeks before): read inside the
+    period, those two days alone made her load "rising" (3 against 1). Over the whole four weeks
+    before her load is (26 x 3 + 2 x 1) / 28 = 2.857, and 3 is not 1.2 times that. Boris goes from 1
+    a day to 2: rising. Vera starts 3 days before the recent window, so only 3 days of the weeks before
+    hold her work: too few to call a rise."""
+    last = dt.date(2025, 3, 2)
+    days = [last - dt.timedelta(days=55 - i) for i in range(56)]
+    rows, n = [], 0
+
+    def handle(agent, day, k):
+        nonlocal n
+        for _ in range(k):
+            n += 1
+            at = D(day.year, day.month, day.day, 15)
+            rows.append(ticket(n, at - dt.timedelta(hours=1), at, at + dt.timedelta(hours=1), agent=agent))
+
+    period_start = last - dt.timedelta(days=29)
+    for i, day in enumerate(days):
+        handle("Anna", day, 1 if day in (period_start, period_start + dt.timedelta(days=1)) else 3)
+        handle("Boris", day, 1 if i < 28 else 2)
+        if i >= 25:
+            handle("Vera", day, 1 if i < 28 else 4)
+    con = database(rows)
+    r = agent_load.analyse(con, Filters(date_from=period_start, date_to=last), settings=settings())
+    by = {a["agent"]: a for a in r["agent_rows"]}
+    assert by["Anna"]["previous_load"] == pytest.approx(80 / 28) and by["Anna"]["recent_load"] == pytest.approx(3.0)
+    assert (by["Boris"]["previous_load"], by["Boris"]["recent_load"]) == (pytest.approx(1.0), pytest.approx(2.0))
+    assert by["Vera"]["previous_load"] is None  # 3 days before the window: not judged
+    rising = {s["agent"] for s in r["signals"] if "rising" in s["signals"]}
+    assert rising == {"Boris"}
+    # the other filters still apply to the weeks before: Anna alone, her figures unchanged
+    r = agent_load.analyse(con, Filters(date_from=period_start, date_to=last, agent=("Anna",)), settings=settings())
+    assert r["agent_rows"][0]["previous_load"] == pytest.approx(80 / 28)
+
+
 def names_db():
     """Tickets name agents in full, the phone system by SIP peer (lower-case first name), a survey in
     lower case: Monday 2025-01-06 and Tuesday 01-07."""

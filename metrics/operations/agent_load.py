@@ -24,6 +24,7 @@ Definitions (docs/metrics.md, "Agent load"):
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import statistics
@@ -38,6 +39,7 @@ CALL_AT = "coalesce(f.answered_at, f.queued_at)"
 SURVEY_DIMS = {"team": "team", "agent": "agent", "channel": "channel", "priority": "priority", "category": "category",
                "tag": "tags", "segment": "customer_id", "source": "source"}
 RISING = 0.20
+MIN_BEFORE_DAYS = 5
 
 
 def items_sql(con, filters: Filters, notes: list[str]) -> tuple[str, list]:
@@ -127,14 +129,20 @@ def _figures(con, filters, s, settings, notes, grain, judged_hours) -> dict:
                count(in_hours) AS judged, count(*) FILTER (WHERE in_hours = false) AS after_hours,
                count(DISTINCT day) FILTER (WHERE isodow(day) >= 6) AS weekend_days
         FROM _ops_items GROUP BY agent ORDER BY items DESC, agent""")
-    # the last four weeks of the period and the four before: the burnout signals' windows
+    # the last four weeks of the period and the four before: the burnout signals' windows. The four
+    # weeks before are read whatever the period's start (a 30-day period holds only two days of
+    # them, and a weekend's two days made every agent's load "rising"); the other filters apply.
     last = totals["last"]
     recent_from, before_from = last - dt.timedelta(days=27), last - dt.timedelta(days=55)
-    windows = {r["agent"]: r for r in C.rows(con, """
+    wide, wide_params = items_sql(con, dataclasses.replace(filters, date_from=before_from, date_to=last), [])
+    day = clock.day_sql("i.at")
+    windows = {r["agent"]: r for r in C.rows(con, f"""
+        WITH w AS (SELECT i.agent, {day} AS day FROM ({wide}) i)
         SELECT agent, count(*) FILTER (WHERE day >= ?) AS recent_items, count(DISTINCT day) FILTER (WHERE day >= ?) AS recent_days,
                count(*) FILTER (WHERE day >= ? AND day < ?) AS before_items,
                count(DISTINCT day) FILTER (WHERE day >= ? AND day < ?) AS before_days
-        FROM _ops_items GROUP BY agent""", [recent_from, recent_from, before_from, recent_from, before_from, recent_from])}
+        FROM w WHERE day BETWEEN ? AND ? GROUP BY agent""",
+        [*wide_params, recent_from, recent_from, before_from, recent_from, before_from, recent_from, before_from, last])}
     csat = _agent_csat(con, filters, settings)
     if isinstance(csat, str):
         out["not_measurable"]["agents_at_csat_target_share"] = csat
@@ -143,7 +151,8 @@ def _figures(con, filters, s, settings, notes, grain, judged_hours) -> dict:
     for r in per_agent:
         w = windows.get(r["agent"], {})
         recent = C.ratio(w.get("recent_items"), w.get("recent_days"))
-        before = C.ratio(w.get("before_items"), w.get("before_days"))
+        # "rising" needs a week's worth of handling days before: a load over two days says nothing
+        before = C.ratio(w.get("before_items"), w.get("before_days")) if (w.get("before_days") or 0) >= MIN_BEFORE_DAYS else None
         c = csat.get(r["agent"]) or {}
         agents.append({"agent": r["agent"], "team": r["team"], "items": int(r["items"]), "tickets": int(r["tickets"]),
                        "calls": int(r["calls"]), "days": int(r["days"]), "load": C.ratio(r["items"], r["days"]),
