@@ -99,12 +99,21 @@ def drivers(params: dict[str, str]) -> None:
     if weekly:
         st.markdown(f"**{t('dr.weekly')}**")  # above the chart: its legend takes the top line
         fig = go.Figure()
+        # a week the period cuts (or the data do) is drawn as an open circle: its count is not a whole week's
+        first, last = components.shown_span(params)
+        partial_any = False
         for name in dict.fromkeys(w["driver"] for w in weekly):
             points = [w for w in weekly if w["driver"] == name]
-            fig.add_scatter(x=[w["period"] for w in points], y=[w["tickets"] for w in points], mode="lines", name=name)
+            periods = [components.parse_day(w["period"]) for w in points]
+            partial = components.partial_periods(periods, "week", first, last)
+            partial_any = partial_any or any(partial)
+            fig.add_scatter(x=[w["period"] for w in points], y=[w["tickets"] for w in points], mode="lines+markers", name=name,
+                            marker=dict(size=7, symbol=["circle-open" if p else "circle" for p in partial]))
         fig.update_yaxes(rangemode="tozero", tickformat=",d")
         components.chart(fig, key=K + "drivers_weekly", height=320, x_title=components.axis_period("week"),
                          y_title=t("ops.tickets"))
+        if partial_any:
+            st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
     text = result.get("text") or {}
     if text.get("tickets"):
         st.caption(t("dr.text_note", n=i18n.number(text["tickets"])))
@@ -151,7 +160,7 @@ def switches(params: dict[str, str]) -> None:
             fig.update_yaxes(tickformat=".0%", rangemode="tozero")
             fig.update_layout(title=t("sw.trend"))
             components.chart(fig, key=K + "switch_trend", height=320, x_title=components.axis_period(result.get("grain") or "week"),
-                             y_title=components.axis_share(t("sw.trend")))
+                             y_title=components.axis_share(t("axis.switches")))
     answered = result.get("answered_in_another_channel")
     if answered and answered.get("tickets"):
         ci = answered.get("rate_ci") or {}
@@ -180,7 +189,9 @@ def escalation(params: dict[str, str]) -> None:
     cols[1].metric(i18n.metric_name("unescalated_failed_fix_share"), i18n.percent(result.get("unescalated_share")),
                    delta=t("ops.ci", low=i18n.percent(ci.get("low")), high=i18n.percent(ci.get("high"))) if ci.get("low") is not None else None,
                    delta_color="off", delta_arrow="off", help=i18n.metric_help("unescalated_failed_fix_share"), border=True)
+    unmeasurable = "time_to_escalation_median_hours" in (result.get("not_measurable") or {})
     cols[2].metric(i18n.metric_name("time_to_escalation_median_hours"),
+                   t("ch.not_measurable") if unmeasurable else
                    i18n.metric_value("time_to_escalation_median_hours", result.get("time_to_escalation_median_hours")),
                    help=i18n.metric_help("time_to_escalation_median_hours"), border=True)
     cols[3].metric(t("es.cannot_tell"), i18n.number(result.get("cannot_tell")), border=True)

@@ -585,6 +585,9 @@ def _day(value) -> dt.date | None:
         return None
 
 
+parse_day = _day
+
+
 def grain_for(params: dict[str, str]) -> str:
     """Enough points for a trend without hundreds of them: day up to 2 months, week up to 2 years."""
     status = data.status()
