@@ -245,7 +245,7 @@ def _comparison_tiles(comp: dict, currency: str | None, key: str) -> None:
     basis = {"list": t("ch.il.basis_list", n=i18n.number(comp["revenue_basis_customers"])),
              "list_arpu": t("ch.il.basis_list_arpu"), "calculator": t("ch.il.basis_calculator")}[comp["revenue_basis"]]
     st.metric(t("ch.il.cost"), i18n.money(cost.get("estimate"), currency, short=False),
-              delta=t("ch.il.cost_detail", customers=i18n.number(attributable.get("estimate"), 1),
+              delta=t("ch.il.cost_detail", customers=i18n.number(attributable.get("estimate")),
                       horizon=i18n.money(cost_h.get("estimate"), currency), months=i18n.number(comp["horizon_months"])),
               delta_color="off", delta_arrow="off", border=True,
               help=t("ch.il.cost_help", each=i18n.money(comp["revenue_each_monthly"], currency, short=False), basis=basis))
@@ -370,8 +370,8 @@ def reasons(analysis: dict) -> None:
                   else t("ch.reasons.source_list", what=t(f"ch.il.signal.{measured.get('signal')}")))
         st.markdown(t("ch.reasons.beside", stated=i18n.number(diff.get("stated_support")),
                       possible=i18n.number(diff.get("stated_support_or_possible")),
-                      measured=i18n.number(measured.get("estimate"), 1),
-                      interval=_interval(measured, lambda v: i18n.number(v, 1)), source=source,
+                      measured=i18n.number(measured.get("estimate")),  # whole customers, as on the cards
+                      interval=_interval(measured, lambda v: i18n.number(v)), source=source,
                       money=i18n.money(measured.get("monthly_revenue"), currency, short=False),
                       stated_money=i18n.money(classes["support"]["monthly_revenue"], currency, short=False)))
     st.caption(t(f"ch.reasons.diff.{diff.get('code', 'no_estimate')}"))

@@ -321,7 +321,7 @@ def _in_list_html(il: dict, lang: str, cur: str) -> str:
                                                             if comp["revenue_basis"] == "list" else {}))
         out.append("<p>" + H.esc(t("excess_line", lang, group=t(f"exposed.{key}", lang), excess=_pp(ex.get("estimate"), lang),
                                    low=_pp(ex.get("low"), lang), high=_pp(ex.get("high"), lang),
-                                   customers=_n(attr.get("estimate"), lang, 1), cost=money(cost.get("estimate"), cur, lang),
+                                   customers=_n(attr.get("estimate"), lang), cost=money(cost.get("estimate"), cur, lang),
                                    horizon=money(cost_h.get("estimate"), cur, lang), months=_n(comp["horizon_months"], lang),
                                    cost_low=money(cost.get("low"), cur, lang), cost_high=money(cost.get("high"), cur, lang),
                                    each=money(comp["revenue_each_monthly"], cur, lang), basis=basis)) + "</p>")
@@ -352,8 +352,8 @@ def _reasons_html(s: dict, lang: str, cur: str) -> str:
         out.append("<p>" + H.esc(t("beside_reasons", lang, stated=_n(diff.get("stated_support") or 0, lang),
                                    stated_money=money(s["classes"]["support"]["monthly_revenue"], cur, lang),
                                    possible=_n(diff.get("stated_support_or_possible") or 0, lang),
-                                   measured=_n(measured["estimate"], lang, 1), low=_n(measured.get("low"), lang, 1),
-                                   high=_n(measured.get("high"), lang, 1), source=source)) + "</p>")
+                                   measured=_n(measured["estimate"], lang), low=_n(measured.get("low"), lang),
+                                   high=_n(measured.get("high"), lang), source=source)) + "</p>")
     out.append(f'<p class="small">{H.esc(t("diff." + (diff.get("code") or "no_estimate"), lang))}</p>')
     return "".join(out)
 

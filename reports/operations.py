@@ -173,7 +173,7 @@ def _pct(v, lang) -> str:
 def _signed(v, lang) -> str:
     if v is None:
         return "—"
-    return ("+" if v > 0 else "") + _pct(v, lang)
+    return fmt.signed_percent(v, 1, lang)  # "−2.7%", and "0.0%", never "+<0.1%"
 
 
 def _metric_value(metric: str, value, lang: str) -> str:
