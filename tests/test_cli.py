@@ -51,3 +51,27 @@ def test_exit_codes_clean_rejected_usage(tmp_path):
 def test_missing_file_is_reported_with_its_path(tmp_path):
     code, out, err = cli("load", str(tmp_path / "nope.csv"), db=tmp_path / "d.duckdb")
     assert code == 1 and "nope.csv" in out + err
+
+
+def test_the_snapshots_pages_cron_line_runs_as_cron_would_into_a_folder_not_made_yet(tmp_path, monkeypatch):
+    """The line the Snapshots page shows, run by sh as cron runs it (schedule fields cut off), on a
+    database with tickets, when the snapshots folder does not exist yet: the folder, the snapshot
+    and the log are written."""
+    db = tmp_path / "d.duckdb"
+    csv_file = tmp_path / "t.csv"
+    csv_file.write_text("id,created,solved\n1,2024-03-04 14:00,2024-03-04 16:00\n2,2024-03-05 09:00,\n")
+    assert cli("load", str(csv_file), "--table", "tickets", "--tz", "UTC", db=db)[0] == 0
+    out = tmp_path / "not" / "made" / "yet"
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f'[snapshots]\ndir = "{out}"\n')
+    monkeypatch.setenv("DESKSCOPE_SETTINGS", str(settings))
+    monkeypatch.setenv("DESKSCOPE_DB", str(db))
+    from ui import data
+
+    line = data.cron_line("last-week", "en")
+    assert line.startswith("0 6 * * 1  ")
+    done = subprocess.run(["sh", "-c", line[len("0 6 * * 1  "):]], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "DESKSCOPE_SETTINGS": str(settings)})
+    assert done.returncode == 0, done.stderr
+    assert (out / "cron.log").exists()
+    assert list(out.glob("*/kpis.json")), (out / "cron.log").read_text()

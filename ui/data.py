@@ -903,7 +903,10 @@ def cron_line(period: str = "last-week", lang: str = "en") -> str:
     root = config.HERE
     out = snapshots_dir()
     python = Path(sys.executable)
-    return (f"0 6 * * 1  cd {shlex.quote(str(root))} && {shlex.quote(str(python))} cli.py --db {shlex.quote(db_path())} "
+    # mkdir first: the log's redirection into a folder that does not exist yet fails before
+    # cli.py runs (sh: "Directory nonexistent"), so the first Monday would write nothing
+    return (f"0 6 * * 1  mkdir -p {shlex.quote(str(out))} && cd {shlex.quote(str(root))} && "
+            f"{shlex.quote(str(python))} cli.py --db {shlex.quote(db_path())} "
             f"snapshot --period {period} --lang {lang} --out {shlex.quote(str(out))} "
             f">> {shlex.quote(str(out / 'cron.log'))} 2>&1")
 

@@ -315,7 +315,7 @@ def test_snapshots_page_creates_one_now_and_shows_the_cron_line(site, page, scre
     folder = site["snaps"].resolve()
     assert f"Folder: {folder}" in page.locator('[data-testid="stMain"]').inner_text()
     code = page.locator('[data-testid="stCode"]').first.inner_text()
-    assert code.startswith("0 6 * * 1  cd /") and "cli.py" in code and f"--out {folder}" in code and "snapshot" in code
+    assert code.startswith(f"0 6 * * 1  mkdir -p {folder} && cd /") and "cli.py" in code and f"--out {folder}" in code and "snapshot" in code
     page.get_by_role("button", name="Create snapshot").click()
     page.get_by_text(re.compile(r"Snapshot written to /")).wait_for(timeout=120000)
     wait_idle(page)
