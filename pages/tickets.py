@@ -62,7 +62,7 @@ def sla_by(params: dict[str, str]) -> None:
                 textposition="auto", hovertemplate="%{y}: %{x:.1%}<extra></extra>")
     fig.update_xaxes(tickformat=".0%", rangemode="tozero")
     fig.update_layout(title=t("tk.sla_outcomes") + " · " + t(f"dim.{by}"), showlegend=False)
-    left, right = st.columns([1, 1])
+    left, right = st.columns([2, 3])  # the table wider: Russian headers are longer (no cut column at 1440 px)
     with left:
         components.chart(fig, key=K + "sla_chart", height=max(260, 40 * frame.height + 80),
                          x_title=components.axis_share(t("tk.breach_rate")), y_title=t(f"dim.{by}"))
