@@ -461,7 +461,7 @@ STRINGS: dict[str, dict[str, str]] = {
                                  "other": "Снижение доли нарушений с {a} до {b} сохранит около {n} клиентов в год и {money} выручки за {months} мес."}},
     "ch.input": {"en": "Input", "ru": "Параметр"},
     "ch.value": {"en": "Value", "ru": "Значение"},
-    "ch.origin": {"en": "From", "ru": "Источник"},
+    "ch.origin": {"en": "From", "ru": "Основа"},
     "ch.measured": {"en": "measured (your data)", "ru": "измерено (ваши данные)"},
     "ch.from_settings": {"en": "settings", "ru": "настройки"},
     "dim.not_set": {"en": "(not set)", "ru": "(не указано)"},
