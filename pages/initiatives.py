@@ -6,7 +6,6 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-import formatting as fmt
 from ui import components, data, i18n
 from ui.i18n import t
 
@@ -31,7 +30,7 @@ def _signed(fraction) -> str:
     if fraction is None:
         return t("na")
     # one signed form everywhere (the table's): "−25.5%" with the minus sign, "<0.1%" never "+<0.1%"
-    return fmt.signed_percent(fraction, 1, i18n.current(), na=t("na"))
+    return i18n.signed_percent(fraction)
 
 
 def why(i: dict) -> str:

@@ -1,5 +1,6 @@
 """The bad-input corpus (tests/badinput/): every malformed or hostile file, run through the CLI as a
-user would, each in its own process under a 2 GiB memory limit (tests/badinput/runner.py).
+user would, each in its own process under a 4 GiB address-space limit, asserting under 2 GiB of
+peak resident memory (tests/badinput/runner.py says why the two differ).
 
 Each case asserts its outcome only (so it holds whatever reads the file): the exit code, the
 message (fragments of the problem and of the fix), rows loaded and rejected, and the database

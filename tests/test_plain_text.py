@@ -107,7 +107,7 @@ SAFE_CALLS = {
     "number", "percent", "compact", "file_size", "duration_minutes", "duration_seconds", "date", "datetime",
     "metric_name", "metric_help", "metric_value", "metric_delta", "money", "len", "int", "round", "float", "bool",
     # ... and formatting.py's (Babel/CLDR), through ui/i18n.py
-    "integer", "money_range", "metric_value_full", "unit_name", "duration_in",
+    "integer", "money_range", "metric_value_full", "unit_name", "duration_in", "signed_percent",
     # ui/components.py helpers that return catalogue text with numbers only
     "approximate_note",
 }

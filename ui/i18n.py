@@ -1283,6 +1283,12 @@ def percent(fraction, digits: int = 1, lang: str | None = None) -> str:
     return fmt.percent(fraction, digits, lang, na=t("na", lang))
 
 
+def signed_percent(relative, digits: int = 1, lang: str | None = None) -> str:
+    """A relative change, signed: +12.5% / −17,8 % (0.0% unsigned; never "+<0.1%")."""
+    lang = lang or current()
+    return fmt.signed_percent(relative, digits, lang, na=t("na", lang))
+
+
 def money(x, currency: str | None = None, lang: str | None = None, short: bool | None = None) -> str:
     """$1,500 / 1 500 ₽; compact from 10,000 ($1.97M / 1,97 млн ₽) unless ``short`` says otherwise."""
     lang = lang or current()
