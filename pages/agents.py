@@ -83,17 +83,16 @@ def load_section(params: dict[str, str]) -> None:
         st.caption(":material/info: " + components.plain(i18n.method_note(note)))
     trend = result.get("trend") or []
     if trend:
-        # a week the period (or the data) cuts is an open circle: two weekend days are not a week's load
-        first, last = components.shown_span(params)
-        partial = components.partial_periods([components.parse_day(p["period"]) for p in trend], "week", first, last)
+        # a week the period (or the data) cuts is hollow: two weekend days are not a week's load
+        symbols = components.partial_symbols([p["period"] for p in trend], "week", params)
         fig = go.Figure(go.Scatter(x=[p["period"] for p in trend], y=[p["load"] for p in trend], mode="lines+markers",
                                    line=dict(color="#4C78A8"), hovertemplate="%{x}: %{y:.2f}<extra></extra>",
-                                   marker=dict(size=8, symbol=["circle-open" if p else "circle" for p in partial])))
+                                   marker=dict(size=8, symbol=symbols)))
         fig.update_yaxes(rangemode="tozero", title=i18n.metric_name("operator_load"))
         fig.update_layout(title=t("ld.trend"))
         components.chart(fig, key=K + "load_trend", height=300, x_title=components.axis_period("week"))
-        if any(partial):
-            st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
+        if "circle-open" in symbols:
+            components.partial_note(params)
     rows = result.get("agent_rows") or []
     if rows:
         frame = pl.DataFrame([{"agent": r["agent"], "team": r["team"], "items": r["items"], "days": r["days"],

@@ -99,21 +99,19 @@ def drivers(params: dict[str, str]) -> None:
     if weekly:
         st.markdown(f"**{t('dr.weekly')}**")  # above the chart: its legend takes the top line
         fig = go.Figure()
-        # a week the period cuts (or the data do) is drawn as an open circle: its count is not a whole week's
-        first, last = components.shown_span(params)
+        # a week the period (or the data) cuts is hollow: its count is not a whole week's
         partial_any = False
         for name in dict.fromkeys(w["driver"] for w in weekly):
             points = [w for w in weekly if w["driver"] == name]
-            periods = [components.parse_day(w["period"]) for w in points]
-            partial = components.partial_periods(periods, "week", first, last)
-            partial_any = partial_any or any(partial)
+            symbols = components.partial_symbols([w["period"] for w in points], "week", params)
+            partial_any = partial_any or "circle-open" in symbols
             fig.add_scatter(x=[w["period"] for w in points], y=[w["tickets"] for w in points], mode="lines+markers", name=name,
-                            marker=dict(size=7, symbol=["circle-open" if p else "circle" for p in partial]))
+                            marker=dict(size=7, symbol=symbols))
         fig.update_yaxes(rangemode="tozero", tickformat=",d")
         components.chart(fig, key=K + "drivers_weekly", height=320, x_title=components.axis_period("week"),
                          y_title=t("ops.tickets"))
         if partial_any:
-            st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
+            components.partial_note(params)
     text = result.get("text") or {}
     if text.get("tickets"):
         st.caption(t("dr.text_note", n=i18n.number(text["tickets"])))

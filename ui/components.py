@@ -585,9 +585,6 @@ def _day(value) -> dt.date | None:
         return None
 
 
-parse_day = _day
-
-
 def grain_for(params: dict[str, str]) -> str:
     """Enough points for a trend without hundreds of them: day up to 2 months, week up to 2 years."""
     status = data.status()
@@ -624,6 +621,20 @@ def partial_periods(periods: Iterable, grain: str, first: dt.date | None, last: 
             end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         flags.append(bool((first and start < first) or (last and end > last)))
     return flags
+
+
+def partial_symbols(periods: Iterable, grain: str, params: dict[str, str]) -> list[str]:
+    """Marker symbols for a trend's points (period starts as dates or ISO text): hollow for a period
+    the date filter or the data cut, whose count is not a whole period's; ``partial_note`` says so."""
+    first, last = shown_span(params)
+    flags = partial_periods([_day(p) for p in periods], grain, first, last)
+    return ["circle-open" if f else "circle" for f in flags]
+
+
+def partial_note(params: dict[str, str]) -> None:
+    """The caption under a trend with hollow (partial) points."""
+    first, last = shown_span(params)
+    st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
 
 
 # ---------------------------------------------------------------- charts
