@@ -78,12 +78,11 @@ def trend(params: dict[str, str], available: set[str]) -> None:
         st.info(t("empty.filtered"))
         return
     periods = series["period"].to_list()
-    first, last = components.shown_span(params)
-    partial = components.partial_periods(periods, grain or "week", first, last)
+    symbols = components.partial_symbols(periods, grain or "week", params)
     fig = go.Figure(go.Scatter(x=periods, y=series[metric_id].to_list(), mode="lines+markers",
                                name=i18n.metric_name(metric_id), line=dict(width=2, color="#4C78A8"),
                                marker=dict(size=8, color="#4C78A8",
-                                           symbol=["circle-open" if p else "circle" for p in partial],
+                                           symbol=symbols,
                                            line=dict(width=2, color="#4C78A8"))))
     unit = i18n.metric_unit(metric_id)
     name = i18n.metric_name(metric_id)
@@ -92,8 +91,8 @@ def trend(params: dict[str, str], available: set[str]) -> None:
         fig.update_yaxes(rangemode="tozero")
     components.chart(fig, key=K + "trend_chart", height=320, x_title=components.axis_period(grain or "week"),
                      y_title=components.axis_title(metric_id), rate_y=unit == "fraction")
-    if any(partial):
-        st.caption(t("ov.partial", first=i18n.date(first), last=i18n.date(last)))
+    if "circle-open" in symbols:
+        components.partial_note(params)
 
 
 def unanswered(params: dict[str, str]) -> None:
