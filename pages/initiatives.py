@@ -26,13 +26,6 @@ def _value(metric: str, value) -> str:
     return i18n.metric_value(metric, value)
 
 
-def _signed(fraction) -> str:
-    if fraction is None:
-        return t("na")
-    # one signed form everywhere (the table's): "−25.5%" with the minus sign, "<0.1%" never "+<0.1%"
-    return i18n.signed_percent(fraction)
-
-
 def why(i: dict) -> str:
     """The verdict's reason in the page's language (a not-measurable reason in the words of the metrics module)."""
     verdict = i["verdict"]
@@ -82,9 +75,9 @@ def card(i: dict) -> None:
         cols = st.columns(4)
         cols[0].metric(t("in.before"), _value(i["metric"], i.get("before")))
         cols[1].metric(t("in.after"), _value(i["metric"], i.get("after")))
-        ci = t("ops.ci", low=_signed(i.get("ci_low")), high=_signed(i.get("ci_high"))) if i.get("ci_low") is not None else None
-        cols[2].metric(t("in.change"), _signed(i.get("change")), delta=ci, delta_color="off", delta_arrow="off")
-        cols[3].metric(t("in.target"), _signed(i.get("target_change")))
+        ci = t("ops.ci", low=i18n.signed_percent(i.get("ci_low")), high=i18n.signed_percent(i.get("ci_high"))) if i.get("ci_low") is not None else None
+        cols[2].metric(t("in.change"), i18n.signed_percent(i.get("change")), delta=ci, delta_color="off", delta_arrow="off")
+        cols[3].metric(t("in.target"), i18n.signed_percent(i.get("target_change")))
         st.markdown(components.plain(why(i)) if verdict == "not_measurable" else why(i))  # plain-text: other verdicts' reasons are catalogue strings
         if i.get("days_needed"):
             st.caption(t("in.days_needed", days=i18n.number(i["days_needed"])))
@@ -96,7 +89,7 @@ def card(i: dict) -> None:
         if i.get("method"):
             control = (i.get("control") or {}).get("change")
             st.caption(t(f"in.method.{i['method']}") + ". "
-                       + t("in.simple", change=_signed(i.get("simple_change")), control=_signed(control)))
+                       + t("in.simple", change=i18n.signed_percent(i.get("simple_change")), control=i18n.signed_percent(control)))
         money = i.get("money")
         if money:
             if money.get("revenue_kept") is not None:

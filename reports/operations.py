@@ -170,12 +170,6 @@ def _pct(v, lang) -> str:
     return fmt_value(v, "fraction", lang)
 
 
-def _signed(v, lang) -> str:
-    if v is None:
-        return "—"
-    return fmt.signed_percent(v, 1, lang)  # "−2.7%", and "0.0%", never "+<0.1%"
-
-
 def _metric_value(metric: str, value, lang: str) -> str:
     from metrics.registry import ALL
 
@@ -267,12 +261,12 @@ def initiatives_html(inits: dict, lang: str, title_key: str = "initiatives", emp
     rows = []
     for i in items:
         change = "—" if i.get("change") is None else (
-            f'{_signed(i["change"], lang)} ({_signed(i.get("ci_low"), lang)} … {_signed(i.get("ci_high"), lang)})')
+            f'{fmt.signed_percent(i["change"], 1, lang)} ({fmt.signed_percent(i.get("ci_low"), 1, lang)} … {fmt.signed_percent(i.get("ci_high"), 1, lang)})')
         why = _why(i, lang)
         if i.get("days_needed"):
             why = (why + "; " if why else "") + t("days_needed", lang, n=number(i["days_needed"], lang))
         rows.append([i["name"], _metric_name(i["metric"], lang), i["start"], _metric_value(i["metric"], i.get("before"), lang),
-                     _metric_value(i["metric"], i.get("after"), lang), change, _signed(i.get("target_change"), lang),
+                     _metric_value(i["metric"], i.get("after"), lang), change, fmt.signed_percent(i.get("target_change"), 1, lang),
                      t(i["verdict"], lang), why])
     body.append(H.table([t("initiative", lang), t("metric", lang), t("start", lang), t("before", lang), t("after", lang),
                          t("change", lang), t("target", lang), t("verdict", lang), t("why", lang)], rows, {3, 4, 5, 6}))
