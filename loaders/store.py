@@ -1255,13 +1255,18 @@ class _Session:
 
         con = self.con
         on_rows = self.on_rows
-        con.execute("BEGIN TRANSACTION")
+        # The staging table and the typed batches are temporary tables written *outside* a
+        # transaction: appends inside one are held by DuckDB outside its memory limit until the
+        # commit (about 650 bytes a row: 6.3 GB at 10M tickets), while temporary tables written in
+        # autocommit spill to disk past it. The transaction covers what publishes: the duplicates
+        # across batches and the write into the store's tables. Nothing outside the session's own
+        # file changes before that, so a failure only has to drop the temporary tables.
+        _drop_incoming(con)
         try:
             try:
                 staged = stream.stage(con, path, on_rows=(lambda done, total: on_rows(path.name, done, total))
                                       if on_rows else None)
             except stream.CannotStream as exc:
-                con.execute("ROLLBACK")
                 con.execute("SET preserve_insertion_order = false")  # the writer's setting (configure)
                 self.notes.setdefault(path.name, []).append(f"read whole, not in batches ({exc})")
                 return None
@@ -1290,35 +1295,38 @@ class _Session:
                     summary.target_table, summary.source = batch.target_table, batch.source
                     summary.source_tz, summary.mapping = batch.source_tz, batch.mapping
             except LoadError as exc:
-                con.execute("ROLLBACK")
                 return LoadReport(path.name, "failed", loader=adapter.name, confidence=confidence, error=str(exc))
             except NeedsFullRebuild:
                 raise
             except Exception as exc:  # an adapter bug must not take the other files down
-                con.execute("ROLLBACK")
                 return self._adapter_failed(path, adapter, confidence, exc)
             if summary.rows_in == 0:
-                con.execute("ROLLBACK")
                 return _no_rows(path, adapter, confidence)
             summary.warnings = stream.merge_warnings(summary.warnings)
             summary.notes = [n for n in stream.merge_notes(summary.notes) if not n.startswith("read ")] + [
                 f"read {summary.rows_in:,} rows in batches of {stream.batch_rows():,} (utf-8, delimiter {staged.delimiter!r}; "
                 f"DuckDB read the file in {staged.seconds:.1f} s)"]
-            self._dedupe_streamed(changes, written, summary, staged)
-            for table, n in written.items():  # a note counting rows of a table: after duplicates went
-                summary.notes = [re.sub(r"^\d[\d,]* (satisfaction ratings .* survey responses)$", f"{n:,} \\1", note)
-                                 if table == "surveys" else note for note in summary.notes]
-            stream.drop(con)
-            report = self._finish_load(path, digest, adapter, confidence, why, summary, started, load_id, changes, written)
-            con.execute("COMMIT")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                self._dedupe_streamed(changes, written, summary, staged)
+                for table, n in written.items():  # a note counting rows of a table: after duplicates went
+                    summary.notes = [re.sub(r"^\d[\d,]* (satisfaction ratings .* survey responses)$", f"{n:,} \\1", note)
+                                     if table == "surveys" else note for note in summary.notes]
+                stream.drop(con)
+                report = self._finish_load(path, digest, adapter, confidence, why, summary, started, load_id, changes,
+                                           written)
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    con.execute("ROLLBACK")
+                raise
             return report
         except NeedsFullRebuild:
-            con.execute("ROLLBACK")
             raise
         except Exception as exc:
-            with contextlib.suppress(Exception):
-                con.execute("ROLLBACK")
             return self._write_failed(path, adapter, confidence, exc)
+        finally:
+            _drop_incoming(con)
 
     def _dedupe_streamed(self, changes: Changes, written: dict, summary: Batch, staged) -> None:
         """Rows whose id came again later in the file: the later row replaces them (as
@@ -1462,6 +1470,18 @@ class _Session:
 def _empty_select(table: str) -> str:
     cols = ", ".join(f'NULL::{c.type} AS "{c.name}"' for c in schema.TABLES[table])
     return f"SELECT {cols} LIMIT 0"
+
+
+def _drop_incoming(con: duckdb.DuckDBPyConnection) -> None:
+    """A streamed load's temporary tables (the staging table, the typed batches), if any."""
+    from loaders import stream
+
+    with contextlib.suppress(duckdb.Error):
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary AND "
+                                           "(table_name = ? OR starts_with(table_name, '_in_'))",
+                                           [stream.STAGE]).fetchall()]
+        for name in names:
+            con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def _conform(frame: pl.DataFrame, table: str, source: str, source_tz: str, load_id: int) -> pl.DataFrame:

@@ -184,3 +184,49 @@ def test_a_line_too_long_for_duckdb_falls_back_to_the_whole_file_read(tmp_path, 
     assert (report.rows_in, report.rows_loaded, report.rows_rejected) == (3002, 3000, 2)
     assert any("read whole" in n for n in report.notes), report.notes
     assert store.query("SELECT max(length(subject)) AS n FROM tickets")["n"][0] == 3_000_000
+
+
+def test_batches_are_appended_outside_a_transaction_and_a_failed_file_leaves_no_temp_tables(tmp_path, export,
+                                                                                           monkeypatch):
+    """DuckDB holds rows appended inside an open transaction outside its memory limit until the
+    commit (about 650 bytes a row: the 10M-ticket load peaked at 6.3 GB with its 1.5 GB limit), so
+    the staging table and the typed batches are written in autocommit, each statement its own
+    transaction (two txid_current() in a row differ), and only the publishing step runs in one.
+    A file that fails after some batches leaves no temporary table behind: the next file of the
+    same session does not inherit its rows."""
+    from loaders import store as store_mod
+
+    inside = []
+    real = store_mod._Session._stage_batch
+
+    def spy(self, batch, load_id, append=False, keep_rows=False):
+        a = self.con.execute("SELECT txid_current()").fetchall()[0][0]
+        b = self.con.execute("SELECT txid_current()").fetchall()[0][0]
+        inside.append(a == b)
+        return real(self, batch, load_id, append=append, keep_rows=keep_rows)
+
+    monkeypatch.setattr(store_mod._Session, "_stage_batch", spy)
+    store, report, _ = _load(tmp_path, "s", export, monkeypatch, streamed=True)
+    assert report.status == "loaded", report.text()
+    assert len(inside) == 5 and not any(inside), inside  # 3,002 rows in batches of 700
+
+    # a second store: the first file fails in its third batch, the second file is the same export
+    calls = {"n": 0}
+
+    def failing(self, batch, load_id, append=False, keep_rows=False):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk gone")
+        return real(self, batch, load_id, append=append, keep_rows=keep_rows)
+
+    monkeypatch.setattr(store_mod._Session, "_stage_batch", failing)
+    monkeypatch.setattr(stream, "stream_min_bytes", lambda: 0)
+    monkeypatch.setattr(stream, "batch_rows", lambda: 700)
+    copy = tmp_path / "again.csv"
+    copy.write_bytes(export.read_bytes())
+    two = Store(tmp_path / "two.duckdb")
+    first, second = two.load_files([export, copy], LoadOptions(tz="America/New_York"))
+    assert first.status == "failed" and "disk gone" in first.text(), first.text()
+    assert second.status == "loaded", second.text()
+    assert (second.rows_in, second.rows_loaded, second.rows_rejected) == (3002, 3000, 2)
+    assert two.query("SELECT count(*) AS n FROM tickets")["n"][0] == 3000
