@@ -97,7 +97,7 @@ def trend(params: dict[str, str], available: set[str]) -> None:
 
 def unanswered(params: dict[str, str]) -> None:
     """Tickets still unanswered after 24 h (reply_targets.unanswered_hours), with the trend."""
-    result = data.operations("reply_targets", filters.key(params))
+    result = data.extra("metrics.operations.reply_targets", "unanswered_only", filters.key(params))
     u = (result or {}).get("unanswered")
     if not u or not u.get("decided"):
         return

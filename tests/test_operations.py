@@ -118,6 +118,20 @@ def test_still_unanswered_after_24h_by_hand(targets_db):
     assert reply_targets.analyse(targets_db, settings=s)["unanswered"]["count"] == 0
 
 
+def test_the_overviews_lean_unanswered_pass_equals_the_full_analysis(targets_db):
+    """The Overview reads ``unanswered_only`` (one lean pass, no per-channel medians): the same
+    counts, rates and trend as ``analyse`` for every threshold, grain and filter tried."""
+    for hours in (24, 48, 0.01):
+        s = settings(reply_targets={"minutes": {"chat": 5, "email": 1440}, "phone_answer_seconds": 20,
+                                    "unanswered_hours": hours})
+        for f in (Filters(), Filters(channel=("chat",)), Filters(date_from="2025-01-07")):
+            full = reply_targets.analyse(targets_db, f, settings=s)["unanswered"]
+            lean = reply_targets.unanswered_only(targets_db, f, settings=s)["unanswered"]
+            assert lean == full, (hours, f)
+    lean = reply_targets.unanswered_only(targets_db, settings=settings())["unanswered"]
+    assert (lean["count"], lean["decided"], lean["open_now"]) == (2, 6, 1)  # by hand: see the test above
+
+
 def test_reply_targets_honour_filters_and_say_when_calls_cannot(targets_db):
     r = reply_targets.analyse(targets_db, Filters(channel=("chat",)), settings=settings())
     assert [row["channel"] for row in r["channels"]] == ["chat"]
