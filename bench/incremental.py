@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A cron load costs what it loads (issue 18): 1,000 new tickets into a large database against the
 same 1,000 into an empty one, in the same run; the peak extra disk of the load; optionally a reader
-process looping over the KPI queries during 20 consecutive loads.
+process looping over the KPI queries during 20 consecutive loads. The new tickets are those an hourly
+cron export brings (created in the hour after the database's latest ticket; ``--spread``: created over
+two years, as the generator writes them).
 
     .venv/bin/python bench/ingest.py --tickets 1000000 --runs 1 --keep DIR   # builds DIR/load.duckdb
     .venv/bin/python bench/incremental.py --db DIR/load.duckdb [--runs 3] [--reader-loads 20]
@@ -62,8 +64,14 @@ READER = textwrap.dedent("""
 """)
 
 
-def new_tickets(folder: Path, run: int, offset: int, n: int) -> Path:
-    """A Zendesk export of ``n`` new tickets (the generator's, ids moved up by ``offset``)."""
+TIMES = ("Created at", "Updated at", "Assigned at", "Due date", "Initially assigned at", "Solved at")
+
+
+def new_tickets(folder: Path, run: int, offset: int, n: int, after=None) -> Path:
+    """A Zendesk export of ``n`` new tickets (the generator's, ids moved up by ``offset``).
+    ``after`` (a datetime): what an hourly cron export brings, the tickets created in the hour after
+    it: each ticket's times are moved by one amount (its own durations kept) so that its creation
+    falls in that hour, in file order. Without it, the generator's two years of creation times."""
     import polars as pl
 
     from sample_data.generate import generate
@@ -73,9 +81,33 @@ def new_tickets(folder: Path, run: int, offset: int, n: int) -> Path:
         generate(world, seed=900 + run, tickets=n, formats=False)
     frame = pl.read_csv(world / "zendesk_tickets.csv", infer_schema=False)
     frame = frame.with_columns((pl.col("ID").cast(pl.Int64) + offset).cast(pl.String).alias("ID"))
-    out = folder / f"new_tickets_{run:02d}.csv"
+    if after is not None:
+        fmt = "%Y-%m-%d %H:%M:%S"
+        created = pl.col("Created at").str.to_datetime(fmt)
+        target = pl.lit(after) + pl.duration(seconds=pl.int_range(pl.len()) * 3600 // pl.len() + 1)
+        shift = (target - created).alias("_shift")
+        frame = frame.with_columns(shift).with_columns(
+            [(pl.col(c).str.to_datetime(fmt, strict=False) + pl.col("_shift")).dt.strftime(fmt).alias(c)
+             for c in TIMES if c in frame.columns]).drop("_shift")
+    out = folder / f"new_tickets_{run:02d}{'_hour' if after is not None else ''}.csv"
     frame.write_csv(out)
     return out
+
+
+def latest_created(db: Path):
+    """The database's latest ticket creation, as a local time of the exports' zone (the loads pass
+    --tz America/New_York; the store keeps UTC): the hour after it is the next cron export's."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from loaders.store import Store
+
+    cur = Store(db).cursor()
+    try:
+        utc = cur.execute("SELECT max(created_at) FROM tickets").fetchall()[0][0]
+    finally:
+        cur.close()
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None)
 
 
 def db_bytes(db: Path) -> int:
@@ -98,6 +130,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--reader-loads", type=int, default=0, help="then N loads with a reader process looping")
+    parser.add_argument("--spread", action="store_true",
+                        help="new tickets created over the generator's two years (default: in the hour after the "
+                             "database's latest ticket, what an hourly cron export brings)")
     args = parser.parse_args(argv)
     print(machine(), flush=True)
     work = SCRATCH / f"incremental_{args.db.parent.name}"
@@ -113,7 +148,8 @@ def main(argv=None) -> int:
     offset = (int(top or 0) // 1_000_000 + 100) * 1_000_000
     big, empty = [], []
     for run in range(args.runs):
-        path = new_tickets(work, run, offset + run * 10 * args.tickets, args.tickets)
+        path = new_tickets(work, run, offset + run * 10 * args.tickets, args.tickets,
+                           None if args.spread else latest_created(args.db))
         fresh = work / "empty"
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir()
@@ -147,7 +183,8 @@ def main(argv=None) -> int:
         counts = [db_count(args.db)]
         started = time.perf_counter()
         for i in range(args.reader_loads):
-            path = new_tickets(work, 100 + i, offset + (args.runs + i + 1) * 10 * args.tickets, args.tickets)
+            path = new_tickets(work, 100 + i, offset + (args.runs + i + 1) * 10 * args.tickets, args.tickets,
+                               None if args.spread else latest_created(args.db))
             load(args.db, path)
             counts.append(db_count(args.db))
         stop.write_text("stop")

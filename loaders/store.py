@@ -1056,22 +1056,29 @@ class _Session:
         if self.is_merge(table):
             self._refresh_view(table)
 
-    def replace(self, table: str, keys: tuple[str, ...], scope: str, rows: str | None, params: list | None = None) -> None:
+    def replace(self, table: str, keys: tuple[str, ...], scope: str, rows: str | None, params: list | None = None,
+                narrow: tuple | None = None) -> None:
         """Rows of ``table`` whose ``keys`` appear in relation ``scope`` are replaced by the rows of
-        the query ``rows`` (None: only deleted)."""
+        the query ``rows`` (None: only deleted). ``narrow`` (column, lo, hi): every replaced row has
+        that column within [lo, hi] (the base is then searched only there: it is sorted by time)."""
         con = self.con
         cond = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys)
         match = f"EXISTS (SELECT 1 FROM {scope} s WHERE {cond})"
+        bound: list = []
+        if narrow is not None:
+            column, lo, hi = narrow
+            match += f' AND t."{column}" >= ? AND t."{column}" <= ?'
+            bound = [lo, hi]
         if not self.is_merge(table):
-            con.execute(f"DELETE FROM {table} t WHERE {match}")
+            con.execute(f"DELETE FROM {table} t WHERE {match}", bound)
             if rows is not None:
                 con.execute(f"INSERT INTO {table} BY NAME {rows}", params or [])
             return
         self._ensure_merge(table)
         if table in self.tables(BASE):
             con.execute(f"INSERT INTO {DELTA}.main.{table}__dead SELECT t.rowid FROM {BASE}.main.{table} t "
-                        f"WHERE {match} AND t.rowid NOT IN (SELECT rid FROM {DELTA}.main.{table}__dead)")
-        con.execute(f"DELETE FROM {DELTA}.main.{table}__new t WHERE {match}")
+                        f"WHERE {match} AND t.rowid NOT IN (SELECT rid FROM {DELTA}.main.{table}__dead)", bound)
+        con.execute(f"DELETE FROM {DELTA}.main.{table}__new t WHERE {match}", bound)
         if rows is not None:
             con.execute(f"INSERT INTO {DELTA}.main.{table}__new BY NAME {rows}", params or [])
 

@@ -90,7 +90,8 @@ def as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     return max(as_of_by_source(con).values(), default=None)
 
 
-def build(con: duckdb.DuckDBPyConnection, settings: dict | None = None, scope: str | None = None) -> dict:
+def build(con: duckdb.DuckDBPyConnection, settings: dict | None = None, scope: str | None = None,
+          time_range: tuple | None = None) -> dict:
     """(Re)build ``ticket_metrics`` on ``con``. Returns {rows, as_of, seconds, steps (seconds per step)}.
 
     ``scope``: a relation of (source, source_id): derive only those tickets, into the temporary
@@ -126,9 +127,14 @@ def build(con: duckdb.DuckDBPyConnection, settings: dict | None = None, scope: s
         step("calendar", business_time.build_calendar, con, first_created.date(), now.date())
     else:
         src = _Sources("_tm_tickets", "t._r", "_tm_events")
+        # time_range (lo, hi): every scoped ticket's created_at lies within it (bound values; the
+        # table is sorted by creation time, so the scan skips the other blocks instead of reading
+        # every column of every ticket: 1.6 s at 10M tickets for a 1,000-ticket load)
+        narrow = " AND t.created_at >= ? AND t.created_at <= ?" if time_range is not None else ""
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _tm_tickets AS
             SELECT row_number() OVER () AS _r, t.* FROM tickets t
-            WHERE EXISTS (SELECT 1 FROM {scope} s WHERE s.source = t.source AND s.source_id = t.source_id)""")
+            WHERE EXISTS (SELECT 1 FROM {scope} s WHERE s.source = t.source AND s.source_id = t.source_id){narrow}""",
+                    list(time_range) if time_range is not None else [])
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _tm_events AS
             SELECT e.* FROM ticket_events e
             WHERE EXISTS (SELECT 1 FROM {scope} s WHERE s.source = e.source AND s.source_id = e.ticket_id)""")

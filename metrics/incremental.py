@@ -51,6 +51,30 @@ def _union(parts: list[str]) -> str:
     return " UNION ".join(parts) if parts else "SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_id LIMIT 0"
 
 
+WHOLE = ...  # a span that cannot narrow the read (a row without a date): the contribution reads every row
+
+
+def _span(con, relation: str, column: str, scope: str | None = None):
+    """(min, max) of ``column`` over the rows of ``relation`` whose keys are in ``scope`` (all rows
+    without one); None when there is no such row; WHOLE when one of them has no value."""
+    where = (f" WHERE EXISTS (SELECT 1 FROM {scope} _s WHERE _s.source = r.source AND _s.source_id = r.source_id)"
+             if scope else "")
+    n, undated, lo, hi = con.execute(f"SELECT count(*), count(*) FILTER (WHERE r.{column} IS NULL), min(r.{column}), "
+                                     f"max(r.{column}) FROM {relation} r{where}").fetchall()[0]
+    if not n:
+        return None
+    return WHOLE if undated else (lo, hi)
+
+
+def _widen(a, b):
+    """The span covering both (None: no rows; WHOLE: everything)."""
+    if a is None or b is None:
+        return a if b is None else b
+    if a is WHOLE or b is WHOLE:
+        return WHOLE
+    return (min(a[0], b[0]), max(a[1], b[1]))
+
+
 class Incremental:
     """The store's incremental hook for ``derive.build`` and ``rollups.build_rollups``."""
 
@@ -134,8 +158,15 @@ class Incremental:
             call_parts.append("SELECT source, source_id FROM calls WHERE customer_id IN (SELECT customer_id FROM _inc_seg)")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_k AS {_union(call_parts)}")
 
-        # ---- what the affected rows contribute now (subtracted after the write)
-        state["old"] = self._contributions(con, metric_settings, "old", names=names)
+        # ---- what the affected rows contribute now (subtracted after the write), read only in the
+        # time span of the affected rows (one narrow scan finds it: the contributions then skip
+        # every other block of the time-sorted tables)
+        state["ranges"] = {}
+        if "ticket_metrics" in names:
+            state["ranges"]["tickets"] = _span(con, "ticket_metrics", "created_at", "_inc_t")
+        if "tickets" in names:
+            state["ranges"]["ticket_sat"] = _span(con, "tickets", "created_at", "_inc_ts")
+        state["old"] = self._contributions(con, metric_settings, "old", names=names, ranges=state["ranges"])
         return state
 
     # ------------------------------------------------------------------ after the write
@@ -161,21 +192,34 @@ class Incremental:
                         [late])
             con.execute("INSERT INTO _inc_a SELECT * FROM _inc_late")
             con.execute("INSERT INTO _inc_t SELECT * FROM _inc_late")
-            self._contributions(con, metric_settings, "old", only_tickets="_inc_late", append=True, names=names)
+            late_span = _span(con, "ticket_metrics", "created_at", "_inc_late")
+            state["ranges"]["tickets"] = _widen(state["ranges"].get("tickets"), late_span)
+            if late_span is not None:  # (WHOLE included: read whole)
+                self._contributions(con, metric_settings, "old", only_tickets="_inc_late", append=True, names=names,
+                                    ranges={"tickets": late_span}, old=state["old"])
         con.execute("CREATE OR REPLACE TEMP TABLE _tm_asof (source VARCHAR, as_of TIMESTAMP)")
         con.executemany("INSERT INTO _tm_asof VALUES (?, ?)", [[s, a] for s, a in asof.items() if a is not None])
         self._calendar(con, settings)
         before_counts = dict(con.execute("SELECT source, count(*) FROM ticket_metrics m WHERE EXISTS "
                                          "(SELECT 1 FROM _inc_a a WHERE a.source = m.source AND a.source_id = m.source_id) "
                                          "GROUP BY source").fetchall())
-        result = derive.build(con, settings, scope="_inc_a")
-        w.replace("ticket_metrics", KEYS, "_inc_a", "SELECT * FROM _tm_new")
+        span = _span(con, "tickets", "created_at", "_inc_a")  # three columns read, not every column
+        result = derive.build(con, settings, scope="_inc_a", time_range=None if span in (None, WHOLE) else span)
+        old_span = state["ranges"].get("tickets", WHOLE)  # the old rows of _inc_a (_inc_t holds them all)
+        w.replace("ticket_metrics", KEYS, "_inc_a", "SELECT * FROM _tm_new",
+                  narrow=None if old_span in (None, WHOLE) else ("created_at", *old_span))
         after_counts = dict(con.execute("SELECT source, count(*) FROM _tm_new GROUP BY source").fetchall())
+        # after the write the scope's rows are the re-derived ones (_tm_new) and the untouched ones
+        # (segment changes: inside the span before); the raw tickets likewise with the incoming rows
+        ranges = dict(state["ranges"])
+        ranges["tickets"] = _widen(ranges.get("tickets"), _span(con, "_tm_new", "created_at"))
+        if "tickets" in changes.incoming:
+            ranges["ticket_sat"] = _widen(ranges.get("ticket_sat"), _span(con, changes.incoming["tickets"], "created_at"))
         self._info(w, con, asof, before_counts, after_counts, time.perf_counter() - t0)
         con.execute("DROP TABLE IF EXISTS _tm_new")
         self._survey_facts(w, con, names)
         names = _names(con)
-        new = self._contributions(con, metric_settings, "new", names=names)
+        new = self._contributions(con, metric_settings, "new", names=names, ranges=ranges)
         meta = rollups.read_meta(con)
         for fact in rollups._facts():
             exists = rollups.cube_table(fact) in names
@@ -189,8 +233,14 @@ class Incremental:
             meta[fact.name] = {"fingerprint": fact.fingerprint(metric_settings), "version": rollups.VERSION}
         share = float((meta.get("sample") or {}).get("share", rollups.SAMPLE_SHARE))
         if rollups.SAMPLE_TABLE in names:
-            w.replace(rollups.SAMPLE_TABLE, KEYS, "_inc_t", rollups.sample_sql(con, metric_settings, scope="_inc_t",
-                                                                               share=share))
+            span = ranges.get("tickets", WHOLE)  # the scope's rows after the write
+            if span is None:
+                w.replace(rollups.SAMPLE_TABLE, KEYS, "_inc_t", None)
+            else:
+                narrowed = span is not WHOLE
+                w.replace(rollups.SAMPLE_TABLE, KEYS, "_inc_t",
+                          rollups.sample_sql(con, metric_settings, scope="_inc_t", share=share, time_range=narrowed),
+                          list(span) if narrowed else None)
         else:
             con.execute(f"CREATE OR REPLACE TABLE {rollups.SAMPLE_TABLE} AS SELECT * FROM "
                         f"({rollups.sample_sql(con, metric_settings, share=share)}) ORDER BY u")
@@ -341,9 +391,13 @@ class Incremental:
         w.replace("survey_facts", KEYS, "_inc_s", narrowed)
 
     def _contributions(self, con, metric_settings: dict, label: str, only_tickets: str | None = None,
-                       append: bool = False, names: set | None = None) -> dict:
-        """Temp tables of what the affected rows add to the cubes, at the finest grain: {fact: temp table}."""
+                       append: bool = False, names: set | None = None, ranges: dict | None = None,
+                       old: dict | None = None) -> dict:
+        """Temp tables of what the affected rows add to the cubes, at the finest grain: {fact: temp table}.
+        ``ranges``: {fact: (lo, hi) of its date column over the scope's rows, None: no rows, WHOLE};
+        a fact without an entry is read whole. ``append`` adds to the tables of ``old``."""
         scopes = {"tickets": "_inc_t", "ticket_sat": "_inc_ts", "surveys": "_inc_s", "calls": "_inc_k"}
+        ranges = ranges or {}
         out = {}
         for fact in rollups._facts():
             if only_tickets is not None and fact.name != "tickets":
@@ -353,12 +407,18 @@ class Incremental:
                 continue
             if fact.name == "surveys" and "survey_facts" not in names:
                 continue
+            span = ranges.get(fact.name, WHOLE)
+            if span is None:
+                continue  # no row of the scope: it contributes nothing
             temp = f"_inc_{label}_{fact.name}"
-            sql, params = rollups.contribution_sql(fact, con, metric_settings, scope=only_tickets or scopes[fact.name])
-            if append:
+            sql, params = rollups.contribution_sql(fact, con, metric_settings, scope=only_tickets or scopes[fact.name],
+                                                   time_range=None if span is WHOLE else span)
+            if append and old is not None and fact.name in old:
                 con.execute(f"INSERT INTO {temp} BY NAME {sql}", params)
             else:
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS {sql}", params)
+                if old is not None:
+                    old[fact.name] = temp
             out[fact.name] = temp
         return out
 

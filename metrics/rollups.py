@@ -231,19 +231,26 @@ def all_dims(fact: Fact) -> tuple[str, ...]:
 
 def contribution_sql(fact: Fact, con, settings: dict, scope: str | None = None,
                      keys: tuple[str, ...] = ("source", "source_id"), dims: tuple[str, ...] | None = None,
-                     month: bool = False) -> tuple[str, list]:
+                     month: bool = False, time_range: tuple | None = None) -> tuple[str, list]:
     """SELECT day, <dimension columns>, <aggregates> over the fact's rows (those whose ``keys`` are
     in relation ``scope``, or all), grouped by local day (or month) and ``dims`` (default: every
-    cube dimension): what these rows add to the cubes (``cube_sql`` sums them into the cuboids)."""
+    cube dimension): what these rows add to the cubes (``cube_sql`` sums them into the cuboids).
+    ``time_range`` (lo, hi): every row of the scope has its ``date_column`` within it (bound values:
+    the table is sorted by time, so a scan of a few new tickets skips every other block; without
+    it the semi-join reads the whole table: 1.5 s per contribution at 10M tickets)."""
     tz = clock.report_tz(settings)
     relation = fact.relation(con)
     select, params = agg_select(fact, settings)
     extras = extra_aggs(fact)
     select += ", " + ", ".join(f"{sql} AS {name}" for name, sql in extras)
     where = f"({fact.base_where})"
+    where_params: list = []
     if scope is not None:
         where += " AND EXISTS (SELECT 1 FROM " + scope + " _s WHERE " + " AND ".join(
             f"_s.{k} = f.{k}" for k in keys) + ")"
+    if time_range is not None:
+        where += f" AND f.{fact.date_column} >= ? AND f.{fact.date_column} <= ?"
+        where_params = [time_range[0], time_range[1]]
     dims_list = all_dims(fact) if dims is None else dims
     inner_dims = ", ".join(f"{_value_sql(fact, d)} AS _d_{_col(d)}" for d in dims_list)
     cols = ", ".join(f"f._d_{_col(d)} AS {_col(d)}" for d in dims_list)
@@ -253,7 +260,7 @@ def contribution_sql(fact: Fact, con, settings: dict, scope: str | None = None,
     # one pass computes the dimension values and measures of each row; the aggregates read them
     rows = f"(SELECT f.*, {day} AS _day, {inner_dims}{computed} FROM {relation} f{join} WHERE {where}) f"
     if fact.name != "tickets":
-        return f"SELECT f._day AS day, {cols}, {select} FROM {rows} GROUP BY ALL", list(params)
+        return f"SELECT f._day AS day, {cols}, {select} FROM {rows} GROUP BY ALL", list(params) + where_params
     from metrics.service import CLOSED_AT, CLOSED_TIMED, OPEN
 
     closed = clock.trunc_sql("month", CLOSED_AT, tz) if month else clock.day_sql(CLOSED_AT, tz)
@@ -264,7 +271,7 @@ def contribution_sql(fact: Fact, con, settings: dict, scope: str | None = None,
     dim_values = ", ".join(f"{_value_sql(fact, d)} AS {_col(d)}" for d in dims_list)
     exits = (f"SELECT {closed} AS day, {dim_values}, {zeros}, 0::BIGINT AS bl_in, count(*) AS bl_out "
              f"FROM {relation} f{join} WHERE {where} AND ({CLOSED_TIMED}) GROUP BY ALL")
-    return f"{created} UNION ALL BY NAME {exits}", list(params)
+    return f"{created} UNION ALL BY NAME {exits}", list(params) + where_params + where_params
 
 
 def cube_sql(fact: Fact, relation: str, cubs: list[Cuboid] | None = None, grains: tuple[str, ...] = GRAINS) -> str:
@@ -316,13 +323,19 @@ def sample_u_sql(alias: str = "f") -> str:
     return f"(CAST('0x' || substr(md5({key}), 1, 8) AS BIGINT) / 4294967296.0)"
 
 
-def sample_sql(con, settings: dict, scope: str | None = None, share: float = SAMPLE_SHARE) -> str:
+def sample_sql(con, settings: dict, scope: str | None = None, share: float = SAMPLE_SHARE,
+               time_range: bool = False) -> str:
+    """The sampled tickets (of ``scope``, or all). ``time_range``: the query takes two bound values,
+    lo and hi of the scope's creation times (the scan then skips the other blocks: without them
+    every ticket's md5 is computed)."""
     from metrics.service import MEASURES, TICKETS
 
     measures = ", ".join(f"({m.sql}) AS {m.name}" for m in MEASURES)
     where = f"{sample_u_sql()} < {float(share)!r}"
     if scope is not None:
         where += f" AND EXISTS (SELECT 1 FROM {scope} _s WHERE _s.source = f.source AND _s.source_id = f.source_id)"
+    if time_range:
+        where = f"f.created_at >= ? AND f.created_at <= ? AND {where}"
     return (f"SELECT {sample_u_sql()} AS u, f.source, f.source_id, f.created_at, CAST(f.team AS VARCHAR) AS team, "
             f"CAST(f.agent AS VARCHAR) AS agent, CAST(f.channel AS VARCHAR) AS channel, "
             f"CAST(f.priority AS VARCHAR) AS priority, CAST(f.category AS VARCHAR) AS category, f.tags, "
