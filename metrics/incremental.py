@@ -112,12 +112,17 @@ class Incremental:
             versions.append(f"SELECT nullif(trim(customer_id), ''), created_at FROM {inc['tickets']}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _inc_versions AS SELECT DISTINCT * FROM ({' UNION ALL '.join(versions)}) "
                     f"WHERE ck IS NOT NULL AND created_at IS NOT NULL")
-        if con.execute("SELECT count(*) FROM _inc_versions").fetchone()[0]:
+        n, first, last = con.execute("SELECT count(*), min(created_at), max(created_at) FROM _inc_versions").fetchall()[0]
+        if n:
+            # the later tickets lie between the first version and N days after the last: a time span
+            # of the time-sorted table, not all of it
             con.execute("""INSERT INTO _inc_a
                 SELECT m.source, m.source_id FROM ticket_metrics m
                 JOIN _inc_versions v ON nullif(trim(m.customer_id), '') = v.ck
                  AND m.created_at > v.created_at AND m.created_at <= v.created_at + ?::INTERVAL
-                WHERE nullif(trim(m.customer_id), '') IN (SELECT ck FROM _inc_versions)""", [dt.timedelta(days=days)])
+                WHERE m.created_at > ? AND m.created_at <= ?::TIMESTAMP + ?::INTERVAL
+                  AND nullif(trim(m.customer_id), '') IN (SELECT ck FROM _inc_versions)""",
+                        [dt.timedelta(days=days), first, last, dt.timedelta(days=days)])
 
         # as_of per source: open tickets are measured to it
         state["asof"] = self._asof_before(con, inc, rem, names)
