@@ -169,6 +169,32 @@ def _warm(db: str) -> None:
         log.warning("warm-up failed: %s", exc)
 
 
+def prefetch(*calls: tuple[Callable, tuple]) -> list[threading.Thread]:
+    """Start computing a page's independent results side by side: each ``(function, args)`` runs in
+    a thread carrying this run's script context, so the cached functions here fill their caches
+    while the page computes something else. The page then makes the same calls and gets the cached
+    result; a call made while a thread still computes the same result waits for it
+    (``st.cache_data`` holds a lock per result) instead of computing it twice. A failure in a thread
+    is left for the page's own call to meet (and show); the threads are returned for tests."""
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    threads = []
+    for fn, args in calls:
+        def run(fn=fn, args=args) -> None:
+            try:
+                fn(*args)
+            except Exception as exc:  # the page's own call raises it again, where it is handled
+                log.debug("prefetch of %s failed: %s", getattr(fn, "__name__", fn), exc)
+
+        thread = threading.Thread(target=run, name=f"deskscope-prefetch-{getattr(fn, '__name__', 'call')}", daemon=True)
+        if ctx is not None:
+            add_script_run_ctx(thread, ctx)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
 def filters_from(params: Params):
     """The Filters of a filter key, with the reader's scope. A key built without ui.filters.key()
     carries no scope: refused, so that a forgotten scope can never show every team."""
