@@ -68,3 +68,38 @@ def test_cached_functions_hash_every_argument():
             continue
         skipped += [f"{name}({p})" for p in inspect.signature(wrapped).parameters if p.startswith("_")]
     assert not skipped, f"st.cache_data ignores these arguments: {skipped}"
+
+
+def test_prefetch_computes_each_result_once_and_leaves_failures_to_the_page():
+    """ui.data.prefetch starts cached functions in threads; the page's own call of the same result
+    waits for the thread (st.cache_data's lock per result) instead of computing it again, and a
+    failure in a thread is not raised there (the page's call meets it)."""
+    import threading
+    import time
+
+    import streamlit as st
+
+    from ui import data
+
+    calls = []
+    gate = threading.Event()
+
+    @st.cache_data(show_spinner=False)
+    def slow(x: int) -> int:
+        calls.append(x)
+        gate.wait(5)
+        return x * 2
+
+    def boom() -> None:
+        raise RuntimeError("disk gone")
+
+    threads = data.prefetch((slow, (21,)), (boom, ()))
+    deadline = time.perf_counter() + 5
+    while not calls and time.perf_counter() < deadline:  # the thread holds the result's lock
+        time.sleep(0.01)
+    assert calls == [21]
+    threading.Timer(0.2, gate.set).start()
+    assert slow(21) == 42  # waited for the thread's result
+    for t in threads:
+        t.join(5)
+    assert calls == [21] and not any(t.is_alive() for t in threads)
