@@ -320,6 +320,14 @@ def test_change_arrows_follow_the_sign_and_colours_follow_better():
     # Ticket volume has no better direction: the arrow still follows the sign, the colour is grey.
     assert i18n.delta_style("tickets", 90, 100) == ("down", "gray")
     assert i18n.delta_style("tickets", 100, 100) == ("off", "gray")
+    # A change the tile writes as zero gets no arrow: 92.91% -> 92.90% reads "0.0 pp" (was a red
+    # down arrow beside "0.0 pp" on the Tickets page at 10M tickets)
+    shown = i18n.metric_delta("csat", 0.92900, 0.92912, "en")
+    assert shown == "0.0\u00a0pp", shown
+    assert i18n.delta_style("csat", 0.92900, 0.92912, shown) == ("off", "gray")
+    assert i18n.delta_style("csat", 0.92900, 0.92912) == ("down", "red")  # the sign alone
+    shown = i18n.metric_delta("csat", 0.929, 0.92, "ru")
+    assert i18n.delta_style("csat", 0.929, 0.92, shown) == ("up", "green"), shown
     assert i18n.metric_delta("tickets", 110, 100, "ru") == "+10,0\u00a0%"
 
 

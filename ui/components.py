@@ -353,7 +353,7 @@ def kpi_tile(metric_id: str, comparison: dict | None, spark: Iterable | None = N
         delta = i18n.metric_delta(metric_id, current, previous)
         # Streamlit reads a delta's direction from a leading "-" only; the typographic minus of
         # our deltas would point every fall up. The arrow and colour are therefore set here.
-        arrow, color = i18n.delta_style(metric_id, current, previous)
+        arrow, color = i18n.delta_style(metric_id, current, previous, delta)
         description = None
         if delta:
             description = t("kpi.vs_previous") + (" · " + t("kpi.significant") if comparison.get("significant") else "")

@@ -1431,11 +1431,15 @@ def metric_delta(metric_id: str, current_value, previous_value, lang: str | None
     return fmt.signed_percent(diff / abs(previous_value), 1, lang)
 
 
-def delta_style(metric_id: str, current_value, previous_value) -> tuple[str, str]:
+def delta_style(metric_id: str, current_value, previous_value, shown: str | None = None) -> tuple[str, str]:
     """(arrow, colour) of a change for ``st.metric``: the arrow follows the sign of the change
     ("up", "down", "off" when unchanged), the colour follows the metric's ``better`` (a fall of a
-    lower-is-better figure is "green"; "gray" when the metric has no better direction)."""
+    lower-is-better figure is "green"; "gray" when the metric has no better direction). ``shown``:
+    the change as the tile writes it; one that reads as zero ("0.0 pp") gets no arrow and no colour
+    (a red arrow beside "0.0" says the opposite of the number)."""
     if _missing(current_value) or _missing(previous_value) or current_value == previous_value:
+        return "off", "gray"
+    if shown is not None and not any(ch in "123456789" for ch in shown):
         return "off", "gray"
     rising = current_value > previous_value
     better = metric_better(metric_id)
