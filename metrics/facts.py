@@ -276,15 +276,19 @@ class TableCounts:
     def __init__(self, con):
         self.con = con
         self._present: dict[str, bool | None] | None = None
+        self._existing: set[str] = set()
         self._counts: dict[str, int | None] = {}
 
     def _load(self) -> dict:
         if self._present is None:
-            existing = {r[0] for r in self.con.execute(
+            # every table and view of the catalog at once: the other tables a call asks about (the
+            # cubes, the sample) are answered from this set, not one catalog query each (about
+            # 3 ms apiece through a delta's attached catalog: a tenth of a KPI call at 10M)
+            self._existing = {r[0] for r in self.con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
                 "AND schema_name = current_schema() UNION ALL SELECT view_name FROM duckdb_views() "
                 "WHERE database_name = current_database() AND schema_name = current_schema()").fetchall()}
-            present = [t for t in self.TABLES if t in existing]
+            present = [t for t in self.TABLES if t in self._existing]
             found: dict[str, bool | None] = {t: None for t in self.TABLES}
             if present:
                 row = self.con.execute("SELECT " + ", ".join(f"EXISTS (SELECT 1 FROM {t})" for t in present)).fetchall()[0]
@@ -295,19 +299,21 @@ class TableCounts:
     def has_rows(self, table: str) -> bool:
         found = self._load()
         if table not in found:
-            found[table] = table_has_rows(self.con, table) if table_exists(self.con, table) else None
+            found[table] = table_has_rows(self.con, table) if table in self._existing else None
         return bool(found[table])
 
     def rows(self, table: str) -> int | None:
         if table not in self._counts:
-            self._counts[table] = _row_count_or_none(self.con, table)
+            self._load()
+            self._counts[table] = (self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                                   if table in self._existing else None)
         return self._counts[table]
 
     def exists(self, table: str) -> bool:
         found = self._load()
-        if table not in found:
-            found[table] = table_has_rows(self.con, table) if table_exists(self.con, table) else None
-        return found[table] is not None
+        if table in found:
+            return found[table] is not None
+        return table in self._existing
 
 
 def _row_count_or_none(con, table: str) -> int | None:
