@@ -319,14 +319,16 @@ def _repeat_contacts(con, repeat_days: int, scoped: bool = False) -> None:
     rows = "(SELECT r, customer_key, category, created_at FROM _tm_base WHERE customer_key IS NOT NULL)"
     params: list = []
     if scoped:
+        # the span as bound values (not subqueries): the time-sorted table is then read only there
+        lo, hi = con.execute("SELECT min(created_at), max(created_at) FROM _tm_base").fetchall()[0]
         rows = f"""(SELECT b.r, c.customer_key, c.category, c.created_at
             FROM (SELECT source, source_id, nullif(trim(customer_id), '') AS customer_key, category, created_at
                   FROM tickets
                   WHERE nullif(trim(customer_id), '') IN (SELECT customer_key FROM _tm_base WHERE customer_key IS NOT NULL)
-                    AND created_at >= (SELECT min(created_at) FROM _tm_base) - ?::INTERVAL
-                    AND created_at <= (SELECT max(created_at) FROM _tm_base)) c
+                    AND created_at >= ?::TIMESTAMP - ?::INTERVAL
+                    AND created_at <= ?::TIMESTAMP) c
             LEFT JOIN _tm_base b ON b.source = c.source AND b.source_id = c.source_id)"""
-        params = [repeat]
+        params = [lo, repeat, hi]
     con.execute(f"""
 CREATE OR REPLACE TEMP TABLE _tm_rc AS
 SELECT r, is_repeat FROM (
@@ -337,7 +339,7 @@ SELECT r,
                    OVER (PARTITION BY customer_key ORDER BY created_at {window}), 0) > 0
        END AS is_repeat
 FROM {rows}) WHERE r IS NOT NULL
-""", params + [repeat, repeat, repeat])
+""", [repeat, repeat, repeat] + params)  # the window's intervals come first in the text, then the rows
 
 
 def _waits(con, src: _Sources) -> None:

@@ -169,7 +169,10 @@ class Incremental:
         state["ranges"] = {}
         if "ticket_metrics" in names:
             state["ranges"]["tickets"] = _span(con, "ticket_metrics", "created_at", "_inc_t")
-        if "tickets" in names:
+            # the raw rows of _inc_ts are tickets of _inc_t (changed tickets, tickets of changed
+            # segments) and ticket_metrics keeps each ticket's created_at: the same span holds them
+            state["ranges"]["ticket_sat"] = state["ranges"]["tickets"]
+        elif "tickets" in names:
             state["ranges"]["ticket_sat"] = _span(con, "tickets", "created_at", "_inc_ts")
         state["old"] = self._contributions(con, metric_settings, "old", names=names, ranges=state["ranges"])
         return state
@@ -208,7 +211,10 @@ class Incremental:
         before_counts = dict(con.execute("SELECT source, count(*) FROM ticket_metrics m WHERE EXISTS "
                                          "(SELECT 1 FROM _inc_a a WHERE a.source = m.source AND a.source_id = m.source_id) "
                                          "GROUP BY source").fetchall())
-        span = _span(con, "tickets", "created_at", "_inc_a")  # three columns read, not every column
+        # the raw rows to derive: unchanged ones (their created_at is ticket_metrics' own, inside the
+        # span found before the write) and the incoming ones
+        incoming = _span(con, changes.incoming["tickets"], "created_at") if "tickets" in changes.incoming else None
+        span = _widen(state["ranges"].get("tickets", WHOLE), incoming)
         result = derive.build(con, settings, scope="_inc_a", time_range=None if span in (None, WHOLE) else span)
         old_span = state["ranges"].get("tickets", WHOLE)  # the old rows of _inc_a (_inc_t holds them all)
         w.replace("ticket_metrics", KEYS, "_inc_a", "SELECT * FROM _tm_new",
