@@ -64,6 +64,7 @@ READER = textwrap.dedent("""
 """)
 
 
+TZ = "America/New_York"  # the exports' zone: every load passes --tz TZ
 TIMES = ("Created at", "Updated at", "Assigned at", "Due date", "Initially assigned at", "Solved at")
 
 
@@ -95,8 +96,8 @@ def new_tickets(folder: Path, run: int, offset: int, n: int, after=None) -> Path
 
 
 def latest_created(db: Path):
-    """The database's latest ticket creation, as a local time of the exports' zone (the loads pass
-    --tz America/New_York; the store keeps UTC): the hour after it is the next cron export's."""
+    """The database's latest ticket creation, as a local time of the exports' zone (TZ; the store
+    keeps UTC): the hour after it is the next cron export's."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
@@ -107,7 +108,7 @@ def latest_created(db: Path):
         utc = cur.execute("SELECT max(created_at) FROM tickets").fetchall()[0][0]
     finally:
         cur.close()
-    return utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None)
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(TZ)).replace(tzinfo=None)
 
 
 def db_bytes(db: Path) -> int:
@@ -115,7 +116,7 @@ def db_bytes(db: Path) -> int:
 
 
 def load(db: Path, path: Path) -> dict:
-    r = run_measured([PY, str(ROOT / "cli.py"), "--db", str(db), "load", str(path), "--tz", "America/New_York", "--json"],
+    r = run_measured([PY, str(ROOT / "cli.py"), "--db", str(db), "load", str(path), "--tz", TZ, "--json"],
                      watch_dir=db.parent, prefix=db.name)
     assert r["returncode"] in (0, 1), r["stderr"][-3000:]
     report = json.loads(r["stdout"])[0]

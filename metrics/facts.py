@@ -316,12 +316,6 @@ class TableCounts:
         return table in self._existing
 
 
-def _row_count_or_none(con, table: str) -> int | None:
-    if not table_exists(con, table):
-        return None
-    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-
-
 @dataclass
 class Wanted:
     """What one query needs from one fact: aggregates and quantiles (measure -> qs)."""

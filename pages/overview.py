@@ -24,6 +24,7 @@ TILE_IDS = tuple(m for m, _ in TICKET_TILES + SATISFACTION_TILES + CALL_TILES)
 # that say whether the period has anything (not every metric: the backlog's age and the other
 # quantiles are raw scans at 10M tickets, and the Overview shows none of them).
 COMPARE_IDS = TILE_IDS + ("frt_left_out", "resolution_left_out", "csat_responses", "nps_responses", "ces_responses")
+UNANSWERED = ("metrics.operations.reply_targets", "unanswered_only")  # data.extra: the lean pass
 TREND_CHOICES = ["tickets", "backlog", "frt_median_minutes", "sla_breach_rate", "csat", "nps", "calls_offered",
                  "abandonment_rate"]
 
@@ -97,7 +98,7 @@ def trend(params: dict[str, str], available: set[str]) -> None:
 
 def unanswered(params: dict[str, str]) -> None:
     """Tickets still unanswered after 24 h (reply_targets.unanswered_hours), with the trend."""
-    result = data.extra("metrics.operations.reply_targets", "unanswered_only", filters.key(params))
+    result = data.extra(*UNANSWERED, filters.key(params))
     u = (result or {}).get("unanswered")
     if not u or not u.get("decided"):
         return
@@ -128,7 +129,7 @@ def body() -> None:
     # the series, the unanswered trend and the notes do not depend on the comparison: computed side
     # by side with it (at 10M tickets each is a query of 0.1-0.4 s)
     data.prefetch((data.timeseries, (key, components.grain_for(params), TILE_IDS)),
-                  (data.extra, ("metrics.operations.reply_targets", "unanswered_only", key)),
+                  (data.extra, (*UNANSWERED, key)),
                   (data.notes, (key,)))
     comparison = data.compare(key, COMPARE_IDS)
     components.figure_notes(params, comparison)

@@ -126,8 +126,9 @@ def _phone_row(con, filters: Filters, seconds: float, short_abandon: float) -> d
 
 def _unanswered_scan(con, filters: Filters, hours: float, grain: str | None) -> dict:
     """The unanswered trend alone (what the Overview shows): no per-channel medians or targets, no
-    materialised rows; an open row's age is compared with the limit only for the open, unreplied rows. Same counts as ``_scan``'s trend (tests/test_operations.py); at 10M tickets with
-    team x2 + channel x2 + priority over 23 months, 0.11 s against 0.29 s for ``_scan``."""
+    materialised rows; an open row's age is compared with the limit only for the open, unreplied
+    rows. Same counts as ``_scan``'s trend (tests/test_operations.py); at 10M tickets with team x2
+    + channel x2 + priority over 23 months, 0.11 s against 0.29 s for ``_scan``."""
     where, params = C.ticket_where(filters)
     as_of, aparams = _as_of_case(con)
     limit = float(hours) * 60
